@@ -1,0 +1,94 @@
+"""The interface concepts are written against, once, for every backend.
+
+Columns and rows are addressed by index, in the Problem's order; concepts add
+their own helper columns and rows after a `mark()` and remove them with
+`rollback(mark)`, so one built model serves many solves.
+
+Dual convention (all backends): `row_dual[i]` is d(objective)/d(bound) of row
+i's active bound, for the objective as posed (maximised).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+
+INF = float("inf")
+
+
+@dataclass
+class LPResult:
+    status: str  # optimal | infeasible | unbounded | limit | error
+    x: np.ndarray | None = None
+    row_dual: np.ndarray | None = None
+    objective: float | None = None
+    seconds: float = 0.0
+    message: str = ""
+
+    @property
+    def has_solution(self) -> bool:
+        return self.x is not None
+
+
+class Backend(ABC):
+    name = "?"
+
+    def __init__(self, problem, time_limit: float | None = None, mip_gap: float = 1e-7):
+        self.problem = problem
+        self.time_limit = time_limit
+        self.mip_gap = mip_gap
+        self.solves = 0
+        self.solver_seconds = 0.0
+
+    # -- structure --------------------------------------------------------
+    @property
+    @abstractmethod
+    def n_cols(self) -> int: ...
+
+    @property
+    @abstractmethod
+    def n_rows(self) -> int: ...
+
+    @abstractmethod
+    def add_cols(self, lb, ub, names) -> list[int]: ...
+
+    @abstractmethod
+    def add_rows(self, rows: list[tuple[dict, float, float, str]]) -> list[int]: ...
+
+    @abstractmethod
+    def set_row_bounds(self, i: int, lo: float, hi: float) -> None: ...
+
+    @abstractmethod
+    def set_col_bounds(self, j: int, lo: float, hi: float) -> None: ...
+
+    @abstractmethod
+    def set_col_integer(self, j: int, integer: bool) -> None: ...
+
+    @abstractmethod
+    def set_objective(self, coefs: dict) -> None:
+        """Maximise sum(coefs[j] * x_j)."""
+
+    @abstractmethod
+    def rollback(self, mark: tuple[int, int]) -> None:
+        """Delete the columns and rows added since `mark()`."""
+
+    def mark(self) -> tuple[int, int]:
+        return self.n_cols, self.n_rows
+
+    # -- solving ----------------------------------------------------------
+    @abstractmethod
+    def _solve(self) -> LPResult: ...
+
+    def solve(self) -> LPResult:
+        result = self._solve()
+        self.solves += 1
+        self.solver_seconds += result.seconds
+        return result
+
+    @abstractmethod
+    def solver_info(self) -> tuple[str, str]: ...
+
+    def is_mip(self) -> bool:
+        return bool(self.problem.col_int.any())

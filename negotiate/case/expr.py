@@ -1,0 +1,563 @@
+"""Expressions of case files (CASE_FORMAT.md section 2), parsed, never eval'd.
+
+Python's `ast` parses the text; a whitelist walker turns it into linear forms
+over decision variables (`linear`), or numbers and sampled curves
+(`numeric`). Anything outside the language is an `ExprError` that quotes the
+offending part of the text.
+
+Decision variables are keyed by tuples `(issue, party, option)`: `party` is
+None for a shared issue, `option` is None for a continuous issue (a discrete
+issue's option is a 0/1 indicator).
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+MAX_LENGTH = 10_000
+MAX_EXPONENT = 100.0
+Key = tuple  # (issue, party | None, option | None)
+
+
+class ExprError(Exception):
+    """An expression outside the language; `part` is the text at fault."""
+
+    def __init__(self, message: str, part: str | None = None, hint: str | None = None):
+        self.message, self.part, self.hint = message, part, hint
+        super().__init__(message + (f": `{part}`" if part else ""))
+
+
+# -- values ----------------------------------------------------------------
+@dataclass
+class Lin:
+    """`const + sum(coef * var)`: a scalar linear form."""
+
+    terms: dict = field(default_factory=dict)
+    const: float = 0.0
+
+    @property
+    def is_const(self) -> bool:
+        return not any(self.terms.values())
+
+    def scaled(self, k: float) -> "Lin":
+        return Lin({v: c * k for v, c in self.terms.items()}, self.const * k)
+
+    def plus(self, other: "Lin", sign: float = 1.0) -> "Lin":
+        terms = dict(self.terms)
+        for v, c in other.terms.items():
+            terms[v] = terms.get(v, 0.0) + sign * c
+        return Lin(terms, self.const + sign * other.const)
+
+    def value(self, x: Mapping) -> float:
+        return self.const + sum(c * x[v] for v, c in self.terms.items())
+
+
+@dataclass
+class Vec:
+    """A vector over parties (or over partners, for matrix data)."""
+
+    items: dict  # party id -> Lin | Vec
+
+    @property
+    def is_const(self) -> bool:
+        return all(v.is_const for v in self.items.values())
+
+
+@dataclass
+class Choice:
+    """A discrete issue (of one party, or shared), before an option is picked."""
+
+    issue: str
+    party: str | None
+    options: Sequence[str]
+
+
+@dataclass
+class Row:
+    """A linear constraint `lo <= lin <= hi` (lin has no constant)."""
+
+    lin: Lin
+    lo: float
+    hi: float
+    label: str = ""  # party id for element-wise vector constraints
+
+
+@dataclass
+class Env:
+    """What names mean in an expression of one case."""
+
+    parameters: Mapping[str, float]
+    issues: Mapping[str, Any]  # id -> schema Issue
+    parties: Sequence[str]
+    data: Mapping[str, Mapping[str, Any]]  # party -> name -> number | {party: number}
+    self_party: str | None = None
+
+
+# -- parsing ---------------------------------------------------------------
+@lru_cache(maxsize=4096)
+def parse(text: str) -> ast.expr:
+    if not isinstance(text, str) or not text.strip():
+        raise ExprError("the expression is empty")
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"the expression is longer than {MAX_LENGTH} characters")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as e:
+        raise ExprError(f"not a valid expression ({e.msg})", _at(text.strip(), e.offset)) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExprError("the expression is too deeply nested") from None
+    return tree.body
+
+
+def _at(text: str, offset: int | None) -> str | None:
+    if offset is None:
+        return None
+    return text[max(0, offset - 1):][:40] or text[-40:]
+
+
+def _src(node: ast.AST, text: str) -> str:
+    return ast.get_source_segment(text, node) or ast.dump(node)[:60]
+
+
+def _guard(fn):
+    """Turn deep recursion in a walker into a clean ExprError."""
+
+    def wrapped(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except RecursionError:
+            raise ExprError("the expression is too deeply nested") from None
+
+    return wrapped
+
+
+def did_you_mean(name: str, choices) -> str | None:
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None
+
+
+# -- numbers (constants and curve functions) -------------------------------
+_FUNCS = {
+    "abs": np.abs,
+    "sqrt": np.sqrt,
+    "exp": np.exp,
+    "log": np.log,
+}
+
+
+class _Numeric:
+    """Constant arithmetic; with `x` bound, a curve over sample points."""
+
+    def __init__(self, text: str, env: Env | None, x: np.ndarray | None):
+        self.text, self.env, self.x = text, env, x
+
+    def err(self, msg: str, node: ast.AST, hint: str | None = None) -> ExprError:
+        return ExprError(msg, _src(node, self.text), hint)
+
+    def visit(self, node: ast.AST):
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                raise self.err("only numbers are allowed here", node)
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            if node.id == "x" and self.x is not None:
+                return self.x
+            if self.env is not None and node.id in self.env.parameters:
+                return float(self.env.parameters[node.id])
+            known = (["x"] if self.x is not None else []) + list(self.env.parameters if self.env else [])
+            raise self.err(f"unknown name `{node.id}`", node, did_you_mean(node.id, known))
+        if isinstance(node, (ast.Attribute, ast.Subscript)):
+            if self.env is None:
+                raise self.err("data is not available here", node)
+            value = _lookup_data(node, self.env, self.text)
+            if isinstance(value, Vec):
+                raise self.err("this is a vector over parties; pick one with [PARTY] or [self]", node)
+            return value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            v = self.visit(node.operand)
+            return -v if isinstance(node.op, ast.USub) else v
+        if isinstance(node, ast.BinOp):
+            return self.binop(node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        raise self.err("this is not allowed in a number or curve expression", node)
+
+    def binop(self, node: ast.BinOp):
+        a, b = self.visit(node.left), self.visit(node.right)
+        op = node.op
+        if isinstance(op, ast.Add):
+            return a + b
+        if isinstance(op, ast.Sub):
+            return a - b
+        if isinstance(op, ast.Mult):
+            return a * b
+        if isinstance(op, ast.Div):
+            if not isinstance(b, np.ndarray) and b == 0:
+                raise self.err("division by zero", node)
+            return a / b
+        if isinstance(op, ast.Pow):
+            if isinstance(b, np.ndarray):
+                raise self.err("an exponent must be a constant, not depend on x", node.right)
+            if abs(b) > MAX_EXPONENT:
+                raise self.err(f"exponent {b:g} is too large (at most {MAX_EXPONENT:g} in size)", node)
+            if isinstance(a, np.ndarray):
+                return np.power(a, b)
+            try:
+                return math.pow(a, b)
+            except (OverflowError, ValueError):
+                raise self.err("this power has no finite real value", node) from None
+        raise self.err("only + - * / and ** are allowed", node)
+
+    def call(self, node: ast.Call):
+        if not isinstance(node.func, ast.Name) or node.keywords:
+            raise self.err("only min, max, abs, sqrt, exp and log can be called", node)
+        name = node.func.id
+        args = [self.visit(a) for a in node.args]
+        if name in ("min", "max"):
+            if len(args) < 2:
+                raise self.err(f"{name}() takes two or more arguments here", node)
+            f = np.minimum if name == "min" else np.maximum
+            out = args[0]
+            for a in args[1:]:
+                out = f(out, a)
+            return out if isinstance(out, np.ndarray) else float(out)
+        if name in _FUNCS:
+            if len(args) != 1:
+                raise self.err(f"{name}() takes one argument", node)
+            with np.errstate(all="ignore"):
+                out = _FUNCS[name](args[0])
+            return out if isinstance(out, np.ndarray) else float(out)
+        raise self.err(
+            f"unknown function `{name}`", node, did_you_mean(name, ["min", "max", *_FUNCS])
+        )
+
+
+@_guard
+def constant(text: str | float, env: Env | None) -> float:
+    """The value of a constant expression (a number, parameters, data)."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text)
+    tree = parse(text)
+    with np.errstate(all="ignore"):
+        value = _Numeric(text, env, None).visit(tree)
+    if not math.isfinite(value):
+        raise ExprError("the expression has no finite value", text)
+    return float(value)
+
+
+@_guard
+def curve(text: str, xs: np.ndarray, env: Env | None) -> np.ndarray:
+    """Sample `function:` text in `x` at the points xs."""
+    tree = parse(text)
+    with np.errstate(all="ignore"):
+        ys = _Numeric(text, env, np.asarray(xs, float)).visit(tree)
+    ys = np.broadcast_to(np.asarray(ys, float), np.shape(xs)).copy()
+    bad = ~np.isfinite(ys)
+    if bad.any():
+        raise ExprError(
+            f"the function has no finite value at x = {float(np.asarray(xs)[bad][0]):g}", text,
+            "keep `over` inside the function's domain (log and sqrt need positive arguments)",
+        )
+    return ys
+
+
+# -- data lookups ----------------------------------------------------------
+def _party_index(node: ast.AST, env: Env, text: str, what: str) -> str:
+    if isinstance(node, ast.Name):
+        if node.id == "self":
+            if env.self_party is None:
+                raise ExprError("`self` means the party whose criterion or limit this is; "
+                                "it has no meaning here", _src(node, text))
+            return env.self_party
+        if node.id in env.parties:
+            return node.id
+        raise ExprError(f"unknown party `{node.id}` in {what}", _src(node, text),
+                        did_you_mean(node.id, env.parties))
+    raise ExprError(f"{what} takes a party id or `self` in [...]", _src(node, text))
+
+
+def _lookup_data(node: ast.AST, env: Env, text: str):
+    """`data.NAME` (a vector over parties) or `data.NAME[P]` / `[P][Q]`."""
+    if isinstance(node, ast.Subscript):
+        base = _lookup_data(node.value, env, text)
+        if not isinstance(base, Vec):
+            raise ExprError("this is a number, it cannot be indexed", _src(node, text))
+        key = _party_index(node.slice, env, text, "data")
+        if key not in base.items:
+            raise ExprError(f"no value for `{key}` here", _src(node, text))
+        item = base.items[key]
+        return item if isinstance(item, Vec) else item.const
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "data":
+        name = node.attr
+        missing = [p for p in env.parties if name not in env.data.get(p, {})]
+        if missing and len(missing) == len(env.parties):
+            known = sorted({k for p in env.parties for k in env.data.get(p, {})})
+            raise ExprError(f"no party has data `{name}`", _src(node, text), did_you_mean(name, known))
+        items = {}
+        for p in env.parties:
+            if p in missing:
+                continue
+            v = env.data[p][name]
+            items[p] = Vec({q: Lin({}, float(w)) for q, w in v.items()}) if isinstance(v, Mapping) else Lin({}, float(v))
+        vec = Vec(items)
+        vec.missing = missing  # type: ignore[attr-defined]
+        vec.source = f"data.{name}"  # type: ignore[attr-defined]
+        return vec
+    raise ExprError("write data as `data.NAME`, `data.NAME[PARTY]` or `data.NAME[self]`", _src(node, text))
+
+
+# -- linear expressions ----------------------------------------------------
+class _Linear:
+    def __init__(self, text: str, env: Env):
+        self.text, self.env = text, env
+
+    def err(self, msg: str, node: ast.AST, hint: str | None = None) -> ExprError:
+        return ExprError(msg, _src(node, self.text), hint)
+
+    def known_names(self) -> list[str]:
+        return [*self.env.parameters, *self.env.issues, "data"]
+
+    def visit(self, node: ast.AST):
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                raise self.err("only numbers, names and operators are allowed", node)
+            return Lin({}, float(node.value))
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.Attribute):
+            return self.complete(_lookup_data(node, self.env, self.text), node)
+        if isinstance(node, ast.Subscript):
+            return self.subscript(node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            v = self.visit(node.operand)
+            return _scale(v, -1.0) if isinstance(node.op, ast.USub) else v
+        if isinstance(node, ast.BinOp):
+            return self.binop(node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.Compare):
+            raise self.err("a comparison is only allowed as a whole limit or constraint", node)
+        raise self.err("this is not allowed in an expression", node)
+
+    def complete(self, vec, node):
+        missing = getattr(vec, "missing", [])
+        if missing:
+            raise self.err(
+                f"{vec.source} is missing for {', '.join(missing)}", node,
+                "give every party this data, or index one party: data.NAME[PARTY]",
+            )
+        return vec
+
+    def name(self, node: ast.Name):
+        n, env = node.id, self.env
+        if n in env.parameters:
+            return Lin({}, float(env.parameters[n]))
+        if n in env.issues:
+            issue = env.issues[n]
+            if issue.options is not None:
+                return Choice(n, None, issue.options) if not issue.per_party else Vec(
+                    {p: Choice(n, p, issue.options) for p in env.parties})
+            if issue.per_party:
+                return Vec({p: Lin({(n, p, None): 1.0}) for p in env.parties})
+            return Lin({(n, None, None): 1.0})
+        if n == "self":
+            raise self.err("`self` is only used as an index: `reduction[self]`, `data.gdp[self]`", node)
+        if n == "data":
+            raise self.err("write data as `data.NAME`", node)
+        raise self.err(f"unknown name `{n}`", node, did_you_mean(n, self.known_names()))
+
+    def subscript(self, node: ast.Subscript):
+        if isinstance(node.value, (ast.Attribute,)) or (
+            isinstance(node.value, ast.Subscript) and _is_data(node.value)
+        ):
+            v = _lookup_data(node, self.env, self.text)
+            return self.complete(v, node) if isinstance(v, Vec) else Lin({}, float(v))
+        base = self.visit(node.value)
+        if isinstance(base, Choice):
+            opt = node.slice
+            if not isinstance(opt, ast.Name):
+                raise self.err("pick an option by name: issue[option]", node)
+            if opt.id not in base.options:
+                raise self.err(f"`{opt.id}` is not an option of `{base.issue}`", node,
+                               did_you_mean(opt.id, base.options) or f"options: {', '.join(base.options)}")
+            return Lin({(base.issue, base.party, opt.id): 1.0})
+        if isinstance(base, Vec):
+            if isinstance(node.slice, ast.Name) and node.slice.id not in self.env.parties and node.slice.id != "self":
+                first = next(iter(base.items.values()), None)
+                if isinstance(first, Choice):  # per-party discrete issue: issue[option] is a vector
+                    inner = ast.Subscript(value=node.value, slice=node.slice)
+                    opt = node.slice.id
+                    if opt not in first.options:
+                        raise self.err(f"`{opt}` is neither a party nor an option of `{first.issue}`", inner)
+                    return Vec({p: Lin({(c.issue, c.party, opt): 1.0}) for p, c in base.items.items()})
+            key = _party_index(node.slice, self.env, self.text, "this vector")
+            return base.items[key]
+        raise self.err("only vectors over parties and discrete issues can be indexed", node)
+
+    def binop(self, node: ast.BinOp):
+        a, b = self.visit(node.left), self.visit(node.right)
+        for v, n in ((a, node.left), (b, node.right)):
+            if isinstance(v, Choice):
+                raise self.err("a discrete issue needs an option: issue[option] is its 0/1 indicator", n)
+        op = node.op
+        if isinstance(op, (ast.Add, ast.Sub)):
+            return _combine(a, b, 1.0 if isinstance(op, ast.Add) else -1.0, self, node)
+        if isinstance(op, ast.Mult):
+            if _const(a):
+                return _mul(b, a, self, node)
+            if _const(b):
+                return _mul(a, b, self, node)
+            raise self.err("this expression is not linear", node,
+                           "a product needs one side that is constant (numbers, parameters, data)")
+        if isinstance(op, ast.Div):
+            if not _const(b):
+                raise self.err("this expression is not linear", node, "a division needs a constant divisor")
+            return _mul(a, _invert(b, self, node), self, node)
+        if isinstance(op, ast.Pow):
+            if _const(a) and _const(b) and isinstance(a, Lin) and isinstance(b, Lin):
+                return Lin({}, constant(_src(node, self.text), self.env))
+            raise self.err("this expression is not linear", node, "** is only allowed between constants")
+        raise self.err("only + - * / are allowed", node)
+
+    def call(self, node: ast.Call):
+        if not isinstance(node.func, ast.Name) or node.keywords:
+            raise self.err("only sum, mean, min, max, abs, sqrt, exp and log can be called", node)
+        name = node.func.id
+        if name in ("sum", "mean"):
+            if len(node.args) != 1:
+                raise self.err(f"{name}() takes one vector", node)
+            v = self.visit(node.args[0])
+            if not isinstance(v, Vec):
+                raise self.err(f"{name}() takes a vector over parties", node,
+                               "per-party issues and data.NAME are vectors")
+            total = Lin()
+            for item in v.items.values():
+                if isinstance(item, Vec):
+                    raise self.err(f"{name}() of a matrix: index a row first, e.g. data.NAME[self]", node)
+                total = total.plus(item)
+            return total.scaled(1.0 / len(v.items)) if name == "mean" else total
+        if name in ("min", "max", "abs", "sqrt", "exp", "log"):
+            args = [self.visit(a) for a in node.args]
+            if all(isinstance(a, Lin) and a.is_const for a in args):
+                return Lin({}, constant(_src(node, self.text), self.env))
+            raise self.err("this expression is not linear", node,
+                           f"{name}() is only allowed on constants; use a score curve for non-linear effects")
+        raise self.err(f"unknown function `{name}`", node,
+                       did_you_mean(name, ["sum", "mean", "min", "max", "abs", "sqrt", "exp", "log"]))
+
+
+def _is_data(node: ast.AST) -> bool:
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return isinstance(node, ast.Attribute)
+
+
+def _const(v) -> bool:
+    return isinstance(v, (Lin, Vec)) and v.is_const
+
+
+def _scale(v, k: float):
+    if isinstance(v, Lin):
+        return v.scaled(k)
+    if isinstance(v, Vec):
+        return Vec({p: _scale(x, k) for p, x in v.items.items()})
+    raise TypeError(v)
+
+
+def _combine(a, b, sign, walker, node):
+    if isinstance(a, Lin) and isinstance(b, Lin):
+        return a.plus(b, sign)
+    if isinstance(a, Vec) and isinstance(b, Vec):
+        if set(a.items) != set(b.items):
+            raise walker.err("these vectors are over different parties", node)
+        return Vec({p: _combine(a.items[p], b.items[p], sign, walker, node) for p in a.items})
+    if isinstance(a, Vec) and isinstance(b, Lin):
+        return Vec({p: _combine(x, b, sign, walker, node) for p, x in a.items.items()})
+    if isinstance(a, Lin) and isinstance(b, Vec):
+        return Vec({p: _combine(a, x, sign, walker, node) for p, x in b.items.items()})
+    raise walker.err("these cannot be added", node)
+
+
+def _mul(v, k, walker, node):
+    """v times the constant k (scalar or vector, element-wise)."""
+    if isinstance(k, Lin):
+        return _scale(v, k.const)
+    if isinstance(v, Lin):
+        return Vec({p: _mul(v, x, walker, node) for p, x in k.items.items()})
+    if set(v.items) != set(k.items):
+        raise walker.err("element-wise product of vectors over different parties", node)
+    return Vec({p: _mul(v.items[p], k.items[p], walker, node) for p in v.items})
+
+
+def _invert(k, walker, node):
+    if isinstance(k, Lin):
+        if k.const == 0:
+            raise walker.err("division by zero", node)
+        return Lin({}, 1.0 / k.const)
+    return Vec({p: _invert(x, walker, node) for p, x in k.items.items()})
+
+
+@_guard
+def linear(text: str, env: Env):
+    """A linear form (Lin), a vector of them (Vec) or a discrete issue (Choice)."""
+    return _Linear(text, env).visit(parse(text))
+
+
+@_guard
+def constraint(text: str, env: Env) -> list[Row]:
+    """Rows of a limit or constraint: `a <= b`, `a == b`, `lo <= e <= hi`."""
+    node = parse(text)
+    if not isinstance(node, ast.Compare):
+        raise ExprError("a limit or constraint must compare: use <=, >= or ==", text.strip())
+    walker = _Linear(text, env)
+    sides = [walker.visit(n) for n in [node.left, *node.comparators]]
+    rows: list[Row] = []
+    for i, op in enumerate(node.ops):
+        if isinstance(op, (ast.Lt, ast.Gt)):
+            raise walker.err("strict < and > are not allowed", node, "use <= or >=")
+        if not isinstance(op, (ast.LtE, ast.GtE, ast.Eq)):
+            raise walker.err("only <=, >= and == are allowed", node)
+        diff = _combine(sides[i], sides[i + 1], -1.0, walker, node)  # left - right
+        items = diff.items.items() if isinstance(diff, Vec) else [("", diff)]
+        for label, d in items:
+            if isinstance(d, Vec):
+                raise walker.err("a comparison of matrices; index a row first", node)
+            lin = Lin(d.terms, 0.0)
+            lo, hi = -math.inf, math.inf
+            if isinstance(op, ast.LtE):
+                hi = -d.const
+            elif isinstance(op, ast.GtE):
+                lo = -d.const
+            else:
+                lo = hi = -d.const
+            rows.append(Row(lin, lo, hi, label))
+    return _merge_ranges(rows)
+
+
+def _merge_ranges(rows: list[Row]) -> list[Row]:
+    """`lo <= e <= hi` gives two rows on the same terms: make them one ranged row.
+
+    Rows are first oriented so their first coefficient is positive (`55 >= x`
+    and `x <= 55` are the same row, read as written in the usual direction).
+    """
+    out: list[Row] = []
+    for r in rows:
+        terms = {v: c for v, c in r.lin.terms.items() if c != 0.0}
+        if terms and next(iter(terms.values())) < 0:
+            r = Row(Lin({v: -c for v, c in terms.items()}), -r.hi, -r.lo, r.label)
+        else:
+            r = Row(Lin(terms), r.lo, r.hi, r.label)
+        for o in out:
+            if o.label == r.label and o.lin.terms == r.lin.terms:
+                o.lo, o.hi = max(o.lo, r.lo), min(o.hi, r.hi)
+                break
+        else:
+            out.append(r)
+    return out

@@ -1,0 +1,307 @@
+"""Give a validated Case its meaning: expressions as linear forms, curves as points.
+
+`resolve(case)` returns what the compiler needs, or raises CaseError with every
+problem found; `check_case(case)` returns the problems (used by validation).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from negotiate.case import expr
+from negotiate.case.expr import Choice, Env, ExprError, Lin, Vec
+from negotiate.case.schema import Case, Criterion
+from negotiate.case.source import SourceMap, dotted
+from negotiate.errors import CaseError, Problem
+
+DEFAULT_PIECES = 20
+
+
+@dataclass
+class Variable:
+    key: tuple  # (issue, party | None, option | None)
+    name: str  # reduction[CHN], grid_standard[interop], price_floor
+    lb: float
+    ub: float
+    integer: bool
+
+
+@dataclass
+class ScoreCurve:
+    """A criterion's score: piecewise linear in `lin` (xs, ys), or `lin` itself."""
+
+    party: str
+    id: str
+    weight: float  # normalised: a party's criteria weights sum to 1
+    lin: Lin
+    xs: np.ndarray | None = None  # None: the score is exactly `lin` (discrete scores)
+    ys: np.ndarray | None = None
+    issue: str | None = None  # discrete issue scored by option
+    scores: dict | None = None
+
+    def score(self, values: dict) -> float:
+        e = self.lin.value(values)
+        return float(e if self.xs is None else np.interp(e, self.xs, self.ys))
+
+
+@dataclass
+class LinearRow:
+    id: str  # case id: parties.CHN.limits.max_cut, constraints.global_cut[CHN]
+    kind: str  # "limit" | "constraint"
+    party: str | None
+    lin: Lin
+    lo: float
+    hi: float
+    text: str
+
+
+@dataclass
+class Resolved:
+    case: Case
+    parties: list[str]
+    variables: list[Variable]
+    criteria: dict[str, list[ScoreCurve]]
+    rows: list[LinearRow]
+    options: dict[str, dict] = field(default_factory=dict)  # name -> {key: fixed value}
+
+
+def env_for(case: Case, party: str | None = None) -> Env:
+    return Env(
+        parameters=case.parameters,
+        issues=case.issues,
+        parties=list(case.parties),
+        data={p: party_.data for p, party_ in case.parties.items()},
+        self_party=party,
+    )
+
+
+def variables_of(case: Case) -> list[Variable]:
+    out = []
+    for iid, issue in case.issues.items():
+        owners = list(case.parties) if issue.per_party else [None]
+        for p in owners:
+            base = iid if p is None else f"{iid}[{p}]"
+            if issue.options is not None:
+                for o in issue.options:
+                    out.append(Variable((iid, p, o), f"{base}[{o}]", 0.0, 1.0, True))
+            else:
+                lo, hi = issue.range
+                out.append(Variable((iid, p, None), base, float(lo), float(hi), issue.integer))
+    return out
+
+
+class _Collector:
+    def __init__(self, case: Case):
+        self.case = case
+        self.source: SourceMap = case._source or SourceMap()
+        self.problems: list[Problem] = []
+
+    def add(self, path: tuple, message: str, value=None, hint=None):
+        self.problems.append(Problem(message, dotted(path), self.source.locate(path), value, hint))
+
+    def expr_error(self, path: tuple, e: ExprError, text):
+        where = f"`{e.part}`" if e.part and e.part != str(text).strip() else None
+        msg = e.message + (f" in {where}" if where else "")
+        self.add(path, msg, text, e.hint)
+
+
+def resolve(case: Case) -> Resolved:
+    resolved, problems = _resolve(case)
+    if problems:
+        raise CaseError(problems)
+    return resolved
+
+
+def check_case(case: Case) -> list[Problem]:
+    return _resolve(case)[1]
+
+
+def _resolve(case: Case) -> tuple[Resolved, list[Problem]]:
+    col = _Collector(case)
+    criteria = {p: _criteria(case, p, col) for p in case.parties}
+    rows: list[LinearRow] = []
+    for cid, text in case.constraints.items():
+        rows += _rows(case, ("constraints", cid), text, None, "constraint", col)
+    for p, party in case.parties.items():
+        for lid, text in party.limits.items():
+            rows += _rows(case, ("parties", p, "limits", lid), text, p, "limit", col)
+    options = {name: _option(case, name, values, col) for name, values in case.options.items()}
+    _check_scenarios(case, col)
+    resolved = Resolved(case, list(case.parties), variables_of(case), criteria, rows, options)
+    return resolved, col.problems
+
+
+def _rows(case, path, text, party, kind, col) -> list[LinearRow]:
+    try:
+        rows = expr.constraint(text, env_for(case, party))
+    except ExprError as e:
+        col.expr_error(path, e, text)
+        return []
+    base = dotted(path)
+    return [
+        LinearRow(f"{base}[{r.label}]" if r.label else base, kind, party, r.lin, r.lo, r.hi, text)
+        for r in rows
+    ]
+
+
+def _criteria(case: Case, p: str, col: _Collector) -> list[ScoreCurve]:
+    party = case.parties[p]
+    total = sum(c.weight for c in party.criteria.values())
+    out = []
+    for cid, crit in party.criteria.items():
+        path = ("parties", p, "criteria", cid)
+        try:
+            curve = _criterion(case, p, cid, crit, path, col)
+        except ExprError as e:
+            col.expr_error(path + (_field_of(e, crit),), e, _text_of(e, crit))
+            continue
+        if curve is not None:
+            curve.weight = crit.weight / total
+            out.append(curve)
+    return out
+
+
+def _field_of(e: ExprError, crit: Criterion) -> str:
+    return getattr(e, "field", "of")
+
+
+def _text_of(e: ExprError, crit: Criterion):
+    return getattr(e, "text", crit.of)
+
+
+def _tag(e: ExprError, field_name: str, text) -> ExprError:
+    e.field, e.text = field_name, text  # type: ignore[attr-defined]
+    return e
+
+
+def _criterion(case, p, cid, crit: Criterion, path, col) -> ScoreCurve | None:
+    env = env_for(case, p)
+    try:
+        target = expr.linear(crit.of, env)
+    except ExprError as e:
+        raise _tag(e, "of", crit.of)
+    if isinstance(target, Choice):
+        if crit.scores is None:
+            col.add(path + ("of",), f"`{crit.of}` is a discrete issue: score its options with `scores:`",
+                    crit.of, f"scores: {{{', '.join(o + ': ...' for o in target.options)}}}")
+            return None
+        missing = [o for o in target.options if o not in crit.scores]
+        unknown = [o for o in crit.scores if o not in target.options]
+        for o in unknown:
+            col.add(path + ("scores", o), f"`{o}` is not an option of `{target.issue}`", None,
+                    expr.did_you_mean(o, target.options) or f"options: {', '.join(target.options)}")
+        if missing:
+            col.add(path + ("scores",), f"every option must be scored; missing: {', '.join(missing)}")
+        if missing or unknown:
+            return None
+        lin = Lin({(target.issue, target.party, o): float(crit.scores[o]) for o in target.options})
+        return ScoreCurve(p, cid, 0.0, lin, issue=target.issue, scores=dict(crit.scores))
+    if isinstance(target, Vec):
+        col.add(path + ("of",), "this is a vector over parties; a criterion needs one number",
+                crit.of, "pick one party with [self], or add them up with sum(...)")
+        return None
+    if crit.scores is not None:
+        col.add(path + ("scores",), "`scores` go with a discrete issue; this criterion is of a number",
+                None, "use `points` or `function` for a continuous expression")
+        return None
+    xs, ys = _curve_points(crit, env, path, col)
+    if xs is None:
+        return None
+    return ScoreCurve(p, cid, 0.0, target, xs, ys)
+
+
+def _curve_points(crit: Criterion, env: Env, path, col):
+    if crit.points is not None:
+        try:
+            xs = np.array([expr.constant(x, env) for x, _ in crit.points])
+            ys = np.array([expr.constant(y, env) for _, y in crit.points])
+        except ExprError as e:
+            col.expr_error(path + ("points",), e, e.part)
+            return None, None
+        bad = [i for i in range(1, len(xs)) if not xs[i] > xs[i - 1]]
+        if bad:
+            i = bad[0]
+            col.add(path + ("points", str(i)), f"points must have strictly increasing x; {xs[i]:g} follows {xs[i-1]:g}")
+            return None, None
+        return xs, ys
+    try:
+        lo, hi = (expr.constant(v, env) for v in crit.over)
+    except ExprError as e:
+        col.expr_error(path + ("over",), e, e.part)
+        return None, None
+    if not hi > lo:
+        col.add(path + ("over",), f"`over` must be an interval [lo, hi] with lo < hi", [lo, hi])
+        return None, None
+    xs = np.linspace(lo, hi, (crit.pieces or DEFAULT_PIECES) + 1)
+    try:
+        ys = expr.curve(crit.function, xs, env)
+    except ExprError as e:
+        col.expr_error(path + ("function",), e, crit.function)
+        return None, None
+    return xs, ys
+
+
+def _option(case: Case, name: str, values: dict, col: _Collector) -> dict:
+    """A drafted package: {variable key: value}; discrete options as indicators."""
+    fixed: dict = {}
+    for iid, value in values.items():
+        path = ("options", name, iid)
+        issue = case.issues.get(iid)
+        if issue is None:
+            col.add(path, f"unknown issue `{iid}`", None, expr.did_you_mean(iid, case.issues))
+            continue
+        if issue.per_party:
+            if not isinstance(value, dict):
+                col.add(path, f"`{iid}` is per party: give {{PARTY: value}}", value)
+                continue
+            for p, v in value.items():
+                if p not in case.parties:
+                    col.add(path + (p,), f"unknown party `{p}`", None, expr.did_you_mean(p, case.parties))
+                    continue
+                _fix(fixed, issue, iid, p, v, path + (p,), col)
+        else:
+            _fix(fixed, issue, iid, None, value, path, col)
+    return fixed
+
+
+def _fix(fixed, issue, iid, party, value, path, col):
+    if issue.options is not None:
+        if value not in issue.options:
+            col.add(path, f"`{value}` is not an option of `{iid}`", value,
+                    expr.did_you_mean(str(value), issue.options) or f"options: {', '.join(issue.options)}")
+            return
+        for o in issue.options:
+            fixed[(iid, party, o)] = 1.0 if o == value else 0.0
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        col.add(path, "expected a number", value)
+        return
+    lo, hi = issue.range
+    if not lo <= value <= hi:
+        col.add(path, f"outside the issue's range [{lo:g}, {hi:g}]", value)
+        return
+    if issue.integer and value != int(value):
+        col.add(path, "this issue takes whole numbers", value)
+        return
+    fixed[(iid, party, None)] = float(value)
+
+
+def _check_scenarios(case: Case, col: _Collector) -> None:
+    full = case.model_dump()
+    for name, changes in case.scenarios.items():
+        for key in changes:
+            parts = str(key).split(".")
+            node = full
+            ok = True
+            for part in parts[:-1]:
+                if isinstance(node, dict) and part in node and isinstance(node[part], dict):
+                    node = node[part]
+                else:
+                    ok = False
+                    break
+            if not ok or not isinstance(node, dict):
+                col.add(("scenarios", name, str(key)), f"`{key}` is not a path in this case",
+                        None, "paths look like parameters.target or parties.IND.reservation")

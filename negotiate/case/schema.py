@@ -1,0 +1,208 @@
+"""The case file as frozen pydantic models (CASE_FORMAT.md section 1).
+
+Structure and types live here; expressions and cross-references are checked
+by `negotiate.case.resolve`, which knows the whole case.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+# A number, or a constant expression over parameters and the party's data
+# (`"data.max_cut[self]"`), evaluated per party when the case is resolved.
+Number = float | str
+
+CONCEPTS = ("utilitarian", "egalitarian", "kalai_smorodinsky", "nash")
+Concept = Literal["utilitarian", "egalitarian", "kalai_smorodinsky", "nash"]
+RESERVED_NAMES = frozenset(
+    {"self", "data", "sum", "mean", "min", "max", "abs", "sqrt", "exp", "log", "x"}
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Issue(_Strict):
+    """One negotiated issue: continuous/integer (`range`) or discrete (`options`)."""
+
+    range: tuple[float, float] | None = None
+    options: list[Id] | None = None
+    per_party: bool = False
+    integer: bool = False
+    unit: str | None = None
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _kind(self) -> "Issue":
+        if (self.range is None) == (self.options is None):
+            raise ValueError("give exactly one of `range: [lo, hi]` or `options: [...]`")
+        if self.range is not None and self.range[0] > self.range[1]:
+            raise ValueError(f"range lower end {self.range[0]} is above upper end {self.range[1]}")
+        if self.options is not None:
+            if not self.options:
+                raise ValueError("`options` must list at least one option")
+            dup = sorted({o for o in self.options if self.options.count(o) > 1})
+            if dup:
+                raise ValueError(f"options listed twice: {', '.join(dup)}")
+            if self.integer:
+                raise ValueError("`integer: true` applies to a `range` issue, not to `options`")
+        return self
+
+    @property
+    def discrete(self) -> bool:
+        return self.options is not None
+
+
+class Criterion(_Strict):
+    """One criterion of a party's utility: a score curve of an expression."""
+
+    of: str
+    weight: float = Field(1.0, ge=0)
+    points: list[tuple[Number, Number]] | None = None
+    function: str | None = None
+    over: tuple[Number, Number] | None = None
+    pieces: int | None = Field(None, ge=1, le=10_000)
+    scores: dict[Id, float] | None = None
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _one_curve(self) -> "Criterion":
+        given = [k for k in ("points", "function", "scores") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of `points`, `function` (with `over` and `pieces`) or `scores`"
+                + (f"; found {', '.join(given)}" if given else "")
+            )
+        if self.function is not None and self.over is None:
+            raise ValueError("`function` needs `over: [lo, hi]` (and `pieces`, default 20)")
+        if self.function is None and (self.over is not None or self.pieces is not None):
+            raise ValueError("`over` and `pieces` go with `function`")
+        if self.points is not None:
+            if len(self.points) < 2:
+                raise ValueError("`points` needs at least two [x, score] pairs")
+            xs = [p[0] for p in self.points]
+            if all(isinstance(x, float) for x in xs):
+                for a, b in zip(xs, xs[1:]):
+                    if not b > a:
+                        raise ValueError(f"points must have strictly increasing x; {b} follows {a}")
+        return self
+
+
+class Party(_Strict):
+    """A negotiating party: its voice, data, reservation, criteria and red lines."""
+
+    name: str | None = None
+    weight: float = Field(1.0, gt=0)
+    data: dict[Id, float | dict[Id, float]] = Field(default_factory=dict)
+    reservation: float = 0.0
+    criteria: dict[Id, Criterion] = Field(min_length=1)
+    limits: dict[Id, str] = Field(default_factory=dict)
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> "Party":
+        if sum(c.weight for c in self.criteria.values()) <= 0:
+            raise ValueError("criteria weights sum to 0: give at least one criterion a positive weight")
+        return self
+
+
+class SolveSettings(_Strict):
+    """Defaults for solving; CLI flags and API arguments override them."""
+
+    concept: Concept = "nash"
+    require_acceptance: bool = True
+    backend: Literal["highs", "pyomo"] = "highs"
+    solver: str | None = None
+    time_limit: float | None = Field(None, gt=0)
+    mip_gap: float = Field(1e-7, ge=0, le=1)
+    ideals: bool = False
+
+
+class Case(_Strict):
+    """A whole negotiation case. Frozen: `update` returns a validated copy."""
+
+    name: str
+    description: str | None = None
+    model: str | None = None
+    parameters: dict[Id, float] = Field(default_factory=dict)
+    issues: dict[Id, Issue] = Field(min_length=1)
+    constraints: dict[Id, str] = Field(default_factory=dict)
+    parties: dict[Id, Party] = Field(min_length=1)
+    solve: SolveSettings = Field(default_factory=SolveSettings)
+    options: dict[Id, dict[Id, Any]] = Field(default_factory=dict)
+    scenarios: dict[Id, dict[str, Any]] = Field(default_factory=dict)
+
+    _source: Any = PrivateAttr(default=None)
+
+    @field_validator("parameters", "issues")
+    @classmethod
+    def _not_reserved(cls, value: dict) -> dict:
+        bad = sorted(k for k in value if k in RESERVED_NAMES)
+        if bad:
+            raise ValueError(f"{', '.join(bad)} is a reserved word in expressions; choose another id")
+        return value
+
+    @model_validator(mode="after")
+    def _names_distinct(self) -> "Case":
+        clash = sorted(set(self.parameters) & set(self.issues))
+        if clash:
+            raise ValueError(f"{', '.join(clash)} is both a parameter and an issue; ids must be distinct")
+        return self
+
+    # -- what-if copies -------------------------------------------------
+    def update(self, changes: dict[str, Any]) -> "Case":
+        """A validated copy with `{"dotted.path": value}` changes applied.
+
+        Raises `CaseError` (located at the dotted path) if the copy is invalid.
+        """
+        from negotiate.case.load import validate_data  # late: load imports schema
+
+        data = self.model_dump(exclude_unset=True)
+        for path, value in changes.items():
+            set_path(data, path, value)
+        return validate_data(data, source=self._source, changed=list(changes))
+
+    @property
+    def party_ids(self) -> list[str]:
+        return list(self.parties)
+
+
+def set_path(data: dict, path: str, value: Any) -> None:
+    """Set `data[a][b][c] = value` for the path "a.b.c", creating mappings."""
+    keys = path.split(".")
+    node = data
+    for key in keys[:-1]:
+        nxt = node.get(key) if isinstance(node, dict) else None
+        if nxt is None:
+            nxt = {}
+            node[key] = nxt
+        elif not isinstance(nxt, dict):
+            raise KeyError(path)
+        node = nxt
+    if not isinstance(node, dict):
+        raise KeyError(path)
+    node[keys[-1]] = copy.deepcopy(value)
+
+
+def case_json_schema() -> dict:
+    """JSON Schema of case files, generated from the pydantic models."""
+    schema = Case.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "negotiate case file",
+        **schema,
+    }

@@ -1,0 +1,277 @@
+"""Case -> Problem: the solver-neutral optimization model (DESIGN.md "The maths").
+
+Columns: issue variables, one score per criterion, one utility per party.
+Rows: discrete one-hot choices, score curves (hypograph segments where the
+curve is concave over the reachable interval, else an exact incremental MIP),
+utility definitions, limits, collective constraints and acceptance.
+Every row and column is named by the case id it comes from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from negotiate.case.resolve import Resolved, ScoreCurve, resolve
+from negotiate.case.schema import Case
+
+INF = float("inf")
+CONCAVE_TOL = 1e-9
+
+
+@dataclass
+class RowInfo:
+    kind: str  # limit | constraint | reservation | utility | curve | choice
+    case_id: str  # parties.CHN.limits.max_cut
+    party: str | None = None
+
+
+@dataclass
+class Problem:
+    """Columns, rows (CSR) and the maps back to the case."""
+
+    resolved: Resolved
+    col_names: list[str]
+    col_lb: np.ndarray
+    col_ub: np.ndarray
+    col_int: np.ndarray  # bool
+    row_names: list[str]
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+    values: np.ndarray
+    var_col: dict  # variable key -> column
+    utility_col: dict  # party -> column
+    score_col: dict  # (party, criterion) -> column
+    row_info: list[RowInfo]
+    reservation_row: dict = field(default_factory=dict)  # party -> row
+    case_rows: dict = field(default_factory=dict)  # case id -> row (limits, constraints)
+    nonconcave: list[str] = field(default_factory=list)  # criteria modelled as MIP
+
+    @property
+    def case(self) -> Case:
+        return self.resolved.case
+
+    @property
+    def parties(self) -> list[str]:
+        return self.resolved.parties
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.col_int.any())
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.col_names)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_names)
+
+    def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        a, b = self.indptr[i], self.indptr[i + 1]
+        return self.indices[a:b], self.values[a:b]
+
+
+class _Builder:
+    def __init__(self):
+        self.names: list[str] = []
+        self.lb: list[float] = []
+        self.ub: list[float] = []
+        self.integer: list[bool] = []
+        self.row_names: list[str] = []
+        self.row_lo: list[float] = []
+        self.row_hi: list[float] = []
+        self.row_cols: list[list[int]] = []
+        self.row_vals: list[list[float]] = []
+        self.row_info: list[RowInfo] = []
+
+    def col(self, name, lb, ub, integer=False) -> int:
+        self.names.append(name)
+        self.lb.append(lb)
+        self.ub.append(ub)
+        self.integer.append(integer)
+        return len(self.names) - 1
+
+    def row(self, name, coefs: dict, lo, hi, info: RowInfo) -> int:
+        self.row_names.append(name)
+        self.row_cols.append(list(coefs))
+        self.row_vals.append([float(v) for v in coefs.values()])
+        self.row_lo.append(lo)
+        self.row_hi.append(hi)
+        self.row_info.append(info)
+        return len(self.row_names) - 1
+
+
+def compile_case(case: Case | Resolved) -> Problem:
+    resolved = case if isinstance(case, Resolved) else resolve(case)
+    b = _Builder()
+    var_col = {}
+    bounds = {}
+    for v in resolved.variables:
+        var_col[v.key] = b.col(v.name, v.lb, v.ub, v.integer)
+        bounds[v.key] = (v.lb, v.ub)
+    _choices(resolved, var_col, b)
+
+    score_col, utility_col, nonconcave = {}, {}, []
+    for p in resolved.parties:
+        for crit in resolved.criteria[p]:
+            j, concave = _score(crit, var_col, bounds, b)
+            score_col[(p, crit.id)] = j
+            if not concave:
+                nonconcave.append(f"parties.{p}.criteria.{crit.id}")
+        u = b.col(f"parties.{p}.utility", -INF, INF)
+        utility_col[p] = u
+        coefs = {u: 1.0}
+        for crit in resolved.criteria[p]:
+            coefs[score_col[(p, crit.id)]] = coefs.get(score_col[(p, crit.id)], 0.0) - crit.weight
+        b.row(f"parties.{p}.utility", coefs, 0.0, 0.0, RowInfo("utility", f"parties.{p}.utility", p))
+
+    case_rows = {}
+    for r in resolved.rows:
+        coefs = _coefs(r.lin.terms, var_col)
+        case_rows[r.id] = b.row(r.id, coefs, r.lo, r.hi, RowInfo(r.kind, r.id, r.party))
+
+    reservation_row = {}
+    if resolved.case.solve.require_acceptance:
+        for p in resolved.parties:
+            d = resolved.case.parties[p].reservation
+            cid = f"parties.{p}.reservation"
+            reservation_row[p] = b.row(cid, {utility_col[p]: 1.0}, d, INF, RowInfo("reservation", cid, p))
+
+    indptr = np.zeros(len(b.row_cols) + 1, dtype=np.int32)
+    indptr[1:] = np.cumsum([len(c) for c in b.row_cols])
+    indices = np.fromiter((c for cols in b.row_cols for c in cols), dtype=np.int32, count=int(indptr[-1]))
+    values = np.fromiter((v for vals in b.row_vals for v in vals), dtype=float, count=int(indptr[-1]))
+    return Problem(
+        resolved=resolved,
+        col_names=b.names,
+        col_lb=np.array(b.lb, float),
+        col_ub=np.array(b.ub, float),
+        col_int=np.array(b.integer, bool),
+        row_names=b.row_names,
+        row_lo=np.array(b.row_lo, float),
+        row_hi=np.array(b.row_hi, float),
+        indptr=indptr,
+        indices=indices,
+        values=values,
+        var_col=var_col,
+        utility_col=utility_col,
+        score_col=score_col,
+        row_info=b.row_info,
+        reservation_row=reservation_row,
+        case_rows=case_rows,
+        nonconcave=nonconcave,
+    )
+
+
+def _coefs(terms: dict, var_col: dict) -> dict:
+    out: dict[int, float] = {}
+    for key, c in terms.items():
+        if c:
+            j = var_col[key]
+            out[j] = out.get(j, 0.0) + c
+    return out
+
+
+def _choices(resolved: Resolved, var_col: dict, b: _Builder) -> None:
+    for iid, issue in resolved.case.issues.items():
+        if issue.options is None:
+            continue
+        for p in (resolved.parties if issue.per_party else [None]):
+            cols = {var_col[(iid, p, o)]: 1.0 for o in issue.options}
+            name = f"issues.{iid}.choice" + (f"[{p}]" if p else "")
+            b.row(name, cols, 1.0, 1.0, RowInfo("choice", name, p))
+
+
+def reachable(terms: dict, const: float, bounds: dict) -> tuple[float, float]:
+    """Interval of a linear form over the issue ranges (one-hot aware)."""
+    lo = hi = const
+    groups: dict[tuple, list[float]] = {}
+    for key, c in terms.items():
+        if key[2] is not None:  # discrete option indicator: one option per choice
+            groups.setdefault(key[:2], []).append(c)
+            continue
+        a, z = bounds[key]
+        lo += min(c * a, c * z)
+        hi += max(c * a, c * z)
+    for key, cs in groups.items():
+        n_options = sum(1 for k in bounds if k[:2] == key)
+        if len(cs) < n_options:
+            cs = cs + [0.0]
+        lo += min(cs)
+        hi += max(cs)
+    return lo, hi
+
+
+def clip_curve(xs: np.ndarray, ys: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """The curve over [lo, hi] only (flat beyond its end points), without collinear points."""
+    if hi - lo <= 1e-12 * max(1.0, abs(lo), abs(hi)):
+        x = np.array([lo])
+        return x, np.interp(x, xs, ys)
+    inner = xs[(xs > lo) & (xs < hi)]
+    x = np.concatenate([[lo], inner, [hi]])
+    y = np.interp(x, xs, ys)
+    keep = [0]
+    for i in range(1, len(x) - 1):
+        s1 = (y[i] - y[keep[-1]]) / (x[i] - x[keep[-1]])
+        s2 = (y[i + 1] - y[i]) / (x[i + 1] - x[i])
+        if abs(s1 - s2) > 1e-12 * max(1.0, abs(s1), abs(s2)):
+            keep.append(i)
+    keep.append(len(x) - 1)
+    return x[keep], y[keep]
+
+
+def is_concave(x: np.ndarray, y: np.ndarray) -> bool:
+    if len(x) < 3:
+        return True
+    slopes = np.diff(y) / np.diff(x)
+    return bool(np.all(np.diff(slopes) <= CONCAVE_TOL * np.maximum(1.0, np.abs(slopes[:-1]))))
+
+
+def _score(crit: ScoreCurve, var_col: dict, bounds: dict, b: _Builder) -> tuple[int, bool]:
+    """The score column of one criterion and the rows that define it."""
+    base = f"parties.{crit.party}.criteria.{crit.id}"
+    terms = _coefs(crit.lin.terms, var_col)
+    info = RowInfo("curve", base, crit.party)
+    if crit.xs is None:  # scores of a discrete issue's options: exactly linear
+        vals = list(crit.lin.terms.values())
+        s = b.col(base, min(vals), max(vals))
+        coefs = {s: 1.0, **{j: -c for j, c in terms.items()}}
+        b.row(base, coefs, crit.lin.const, crit.lin.const, info)
+        return s, True
+    lo, hi = reachable(crit.lin.terms, crit.lin.const, bounds)
+    x, y = clip_curve(crit.xs, crit.ys, lo, hi)
+    s = b.col(base, float(y.min()), float(y.max()))
+    if len(x) == 1:
+        b.row(f"{base}.constant", {s: 1.0}, float(y[0]), float(y[0]), info)
+        return s, True
+    c0 = crit.lin.const
+    if is_concave(x, y):
+        # s <= y_j + slope_j * (e - x_j)  <=>  s - slope_j*terms <= y_j - slope_j*(x_j - c0)
+        for k in range(len(x) - 1):
+            slope = (y[k + 1] - y[k]) / (x[k + 1] - x[k])
+            coefs = {s: 1.0}
+            for j, c in terms.items():
+                coefs[j] = coefs.get(j, 0.0) - slope * c
+            b.row(f"{base}.segment{k}", coefs, -INF, y[k] - slope * (x[k] - c0), info)
+        return s, True
+    # Incremental formulation: e = x0 + sum dx_k d_k, s = y0 + sum dy_k d_k,
+    # 0 <= d_k <= 1, d_{k+1} <= z_k <= d_k with z_k binary: segments fill in order.
+    m = len(x) - 1
+    d = [b.col(f"{base}.fill{k}", 0.0, 1.0) for k in range(m)]
+    z = [b.col(f"{base}.past{k}", 0.0, 1.0, True) for k in range(m - 1)]
+    coefs = dict(terms)
+    for k in range(m):
+        coefs[d[k]] = coefs.get(d[k], 0.0) - (x[k + 1] - x[k])
+    b.row(f"{base}.position", coefs, x[0] - c0, x[0] - c0, info)
+    coefs = {s: 1.0}
+    for k in range(m):
+        coefs[d[k]] = -(y[k + 1] - y[k])
+    b.row(f"{base}.value", coefs, y[0], y[0], info)
+    for k in range(m - 1):
+        b.row(f"{base}.order{k}a", {z[k]: 1.0, d[k]: -1.0}, -INF, 0.0, info)
+        b.row(f"{base}.order{k}b", {d[k + 1]: 1.0, z[k]: -1.0}, -INF, 0.0, info)
+    return s, False

@@ -1,0 +1,303 @@
+"""Solution concepts (CASE_FORMAT.md section 3), written once against `Backend`.
+
+- utilitarian: one solve of max sum(w_i u_i).
+- egalitarian / kalai_smorodinsky: leximin of scaled gains. On an LP, the
+  standard iterative scheme: maximise the smallest gain t, fix the parties whose
+  row has a positive dual (complementary slackness: they cannot exceed t in any
+  optimum), repeat on the rest: a few solves, not one per party. On a MIP (a
+  non-convex set, where that test does not hold), the ordered scheme: maximise
+  the sum of the k smallest gains for k = 1..n, each fixed before the next.
+- nash: maximise sum(w_i log(gain_i)) by outer approximation, tangent cuts
+  z_i <= log(g) + (gain_i - g)/g added at each solution until the gap between
+  the cut model and the true log objective is below NASH_TOL (relative).
+Helper rows and columns are added after a mark and rolled back at the end,
+so the built model is left as it was.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from negotiate.backends.base import INF, Backend, LPResult
+
+NASH_TOL = 1e-7
+GAIN_TOL = 1e-9  # a gain this small (relative to the utility scale) is zero
+DUAL_TOL = 1e-9
+MAX_NASH_ROUNDS = 200
+
+
+@dataclass
+class Outcome:
+    """What a concept found: a solution vector, or why there is none."""
+
+    status: str  # optimal | feasible | infeasible | error
+    x: np.ndarray | None = None
+    row_dual: np.ndarray | None = None
+    objective: float | None = None
+    ideals: dict | None = None
+    held: list[str] = field(default_factory=list)  # parties held at their reservation
+    notes: list[str] = field(default_factory=list)
+    message: str = ""
+    gap: float | None = None  # nash: final relative gap
+
+    @property
+    def ok(self) -> bool:
+        return self.x is not None
+
+
+def _fail(result: LPResult, what: str) -> Outcome:
+    if result.status == "infeasible":
+        return Outcome("infeasible", message=f"no agreement satisfies every range, limit, constraint and reservation")
+    if result.status == "limit":
+        return Outcome("error", message=f"the solver stopped at a limit before finding an agreement ({what})")
+    return Outcome("error", message=f"the solver failed ({what}): {result.status} {result.message}".strip())
+
+
+class ConceptRunner:
+    """Runs one concept on a built backend; `utility_of(x)` recomputes true utilities."""
+
+    def __init__(self, backend: Backend, problem, utility_of):
+        self.b = backend
+        self.p = problem
+        self.utility_of = utility_of
+        self.parties = problem.parties
+        case = problem.case
+        self.weight = {p: case.parties[p].weight for p in self.parties}
+        self.reservation = {p: case.parties[p].reservation for p in self.parties}
+        self.ucol = problem.utility_col
+        self.limited = False  # a solve stopped at a limit (status feasible)
+
+    # -- one solve ---------------------------------------------------------
+    def _solve(self, objective: dict, what: str) -> tuple[LPResult, Outcome | None]:
+        self.b.set_objective(objective)
+        r = self.b.solve()
+        if r.status == "limit" and r.has_solution:
+            self.limited = True
+            return r, None
+        if r.status != "optimal":
+            return r, _fail(r, what)
+        return r, None
+
+    def run(self, concept: str, ideals: bool = False) -> Outcome:
+        mark = self.b.mark()
+        try:
+            if concept == "utilitarian":
+                out = self.utilitarian()
+            elif concept == "egalitarian":
+                out = self.leximin({p: 1.0 / self.weight[p] for p in self.parties})
+            elif concept == "kalai_smorodinsky":
+                out = self.kalai_smorodinsky()
+            elif concept == "nash":
+                out = self.nash()
+            else:
+                raise ValueError(f"unknown concept {concept!r}")
+        finally:
+            self.b.rollback(mark)
+        if out.ok and ideals and out.ideals is None:
+            # over the acceptable set itself: the concept's helper rows are gone
+            found = self.ideals()
+            if isinstance(found, Outcome):
+                out.notes.append("ideals could not be computed: " + found.message)
+            else:
+                out.ideals = found
+        if out.ok and self.limited and out.status == "optimal":
+            out.status = "feasible"
+            out.notes.append("the solver stopped at a time limit: the agreement is feasible, maybe not optimal")
+        return out
+
+    # -- concepts -------------------------------------------------------------
+    def utilitarian(self) -> Outcome:
+        r, fail = self._solve({self.ucol[p]: self.weight[p] for p in self.parties}, "utilitarian")
+        if fail:
+            return fail
+        return Outcome("optimal", r.x, r.row_dual, r.objective)
+
+    def ideals(self) -> dict | Outcome:
+        out = {}
+        for p in self.parties:
+            r, fail = self._solve({self.ucol[p]: 1.0}, f"ideal of {p}")
+            if fail:
+                return fail
+            out[p] = float(self.utility_of(r.x)[p])
+        return out
+
+    def kalai_smorodinsky(self) -> Outcome:
+        ideals = self.ideals()
+        if isinstance(ideals, Outcome):
+            return ideals
+        span = {p: ideals[p] - self.reservation[p] for p in self.parties}
+        held = [p for p in self.parties if span[p] <= GAIN_TOL * max(1.0, abs(ideals[p]))]
+        scale = {p: 1.0 / span[p] for p in self.parties if p not in held}
+        out = self.leximin(scale)
+        out.ideals = ideals
+        out.held = held
+        if held:
+            out.notes.append(
+                f"{', '.join(held)} cannot gain above the reservation in any acceptable agreement "
+                "(ideal = reservation): held there, outside the leximin")
+        return out
+
+    def leximin(self, scale: dict) -> Outcome:
+        """Leximin of scale[p] * (u_p - d_p) over the parties in `scale`."""
+        if not scale:
+            return self.utilitarian()
+        if self.b.is_mip():
+            return self._leximin_ordered(scale)
+        return self._leximin_lp(scale)
+
+    def _leximin_lp(self, scale: dict) -> Outcome:
+        b = self.b
+        (t,) = b.add_cols([-INF], [INF], ["leximin.level"])
+        free = list(scale)
+        rows = dict(zip(free, b.add_rows([
+            ({t: 1.0, self.ucol[p]: -scale[p]}, -INF, -scale[p] * self.reservation[p], f"leximin.{p}")
+            for p in free
+        ])))
+        last = None
+        while free:
+            r, fail = self._solve({t: 1.0}, "leximin")
+            if fail:
+                return fail
+            last = r
+            level = r.objective
+            saturated = [p for p in free if r.row_dual is not None and abs(r.row_dual[rows[p]]) > DUAL_TOL]
+            if not saturated:  # no dual says it: test each (rare, degenerate)
+                saturated = self._test_saturated(free, scale, rows, t, level)
+            eps = 1e-9 * max(1.0, abs(level))
+            for p in saturated:
+                b.set_row_bounds(rows[p], -INF, INF)
+                b.add_rows([({self.ucol[p]: scale[p]}, scale[p] * self.reservation[p] + level - eps, INF,
+                             f"leximin.fixed.{p}")])
+                free.remove(p)
+        return Outcome("optimal", last.x, last.row_dual, last.objective)
+
+    def _test_saturated(self, free, scale, rows, t, level) -> list[str]:
+        b = self.b
+        eps = 1e-9 * max(1.0, abs(level))
+        b.set_col_bounds(t, level - eps, INF)
+        out = []
+        for p in free:
+            r, fail = self._solve({self.ucol[p]: scale[p]}, "leximin test")
+            if fail or r.objective - scale[p] * self.reservation[p] <= level + 1e-7 * max(1.0, abs(level)):
+                out.append(p)
+        b.set_col_bounds(t, -INF, INF)
+        return out or free[:1]
+
+    def _leximin_ordered(self, scale: dict) -> Outcome:
+        """Maximise S_k, the sum of the k smallest gains, for k = 1..n in turn."""
+        b = self.b
+        ps = list(scale)
+        n = len(ps)
+        r = None
+        for k in range(1, n + 1):
+            cols = b.add_cols([-INF] + [0.0] * n, [INF] * (n + 1), [f"leximin.r{k}"] + [f"leximin.d{k}.{p}" for p in ps])
+            rk, d = cols[0], cols[1:]
+            # d_kp >= r_k - scale_p * (u_p - d_p)
+            b.add_rows([
+                ({d[i]: 1.0, rk: -1.0, self.ucol[p]: scale[p]}, scale[p] * self.reservation[p], INF, f"leximin.k{k}.{p}")
+                for i, p in enumerate(ps)
+            ])
+            objective = {rk: float(k), **{j: -1.0 for j in d}}
+            r, fail = self._solve(objective, f"leximin step {k}")
+            if fail:
+                return fail
+            s_k = r.objective
+            eps = 1e-8 * max(1.0, abs(s_k))
+            b.add_rows([(objective, s_k - eps, INF, f"leximin.S{k}")])
+            if k < n and hasattr(b, "set_start"):
+                b.set_start(np.concatenate([r.x, np.zeros(n + 1)]))
+        return Outcome("optimal", r.x, None, r.objective)
+
+    def nash(self) -> Outcome:
+        held, level, fail = self._nash_active()
+        if fail:
+            return fail
+        active = [p for p in self.parties if p not in held]
+        notes = []
+        if held:
+            notes.append(f"{', '.join(held)} cannot gain above the reservation in any acceptable agreement: "
+                         "held there, outside the Nash product")
+        if not active:
+            out = self.utilitarian()
+            out.held, out.notes = held, notes
+            return out
+        if level is None or level <= 0:
+            out = self.leximin({p: 1.0 / self.weight[p] for p in active})
+            out.held = held
+            out.notes = notes + ["no agreement gives every party a positive gain at once: "
+                                 "the Nash product is 0 everywhere, so the egalitarian agreement is proposed"]
+            return out
+        b = self.b
+        z = dict(zip(active, b.add_cols([-INF] * len(active), [INF] * len(active), [f"nash.log.{p}" for p in active])))
+        d = self.reservation
+
+        def cut(p, g):
+            # z_p <= log g + (u_p - d_p - g)/g  <=>  z_p - u_p/g <= log g - 1 - d_p/g
+            return ({z[p]: 1.0, self.ucol[p]: -1.0 / g}, -INF, math.log(g) - 1.0 - d[p] / g, f"nash.cut.{p}")
+
+        b.add_rows([cut(p, level * f) for p in active for f in (0.25, 1.0, 4.0)])
+        objective = {z[p]: self.weight[p] for p in active}
+        best, best_val, gap, stall = None, -INF, INF, 0
+        for _ in range(MAX_NASH_ROUNDS):
+            r, fail = self._solve(objective, "nash")
+            if fail:
+                return fail
+            utils = self.utility_of(r.x)
+            gains = {p: utils[p] - d[p] for p in active}
+            scale = max(1.0, max(abs(utils[p]) for p in active))
+            floor = GAIN_TOL * scale
+            true = sum(self.weight[p] * math.log(max(gains[p], 1e-300)) for p in active)
+            if true > best_val + 1e-12 * max(1.0, abs(true)):
+                best, best_val, stall = r, true, 0
+            else:
+                stall += 1
+            gap = (r.objective - best_val) / max(1.0, abs(best_val))
+            if gap <= NASH_TOL or stall >= 4:
+                break
+            new = [cut(p, max(gains[p], floor)) for p in active
+                   if r.x[z[p]] - math.log(max(gains[p], 1e-300)) > 0.1 * NASH_TOL]
+            if not new:
+                break
+            b.add_rows(new)
+        out = Outcome("optimal", best.x, best.row_dual, best_val, held=held, notes=notes, gap=max(gap, 0.0))
+        if gap > NASH_TOL:
+            out.notes.append(f"the Nash tangent cuts stalled at a relative gap of {gap:.1e} (target {NASH_TOL:g})")
+        return out
+
+    def _nash_active(self) -> tuple[list[str], float | None, Outcome | None]:
+        """Parties that cannot gain at all (held at d_i), and the max-min gain of the others."""
+        b = self.b
+        mark = b.mark()
+        held: list[str] = []
+        try:
+            (t,) = b.add_cols([-INF], [INF], ["nash.start"])
+            rows = dict(zip(self.parties, b.add_rows([
+                ({t: 1.0, self.ucol[p]: -1.0}, -INF, -self.reservation[p], f"nash.start.{p}") for p in self.parties
+            ])))
+            while True:
+                free = [p for p in self.parties if p not in held]
+                if not free:
+                    return held, None, None
+                r, fail = self._solve({t: 1.0}, "nash start")
+                if fail:
+                    return held, None, fail
+                scale = max(1.0, max(abs(r.x[self.ucol[p]]) for p in free))
+                if r.objective > GAIN_TOL * scale:
+                    return held, r.objective, None
+                if r.row_dual is None:  # MIP: ask the ideals
+                    ideals = self.ideals()
+                    if isinstance(ideals, Outcome):
+                        return held, None, ideals
+                    stuck = [p for p in free if ideals[p] - self.reservation[p] <= GAIN_TOL * scale]
+                    if not stuck:
+                        return held, 0.0, None
+                else:
+                    stuck = [p for p in free if abs(r.row_dual[rows[p]]) > DUAL_TOL] or free[:1]
+                for p in stuck:
+                    b.set_row_bounds(rows[p], -INF, INF)
+                held += stuck
+        finally:
+            b.rollback(mark)

@@ -1,0 +1,245 @@
+"""Proposal: the agreement a concept proposes, and what it means for each party.
+
+Scores and utilities are recomputed from the agreed issue values (never read
+off the solver's score columns, which need not be tight). Views: `to_dict()`
+(the JSON of CASE_FORMAT.md section 5), `to_json()`, pandas frames.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+BINDING_TOL = 1e-6
+
+
+# -- evaluating a solution ----------------------------------------------------
+def issue_values(problem, x: np.ndarray) -> dict:
+    """Variable key -> value, cleaned: integers rounded, one option per choice."""
+    values = {}
+    for v in problem.resolved.variables:
+        val = float(x[problem.var_col[v.key]])
+        val = min(max(val, v.lb), v.ub)
+        if v.integer and v.key[2] is None:
+            val = float(round(val))
+        values[v.key] = val
+    for (iid, party), opts in _choices(problem).items():
+        best = max(opts, key=lambda o: values[(iid, party, o)])
+        for o in opts:
+            values[(iid, party, o)] = 1.0 if o == best else 0.0
+    return values
+
+
+def _choices(problem) -> dict:
+    out: dict = {}
+    for v in problem.resolved.variables:
+        if v.key[2] is not None:
+            out.setdefault(v.key[:2], []).append(v.key[2])
+    return out
+
+
+def utilities(problem, values: dict) -> tuple[dict, dict]:
+    """Per party utility and per criterion score, from issue values."""
+    utils, scores = {}, {}
+    for p in problem.parties:
+        crit = {c.id: c.score(values) for c in problem.resolved.criteria[p]}
+        scores[p] = crit
+        utils[p] = sum(c.weight * crit[c.id] for c in problem.resolved.criteria[p])
+    return utils, scores
+
+
+def agreement_of(problem, values: dict) -> dict:
+    """Issue id -> value (shared) or {party: value} (per party); options by name."""
+    case = problem.case
+    out: dict = {}
+    for iid, issue in case.issues.items():
+        def one(party):
+            if issue.options is not None:
+                return next(o for o in issue.options if values[(iid, party, o)] > 0.5)
+            val = values[(iid, party, None)]
+            return int(val) if issue.integer else _clean(val)
+        out[iid] = {p: one(p) for p in problem.parties} if issue.per_party else one(None)
+    return out
+
+
+def _clean(v: float, digits: int = 9) -> float:
+    r = round(v, digits)
+    return 0.0 if r == 0 else r
+
+
+# -- results ----------------------------------------------------------------
+@dataclass(frozen=True)
+class PartyOutcome:
+    utility: float | None
+    reservation: float
+    ideal: float | None = None
+    gain: float | None = None
+    satisfaction: float | None = None
+    criteria: dict = field(default_factory=dict)
+    weight: float = 1.0
+    accepts: bool | None = None
+    held: bool = False  # cannot gain above its reservation in any acceptable agreement
+
+    def to_dict(self) -> dict:
+        return {
+            "utility": _r(self.utility),
+            "reservation": self.reservation,
+            "ideal": _r(self.ideal),
+            "gain": _r(self.gain),
+            "satisfaction": _r(self.satisfaction),
+            "criteria": {k: _r(v) for k, v in self.criteria.items()},
+            "weight": self.weight,
+            "accepts": self.accepts,
+            "held_at_reservation": self.held,
+        }
+
+
+@dataclass(frozen=True)
+class ConstraintOutcome:
+    id: str  # case id: parties.CHN.limits.max_cut
+    kind: str  # limit | constraint | reservation
+    party: str | None
+    value: float  # the constrained expression at the agreement
+    lower: float | None
+    upper: float | None
+    slack: float
+    binding: bool
+    shadow_price: float | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "party": self.party,
+            "value": _r(self.value),
+            "lower": self.lower,
+            "upper": self.upper,
+            "binding": self.binding,
+            "slack": _r(self.slack),
+            "shadow_price": _r(self.shadow_price),
+        }
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """The agreement a concept proposes for a case, and its consequences."""
+
+    case: str
+    concept: str
+    status: str  # optimal | feasible | infeasible | error
+    agreement: dict | None
+    parties: dict  # id -> PartyOutcome
+    collective_benefit: float | None
+    constraints: list = field(default_factory=list)
+    diagnosis: dict | None = None
+    solver: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.agreement is not None
+
+    # -- views ----------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {
+            "case": self.case,
+            "concept": self.concept,
+            "status": self.status,
+            "agreement": self.agreement,
+            "parties": {p: o.to_dict() for p, o in self.parties.items()},
+            "collective_benefit": _r(self.collective_benefit),
+            "constraints": [c.to_dict() for c in self.constraints],
+            "diagnosis": self.diagnosis,
+            "solver": self.solver,
+            "notes": list(self.notes),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    def parties_frame(self):
+        import pandas as pd
+
+        rows = []
+        for p, o in self.parties.items():
+            row = {"party": p, "weight": o.weight, "utility": o.utility, "reservation": o.reservation,
+                   "gain": o.gain, "ideal": o.ideal, "satisfaction": o.satisfaction, "accepts": o.accepts}
+            row.update({f"criterion.{k}": v for k, v in o.criteria.items()})
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("party")
+
+    def agreement_frame(self):
+        """One row per issue value: issue, party (or None for shared), value."""
+        import pandas as pd
+
+        rows = []
+        for iid, v in (self.agreement or {}).items():
+            if isinstance(v, dict):
+                rows += [{"issue": iid, "party": p, "value": x} for p, x in v.items()]
+            else:
+                rows.append({"issue": iid, "party": None, "value": v})
+        return pd.DataFrame(rows, columns=["issue", "party", "value"])
+
+    def constraints_frame(self):
+        import pandas as pd
+
+        cols = ["id", "kind", "party", "value", "lower", "upper", "slack", "binding", "shadow_price"]
+        return pd.DataFrame([c.to_dict() for c in self.constraints], columns=cols).set_index("id")
+
+    def __repr__(self) -> str:
+        head = f"Proposal({self.case!r}, concept={self.concept!r}, status={self.status!r}"
+        if not self.ok:
+            return head + ")"
+        utils = ", ".join(f"{p}={o.utility:.3f}" for p, o in self.parties.items())
+        return f"{head}, collective_benefit={self.collective_benefit:.4f}, utilities: {utils})"
+
+    def _repr_html_(self) -> str:
+        if not self.ok:
+            return f"<b>{self.case}</b>: {self.concept}: <i>{self.status}</i>"
+        return (f"<b>{self.case}</b> &mdash; {self.concept} ({self.status}), collective benefit "
+                f"{self.collective_benefit:.4f}" + self.parties_frame()._repr_html_())
+
+
+def _r(v):
+    if v is None:
+        return None
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return _clean(float(v), 10)
+
+
+def constraint_outcomes(problem, values: dict, utils: dict, row_dual) -> list[ConstraintOutcome]:
+    """Limits, collective constraints and reservations at the agreement."""
+    out = []
+    for r in problem.resolved.rows:
+        act = r.lin.value(values)
+        out.append(_outcome(r.id, r.kind, r.party, act, r.lo, r.hi, row_dual, problem.case_rows.get(r.id)))
+    for p, i in problem.reservation_row.items():
+        d = problem.case.parties[p].reservation
+        out.append(_outcome(f"parties.{p}.reservation", "reservation", p, utils[p], d, math.inf, row_dual, i))
+    return out
+
+
+def _outcome(cid, kind, party, act, lo, hi, row_dual, row) -> ConstraintOutcome:
+    slacks = [s for s in (act - lo if math.isfinite(lo) else None, hi - act if math.isfinite(hi) else None)
+              if s is not None]
+    slack = min(slacks) if slacks else math.inf
+    scale = max([1.0] + [abs(b) for b in (lo, hi) if math.isfinite(b)])
+    binding = slack <= BINDING_TOL * scale
+    price = None
+    if row_dual is not None and row is not None:
+        dual = float(row_dual[row])
+        if not binding:
+            price = 0.0
+        elif math.isfinite(lo) and math.isfinite(hi) and lo == hi:
+            price = dual  # equality: per unit increase of its value
+        elif math.isfinite(hi) and hi - act <= BINDING_TOL * scale:
+            price = dual  # upper bound: raising it relaxes
+        else:
+            price = -dual  # lower bound: lowering it relaxes
+        price = _clean(price, 12)
+    return ConstraintOutcome(cid, kind, party, act, lo if math.isfinite(lo) else None,
+                             hi if math.isfinite(hi) else None, slack, binding, price)
