@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -15,14 +16,17 @@ def _num(v, digits: int = 3) -> str:
         return "-"
     if isinstance(v, bool):
         return "yes" if v else "NO"
-    if isinstance(v, (int, float)):
-        return f"{v:,.{digits}f}".rstrip("0").rstrip(".") if isinstance(v, float) else f"{v:,}"
+    if isinstance(v, float):
+        text = f"{v:,.{digits}f}".rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+    if isinstance(v, int):
+        return f"{v:,}"
     return str(v)
 
 
 def case_errors(err: CaseError) -> Table:
     n = len(err.problems)
-    table = Table(title=f"{n} problem{'s' if n != 1 else ''} in the case", title_justify="left",
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0), title=f"{n} problem{'s' if n != 1 else ''} in the case", title_justify="left",
                   show_lines=True, expand=False)
     table.add_column("where", style="cyan", no_wrap=True)
     table.add_column("path", style="magenta")
@@ -48,12 +52,12 @@ def proposal(prop: Proposal, case=None) -> Group:
         if prop.diagnosis:
             parts.append(Text("No agreement: " + prop.diagnosis.get("message", ""), style="red"))
         parts.append(_parties(prop, case))
-        return Group(*parts)
+        return _spaced(parts)
 
     shared = {k: v for k, v in prop.agreement.items() if not isinstance(v, dict)}
     per_party = [k for k, v in prop.agreement.items() if isinstance(v, dict)]
     if shared:
-        t = Table(title="Agreement", title_justify="left")
+        t = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0), title="Agreement", title_justify="left")
         t.add_column("issue", style="cyan")
         t.add_column("value", justify="right", style="bold")
         t.add_column("unit", style="dim")
@@ -63,7 +67,7 @@ def proposal(prop: Proposal, case=None) -> Group:
     parts.append(_parties(prop, case, per_party))
     binding = [c for c in prop.constraints if c.binding and c.kind != "reservation"]
     if binding:
-        t = Table(title="Binding red lines and constraints", title_justify="left")
+        t = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0), title="Binding red lines and constraints", title_justify="left")
         t.add_column("constraint", style="magenta")
         t.add_column("value", justify="right")
         t.add_column("bound", justify="right")
@@ -79,7 +83,16 @@ def proposal(prop: Proposal, case=None) -> Group:
     parts.append(foot)
     for note in prop.notes:
         parts.append(Text("note: " + note, style="yellow"))
-    return Group(*parts)
+    return _spaced(parts)
+
+
+def _spaced(parts) -> Group:
+    out = []
+    for part in parts:
+        if out and isinstance(part, Table):
+            out.append(Text(""))
+        out.append(part)
+    return Group(*out)
 
 
 def _unit(case, issue) -> str:
@@ -94,7 +107,7 @@ def _parties(prop: Proposal, case=None, per_party=()) -> Table:
     if any(o.ideal is not None for o in outcomes):
         cols += [("ideal", "ideal"), ("satisfaction", "satisf.")]
     units = [f"{k}: {_unit(case, k)}" for k in per_party if _unit(case, k)]
-    t = Table(title="Parties", title_justify="left", caption="; ".join(units) or None,
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0), title="Parties", title_justify="left", caption="; ".join(units) or None,
               caption_justify="left")
     t.add_column("party", style="cyan", no_wrap=True)
     for k in per_party:
@@ -104,11 +117,9 @@ def _parties(prop: Proposal, case=None, per_party=()) -> Table:
     t.add_column("accepts", justify="right", no_wrap=True)
     for p, o in prop.parties.items():
         name = p
-        if case is not None and case.parties[p].name:
-            name = f"{p} {case.parties[p].name}"
         issue_vals = [_num(prop.agreement[k][p], 2) for k in per_party] if prop.ok else []
         accepts = "-" if o.accepts is None else ("yes" if o.accepts else "[red]NO[/red]")
-        vals = [_num(getattr(o, attr), 4) for attr, _ in cols]
+        vals = [_num(getattr(o, attr), 3) for attr, _ in cols]
         t.add_row(name, *issue_vals, *vals, accepts)
     return t
 
