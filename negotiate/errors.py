@@ -35,13 +35,18 @@ class Problem:
     value: object = None  # the offending value, quoted back to the user
     hint: str | None = None
 
+    @property
+    def shown_value(self) -> str | None:
+        """The offending value, quoted and shortened for display."""
+        return None if self.value is None else _short(self.value)
+
     def __str__(self) -> str:
         head = f"{self.location}"
         if self.path:
             head += f": {self.path}"
         text = f"{head}: {self.message}"
         if self.value is not None:
-            text += f" (got {_short(self.value)})"
+            text += f" (got {self.shown_value})"
         if self.hint:
             text += f"\n    hint: {self.hint}"
         return text
@@ -53,13 +58,13 @@ class Problem:
             "col": self.location.col,
             "path": self.path,
             "message": self.message,
-            "value": None if self.value is None else _short(self.value),
+            "value": self.shown_value,
             "hint": self.hint,
         }
 
 
 def _short(value: object, limit: int = 80) -> str:
-    text = repr(value) if not isinstance(value, str) else repr(value)
+    text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

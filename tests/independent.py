@@ -140,3 +140,78 @@ def pareto_dominated(case, utils: dict, tol: float = 1e-7) -> bool:
         if all(u[p] >= utils[p] - tol for p in utils) and any(u[p] > utils[p] + 1e-6 for p in utils):
             return True
     return False
+
+
+# -- evaluating case expressions at an agreement, independently ------------------
+def namespace(case, agreement: dict, party: str | None = None) -> dict:
+    """Names of a case's expressions at an agreement: vectors are pandas Series."""
+    import types
+
+    import pandas as pd
+
+    ids = list(case.parties)
+    ns = {"sum": lambda v: float(v.sum()) if hasattr(v, "sum") else sum(v),
+          "mean": lambda v: float(v.mean()), "min": min, "max": max, "abs": abs}
+    ns.update({p: p for p in ids})
+    if party is not None:
+        ns["self"] = party
+    ns.update(case.parameters)
+    fields = {k for p in case.parties.values() for k in p.data}
+    ns["data"] = types.SimpleNamespace(**{
+        f: pd.Series({p: case.parties[p].data.get(f) for p in ids if f in case.parties[p].data}) for f in fields})
+    for iid, issue in case.issues.items():
+        value = agreement[iid]
+        if issue.options is not None:
+            ns[iid] = ({p: _Indicator(v) for p, v in value.items()} if issue.per_party else _Indicator(value))
+        else:
+            ns[iid] = pd.Series(value).reindex(ids) if issue.per_party else value
+    for opts in (i.options for i in case.issues.values() if i.options):
+        ns.update({o: o for o in opts})
+    return ns
+
+
+def holds(text: str, ns: dict, tol: float = 1e-6) -> bool:
+    """A constraint string, evaluated with Python's own comparison chaining."""
+    import ast
+
+    tree = ast.parse(text, mode="eval").body
+    left = eval(compile(ast.Expression(tree.left), "<c>", "eval"), {"__builtins__": {}}, ns)
+    for op, right_node in zip(tree.ops, tree.comparators):
+        right = eval(compile(ast.Expression(right_node), "<c>", "eval"), {"__builtins__": {}}, ns)
+        if isinstance(op, ast.LtE) and not left <= right + tol * max(1, abs(right)):
+            return False
+        if isinstance(op, ast.GtE) and not left >= right - tol * max(1, abs(right)):
+            return False
+        if isinstance(op, ast.Eq) and not abs(left - right) <= tol * max(1, abs(right)):
+            return False
+        left = right
+    return True
+
+
+def party_utility(case, party: str, agreement: dict) -> float:
+    """A party's utility at an agreement, from its criteria, computed here."""
+    ns = namespace(case, agreement, party)
+    crit = case.parties[party].criteria
+    total = sum(c.weight for c in crit.values())
+    u = 0.0
+    for c in crit.values():
+        if c.scores is not None:
+            chosen = agreement[c.of] if c.of in agreement else None
+            if chosen is None:  # `issue[self]` of a per-party discrete issue
+                iid = c.of.split("[")[0]
+                chosen = agreement[iid][party]
+            s = c.scores[chosen]
+        else:
+            x = float(eval(c.of, {"__builtins__": {}}, ns))
+            if c.points is not None:
+                xs = [float(eval(str(a), {"__builtins__": {}}, ns)) for a, _ in c.points]
+                ys = [float(eval(str(b), {"__builtins__": {}}, ns)) for _, b in c.points]
+            else:
+                lo, hi = (float(eval(str(v), {"__builtins__": {}}, ns)) for v in c.over)
+                xs = np.linspace(lo, hi, (c.pieces or 20) + 1)
+                fns = {"x": xs, "min": np.minimum, "max": np.maximum, "sqrt": np.sqrt, "log": np.log,
+                       "exp": np.exp, "abs": np.abs, **case.parameters}
+                ys = np.broadcast_to(eval(c.function, {"__builtins__": {}}, fns), xs.shape)
+            s = float(np.interp(x, xs, ys))
+        u += c.weight * s
+    return u / total

@@ -133,7 +133,8 @@ def _guard(fn):
         try:
             return fn(*args, **kwargs)
         except RecursionError:
-            raise ExprError("the expression is too deeply nested") from None
+            raise ExprError("the expression is too deeply nested", None,
+                            "write long sums with sum(...) over a per-party issue or data") from None
 
     return wrapped
 
@@ -278,8 +279,8 @@ def _party_index(node: ast.AST, env: Env, text: str, what: str) -> str:
             return env.self_party
         if node.id in env.parties:
             return node.id
-        raise ExprError(f"unknown party `{node.id}` in {what}", _src(node, text),
-                        did_you_mean(node.id, env.parties))
+        raise ExprError(f"unknown party `{node.id}`", _src(node, text),
+                        did_you_mean(node.id, env.parties) or f"parties: {', '.join(env.parties)}")
     raise ExprError(f"{what} takes a party id or `self` in [...]", _src(node, text))
 
 
@@ -350,7 +351,7 @@ class _Linear:
         missing = getattr(vec, "missing", [])
         if missing:
             raise self.err(
-                f"{vec.source} is missing for {', '.join(missing)}", node,
+                f"`{vec.source}` is missing for {', '.join(missing)}", node,
                 "give every party this data, or index one party: data.NAME[PARTY]",
             )
         return vec
@@ -399,6 +400,9 @@ class _Linear:
                     return Vec({p: Lin({(c.issue, c.party, opt): 1.0}) for p, c in base.items.items()})
             key = _party_index(node.slice, self.env, self.text, "this vector")
             return base.items[key]
+        if isinstance(node.value, ast.Name) and node.value.id in self.env.issues:
+            raise self.err(f"`{node.value.id}` is shared: it has one value for all parties", node,
+                           "only per-party issues (per_party: true) and data take [PARTY]")
         raise self.err("only vectors over parties and discrete issues can be indexed", node)
 
     def binop(self, node: ast.BinOp):
@@ -518,6 +522,9 @@ def constraint(text: str, env: Env) -> list[Row]:
         raise ExprError("a limit or constraint must compare: use <=, >= or ==", text.strip())
     walker = _Linear(text, env)
     sides = [walker.visit(n) for n in [node.left, *node.comparators]]
+    for side, n in zip(sides, [node.left, *node.comparators]):
+        if isinstance(side, Choice) or (isinstance(side, Vec) and any(isinstance(v, Choice) for v in side.items.values())):
+            raise walker.err("a discrete issue needs an option: issue[option] is its 0/1 indicator", n)
     rows: list[Row] = []
     for i, op in enumerate(node.ops):
         if isinstance(op, (ast.Lt, ast.Gt)):

@@ -51,7 +51,7 @@ def parse_document(text: str, name: str = "<case>", suffix: str = ".yaml") -> tu
         raise CaseError([Problem("the file is empty", location=Location(name),
                                  hint="a case needs at least `name`, `issues` and `parties`")])
     if suffix == ".toml":
-        data, source = _read_toml(text, name), SourceMap(name)
+        data, source = _read_toml(text, name), _toml_positions(text, name)
     elif suffix == ".json":
         data, source = _read_json(text, name)
     else:
@@ -70,6 +70,29 @@ def _read_toml(text: str, name: str) -> dict:
         loc = Location(name, int(m.group(1)), int(m.group(2))) if m else Location(name)
         msg = re.sub(r"\s*\(at line.*\)", "", str(e))
         raise CaseError([Problem(f"TOML syntax error: {msg}", location=loc)]) from None
+
+
+def _toml_positions(text: str, name: str) -> SourceMap:
+    """Line:col of `[table]` headers and `key = value` lines (tomllib keeps none)."""
+    source = SourceMap(name)
+    table: tuple = ()
+    for n, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        m = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?", stripped)
+        if m:
+            table = tuple(_toml_key(k) for k in m.group(1).split("."))
+            source.positions.setdefault(table, (n, line.index("[") + 1))
+            continue
+        m = re.match(r"^([A-Za-z0-9_\-\.\"' ]+?)\s*=", stripped)
+        if m and not stripped.startswith("#"):
+            path = table + tuple(_toml_key(k) for k in m.group(1).split("."))
+            col = line.index("=") + 2 + (len(line[line.index("=") + 1:]) - len(line[line.index("=") + 1:].lstrip()))
+            source.positions.setdefault(path, (n, col))
+    return source
+
+
+def _toml_key(k: str) -> str:
+    return k.strip().strip('"').strip("'")
 
 
 def _read_json(text: str, name: str) -> tuple[Any, SourceMap]:
@@ -174,19 +197,69 @@ def load_case(path: str | FsPath) -> Case:
 
 
 def validate_data(data: dict, source: SourceMap | None = None, changed: list[str] | None = None) -> Case:
-    """Validate plain data as a Case: structure (pydantic), then meaning (resolve)."""
+    """Validate plain data as a Case: structure (pydantic), then meaning (resolve).
+
+    Structural problems do not hide the others: the parts at fault are set
+    aside and what remains is checked for meaning too, so a user sees every
+    problem in one run.
+    """
     source = source or SourceMap()
     try:
         case = Case.model_validate(data)
     except ValidationError as e:
-        raise CaseError(_problems_from_pydantic(e, data, source, changed)) from None
+        problems = _problems_from_pydantic(e, data, source, changed)
+        problems += _salvaged_problems(data, e, source, {p.path for p in problems})
+        raise CaseError(_sorted(_with_changed(problems, changed))) from None
     case._source = source
     from negotiate.case.resolve import check_case
 
     problems = check_case(case)
     if problems:
-        raise CaseError(_with_changed(problems, changed))
+        raise CaseError(_sorted(_with_changed(problems, changed)))
     return case
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    """In reading order: by file, line and column (unlocated ones last)."""
+    big = 1 << 30
+    return sorted(problems, key=lambda p: (p.location.file or "", p.location.line or big, p.location.col or 0))
+
+
+def _salvaged_problems(data: dict, error: ValidationError, source: SourceMap, seen: set) -> list[Problem]:
+    """Problems of meaning in what is left once structurally broken parts are removed."""
+    import copy
+
+    from negotiate.case.resolve import check_case
+
+    trimmed = copy.deepcopy(data)
+    for _ in range(4):
+        removed = False
+        for e in error.errors(include_url=False):
+            path = _data_path(e["loc"], trimmed, keep_last=False)
+            removed |= _remove(trimmed, path)
+        if not removed:
+            return []
+        try:
+            case = Case.model_validate(trimmed)
+        except ValidationError as again:
+            error = again
+            continue
+        case._source = source
+        return [p for p in check_case(case)
+                if not any(p.path == s or p.path.startswith(s + ".") or s.startswith(p.path + ".") for s in seen)]
+    return []
+
+
+def _remove(data: dict, path: tuple) -> bool:
+    if not path:
+        return False
+    node = data
+    for step in path[:-1]:
+        node = node[step] if isinstance(node, dict) else node[int(step)]
+    if isinstance(node, dict) and path[-1] in node:
+        del node[path[-1]]
+        return True
+    return _remove(data, path[:-1]) if isinstance(node, list) else False
 
 
 def _with_changed(problems: list[Problem], changed: list[str] | None) -> list[Problem]:

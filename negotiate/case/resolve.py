@@ -103,8 +103,8 @@ class _Collector:
         self.problems.append(Problem(message, dotted(path), self.source.locate(path), value, hint))
 
     def expr_error(self, path: tuple, e: ExprError, text):
-        where = f"`{e.part}`" if e.part and e.part != str(text).strip() else None
-        msg = e.message + (f" in {where}" if where else "")
+        quoted = e.part and e.part != str(text).strip() and f"`{e.part}`" not in e.message
+        msg = e.message + (f" in `{e.part}`" if quoted else "")
         self.add(path, msg, text, e.hint)
 
 

@@ -24,21 +24,22 @@ def _num(v, digits: int = 3) -> str:
     return str(v)
 
 
-def case_errors(err: CaseError) -> Table:
+def case_errors(err: CaseError) -> Group:
+    """Compiler-style: `file:line:col  path`, then the message, value and hint."""
     n = len(err.problems)
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0), title=f"{n} problem{'s' if n != 1 else ''} in the case", title_justify="left",
-                  show_lines=True, expand=False)
-    table.add_column("where", style="cyan", no_wrap=True)
-    table.add_column("path", style="magenta")
-    table.add_column("problem")
+    lines = [Text(f"{n} problem{'s' if n != 1 else ''} in the case", style="bold red")]
     for p in err.problems:
-        msg = Text(p.message)
+        head = Text()
+        head.append(str(p.location), style="cyan")
+        if p.path:
+            head.append("  " + p.path, style="magenta")
+        lines.append(head)
+        lines.append(Text("  " + p.message))
         if p.value is not None:
-            msg.append(f"\ngot: {p.value!r}", style="yellow")
+            lines.append(Text(f"  got: {p.shown_value}", style="yellow"))
         if p.hint:
-            msg.append(f"\nhint: {p.hint}", style="green")
-        table.add_row(str(p.location), p.path or "-", msg)
-    return table
+            lines.append(Text(f"  hint: {p.hint}", style="green"))
+    return Group(*lines)
 
 
 def proposal(prop: Proposal, case=None) -> Group:

@@ -1,0 +1,75 @@
+"""Every shipped case solves under every concept, on both backends, and every
+proposal respects every range, limit, constraint and reservation (checked by
+evaluating the case's own expressions independently of negotiate)."""
+
+import pytest
+
+import negotiate
+from conftest import CASES
+from independent import holds, namespace, party_utility
+
+CONCEPTS = ["utilitarian", "egalitarian", "kalai_smorodinsky", "nash"]
+
+
+@pytest.fixture(scope="module", params=CASES, ids=lambda p: p.stem)
+def case(request):
+    return negotiate.load_case(request.param)
+
+
+@pytest.mark.parametrize("concept", CONCEPTS)
+def test_proposal_is_acceptable_and_consistent(case, concept):
+    prop = negotiate.solve(case, concept)
+    assert prop.status == "optimal"
+    a = prop.agreement
+    for iid, issue in case.issues.items():
+        values = a[iid].values() if issue.per_party else [a[iid]]
+        for v in values:
+            if issue.options is not None:
+                assert v in issue.options
+            else:
+                lo, hi = issue.range
+                assert lo - 1e-9 <= v <= hi + 1e-9
+                if issue.integer:
+                    assert v == int(v)
+    for text in case.constraints.values():
+        assert holds(text, namespace(case, a)), text
+    for p, party in case.parties.items():
+        for text in party.limits.values():
+            assert holds(text, namespace(case, a, p)), (p, text)
+        u = party_utility(case, p, a)
+        assert prop.parties[p].utility == pytest.approx(u, abs=1e-7)
+        assert u >= party.reservation - 1e-7
+    assert prop.collective_benefit == pytest.approx(
+        sum(case.parties[p].weight * prop.parties[p].utility for p in case.parties))
+
+
+def concept_value(case, prop, concept):
+    """What a concept defines uniquely (the agreement itself may have ties)."""
+    import math
+
+    o = prop.parties
+    if concept == "utilitarian":
+        return [prop.collective_benefit]
+    if concept == "egalitarian":
+        return sorted(o[p].gain / case.parties[p].weight for p in o)
+    if concept == "kalai_smorodinsky":
+        return sorted(o[p].satisfaction for p in o if o[p].satisfaction is not None)
+    return [sum(case.parties[p].weight * math.log(o[p].gain) for p in o if not o[p].held)]
+
+
+@pytest.mark.parametrize("concept", CONCEPTS)
+def test_backends_agree(case, concept):
+    a = negotiate.solve(case, concept, backend="highs")
+    b = negotiate.solve(case, concept, backend="pyomo")
+    assert a.status == b.status == "optimal"
+    assert b.solver["backend"] == "pyomo"
+    assert concept_value(case, a, concept) == pytest.approx(concept_value(case, b, concept), abs=1e-6)
+
+
+def test_pyomo_model_is_readable(case):
+    m = negotiate.to_pyomo(case)
+    assert set(m.utility.keys()) == set(case.parties)
+    limit_ids = {f"parties.{p}.limits.{l}" for p, party in case.parties.items() for l in party.limits}
+    assert set(m.limit.keys()) if limit_ids else True
+    assert limit_ids <= set(m.limit.keys()) if limit_ids else True
+    assert set(m.reservation.keys()) == set(case.parties)
