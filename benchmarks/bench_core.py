@@ -66,7 +66,7 @@ def main() -> None:
     ap.add_argument("--concepts", nargs="+", default=CONCEPTS)
     ap.add_argument("--repeat", type=int, default=3, help="take the median of this many runs")
     args = ap.parse_args()
-    console = Console()
+    console = Console(width=160)
     table = Table(title=f"negotiate solve vs HiGHS alone ({args.criteria} criteria x {args.points} points per party)")
     for col in ("parties", "rows x cols", "load s", "concept", "LP solves", "ours s", "HiGHS in ours s",
                 "HiGHS alone (1 LP) s", "ours / (solves x alone)"):

@@ -97,12 +97,21 @@ class _Builder:
 
     def row(self, name, coefs: dict, lo, hi, info: RowInfo) -> int:
         self.row_names.append(name)
-        self.row_cols.append(list(coefs))
-        self.row_vals.append([float(v) for v in coefs.values()])
+        self.row_cols.append(np.fromiter(coefs.keys(), np.int32, len(coefs)))
+        self.row_vals.append(np.fromiter(coefs.values(), float, len(coefs)))
         self.row_lo.append(lo)
         self.row_hi.append(hi)
         self.row_info.append(info)
         return len(self.row_names) - 1
+
+    def rows(self, names, cols: np.ndarray, vals: np.ndarray, lo, hi, info: RowInfo) -> None:
+        """A block of rows on the same columns: vals[k] are row k's coefficients."""
+        self.row_names.extend(names)
+        self.row_cols.extend([cols] * len(names))
+        self.row_vals.extend(vals)
+        self.row_lo.extend(lo)
+        self.row_hi.extend(hi)
+        self.row_info.extend([info] * len(names))
 
 
 def compile_case(case: Case | Resolved) -> Problem:
@@ -143,8 +152,8 @@ def compile_case(case: Case | Resolved) -> Problem:
 
     indptr = np.zeros(len(b.row_cols) + 1, dtype=np.int32)
     indptr[1:] = np.cumsum([len(c) for c in b.row_cols])
-    indices = np.fromiter((c for cols in b.row_cols for c in cols), dtype=np.int32, count=int(indptr[-1]))
-    values = np.fromiter((v for vals in b.row_vals for v in vals), dtype=float, count=int(indptr[-1]))
+    indices = np.concatenate(b.row_cols).astype(np.int32) if b.row_cols else np.zeros(0, np.int32)
+    values = np.concatenate(b.row_vals).astype(float) if b.row_vals else np.zeros(0)
     return Problem(
         resolved=resolved,
         col_names=b.names,
@@ -250,13 +259,14 @@ def _score(crit: ScoreCurve, var_col: dict, bounds: dict, b: _Builder) -> tuple[
         return s, True
     c0 = crit.lin.const
     if is_concave(x, y):
-        # s <= y_j + slope_j * (e - x_j)  <=>  s - slope_j*terms <= y_j - slope_j*(x_j - c0)
-        for k in range(len(x) - 1):
-            slope = (y[k + 1] - y[k]) / (x[k + 1] - x[k])
-            coefs = {s: 1.0}
-            for j, c in terms.items():
-                coefs[j] = coefs.get(j, 0.0) - slope * c
-            b.row(f"{base}.segment{k}", coefs, -INF, y[k] - slope * (x[k] - c0), info)
+        # s <= y_k + slope_k * (e - x_k)  <=>  s - slope_k*terms <= y_k - slope_k*(x_k - c0)
+        slopes = np.diff(y) / np.diff(x)
+        cols = np.array([s, *terms.keys()], np.int32)
+        coefs = np.fromiter(terms.values(), float, len(terms))
+        vals = np.hstack([np.ones((len(slopes), 1)), -np.outer(slopes, coefs)])
+        m = len(slopes)
+        b.rows([f"{base}.segment{k}" for k in range(m)], cols, vals, [-INF] * m,
+               (y[:-1] - slopes * (x[:-1] - c0)).tolist(), info)
         return s, True
     # Incremental formulation: e = x0 + sum dx_k d_k, s = y0 + sum dy_k d_k,
     # 0 <= d_k <= 1, d_{k+1} <= z_k <= d_k with z_k binary: segments fill in order.

@@ -286,6 +286,17 @@ def _party_index(node: ast.AST, env: Env, text: str, what: str) -> str:
 
 def _lookup_data(node: ast.AST, env: Env, text: str):
     """`data.NAME` (a vector over parties) or `data.NAME[P]` / `[P][Q]`."""
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
+            and isinstance(node.value.value, ast.Name) and node.value.value.id == "data":
+        party = _party_index(node.slice, env, text, "data")  # data.NAME[P]: no vector needed
+        name = node.value.attr
+        row = env.data.get(party, {})
+        if name not in row:
+            known = sorted({k for p in env.parties for k in env.data.get(p, {})})
+            raise ExprError(f"`{party}` has no data `{name}`", _src(node, text),
+                            did_you_mean(name, known) if name not in known else None)
+        v = row[name]
+        return Vec({q: Lin({}, float(w)) for q, w in v.items()}) if isinstance(v, dict) else float(v)
     if isinstance(node, ast.Subscript):
         base = _lookup_data(node.value, env, text)
         if not isinstance(base, Vec):
@@ -306,7 +317,7 @@ def _lookup_data(node: ast.AST, env: Env, text: str):
             if p in missing:
                 continue
             v = env.data[p][name]
-            items[p] = Vec({q: Lin({}, float(w)) for q, w in v.items()}) if isinstance(v, Mapping) else Lin({}, float(v))
+            items[p] = Vec({q: Lin({}, float(w)) for q, w in v.items()}) if isinstance(v, dict) else Lin({}, float(v))
         vec = Vec(items)
         vec.missing = missing  # type: ignore[attr-defined]
         vec.source = f"data.{name}"  # type: ignore[attr-defined]

@@ -99,6 +99,16 @@ class _Collector:
         self.source: SourceMap = case._source or SourceMap()
         self.problems: list[Problem] = []
 
+        self._shared: dict = {}
+
+    def linear(self, text: str, env: Env):
+        """expr.linear, parsed once for all parties when `self` is not used."""
+        if "self" in text:
+            return expr.linear(text, env)
+        if text not in self._shared:
+            self._shared[text] = expr.linear(text, env)
+        return self._shared[text]
+
     def add(self, path: tuple, message: str, value=None, hint=None):
         self.problems.append(Problem(message, dotted(path), self.source.locate(path), value, hint))
 
@@ -109,14 +119,22 @@ class _Collector:
 
 
 def resolve(case: Case) -> Resolved:
+    """The case's meaning; computed once per (frozen) Case and kept on it."""
+    cached = getattr(case, "_resolved", None)
+    if cached is not None:
+        return cached
     resolved, problems = _resolve(case)
     if problems:
         raise CaseError(problems)
+    case._resolved = resolved
     return resolved
 
 
 def check_case(case: Case) -> list[Problem]:
-    return _resolve(case)[1]
+    resolved, problems = _resolve(case)
+    if not problems:
+        case._resolved = resolved
+    return problems
 
 
 def _resolve(case: Case) -> tuple[Resolved, list[Problem]]:
@@ -180,7 +198,7 @@ def _tag(e: ExprError, field_name: str, text) -> ExprError:
 def _criterion(case, p, cid, crit: Criterion, path, col) -> ScoreCurve | None:
     env = env_for(case, p)
     try:
-        target = expr.linear(crit.of, env)
+        target = col.linear(crit.of, env)
     except ExprError as e:
         raise _tag(e, "of", crit.of)
     if isinstance(target, Choice):

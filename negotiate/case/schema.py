@@ -147,6 +147,7 @@ class Case(_Strict):
     scenarios: dict[Id, dict[str, Any]] = Field(default_factory=dict)
 
     _source: Any = PrivateAttr(default=None)
+    _resolved: Any = PrivateAttr(default=None)  # the case's meaning, once computed
 
     @field_validator("parameters", "issues")
     @classmethod
