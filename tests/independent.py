@@ -157,8 +157,14 @@ def namespace(case, agreement: dict, party: str | None = None) -> dict:
         ns["self"] = party
     ns.update(case.parameters)
     fields = {k for p in case.parties.values() for k in p.data}
+
+    def entry(v):  # a row of matrix data: a Series over partners, a missing partner 0
+        return pd.Series(v, dtype=float).reindex(ids, fill_value=0.0) if isinstance(v, dict) else v
+
     ns["data"] = types.SimpleNamespace(**{
-        f: pd.Series({p: case.parties[p].data.get(f) for p in ids if f in case.parties[p].data}) for f in fields})
+        f: pd.Series({p: entry(case.parties[p].data.get(f)) for p in ids if f in case.parties[p].data},
+                     dtype=object if any(isinstance(case.parties[p].data.get(f), dict) for p in ids) else float)
+        for f in fields})
     for iid, issue in case.issues.items():
         value = agreement[iid]
         if issue.options is not None:
@@ -192,9 +198,12 @@ def party_utility(case, party: str, agreement: dict) -> float:
     """A party's utility at an agreement, from its criteria, computed here."""
     ns = namespace(case, agreement, party)
     crit = case.parties[party].criteria
-    total = sum(c.weight for c in crit.values())
+    weights = {k: float(eval(str(c.weight), {"__builtins__": {}}, ns)) for k, c in crit.items()}
+    total = sum(weights.values())
     u = 0.0
-    for c in crit.values():
+    for k, c in crit.items():
+        if weights[k] == 0:
+            continue
         if c.scores is not None:
             chosen = agreement[c.of] if c.of in agreement else None
             if chosen is None:  # `issue[self]` of a per-party discrete issue
@@ -209,9 +218,9 @@ def party_utility(case, party: str, agreement: dict) -> float:
             else:
                 lo, hi = (float(eval(str(v), {"__builtins__": {}}, ns)) for v in c.over)
                 xs = np.linspace(lo, hi, (c.pieces or 20) + 1)
-                fns = {"x": xs, "min": np.minimum, "max": np.maximum, "sqrt": np.sqrt, "log": np.log,
-                       "exp": np.exp, "abs": np.abs, **case.parameters}
+                fns = {**ns, "x": xs, "min": np.minimum, "max": np.maximum, "sqrt": np.sqrt, "log": np.log,
+                       "exp": np.exp, "abs": np.abs}
                 ys = np.broadcast_to(eval(c.function, {"__builtins__": {}}, fns), xs.shape)
             s = float(np.interp(x, xs, ys))
-        u += c.weight * s
+        u += weights[k] * s
     return u / total

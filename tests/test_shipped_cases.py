@@ -27,7 +27,7 @@ def test_proposal_is_acceptable_and_consistent(case, concept):
             if issue.options is not None:
                 assert v in issue.options
             else:
-                lo, hi = issue.range
+                lo, hi = (float(eval(str(v), {"__builtins__": {}}, namespace(case, a))) for v in issue.range)
                 assert lo - 1e-9 <= v <= hi + 1e-9
                 if issue.integer:
                     assert v == int(v)

@@ -67,6 +67,10 @@ class Backend(ABC):
     def set_col_integer(self, j: int, integer: bool) -> None: ...
 
     @abstractmethod
+    def set_coef(self, i: int, j: int, value: float) -> None:
+        """Change one coefficient of a row added with `add_rows`."""
+
+    @abstractmethod
     def set_objective(self, coefs: dict) -> None:
         """Maximise sum(coefs[j] * x_j)."""
 

@@ -44,8 +44,7 @@ class PyomoBackend(Backend):
         self.m, self.cols, self.rows = build_model(problem)
         self._integer = list(problem.col_int)
         self._cost: dict = {}
-        self._extra_cols: list[int] = []
-        self._extra_rows: list[int] = []
+        self._row_coefs: dict[int, dict] = {}  # rows added by concepts, for set_coef
 
     # -- structure ----------------------------------------------------------
     @property
@@ -74,7 +73,15 @@ class PyomoBackend(Backend):
             con = self.m.extra_row.add((_bound(lo), body, _bound(hi)))
             self.rows.append(con)
             out.append(len(self.rows) - 1)
+            self._row_coefs[out[-1]] = dict(coefs)
         return out
+
+    def set_coef(self, i, j, value) -> None:
+        coefs = self._row_coefs[i]
+        coefs[j] = float(value)
+        con = self.rows[i]
+        body = sum(c * self.cols[k] for k, c in coefs.items() if c)
+        con.set_value((con.lower, body, con.upper))
 
     def set_row_bounds(self, i, lo, hi) -> None:
         con = self.rows[i]
@@ -100,6 +107,7 @@ class PyomoBackend(Backend):
     def rollback(self, mark) -> None:
         cols, rows = mark
         while len(self.rows) > rows:
+            self._row_coefs.pop(len(self.rows) - 1, None)
             con = self.rows.pop()
             idx = con.index()
             del self.m.extra_row[idx]

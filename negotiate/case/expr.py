@@ -167,6 +167,9 @@ class _Numeric:
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 raise self.err("only numbers are allowed here", node)
             return float(node.value)
+        if self.x is not None and self.env is not None and not _mentions_x(node):
+            # no x below: a constant of the whole language (data, sums, parameters)
+            return _Linear(self.text, self.env).constant(node)
         if isinstance(node, ast.Name):
             if node.id == "x" and self.x is not None:
                 return self.x
@@ -240,14 +243,21 @@ class _Numeric:
         )
 
 
+def _mentions_x(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == "x" for n in ast.walk(node))
+
+
 @_guard
 def constant(text: str | float, env: Env | None) -> float:
-    """The value of a constant expression (a number, parameters, data)."""
+    """The value of a constant expression: numbers, parameters, data, sum(...)."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         return float(text)
     tree = parse(text)
-    with np.errstate(all="ignore"):
-        value = _Numeric(text, env, None).visit(tree)
+    if env is None:
+        with np.errstate(all="ignore"):
+            value = _Numeric(text, None, None).visit(tree)
+    else:
+        value = _Linear(text, env).constant(tree)
     if not math.isfinite(value):
         raise ExprError("the expression has no finite value", text)
     return float(value)
@@ -335,6 +345,14 @@ class _Linear:
 
     def known_names(self) -> list[str]:
         return [*self.env.parameters, *self.env.issues, "data"]
+
+    def constant(self, node: ast.AST) -> float:
+        v = self.visit(node)
+        if isinstance(v, Vec):
+            raise self.err("this is a vector over parties; pick one with [PARTY] or [self], or sum(...) it", node)
+        if not isinstance(v, Lin) or not v.is_const:
+            raise self.err("this must be a constant (numbers, parameters, data), not depend on the issues", node)
+        return v.const
 
     def visit(self, node: ast.AST):
         if isinstance(node, ast.Constant):
@@ -437,7 +455,12 @@ class _Linear:
             return _mul(a, _invert(b, self, node), self, node)
         if isinstance(op, ast.Pow):
             if _const(a) and _const(b) and isinstance(a, Lin) and isinstance(b, Lin):
-                return Lin({}, constant(_src(node, self.text), self.env))
+                if abs(b.const) > MAX_EXPONENT:
+                    raise self.err(f"exponent {b.const:g} is too large (at most {MAX_EXPONENT:g} in size)", node)
+                try:
+                    return Lin({}, math.pow(a.const, b.const))
+                except (OverflowError, ValueError):
+                    raise self.err("this power has no finite real value", node) from None
             raise self.err("this expression is not linear", node, "** is only allowed between constants")
         raise self.err("only + - * / are allowed", node)
 
@@ -460,10 +483,21 @@ class _Linear:
             return total.scaled(1.0 / len(v.items)) if name == "mean" else total
         if name in ("min", "max", "abs", "sqrt", "exp", "log"):
             args = [self.visit(a) for a in node.args]
-            if all(isinstance(a, Lin) and a.is_const for a in args):
-                return Lin({}, constant(_src(node, self.text), self.env))
-            raise self.err("this expression is not linear", node,
-                           f"{name}() is only allowed on constants; use a score curve for non-linear effects")
+            if not all(isinstance(a, Lin) and a.is_const for a in args):
+                raise self.err("this expression is not linear", node,
+                               f"{name}() is only allowed on constants; use a score curve for non-linear effects")
+            vals = [a.const for a in args]
+            if name in ("min", "max"):
+                if len(vals) < 2:
+                    raise self.err(f"{name}() takes two or more arguments here", node)
+                return Lin({}, min(vals) if name == "min" else max(vals))
+            if len(vals) != 1:
+                raise self.err(f"{name}() takes one argument", node)
+            with np.errstate(all="ignore"):
+                out = float(_FUNCS[name](vals[0]))
+            if not math.isfinite(out):
+                raise self.err(f"{name}() has no finite value here", node)
+            return Lin({}, out)
         raise self.err(f"unknown function `{name}`", node,
                        did_you_mean(name, ["sum", "mean", "min", "max", "abs", "sqrt", "exp", "log"]))
 
@@ -491,7 +525,11 @@ def _combine(a, b, sign, walker, node):
         return a.plus(b, sign)
     if isinstance(a, Vec) and isinstance(b, Vec):
         if set(a.items) != set(b.items):
-            raise walker.err("these vectors are over different parties", node)
+            if not ((a.is_const and set(a.items) <= set(b.items)) or (b.is_const and set(b.items) <= set(a.items))):
+                raise walker.err("these vectors are over different parties", node)
+            zero = Lin({}, 0.0)
+            keys = list(a.items) if len(a.items) >= len(b.items) else list(b.items)
+            return Vec({p: _combine(a.items.get(p, zero), b.items.get(p, zero), sign, walker, node) for p in keys})
         return Vec({p: _combine(a.items[p], b.items[p], sign, walker, node) for p in a.items})
     if isinstance(a, Vec) and isinstance(b, Lin):
         return Vec({p: _combine(x, b, sign, walker, node) for p, x in a.items.items()})
@@ -501,13 +539,20 @@ def _combine(a, b, sign, walker, node):
 
 
 def _mul(v, k, walker, node):
-    """v times the constant k (scalar or vector, element-wise)."""
+    """v times the constant k (scalar or vector, element-wise).
+
+    A row of matrix data (`data.exports[self]`) may leave partners out
+    (itself, say): a missing entry of a constant vector counts 0.
+    """
     if isinstance(k, Lin):
         return _scale(v, k.const)
     if isinstance(v, Lin):
         return Vec({p: _mul(v, x, walker, node) for p, x in k.items.items()})
     if set(v.items) != set(k.items):
-        raise walker.err("element-wise product of vectors over different parties", node)
+        if not (k.is_const and set(k.items) <= set(v.items)):
+            raise walker.err("element-wise product of vectors over different parties", node)
+        zero = Lin({}, 0.0)
+        return Vec({p: _mul(v.items[p], k.items.get(p, zero), walker, node) for p in v.items})
     return Vec({p: _mul(v.items[p], k.items[p], walker, node) for p in v.items})
 
 

@@ -220,9 +220,26 @@ def validate_data(data: dict, source: SourceMap | None = None, changed: list[str
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
-    """In reading order: by file, line and column (unlocated ones last)."""
+    """In reading order (file, line, column), each distinct problem once.
+
+    A mistake in a model's `every_party` block is inherited by every party:
+    it is reported once, at its place in the model, with how many it affects.
+    """
+    groups: dict[tuple, list[Problem]] = {}
+    for p in problems:
+        key = (p.location.file, p.location.line, p.location.col, p.message) if p.location.line else (id(p),)
+        groups.setdefault(key, []).append(p)
+    out = []
+    for same in groups.values():
+        p = same[0]
+        if len(same) > 1:
+            parties = sorted({q.path.split(".")[1] for q in same if q.path.startswith("parties.")})
+            if len(parties) > 1:
+                p = Problem(f"{p.message} (inherited by {len(parties)} parties: {', '.join(parties[:5])}"
+                            f"{', ...' if len(parties) > 5 else ''})", p.path, p.location, p.value, p.hint)
+        out.append(p)
     big = 1 << 30
-    return sorted(problems, key=lambda p: (p.location.file or "", p.location.line or big, p.location.col or 0))
+    return sorted(out, key=lambda p: (p.location.file or "", p.location.line or big, p.location.col or 0))
 
 
 def _salvaged_problems(data: dict, error: ValidationError, source: SourceMap, seen: set) -> list[Problem]:

@@ -78,7 +78,12 @@ def env_for(case: Case, party: str | None = None) -> Env:
     )
 
 
-def variables_of(case: Case) -> list[Variable]:
+def issue_range(case: Case, iid: str) -> tuple[float, float]:
+    lo, hi = (expr.constant(v, env_for(case)) for v in case.issues[iid].range)
+    return lo, hi
+
+
+def variables_of(case: Case, ranges: dict | None = None) -> list[Variable]:
     out = []
     for iid, issue in case.issues.items():
         owners = list(case.parties) if issue.per_party else [None]
@@ -88,7 +93,7 @@ def variables_of(case: Case) -> list[Variable]:
                 for o in issue.options:
                     out.append(Variable((iid, p, o), f"{base}[{o}]", 0.0, 1.0, True))
             else:
-                lo, hi = issue.range
+                lo, hi = ranges[iid] if ranges else issue_range(case, iid)
                 out.append(Variable((iid, p, None), base, float(lo), float(hi), issue.integer))
     return out
 
@@ -139,6 +144,8 @@ def check_case(case: Case) -> list[Problem]:
 
 def _resolve(case: Case) -> tuple[Resolved, list[Problem]]:
     col = _Collector(case)
+    _check_data(case, col)
+    ranges = _ranges(case, col)
     criteria = {p: _criteria(case, p, col) for p in case.parties}
     rows: list[LinearRow] = []
     for cid, text in case.constraints.items():
@@ -146,10 +153,37 @@ def _resolve(case: Case) -> tuple[Resolved, list[Problem]]:
     for p, party in case.parties.items():
         for lid, text in party.limits.items():
             rows += _rows(case, ("parties", p, "limits", lid), text, p, "limit", col)
-    options = {name: _option(case, name, values, col) for name, values in case.options.items()}
+    options = {name: _option(case, name, values, col, ranges) for name, values in case.options.items()}
     _check_scenarios(case, col)
-    resolved = Resolved(case, list(case.parties), variables_of(case), criteria, rows, options)
+    resolved = Resolved(case, list(case.parties), variables_of(case, ranges), criteria, rows, options)
     return resolved, col.problems
+
+
+def _check_data(case: Case, col: _Collector) -> None:
+    """A data value that is a mapping is a row over party ids."""
+    for p, party in case.parties.items():
+        for name, value in party.data.items():
+            if isinstance(value, dict):
+                for q in value:
+                    if q not in case.parties:
+                        col.add(("parties", p, "data", name, q), f"`{q}` is not a party of this case", None,
+                                expr.did_you_mean(q, case.parties) or "a data mapping is a row over party ids")
+
+
+def _ranges(case: Case, col: _Collector) -> dict:
+    out = {}
+    for iid, issue in case.issues.items():
+        if issue.range is None:
+            continue
+        try:
+            lo, hi = issue_range(case, iid)
+        except ExprError as e:
+            col.expr_error(("issues", iid, "range"), e, e.part)
+            lo, hi = 0.0, 0.0
+        if lo > hi:
+            col.add(("issues", iid, "range"), f"range lower end {lo:g} is above upper end {hi:g}")
+        out[iid] = (lo, hi)
+    return out
 
 
 def _rows(case, path, text, party, kind, col) -> list[LinearRow]:
@@ -167,9 +201,24 @@ def _rows(case, path, text, party, kind, col) -> list[LinearRow]:
 
 def _criteria(case: Case, p: str, col: _Collector) -> list[ScoreCurve]:
     party = case.parties[p]
-    total = sum(c.weight for c in party.criteria.values())
+    env = env_for(case, p)
+    weights = {}
+    for cid, crit in party.criteria.items():
+        try:
+            weights[cid] = expr.constant(crit.weight, env)
+        except ExprError as e:
+            col.expr_error(("parties", p, "criteria", cid, "weight"), e, crit.weight)
+            weights[cid] = 0.0
+        if weights[cid] < 0:
+            col.add(("parties", p, "criteria", cid, "weight"), "a criterion weight must be >= 0", weights[cid])
+    total = sum(weights.values())
+    if total <= 0:
+        col.add(("parties", p, "criteria"), "criteria weights sum to 0: give at least one criterion a positive weight")
+        return []
     out = []
     for cid, crit in party.criteria.items():
+        if weights[cid] == 0:
+            continue  # switched off (e.g. a model's optional criterion)
         path = ("parties", p, "criteria", cid)
         try:
             curve = _criterion(case, p, cid, crit, path, col)
@@ -177,7 +226,7 @@ def _criteria(case: Case, p: str, col: _Collector) -> list[ScoreCurve]:
             col.expr_error(path + (_field_of(e, crit),), e, _text_of(e, crit))
             continue
         if curve is not None:
-            curve.weight = crit.weight / total
+            curve.weight = weights[cid] / total
             out.append(curve)
     return out
 
@@ -262,7 +311,7 @@ def _curve_points(crit: Criterion, env: Env, path, col):
     return xs, ys
 
 
-def _option(case: Case, name: str, values: dict, col: _Collector) -> dict:
+def _option(case: Case, name: str, values: dict, col: _Collector, ranges: dict) -> dict:
     """A drafted package: {variable key: value}; discrete options as indicators."""
     fixed: dict = {}
     for iid, value in values.items():
@@ -279,13 +328,13 @@ def _option(case: Case, name: str, values: dict, col: _Collector) -> dict:
                 if p not in case.parties:
                     col.add(path + (p,), f"unknown party `{p}`", None, expr.did_you_mean(p, case.parties))
                     continue
-                _fix(fixed, issue, iid, p, v, path + (p,), col)
+                _fix(fixed, issue, iid, p, v, path + (p,), col, ranges)
         else:
-            _fix(fixed, issue, iid, None, value, path, col)
+            _fix(fixed, issue, iid, None, value, path, col, ranges)
     return fixed
 
 
-def _fix(fixed, issue, iid, party, value, path, col):
+def _fix(fixed, issue, iid, party, value, path, col, ranges):
     if issue.options is not None:
         if value not in issue.options:
             col.add(path, f"`{value}` is not an option of `{iid}`", value,
@@ -297,7 +346,7 @@ def _fix(fixed, issue, iid, party, value, path, col):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         col.add(path, "expected a number", value)
         return
-    lo, hi = issue.range
+    lo, hi = ranges[iid]
     if not lo <= value <= hi:
         col.add(path, f"outside the issue's range [{lo:g}, {hi:g}]", value)
         return

@@ -39,7 +39,7 @@ class _Strict(BaseModel):
 class Issue(_Strict):
     """One negotiated issue: continuous/integer (`range`) or discrete (`options`)."""
 
-    range: tuple[float, float] | None = None
+    range: tuple[Number, Number] | None = None
     options: list[Id] | None = None
     per_party: bool = False
     integer: bool = False
@@ -50,7 +50,8 @@ class Issue(_Strict):
     def _kind(self) -> "Issue":
         if (self.range is None) == (self.options is None):
             raise ValueError("give exactly one of `range: [lo, hi]` or `options: [...]`")
-        if self.range is not None and self.range[0] > self.range[1]:
+        if self.range is not None and all(isinstance(v, float) for v in self.range) \
+                and self.range[0] > self.range[1]:
             raise ValueError(f"range lower end {self.range[0]} is above upper end {self.range[1]}")
         if self.options is not None:
             if not self.options:
@@ -71,13 +72,20 @@ class Criterion(_Strict):
     """One criterion of a party's utility: a score curve of an expression."""
 
     of: str
-    weight: float = Field(1.0, ge=0)
+    weight: Number = 1.0  # a number >= 0, or a constant expression (a parameter)
     points: list[tuple[Number, Number]] | None = None
     function: str | None = None
     over: tuple[Number, Number] | None = None
     pieces: int | None = Field(None, ge=1, le=10_000)
     scores: dict[Id, float] | None = None
     description: str | None = None
+
+    @field_validator("weight")
+    @classmethod
+    def _weight(cls, value):
+        if isinstance(value, float) and value < 0:
+            raise ValueError("a criterion weight must be >= 0")
+        return value
 
     @model_validator(mode="after")
     def _one_curve(self) -> "Criterion":
@@ -115,7 +123,8 @@ class Party(_Strict):
 
     @model_validator(mode="after")
     def _some_weight(self) -> "Party":
-        if sum(c.weight for c in self.criteria.values()) <= 0:
+        weights = [c.weight for c in self.criteria.values()]
+        if all(isinstance(w, float) for w in weights) and sum(weights) <= 0:
             raise ValueError("criteria weights sum to 0: give at least one criterion a positive weight")
         return self
 

@@ -152,6 +152,7 @@ class ConceptRunner:
         b = self.b
         (t,) = b.add_cols([-INF], [INF], ["leximin.level"])
         free = list(scale)
+        # t <= scale_p * (u_p - d_p)  <=>  t - scale_p * u_p <= -scale_p * d_p
         rows = dict(zip(free, b.add_rows([
             ({t: 1.0, self.ucol[p]: -scale[p]}, -INF, -scale[p] * self.reservation[p], f"leximin.{p}")
             for p in free
@@ -168,9 +169,10 @@ class ConceptRunner:
                 saturated = self._test_saturated(free, scale, rows, t, level)
             eps = 1e-9 * max(1.0, abs(level))
             for p in saturated:
-                b.set_row_bounds(rows[p], -INF, INF)
-                b.add_rows([({self.ucol[p]: scale[p]}, scale[p] * self.reservation[p] + level - eps, INF,
-                             f"leximin.fixed.{p}")])
+                # the party's row becomes its floor, in place: scale_p * (u_p - d_p) >= level.
+                # The current agreement stays feasible and the basis valid (a hot start).
+                b.set_coef(rows[p], t, 0.0)
+                b.set_row_bounds(rows[p], -INF, -scale[p] * self.reservation[p] - level + eps)
                 free.remove(p)
         return Outcome("optimal", last.x, last.row_dual, last.objective)
 
