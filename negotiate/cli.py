@@ -152,6 +152,30 @@ def solve(
 
 
 @app.command()
+def models():
+    """The shipped negotiation models and their parameters."""
+    from rich.table import Table
+
+    from negotiate.case.load import read_document
+    from negotiate.case.models import available_models
+
+    console = Console()
+    for name, path in available_models().items():
+        data, _ = read_document(path)
+        table = Table(title=f"[bold]{name}[/bold]: {data.get('name', '')}", title_justify="left",
+                      caption=" ".join(str(data.get("description", "")).split()), caption_justify="left")
+        table.add_column("parameter", style="cyan", no_wrap=True)
+        table.add_column("default", justify="right")
+        table.add_column("unit", style="dim")
+        table.add_column("meaning")
+        for pname, spec in (data.get("parameters") or {}).items():
+            spec = spec if isinstance(spec, dict) else {"default": spec}
+            table.add_row(pname, str(spec.get("default")), str(spec.get("unit", "")), str(spec.get("meaning", "")))
+        console.print(table)
+        console.print()
+
+
+@app.command()
 def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file.")):
     """The JSON Schema of case files (for editors and validators)."""
     from negotiate.case.schema import case_json_schema

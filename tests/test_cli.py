@@ -115,3 +115,10 @@ def test_schema_command_matches_shipped_copy():
 def test_version():
     r = run("--version")
     assert r.exit_code == 0 and "negotiate" in r.output
+
+
+def test_models_command_lists_models_and_parameters():
+    r = run("models")
+    assert r.exit_code == 0
+    for word in ("climate_targets", "trade_standards", "target", "w_ability_to_pay"):
+        assert word in r.output

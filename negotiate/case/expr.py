@@ -47,7 +47,7 @@ class Lin:
         return not any(self.terms.values())
 
     def scaled(self, k: float) -> "Lin":
-        return Lin({v: c * k for v, c in self.terms.items()}, self.const * k)
+        return Lin({v: c * k for v, c in self.terms.items() if c * k != 0.0}, self.const * k)
 
     def plus(self, other: "Lin", sign: float = 1.0) -> "Lin":
         terms = dict(self.terms)

@@ -115,10 +115,6 @@ def _normalise_parameters(model: dict, msrc: SourceMap) -> tuple[dict, SourceMap
     return out, msrc
 
 
-def parameter_meanings(model: dict) -> dict[str, str]:
-    return {k: v.get("meaning", "") for k, v in (model.get("parameters") or {}).items() if isinstance(v, dict)}
-
-
 _DROP = object()
 
 
