@@ -47,6 +47,9 @@ class Problem:
     score_col: dict  # (party, criterion) -> column
     row_info: list[RowInfo]
     reservation_row: dict = field(default_factory=dict)  # party -> row
+    utility_row: dict = field(default_factory=dict)  # party -> row defining its utility
+    curve_cols: dict = field(default_factory=dict)  # (party, criterion) -> its columns (score first)
+    curve_rows: dict = field(default_factory=dict)  # (party, criterion) -> its rows
     case_rows: dict = field(default_factory=dict)  # case id -> row (limits, constraints)
     nonconcave: list[str] = field(default_factory=list)  # criteria modelled as MIP
 
@@ -76,7 +79,8 @@ class Problem:
 
 
 class _Builder:
-    def __init__(self):
+    def __init__(self, offset: int = 0):
+        self.offset = offset  # index of the first column this builder adds
         self.names: list[str] = []
         self.lb: list[float] = []
         self.ub: list[float] = []
@@ -93,7 +97,7 @@ class _Builder:
         self.lb.append(lb)
         self.ub.append(ub)
         self.integer.append(integer)
-        return len(self.names) - 1
+        return self.offset + len(self.names) - 1
 
     def row(self, name, coefs: dict, lo, hi, info: RowInfo) -> int:
         self.row_names.append(name)
@@ -124,11 +128,15 @@ def compile_case(case: Case | Resolved) -> Problem:
         bounds[v.key] = (v.lb, v.ub)
     _choices(resolved, var_col, b)
 
-    score_col, utility_col, nonconcave = {}, {}, []
+    score_col, utility_col, utility_row, nonconcave = {}, {}, {}, []
+    curve_cols, curve_rows = {}, {}
     for p in resolved.parties:
         for crit in resolved.criteria[p]:
+            c0, r0 = len(b.names), len(b.row_names)
             j, concave = _score(crit, var_col, bounds, b)
             score_col[(p, crit.id)] = j
+            curve_cols[(p, crit.id)] = list(range(c0, len(b.names)))
+            curve_rows[(p, crit.id)] = list(range(r0, len(b.row_names)))
             if not concave:
                 nonconcave.append(f"parties.{p}.criteria.{crit.id}")
         u = b.col(f"parties.{p}.utility", -INF, INF)
@@ -136,7 +144,7 @@ def compile_case(case: Case | Resolved) -> Problem:
         coefs = {u: 1.0}
         for crit in resolved.criteria[p]:
             coefs[score_col[(p, crit.id)]] = coefs.get(score_col[(p, crit.id)], 0.0) - crit.weight
-        b.row(f"parties.{p}.utility", coefs, 0.0, 0.0, RowInfo("utility", f"parties.{p}.utility", p))
+        utility_row[p] = b.row(f"parties.{p}.utility", coefs, 0.0, 0.0, RowInfo("utility", f"parties.{p}.utility", p))
 
     case_rows = {}
     for r in resolved.rows:
@@ -171,6 +179,9 @@ def compile_case(case: Case | Resolved) -> Problem:
         score_col=score_col,
         row_info=b.row_info,
         reservation_row=reservation_row,
+        utility_row=utility_row,
+        curve_cols=curve_cols,
+        curve_rows=curve_rows,
         case_rows=case_rows,
         nonconcave=nonconcave,
     )
@@ -238,6 +249,13 @@ def is_concave(x: np.ndarray, y: np.ndarray) -> bool:
         return True
     slopes = np.diff(y) / np.diff(x)
     return bool(np.all(np.diff(slopes) <= CONCAVE_TOL * np.maximum(1.0, np.abs(slopes[:-1]))))
+
+
+def score_block(crit: ScoreCurve, var_col: dict, bounds: dict, offset: int) -> tuple[int, bool, _Builder]:
+    """One criterion's score column, helper columns and rows, numbered from `offset`."""
+    b = _Builder(offset)
+    j, concave = _score(crit, var_col, bounds, b)
+    return j, concave, b
 
 
 def _score(crit: ScoreCurve, var_col: dict, bounds: dict, b: _Builder) -> tuple[int, bool]:

@@ -242,6 +242,20 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(out, key=lambda p: (p.location.file or "", p.location.line or big, p.location.col or 0))
 
 
+def validate_structure(data: dict, source: SourceMap | None, changed: list[str]) -> Case:
+    """Structure only (pydantic), for changes whose meaning is checked incrementally."""
+    try:
+        case = Case.model_validate(data)
+    except ValidationError as e:
+        raise CaseError(_sorted(_problems_from_pydantic(e, data, source or SourceMap(), changed))) from None
+    case._source = source
+    return case
+
+
+def changed_error(problems: list[Problem], changed: list[str]) -> CaseError:
+    return CaseError(_sorted(_with_changed(problems, changed)))
+
+
 def _salvaged_problems(data: dict, error: ValidationError, source: SourceMap, seen: set) -> list[Problem]:
     """Problems of meaning in what is left once structurally broken parts are removed."""
     import copy

@@ -6,6 +6,7 @@ problem found; `check_case(case)` returns the problems (used by validation).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -372,3 +373,87 @@ def _check_scenarios(case: Case, col: _Collector) -> None:
             if not ok or not isinstance(node, dict):
                 col.add(("scenarios", name, str(key)), f"`{key}` is not a path in this case",
                         None, "paths look like parameters.target or parties.IND.reservation")
+
+
+# -- incremental resolution (what-if sessions) --------------------------------------
+def item_texts(case: Case, unit: tuple) -> list[str]:
+    """The expression texts of one unit: ("criteria", party) or ("row", path...)."""
+    if unit[0] == "criteria":
+        out = []
+        for c in case.parties[unit[1]].criteria.values():
+            out.append(c.of)
+            out += [v for v in (c.function, c.weight) if isinstance(v, str)]
+            for pair in (c.points or []):
+                out += [v for v in pair if isinstance(v, str)]
+            out += [v for v in (c.over or ()) if isinstance(v, str)]
+        return out
+    path = unit[1:]
+    if path[0] == "constraints":
+        return [case.constraints[path[1]]]
+    return [case.parties[path[1]].limits[path[3]]]
+
+
+def names_in(text: str) -> frozenset:
+    """Parameter-like names and `data.FIELD`s an expression refers to."""
+    return _names_in(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _names_in(text: str) -> frozenset:
+    import ast
+
+    try:
+        tree = expr.parse(text)
+    except ExprError:
+        return frozenset()
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            out.add(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "data":
+            out.add("data." + node.attr)
+    return frozenset(out)
+
+
+def units_of(case: Case) -> list[tuple]:
+    units = [("criteria", p) for p in case.parties]
+    units += [("row", "constraints", c) for c in case.constraints]
+    units += [("row", "parties", p, "limits", l) for p, party in case.parties.items() for l in party.limits]
+    return units
+
+
+def re_resolve(case: Case, previous: Resolved, units: set) -> tuple[Resolved, list[Problem]]:
+    """Resolve `case` again, re-computing only `units`; the rest comes from `previous`.
+
+    `previous` must be the meaning of a case with the same parties and issues.
+    """
+    col = _Collector(case)
+    _check_data(case, col)
+    ranges = _ranges(case, col)
+    criteria = {}
+    for p in case.parties:
+        if ("criteria", p) in units or p not in previous.criteria:
+            criteria[p] = _criteria(case, p, col)
+        else:
+            criteria[p] = previous.criteria[p]
+    old_rows: dict[tuple, list[LinearRow]] = {}
+    for r in previous.rows:
+        old_rows.setdefault(_row_unit(r), []).append(r)
+    rows: list[LinearRow] = []
+    for cid, text in case.constraints.items():
+        unit = ("row", "constraints", cid)
+        rows += _rows(case, unit[1:], text, None, "constraint", col) if unit in units or unit not in old_rows \
+            else old_rows[unit]
+    for p, party in case.parties.items():
+        for lid, text in party.limits.items():
+            unit = ("row", "parties", p, "limits", lid)
+            rows += _rows(case, unit[1:], text, p, "limit", col) if unit in units or unit not in old_rows \
+                else old_rows[unit]
+    options = {name: _option(case, name, values, col, ranges) for name, values in case.options.items()}
+    _check_scenarios(case, col)
+    return Resolved(case, list(case.parties), variables_of(case, ranges), criteria, rows, options), col.problems
+
+
+def _row_unit(r: LinearRow) -> tuple:
+    base = r.id.split("[")[0]
+    return ("row", *base.split("."))

@@ -1,0 +1,94 @@
+"""What-if speed: a warm Negotiation re-solve against a cold solve of the changed case.
+
+For each size and change (one parameter, one reservation, one limit), the warm
+time is `n.set(path, value); n.solve(concept)` on a session kept built; the
+cold time is what a user does without a session: `case.update({path: value})`
+(validation) then `negotiate.solve(changed, concept)` (compile, build, solve).
+Then a 20-point sweep against 20 cold solves, and LP solves per proposal.
+
+    python benchmarks/bench_whatif.py [--sizes 50 200] [--concept utilitarian]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np  # noqa: E402
+from generate import make_case  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+import negotiate  # noqa: E402
+from negotiate.case.load import validate_data  # noqa: E402
+from negotiate.whatif import Negotiation  # noqa: E402
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[50, 200])
+    ap.add_argument("--concepts", nargs="+", default=["utilitarian", "nash"])
+    ap.add_argument("--criteria", type=int, default=30)
+    ap.add_argument("--points", type=int, default=10)
+    ap.add_argument("--sweep", type=int, default=20)
+    args = ap.parse_args()
+    console = Console(width=160)
+    table = Table(title="What-if: warm session vs cold solve of the changed case")
+    for col in ("parties", "concept", "change", "warm s", "cold s (update + solve)", "speed-up", "same answer"):
+        table.add_column(col, justify="right")
+    for n in args.sizes:
+        case = validate_data(make_case(n, args.criteria, args.points))
+        first = next(iter(case.parties))
+        changes = [
+            ("parameter", "parameters.target", [26, 27, 24]),
+            ("reservation", f"parties.{first}.reservation", [0.25, 0.3, 0.22]),
+            ("limit", f"parties.{first}.limits.max_cut", ["reduction[self] <= 20", "reduction[self] <= 25",
+                                                          "reduction[self] <= 22"]),
+        ]
+        for concept in args.concepts:
+            session = Negotiation(case)
+            session.solve(concept)
+            for label, path, values in changes:
+                warm, cold, same = [], [], True
+                for v in values:
+                    tw, a = timed(lambda: (session.set(path, v), session.solve(concept))[1])
+                    tc, b = timed(lambda: negotiate.solve(case.update({path: v}), concept))
+                    warm.append(tw)
+                    cold.append(tc)
+                    same &= abs(_value(a, concept) - _value(b, concept)) <= 1e-6 * max(1, abs(_value(b, concept)))
+                w, c = statistics.median(warm), statistics.median(cold)
+                table.add_row(str(n), concept, label, f"{w:.3f}", f"{c:.3f}", f"{c / w:.1f}x", "yes" if same else "NO")
+                console.print(f"[dim]{n} {concept} {label}: warm {w:.3f}s cold {c:.3f}s[/dim]", highlight=False)
+            session.reset()
+            values = np.linspace(20, 30, args.sweep).round(3).tolist()
+            tw, frame = timed(lambda: session.sweep("parameters.target", values, concept))
+            tc, _ = timed(lambda: [negotiate.solve(case.update({"parameters.target": v}), concept) for v in values])
+            table.add_row(str(n), concept, f"sweep x{args.sweep}", f"{tw:.3f}", f"{tc:.3f}", f"{tc / tw:.1f}x",
+                          "yes" if (frame["status"] == "optimal").all() else "NO")
+            console.print(f"[dim]{n} {concept} sweep: warm {tw:.3f}s cold {tc:.3f}s[/dim]", highlight=False)
+    console.print(table)
+
+
+def _value(prop, concept):
+    if concept == "nash":
+        import math
+
+        return sum(math.log(o.gain) for o in prop.parties.values() if not o.held)
+    if concept == "utilitarian":
+        return prop.collective_benefit
+    return min(o.gain for o in prop.parties.values())
+
+
+if __name__ == "__main__":
+    main()
