@@ -7,6 +7,7 @@ error, 3 no acceptable agreement, 4 solver failure.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -113,12 +114,17 @@ def solve(
     solver: Optional[str] = typer.Option(None, "--solver", help="Pyomo solver name (with --backend pyomo)."),
     ideals: bool = typer.Option(False, "--ideals", help="Compute every party's ideal and satisfaction."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds per solver call."),
+    sweep: Optional[str] = typer.Option(None, "--sweep", help="path=start:stop:step: one solve per value (warm)."),
 ):
     """Propose the agreement a solution concept gives for CASE."""
     from negotiate.report.text import case_errors, proposal, render
 
     if fmt not in ("text", "json"):
         raise _usage(f"--format is text or json (got {fmt!r})")
+    if sweep:
+        path, values = _parse_sweep(sweep)
+        _sweep(case_file, path, values, _concept(concept), _parse_sets(set_), fmt, output, backend, solver)
+        return
     if backend not in (None, "highs", "pyomo"):
         raise _usage(f"--backend is highs or pyomo (got {backend!r})")
     if solver and backend != "pyomo":
@@ -149,6 +155,107 @@ def solve(
         else:
             render(proposal(result, shown))
     raise typer.Exit(EXIT_OK if result.ok else EXIT_NO_AGREEMENT)
+
+
+def _parse_sweep(text: str) -> tuple[str, list[float]]:
+    import numpy as np
+
+    if "=" not in text or text.count(":") != 2:
+        raise _usage(f"--sweep takes path=start:stop:step, e.g. parameters.target=30:50:5 (got {text!r})")
+    path, spec = text.split("=", 1)
+    try:
+        start, stop, step = (float(x) for x in spec.split(":"))
+    except ValueError:
+        raise _usage(f"--sweep start, stop and step must be numbers (got {spec!r})") from None
+    if step == 0 or (stop - start) / step < 0:
+        raise _usage("--sweep step must be non-zero and go from start towards stop")
+    count = int(math.floor((stop - start) / step + 1e-9)) + 1
+    if count > 10_000:
+        raise _usage(f"--sweep asks for {count:,} solves; at most 10,000")
+    return path.strip(), [round(float(v), 12) for v in start + step * np.arange(count)]
+
+
+def _sweep(case_file, path, values, concept, changes, fmt, output, backend, solver) -> None:
+    from negotiate.report.text import case_errors, render
+    from negotiate.whatif import Negotiation
+
+    case = _load(case_file)
+    try:
+        session = Negotiation(case, backend=backend, solver=solver)
+        if changes:
+            session.update(changes)
+        frame = session.sweep(path, values, concept)
+    except CaseError as e:
+        err.print(case_errors(e))
+        raise typer.Exit(EXIT_CASE) from None
+    except SolveError as e:
+        err.print(f"[red]solver failure:[/red] {e}")
+        raise typer.Exit(EXIT_SOLVER) from None
+    if fmt == "json":
+        text = frame.to_json(orient="records", indent=2)
+        output.write_text(text + "\n") if output else sys.stdout.write(text + "\n")
+        return
+    from negotiate.report.text import sweep_table
+
+    table = sweep_table(frame, f"{case.name}: sweep of {path} ({frame.shape[0]} solves, one warm model)")
+    if output:
+        with output.open("w") as fh:
+            render(table, file=fh, width=160)
+    else:
+        render(table)
+
+
+@app.command()
+def explain(
+    case_file: Path = typer.Argument(..., metavar="CASE", help="The case file."),
+    concept: Optional[str] = typer.Option(None, "--concept", "-c", help="The concept whose prices to explain."),
+    set_: List[str] = typer.Option([], "--set", help="What-if change path=value (repeatable)."),
+):
+    """Binding constraints, shadow prices and, without an agreement, why not."""
+    from rich.text import Text
+
+    from negotiate.report.text import _num, case_errors, compact_table, diagnosis, red_line_costs
+
+    name = _concept(concept)
+    changes = _parse_sets(set_)
+    case = _load(case_file)
+    try:
+        shown = case.update(changes) if changes else case
+        result = negotiate.solve(shown, name)
+    except CaseError as e:
+        err.print(case_errors(e))
+        raise typer.Exit(EXIT_CASE) from None
+    except SolveError as e:
+        err.print(f"[red]solver failure:[/red] {e}")
+        raise typer.Exit(EXIT_SOLVER) from None
+    console = Console()
+    console.print(Text(f"{case.name}  ·  {result.concept}  ·  {result.status}", style="bold"))
+    if result.ok:
+        prices = result.shadow_prices or {}
+        table = compact_table(f"Constraints at the agreement (prices: change of {prices.get('objective')} per unit "
+                              "of relaxation" + (", given the discrete choices" if prices.get(
+                                  "conditional_on_discrete_choices") else "") + ")")
+        for col in ("constraint", "value", "bound", "slack", "binding", "price"):
+            table.add_column(col, justify="left" if col == "constraint" else "right",
+                             no_wrap=col != "constraint", overflow="fold")
+        for c in sorted(result.constraints, key=lambda c: (not c.binding, -(c.shadow_price or 0))):
+            table.add_row(c.id, _num(c.value), _bound_text(c), _num(c.slack, 4),
+                          "yes" if c.binding else "", _num(c.shadow_price, 4))
+        console.print(table)
+        for line in red_line_costs(result, shown, top=3):
+            console.print("  " + line)
+    else:
+        for part in diagnosis(result.diagnosis or {}):
+            console.print(part)
+    raise typer.Exit(EXIT_OK if result.ok else EXIT_NO_AGREEMENT)
+
+
+def _bound_text(c) -> str:
+    from negotiate.report.text import _num
+
+    if c.lower is not None and c.upper is not None:
+        return _num(c.lower) if c.lower == c.upper else f"{_num(c.lower)}..{_num(c.upper)}"
+    return f">= {_num(c.lower)}" if c.lower is not None else f"<= {_num(c.upper)}"
 
 
 @app.command()
@@ -188,6 +295,10 @@ def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", help="W
 
 
 def main() -> None:
+    import signal
+
+    if hasattr(signal, "SIGPIPE"):  # `negotiate ... | head` ends quietly
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         app()
     except KeyboardInterrupt:

@@ -137,6 +137,7 @@ class Proposal:
     diagnosis: dict | None = None
     solver: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    shadow_prices: dict | None = None  # {"objective": ..., "conditional_on_discrete_choices": ...}
 
     @property
     def ok(self) -> bool:
@@ -152,6 +153,7 @@ class Proposal:
             "parties": {p: o.to_dict() for p, o in self.parties.items()},
             "collective_benefit": _r(self.collective_benefit),
             "constraints": [c.to_dict() for c in self.constraints],
+            "shadow_prices": self.shadow_prices,
             "diagnosis": self.diagnosis,
             "solver": self.solver,
             "notes": list(self.notes),

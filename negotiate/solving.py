@@ -5,7 +5,6 @@ This is the one place that turns a backend's numbers into a `Proposal`.
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 from typing import Any
@@ -76,7 +75,11 @@ def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False)
 
     runner = ConceptRunner(backend, problem, utility_of)
     out = runner.run(concept, ideals=ideals or concept == "kalai_smorodinsky")
-    diagnosis = _diagnose(problem, backend, out) if out.status == "infeasible" else None
+    diagnosis = None
+    if out.status == "infeasible":
+        from negotiate.diagnose import diagnose
+
+        diagnosis = diagnose(problem, concept)
     if out.status == "error":
         raise SolveError(out.message)
     name, version = backend.solver_info()
@@ -117,38 +120,12 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -
             accepts=gain >= -1e-7 * max(1.0, abs(d)), held=p in out.held,
         )
     benefit = sum(case.parties[p].weight * utils[p] for p in problem.parties)
-    duals = out.row_dual if _duals_meaningful(concept) else None
-    constraints = constraint_outcomes(problem, values, utils, duals)
+    constraints = constraint_outcomes(problem, values, utils, out.prices)
     notes = list(out.notes)
     if problem.nonconcave:
         notes.append("non-concave score curves modelled exactly with binary variables: "
                      + ", ".join(problem.nonconcave))
+    prices = {"objective": out.price_objective, "conditional_on_discrete_choices": out.prices_conditional,
+              "available": out.prices is not None}
     return Proposal(case.name, concept, out.status, agreement_of(problem, values), parties, benefit,
-                    constraints, None, solver, notes)
-
-
-def _duals_meaningful(concept: str) -> bool:
-    # Shadow prices in the units of the concept's objective: collective benefit
-    # (utilitarian) or the weighted log-gain sum (nash). A leximin's last solve
-    # prices its last level only, which is not the concept's objective.
-    return concept in ("utilitarian", "nash")
-
-
-def _diagnose(problem: Problem, backend, out: Outcome) -> dict:
-    """Why no agreement: do the red lines and constraints alone allow one?"""
-    rows = problem.reservation_row
-    for i in rows.values():
-        backend.set_row_bounds(i, -math.inf, math.inf)
-    try:
-        backend.set_objective({})
-        r = backend.solve()
-    finally:
-        for p, i in rows.items():
-            backend.set_row_bounds(i, problem.case.parties[p].reservation, math.inf)
-    if r.status == "optimal":
-        return {"message": "no agreement gives every party at least its reservation: the ranges, "
-                           "limits and constraints allow agreements, but none is acceptable to all",
-                "cause": "reservations"}
-    return {"message": "the ranges, limits and collective constraints contradict each other: "
-                       "no agreement satisfies them all, whatever the reservations",
-            "cause": "limits and constraints"}
+                    constraints, None, solver, notes, prices)

@@ -15,8 +15,8 @@ CLIMATE = str(ROOT / "cases" / "climate_club.yaml")
 NO_DEAL = str(ROOT / "tests" / "data" / "no_deal.yaml")
 
 
-def run(*args):
-    return runner.invoke(app, list(args))
+def run(*args, width=None):
+    return runner.invoke(app, list(args), env={"COLUMNS": str(width)} if width else None)
 
 
 def test_solve_text_shows_agreement_and_parties():
@@ -122,3 +122,26 @@ def test_models_command_lists_models_and_parameters():
     assert r.exit_code == 0
     for word in ("climate_targets", "trade_standards", "target", "w_ability_to_pay"):
         assert word in r.output
+
+
+def test_explain_prices_and_diagnosis():
+    r = run("explain", str(ROOT / "cases" / "asia_pacific_compact.yaml"), "-c", "utilitarian", width=200)
+    assert r.exit_code == 0
+    assert "parties.IND.limits.development_room" in r.output and "relaxing IND development_room" in r.output
+    r = run("explain", NO_DEAL)
+    assert r.exit_code == 3 and "smallest concessions" in r.output
+
+
+def test_solve_sweep_table_and_json():
+    r = run("solve", str(ROOT / "cases" / "bilateral_fta.yaml"), "--sweep", "parties.EU.reservation=0.4:0.6:0.1")
+    assert r.exit_code == 0 and "0.5" in r.output and "MERCOSUR" in r.output
+    r = run("solve", CLIMATE, "--sweep", "parameters.target=20:30:5", "-f", "json")
+    rows = json.loads(r.stdout)
+    assert [row["parameters.target"] for row in rows] == [20, 25, 30]
+    assert run("solve", CLIMATE, "--sweep", "parameters.target=20:30").exit_code == 2
+
+
+def test_text_output_names_costly_red_lines():
+    r = run("solve", str(ROOT / "cases" / "asia_pacific_compact.yaml"), "-c", "utilitarian", width=200)
+    assert "Red lines that cost the most" in r.output
+    assert "relaxing IND development_room by 1" in r.output and "raises collective benefit by" in r.output

@@ -67,6 +67,12 @@ class Backend(ABC):
     def set_col_integer(self, j: int, integer: bool) -> None: ...
 
     @abstractmethod
+    def is_integer(self, j: int) -> bool: ...
+
+    @abstractmethod
+    def col_bounds(self, j: int) -> tuple[float, float]: ...
+
+    @abstractmethod
     def set_coef(self, i: int, j: int, value: float) -> None:
         """Change one coefficient of a row added with `add_rows`."""
 

@@ -79,6 +79,7 @@ class HighsBackend(Backend):
         self._cost = np.zeros(n)
         self._ncols, self._nrows = n, m
         self._integer = problem.col_int.copy()
+        self._lb, self._ub = problem.col_lb.astype(float).copy(), problem.col_ub.astype(float).copy()
 
     @property
     def n_cols(self) -> int:
@@ -95,6 +96,8 @@ class HighsBackend(Backend):
         self._ncols += k
         self._cost = np.concatenate([self._cost, np.zeros(k)])
         self._integer = np.concatenate([self._integer, np.zeros(k, bool)])
+        self._lb = np.concatenate([self._lb, np.asarray(lb, float)])
+        self._ub = np.concatenate([self._ub, np.asarray(ub, float)])
         return list(range(first, first + k))
 
     def add_rows(self, rows) -> list[int]:
@@ -118,6 +121,13 @@ class HighsBackend(Backend):
 
     def set_col_bounds(self, j, lo, hi) -> None:
         self.h.changeColBounds(int(j), float(_arr(lo)), float(_arr(hi)))
+        self._lb[j], self._ub[j] = lo, hi
+
+    def col_bounds(self, j) -> tuple[float, float]:
+        return float(self._lb[j]), float(self._ub[j])
+
+    def is_integer(self, j) -> bool:
+        return bool(self._integer[j])
 
     def set_col_integer(self, j, integer) -> None:
         kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
@@ -146,6 +156,7 @@ class HighsBackend(Backend):
             self._ncols = cols
             self._cost = self._cost[:cols]
             self._integer = self._integer[:cols]
+            self._lb, self._ub = self._lb[:cols], self._ub[:cols]
 
     def is_mip(self) -> bool:
         return bool(self._integer.any())

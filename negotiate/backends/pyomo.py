@@ -91,6 +91,13 @@ class PyomoBackend(Backend):
         self.cols[j].setlb(_bound(lo))
         self.cols[j].setub(_bound(hi))
 
+    def col_bounds(self, j) -> tuple[float, float]:
+        v = self.cols[j]
+        return (-math.inf if v.lb is None else float(v.lb)), (math.inf if v.ub is None else float(v.ub))
+
+    def is_integer(self, j) -> bool:
+        return bool(self._integer[j])
+
     def set_col_integer(self, j, integer) -> None:
         v = self.cols[j]
         v.domain = self.pyo.Integers if integer else self.pyo.Reals

@@ -42,6 +42,9 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     message: str = ""
     gap: float | None = None  # nash: final relative gap
+    prices: np.ndarray | None = None  # row duals in the units of the concept's objective
+    price_objective: str = ""  # what the prices are the sensitivity of
+    prices_conditional: bool = False  # MIP: given the discrete choices made
 
     @property
     def ok(self) -> bool:
@@ -96,6 +99,8 @@ class ConceptRunner:
                 raise ValueError(f"unknown concept {concept!r}")
         finally:
             self.b.rollback(mark)
+        if out.ok:
+            self._price(concept, out)
         if out.ok and ideals and out.ideals is None:
             # over the acceptable set itself: the concept's helper rows are gone
             found = self.ideals()
@@ -108,12 +113,58 @@ class ConceptRunner:
             out.notes.append("the solver stopped at a time limit: the agreement is feasible, maybe not optimal")
         return out
 
+    # -- shadow prices ----------------------------------------------------------
+    OBJECTIVE_WORDS = {
+        "utilitarian": "collective benefit",
+        "egalitarian": "the smallest weighted gain",
+        "kalai_smorodinsky": "the smallest satisfaction",
+        "nash": "the Nash objective (weighted sum of log gains)",
+    }
+
+    def _price(self, concept: str, out: Outcome) -> None:
+        """Shadow prices of every row in the units of the concept's objective.
+
+        On an LP they are the duals the concept's own solve left (the first
+        leximin round for egalitarian and Kalai-Smorodinsky: the sensitivity of
+        the smallest gain). On a MIP the discrete choices of the agreement are
+        fixed and the concept's LP is solved again: prices conditional on them.
+        """
+        out.price_objective = self.OBJECTIVE_WORDS[concept]
+        if not self.b.is_mip():
+            return
+        b = self.b
+        ints = [j for j in range(b.n_cols) if b.is_integer(j)]
+        saved = [(j, b.col_bounds(j)) for j in ints]
+        mark = b.mark()
+        try:
+            for j in ints:
+                v = float(round(out.x[j]))
+                b.set_col_integer(j, False)
+                b.set_col_bounds(j, v, v)
+            if concept == "utilitarian":
+                priced = self.utilitarian()
+            elif concept == "nash":
+                priced = self.nash()
+            else:
+                scale = ({p: 1.0 / self.weight[p] for p in self.parties} if concept == "egalitarian" else
+                         {p: 1.0 / (out.ideals[p] - self.reservation[p]) for p in self.parties
+                          if p not in out.held})
+                priced = self._leximin_lp(scale) if scale else self.utilitarian()
+        finally:
+            b.rollback(mark)
+            for j, (lo, hi) in saved:
+                b.set_col_bounds(j, lo, hi)
+                b.set_col_integer(j, True)
+        if priced.ok and priced.prices is not None:
+            out.prices = priced.prices
+            out.prices_conditional = True
+
     # -- concepts -------------------------------------------------------------
     def utilitarian(self) -> Outcome:
         r, fail = self._solve({self.ucol[p]: self.weight[p] for p in self.parties}, "utilitarian")
         if fail:
             return fail
-        return Outcome("optimal", r.x, r.row_dual, r.objective)
+        return Outcome("optimal", r.x, r.row_dual, r.objective, prices=r.row_dual)
 
     def ideals(self) -> dict | Outcome:
         out = {}
@@ -157,12 +208,13 @@ class ConceptRunner:
             ({t: 1.0, self.ucol[p]: -scale[p]}, -INF, -scale[p] * self.reservation[p], f"leximin.{p}")
             for p in free
         ])))
-        last = None
+        last = first = None
         while free:
             r, fail = self._solve({t: 1.0}, "leximin")
             if fail:
                 return fail
             last = r
+            first = first or r
             level = r.objective
             saturated = [p for p in free if r.row_dual is not None and abs(r.row_dual[rows[p]]) > DUAL_TOL]
             if not saturated:  # no dual says it: test each (rare, degenerate)
@@ -174,7 +226,9 @@ class ConceptRunner:
                 b.set_coef(rows[p], t, 0.0)
                 b.set_row_bounds(rows[p], -INF, -scale[p] * self.reservation[p] - level + eps)
                 free.remove(p)
-        return Outcome("optimal", last.x, last.row_dual, last.objective)
+        out = Outcome("optimal", last.x, last.row_dual, last.objective)
+        out.prices = first.row_dual  # the smallest scaled gain's sensitivity
+        return out
 
     def _test_saturated(self, free, scale, rows, t, level) -> list[str]:
         b = self.b
@@ -264,7 +318,8 @@ class ConceptRunner:
             if not new:
                 break
             b.add_rows(new)
-        out = Outcome("optimal", best.x, best.row_dual, best_val, held=held, notes=notes, gap=max(gap, 0.0))
+        out = Outcome("optimal", best.x, best.row_dual, best_val, held=held, notes=notes, gap=max(gap, 0.0),
+                      prices=best.row_dual)
         if gap > NASH_TOL:
             out.notes.append(f"the Nash tangent cuts stalled at a relative gap of {gap:.1e} (target {NASH_TOL:g})")
         return out

@@ -11,6 +11,11 @@ from negotiate.errors import CaseError
 from negotiate.proposal import Proposal
 
 
+def compact_table(title: str | None = None, **kw) -> Table:
+    """The report's table style: a rule under the header, no outer box, tight padding."""
+    return Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0), title=title, title_justify="left", **kw)
+
+
 def _num(v, digits: int = 3) -> str:
     if v is None:
         return "-"
@@ -50,9 +55,9 @@ def proposal(prop: Proposal, case=None) -> Group:
     head.append(prop.status, style="green" if prop.ok else "red bold")
     parts.append(head)
     if not prop.ok:
-        if prop.diagnosis:
-            parts.append(Text("No agreement: " + prop.diagnosis.get("message", ""), style="red"))
         parts.append(_parties(prop, case))
+        if prop.diagnosis:
+            parts.extend(diagnosis(prop.diagnosis))
         return _spaced(parts)
 
     shared = {k: v for k, v in prop.agreement.items() if not isinstance(v, dict)}
@@ -77,6 +82,12 @@ def proposal(prop: Proposal, case=None) -> Group:
             bound = c.upper if c.upper is not None and abs(c.upper - c.value) <= abs((c.lower or -1e300) - c.value) else c.lower
             t.add_row(c.id, _num(c.value), _num(bound), _num(c.shadow_price, 4))
         parts.append(t)
+    costly = red_line_costs(prop, case)
+    if costly:
+        parts.append(Text(""))
+        parts.append(Text("Red lines that cost the most", style="bold"))
+        for line in costly:
+            parts.append(Text("  " + line))
     foot = Text(f"collective benefit {prop.collective_benefit:.4f}", style="bold")
     s = prop.solver
     foot.append(f"   ·   {s.get('backend')}/{s.get('name')} {s.get('version')}, {s.get('solves')} solve(s), "
@@ -85,6 +96,68 @@ def proposal(prop: Proposal, case=None) -> Group:
     for note in prop.notes:
         parts.append(Text("note: " + note, style="yellow"))
     return _spaced(parts)
+
+
+def diagnosis(d: dict) -> list:
+    """Why there is no agreement, and the smallest concessions that make one."""
+    parts: list = [Text("No agreement: " + d.get("message", ""), style="red")]
+    changes = d.get("relaxations")
+    if changes:
+        t = compact_table("The smallest concessions that make an agreement possible")
+        for col in ("constraint", "from", "to", "by", "share of its span"):
+            t.add_column(col, justify="left" if col == "constraint" else "right")
+        for c in changes:
+            t.add_row(c["id"], _num(c["from"], 4), _num(c["to"], 4), _num(c["by"], 4), f"{c['scaled']:.1%}")
+        parts.append(t)
+        parts.extend(Text("  " + c["text"]) for c in changes)
+    group = d.get("largest_group")
+    if group:
+        if group.get("parties"):
+            parts.append(Text(f"\nThe largest group that can agree without the others: {', '.join(group['parties'])} "
+                              f"(without {', '.join(group['without'])})", style="bold"))
+            shared = {k: v for k, v in group["agreement"].items() if not isinstance(v, dict)}
+            if shared:
+                parts.append(Text("  they would agree to: " + ", ".join(f"{k} = {_num(v, 3)}" for k, v in shared.items())))
+            if group.get("alternatives"):
+                parts.append(Text(f"  other groups of that size: {len(group['alternatives'])}"))
+        else:
+            parts.append(Text("\n" + group.get("message", ""), style="yellow"))
+    iis = d.get("iis")
+    if iis:
+        parts.append(Text("\nAn irreducible conflicting set (drop any one and the rest can hold):", style="bold"))
+        for item in iis:
+            parts.append(Text(f"  {item['id']}  [{item['kind']}]"))
+    return parts
+
+
+def red_line_costs(prop: Proposal, case=None, top: int = 3) -> list[str]:
+    """'relaxing FRA max_cut by 1 % raises collective benefit by 0.012', for the costliest red lines."""
+    if not prop.shadow_prices or not prop.shadow_prices.get("available"):
+        return []
+    limits = [c for c in prop.constraints if c.kind == "limit" and c.shadow_price and c.shadow_price > 1e-9]
+    limits.sort(key=lambda c: -c.shadow_price)
+    objective = prop.shadow_prices["objective"]
+    given = " (given the discrete choices)" if prop.shadow_prices.get("conditional_on_discrete_choices") else ""
+    out = []
+    for c in limits[:top]:
+        _, party, _, name = (c.id.split("[")[0].split(".") + ["", "", "", ""])[:4]
+        unit = _row_unit(case, c.id)
+        amount = "1 unit" if not unit else (f"1 ({unit})" if " " in unit else f"1 {unit}")
+        out.append(f"relaxing {party} {name} by {amount} raises {objective} "
+                   f"by {c.shadow_price:.3g}{given}")
+    return out
+
+
+def _row_unit(case, cid: str) -> str:
+    resolved = getattr(case, "_resolved", None) if case is not None else None
+    if resolved is None:
+        return ""
+    for r in resolved.rows:
+        if r.id == cid:
+            issues = {k[0] for k in r.lin.terms}
+            if len(issues) == 1:
+                return case.issues[issues.pop()].unit or ""
+    return ""
 
 
 def _spaced(parts) -> Group:
@@ -122,6 +195,37 @@ def _parties(prop: Proposal, case=None, per_party=()) -> Table:
         accepts = "-" if o.accepts is None else ("yes" if o.accepts else "[red]NO[/red]")
         vals = [_num(getattr(o, attr), 3) for attr, _ in cols]
         t.add_row(name, *issue_vals, *vals, accepts)
+    return t
+
+
+def sweep_table(frame, title: str, max_parties: int = 6) -> Table:
+    """A sweep, one row per value; with many parties, the smallest and largest gain and whose."""
+    path = frame.columns[0]
+    utils = [c for c in frame.columns if c.startswith("utility.")]
+    gains = [c for c in frame.columns if c.startswith("gain.")]
+    t = compact_table(title)
+    t.add_column(path, justify="right")
+    t.add_column("status", justify="right")
+    t.add_column("collective benefit", justify="right")
+    few = len(utils) <= max_parties
+    if few:
+        for c in utils:
+            t.add_column(c.replace("utility.", ""), justify="right")
+    else:
+        for c in ("smallest gain", "whose", "largest gain", "whose"):
+            t.add_column(c, justify="right")
+    for _, row in frame.iterrows():
+        cells = [_num(row[path], 4), str(row["status"]), _num(row.get("collective_benefit"), 4)]
+        if row["status"] not in ("optimal", "feasible"):
+            cells += [str(row.get("error", "")) if row["status"] == "invalid" else "-"]
+            cells += [""] * (len(t.columns) - len(cells))
+        elif few:
+            cells += [_num(row[c], 4) for c in utils]
+        else:
+            g = row[gains].astype(float)
+            cells += [_num(g.min(), 4), g.idxmin().replace("gain.", ""), _num(g.max(), 4),
+                      g.idxmax().replace("gain.", "")]
+        t.add_row(*cells)
     return t
 
 
