@@ -10,6 +10,7 @@ from negotiate.case.schema import CONCEPTS, Case
 from negotiate.errors import CaseError, NegotiateError, Problem, SolveError
 from negotiate.proposal import Proposal
 from negotiate.solving import solve
+from negotiate.whatif import Negotiation
 
 __version__ = "0.1.0"
 
@@ -23,6 +24,6 @@ def to_pyomo(case, concept: str | None = None):
 
 
 __all__ = [
-    "CONCEPTS", "Case", "CaseError", "NegotiateError", "Problem", "Proposal", "SolveError",
+    "CONCEPTS", "Case", "CaseError", "Negotiation", "NegotiateError", "Problem", "Proposal", "SolveError",
     "load_case", "solve", "to_pyomo", "__version__",
 ]

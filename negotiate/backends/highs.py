@@ -134,6 +134,10 @@ class HighsBackend(Backend):
         self.h.changeColIntegrality(int(j), kind)
         self._integer[j] = integer
 
+    def prefer_primal(self, primal: bool) -> None:
+        # 4: primal simplex, which continues from a primal feasible basis; 1: dual (HiGHS's default)
+        self.h.setOptionValue("simplex_strategy", 4 if primal else 1)
+
     def set_coef(self, i, j, value) -> None:
         self.h.changeCoeff(int(i), int(j), float(value))
 

@@ -168,11 +168,16 @@ class ConceptRunner:
 
     def ideals(self) -> dict | Outcome:
         out = {}
-        for p in self.parties:
-            r, fail = self._solve({self.ucol[p]: 1.0}, f"ideal of {p}")
-            if fail:
-                return fail
-            out[p] = float(self.utility_of(r.x)[p])
+        try:
+            for i, p in enumerate(self.parties):
+                r, fail = self._solve({self.ucol[p]: 1.0}, f"ideal of {p}")
+                if fail:
+                    return fail
+                out[p] = float(self.utility_of(r.x)[p])
+                if i == 0:
+                    self.b.prefer_primal(True)  # only the objective changes from here: hot primal starts
+        finally:
+            self.b.prefer_primal(False)
         return out
 
     def kalai_smorodinsky(self) -> Outcome:
@@ -200,32 +205,36 @@ class ConceptRunner:
         return self._leximin_lp(scale)
 
     def _leximin_lp(self, scale: dict) -> Outcome:
+        """Each round: a fresh level column t_k with rows t_k <= scale_p * (u_p - d_p) for
+        the free parties. Once solved, t_k is fixed at its level, so its rows hold every
+        party of that round at or above it (the saturated ones at it), and the agreement
+        stays feasible: the next round continues from it (primal simplex)."""
         b = self.b
-        (t,) = b.add_cols([-INF], [INF], ["leximin.level"])
         free = list(scale)
-        # t <= scale_p * (u_p - d_p)  <=>  t - scale_p * u_p <= -scale_p * d_p
-        rows = dict(zip(free, b.add_rows([
-            ({t: 1.0, self.ucol[p]: -scale[p]}, -INF, -scale[p] * self.reservation[p], f"leximin.{p}")
-            for p in free
-        ])))
-        last = first = None
-        while free:
-            r, fail = self._solve({t: 1.0}, "leximin")
-            if fail:
-                return fail
-            last = r
-            first = first or r
-            level = r.objective
-            saturated = [p for p in free if r.row_dual is not None and abs(r.row_dual[rows[p]]) > DUAL_TOL]
-            if not saturated:  # no dual says it: test each (rare, degenerate)
-                saturated = self._test_saturated(free, scale, rows, t, level)
-            eps = 1e-9 * max(1.0, abs(level))
-            for p in saturated:
-                # the party's row becomes its floor, in place: scale_p * (u_p - d_p) >= level.
-                # The current agreement stays feasible and the basis valid (a hot start).
-                b.set_coef(rows[p], t, 0.0)
-                b.set_row_bounds(rows[p], -INF, -scale[p] * self.reservation[p] - level + eps)
-                free.remove(p)
+        first = last = None
+        b.prefer_primal(False)
+        try:
+            while free:
+                (t,) = b.add_cols([-INF], [INF], [f"leximin.level{b.n_cols}"])
+                rows = dict(zip(free, b.add_rows([
+                    ({t: 1.0, self.ucol[p]: -scale[p]}, -INF, -scale[p] * self.reservation[p], f"leximin.{p}")
+                    for p in free
+                ])))
+                r, fail = self._solve({t: 1.0}, "leximin")
+                if fail:
+                    return fail
+                last = r
+                if first is None:
+                    first = r
+                    b.prefer_primal(True)
+                level = r.objective
+                saturated = [p for p in free if r.row_dual is not None and abs(r.row_dual[rows[p]]) > DUAL_TOL]
+                if not saturated:  # no dual says it: test each (rare, degenerate)
+                    saturated = self._test_saturated(free, scale, rows, t, level)
+                b.set_col_bounds(t, level - 1e-9 * max(1.0, abs(level)), INF)
+                free = [p for p in free if p not in saturated]
+        finally:
+            b.prefer_primal(False)
         out = Outcome("optimal", last.x, last.row_dual, last.objective)
         out.prices = first.row_dual  # the smallest scaled gain's sensitivity
         return out
