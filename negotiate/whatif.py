@@ -294,6 +294,7 @@ class Negotiation:
                 continue
             if o is not None:
                 self._retire_row(case_rows.pop(rid), row_info)
+            _pad(row_info, col_int, b)
             (i,) = b.add_rows([(coefs, r.lo, r.hi, rid)])
             row_info.append(RowInfo(r.kind, rid, r.party))
             case_rows[rid] = i
@@ -317,6 +318,7 @@ class Negotiation:
     def _append(self, blk, row_info, col_int) -> tuple[list[int], list[int]]:
         """Add a built criterion to the live model; its columns and rows."""
         b = self._backend
+        _pad(row_info, col_int, b)  # concepts' helper rows and columns (Nash's cuts) sit in between
         cols = b.add_cols(blk.lb, blk.ub, blk.names)
         for j, integer in zip(cols, blk.integer):
             if integer:
@@ -342,6 +344,12 @@ class Negotiation:
         self._backend.set_row_bounds(i, -INF, INF)
         row_info[i] = RowInfo("retired", row_info[i].case_id, row_info[i].party)
         self._retired += 1
+
+
+def _pad(row_info: list, col_int: list, backend) -> None:
+    """Account for rows and columns a concept left on the backend (helpers, not the case's)."""
+    row_info.extend(RowInfo("helper", "", None) for _ in range(backend.n_rows - len(row_info)))
+    col_int.extend(False for _ in range(backend.n_cols - len(col_int)))
 
 
 def _coefs(row, var_col) -> dict:

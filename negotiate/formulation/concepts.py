@@ -86,6 +86,8 @@ class ConceptRunner:
 
     def run(self, concept: str, ideals: bool = False) -> Outcome:
         mark = self.b.mark()
+        if concept == "nash":  # its cuts persist on the backend (valid for every later solve)
+            mark = None
         try:
             if concept == "utilitarian":
                 out = self.utilitarian()
@@ -98,7 +100,8 @@ class ConceptRunner:
             else:
                 raise ValueError(f"unknown concept {concept!r}")
         finally:
-            self.b.rollback(mark)
+            if mark is not None:
+                self.b.rollback(mark)
         if out.ok:
             self._price(concept, out)
         if out.ok and ideals and out.ideals is None:
@@ -277,6 +280,14 @@ class ConceptRunner:
         return Outcome("optimal", r.x, None, r.objective)
 
     def nash(self) -> Outcome:
+        state = self._nash_state()
+        if state.get("gains") and not state.get("held"):
+            # a warm start: the cuts of the last Nash solve, at the gains it found. Any
+            # party with a positive gain at the end shows it can gain: none is held.
+            out = self._nash_cuts([p for p in self.parties], [], state, start=None)
+            if out.ok and all(g > GAIN_TOL * max(1.0, abs(self.reservation[p]) + g)
+                              for p, g in state["gains"].items()):
+                return out
         held, level, fail = self._nash_active()
         if fail:
             return fail
@@ -295,15 +306,47 @@ class ConceptRunner:
             out.notes = notes + ["no agreement gives every party a positive gain at once: "
                                  "the Nash product is 0 everywhere, so the egalitarian agreement is proposed"]
             return out
+        out = self._nash_cuts(active, held, state, start=level)
+        out.notes = notes + out.notes
+        return out
+
+    def _nash_state(self) -> dict:
+        """Nash's helper columns and cuts kept on the backend, dropped if rolled back."""
         b = self.b
-        z = dict(zip(active, b.add_cols([-INF] * len(active), [INF] * len(active), [f"nash.log.{p}" for p in active])))
+        state = getattr(b, "_nash", None)
+        if state is None or any(j >= b.n_cols for j in state["z"].values()) \
+                or set(state["z"]) != set(self.parties):
+            state = {"z": {}, "cuts": [], "gains": None, "held": None}
+            b._nash = state
+        state["cuts"] = [c for c in state["cuts"] if c[0] < b.n_rows]
+        return state
+
+    def _cut(self, state, p: str, g: float):
+        # z_p <= log g + (u_p - d_p - g)/g  <=>  z_p - u_p/g <= log g - 1 - d_p/g
+        return ({state["z"][p]: 1.0, self.ucol[p]: -1.0 / g}, -INF,
+                math.log(g) - 1.0 - self.reservation[p] / g, f"nash.cut.{p}")
+
+    def _add_cuts(self, state, points: list[tuple[str, float]]) -> None:
+        rows = self.b.add_rows([self._cut(state, p, g) for p, g in points])
+        state["cuts"] += [(i, p, g) for i, (p, g) in zip(rows, points)]
+
+    def _nash_cuts(self, active, held, state, start: float | None) -> Outcome:
+        """Outer approximation of max sum(w log(gain)) over `active`, from `start` or
+        from the cuts already in `state`."""
+        b = self.b
+        missing = [p for p in self.parties if p not in state["z"]]
+        if missing:
+            cols = b.add_cols([-INF] * len(missing), [INF] * len(missing), [f"nash.log.{p}" for p in missing])
+            state["z"].update(zip(missing, cols))
         d = self.reservation
-
-        def cut(p, g):
-            # z_p <= log g + (u_p - d_p - g)/g  <=>  z_p - u_p/g <= log g - 1 - d_p/g
-            return ({z[p]: 1.0, self.ucol[p]: -1.0 / g}, -INF, math.log(g) - 1.0 - d[p] / g, f"nash.cut.{p}")
-
-        b.add_rows([cut(p, level * f) for p in active for f in (0.25, 1.0, 4.0)])
+        for i, p, g in state["cuts"]:  # reservations may have changed since the cut was made
+            b.set_row_bounds(i, -INF, math.log(g) - 1.0 - d[p] / g)
+        have = {p for _, p, _ in state["cuts"]}
+        if start is not None:
+            self._add_cuts(state, [(p, start * f) for p in active for f in (0.25, 1.0, 4.0)])
+        elif any(p not in have for p in active):
+            return Outcome("error", message="no cuts to start from")
+        z = state["z"]
         objective = {z[p]: self.weight[p] for p in active}
         best, best_val, gap, stall = None, -INF, INF, 0
         for _ in range(MAX_NASH_ROUNDS):
@@ -316,18 +359,19 @@ class ConceptRunner:
             floor = GAIN_TOL * scale
             true = sum(self.weight[p] * math.log(max(gains[p], 1e-300)) for p in active)
             if true > best_val + 1e-12 * max(1.0, abs(true)):
-                best, best_val, stall = r, true, 0
+                best, best_val, best_gains, stall = r, true, gains, 0
             else:
                 stall += 1
             gap = (r.objective - best_val) / max(1.0, abs(best_val))
             if gap <= NASH_TOL or stall >= 4:
                 break
-            new = [cut(p, max(gains[p], floor)) for p in active
+            new = [(p, max(gains[p], floor)) for p in active
                    if r.x[z[p]] - math.log(max(gains[p], 1e-300)) > 0.1 * NASH_TOL]
             if not new:
                 break
-            b.add_rows(new)
-        out = Outcome("optimal", best.x, best.row_dual, best_val, held=held, notes=notes, gap=max(gap, 0.0),
+            self._add_cuts(state, new)
+        state["gains"], state["held"] = dict(best_gains), list(held)
+        out = Outcome("optimal", best.x, best.row_dual, best_val, held=list(held), gap=max(gap, 0.0),
                       prices=best.row_dual)
         if gap > NASH_TOL:
             out.notes.append(f"the Nash tangent cuts stalled at a relative gap of {gap:.1e} (target {NASH_TOL:g})")
