@@ -6,6 +6,7 @@ error, 3 no acceptable agreement, 4 solver failure.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -203,6 +204,102 @@ def _sweep(case_file, path, values, concept, changes, fmt, output, backend, solv
             render(table, file=fh, width=160)
     else:
         render(table)
+
+
+@app.command()
+def compare(
+    case_file: Path = typer.Argument(..., metavar="CASE", help="The case file."),
+    concepts: Optional[str] = typer.Option(None, "--concepts", help="Comma-separated concepts, or all."),
+    options: Optional[Path] = typer.Option(None, "--options", help="A YAML/JSON file of drafted packages."),
+    scenario: List[str] = typer.Option([], "--scenario", help="A scenario of the case (repeatable; default all)."),
+    sweep: List[str] = typer.Option([], "--sweep", help="path=start:stop:step (repeatable: a grid)."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="A Dask scheduler address (tcp://...)."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text | json | csv"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the result to this file."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write a self-contained HTML report here."),
+):
+    """Compare concepts, drafted options and scenarios side by side."""
+    from negotiate.compare import compare as run_compare
+    from negotiate.report.text import case_errors, comparison_table, render
+
+    if fmt not in ("text", "json", "csv"):
+        raise _usage(f"--format is text, json or csv (got {fmt!r})")
+    names = None
+    if concepts:
+        names = "all" if concepts.strip() == "all" else [_concept(c.strip()) for c in concepts.split(",") if c.strip()]
+    sweeps = dict(_parse_sweep(s) for s in sweep)
+    case = _load(case_file)
+    drafts = None
+    if options:
+        from negotiate.case.load import read_document
+
+        try:
+            drafts, _ = read_document(options)
+        except CaseError as e:
+            err.print(case_errors(e))
+            raise typer.Exit(EXIT_CASE) from None
+        drafts = {**case.options, **drafts}
+    executor, client = None, None
+    if scheduler:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise _usage("--scheduler needs dask: pip install 'negotiate-optimizer[dask]'") from None
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as e:
+            err.print(f"[red]cannot reach the Dask scheduler {scheduler}:[/red] {e}")
+            raise typer.Exit(EXIT_SOLVER) from None
+        executor = client.get_executor()
+    try:
+        with _progress() as tick:
+            result = run_compare(case, concepts=names, options=drafts, scenarios=scenario or None,
+                                 sweeps=sweeps or None, executor=executor, workers=workers, progress=tick)
+    except CaseError as e:
+        err.print(case_errors(e))
+        raise typer.Exit(EXIT_CASE) from None
+    finally:
+        if client is not None:
+            client.close()
+    if result.interrupted:
+        err.print(f"[yellow]interrupted: {len(result.rows)} rows finished[/yellow]")
+    if report:
+        report.write_text(result.to_html())
+        err.print(f"report written to {report}")
+    if fmt == "json":
+        text = result.to_json()
+    elif fmt == "csv":
+        text = result.to_csv()
+    else:
+        text = None
+    if text is not None:
+        output.write_text(text) if output else sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    elif output:
+        with output.open("w") as fh:
+            render(comparison_table(result), file=fh, width=160)
+    else:
+        render(comparison_table(result))
+    answered = any(r.get("status") in ("optimal", "feasible", "acceptable", "rejected") for r in result.rows)
+    raise typer.Exit(EXIT_OK if answered else EXIT_NO_AGREEMENT)
+
+
+@contextlib.contextmanager
+def _progress():
+    """A progress bar on stderr for long batches (off when stderr is not a terminal)."""
+    if not err.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("scenarios", total=None)
+
+        def tick(done, total):
+            bar.update(task, completed=done, total=total)
+
+        yield tick
 
 
 @app.command()

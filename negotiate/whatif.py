@@ -161,6 +161,25 @@ class Negotiation:
             self._restore(*saved)
         return pd.DataFrame(rows)
 
+    def pristine(self) -> None:
+        """Make the next solve independent of this session's history: concepts' helper
+        rows are removed, Nash's cuts forgotten and the basis cleared. The built model
+        stays (no compile, no rebuild). A session that was patched structurally since
+        it was built is rebuilt once, so its rows are in a canonical order again."""
+        b = self._backend
+        if self.patches_since_build:
+            self._build(self._case)
+            return
+        b.rollback(self._pristine_mark)
+        if hasattr(b, "_nash"):
+            del b._nash
+        b.clear_basis()
+
+    @property
+    def patches_since_build(self) -> bool:
+        """Rows or columns were added to or retired from the built model."""
+        return self._structural > 0
+
     # -- internals ----------------------------------------------------------------
     def _build(self, case: Case) -> None:
         self._case = case
@@ -169,6 +188,8 @@ class Negotiation:
                                      time_limit=self._time_limit or case.solve.time_limit,
                                      mip_gap=case.solve.mip_gap)
         self._retired = 0
+        self._structural = 0  # rows or columns added or retired since the build
+        self._pristine_mark = self._backend.mark()
         self.rebuilds += 1
 
     def _move(self, data: dict, changed: list[str], structural: bool = False, known: Case | None = None) -> None:
@@ -295,6 +316,7 @@ class Negotiation:
             if o is not None:
                 self._retire_row(case_rows.pop(rid), row_info)
             _pad(row_info, col_int, b)
+            self._structural += 1
             (i,) = b.add_rows([(coefs, r.lo, r.hi, rid)])
             row_info.append(RowInfo(r.kind, rid, r.party))
             case_rows[rid] = i
@@ -319,6 +341,7 @@ class Negotiation:
         """Add a built criterion to the live model; its columns and rows."""
         b = self._backend
         _pad(row_info, col_int, b)  # concepts' helper rows and columns (Nash's cuts) sit in between
+        self._structural += 1
         cols = b.add_cols(blk.lb, blk.ub, blk.names)
         for j, integer in zip(cols, blk.integer):
             if integer:
@@ -344,6 +367,7 @@ class Negotiation:
         self._backend.set_row_bounds(i, -INF, INF)
         row_info[i] = RowInfo("retired", row_info[i].case_id, row_info[i].party)
         self._retired += 1
+        self._structural += 1
 
 
 def _pad(row_info: list, col_int: list, backend) -> None:

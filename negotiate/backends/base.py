@@ -87,6 +87,9 @@ class Backend(ABC):
     def mark(self) -> tuple[int, int]:
         return self.n_cols, self.n_rows
 
+    def clear_basis(self) -> None:
+        """Forget the last basis (backends without one ignore this)."""
+
     def prefer_primal(self, primal: bool) -> None:
         """A hint: the next solves start from a primal feasible point (only the
         objective changed, or columns were added). Backends may ignore it."""

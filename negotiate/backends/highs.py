@@ -16,6 +16,7 @@ from negotiate.backends.base import Backend, LPResult
 
 _HINF = highspy.kHighsInf
 _bannered = False
+THREADS: int | None = None  # set in batch workers (one HiGHS thread per process)
 
 
 def new_highs() -> highspy.Highs:
@@ -42,6 +43,8 @@ def new_highs() -> highspy.Highs:
                 os.close(saved)
         _bannered = True
     h.setOptionValue("output_flag", False)
+    if THREADS is not None:
+        h.setOptionValue("threads", THREADS)
     return h
 
 
@@ -205,6 +208,10 @@ class HighsBackend(Backend):
             sol.col_value = list(map(float, x))
             sol.value_valid = True
             self.h.setSolution(sol)
+
+    def clear_basis(self) -> None:
+        """Forget the last solution and basis: the next solve starts as a cold one would."""
+        self.h.clearSolver()
 
     def solver_info(self) -> tuple[str, str]:
         return "highs", f"{self.h.versionMajor()}.{self.h.versionMinor()}.{self.h.versionPatch()}"

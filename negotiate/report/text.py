@@ -229,5 +229,73 @@ def sweep_table(frame, title: str, max_parties: int = 6) -> Table:
     return t
 
 
+def comparison_table(comparison, max_parties: int = 5, max_scenarios: int = 12, max_rows: int = 40) -> Group:
+    """The comparison at a glance: a table per scenario (or the first rows of many)."""
+    frame = comparison.table
+    parties = comparison.parties
+    few = len(parties) <= max_parties
+    scenarios = list(dict.fromkeys(frame["scenario"]))
+    head = Text(f"{comparison.case.name}: {len(frame)} rows, {len(scenarios)} scenario(s) "
+                f"({comparison.executor}, {comparison.seconds:.2f} s)", style="bold")
+    parts: list = [head]
+    if len(scenarios) <= max_scenarios:
+        for name in scenarios:
+            parts.append(Text(""))
+            parts.extend(_comparison_rows(frame[frame["scenario"] == name], parties, few, f"scenario {name}", False))
+    else:
+        parts.extend(_comparison_rows(frame.head(max_rows), parties, few, None, True))
+        parts.append(Text(f"first {max_rows} of {len(frame)} rows: all of them with --format csv/json or --report",
+                          style="dim"))
+    if not few:
+        parts.append(Text(f"{len(parties)} parties: per-party utilities are in --format json/csv and --report",
+                          style="dim"))
+    if comparison.interrupted:
+        parts.append(Text("interrupted: only the finished rows are shown", style="yellow"))
+    return Group(*parts)
+
+
+def _comparison_rows(frame, parties, few: bool, title, with_scenario: bool) -> list:
+    t = compact_table(title)
+    if with_scenario:
+        t.add_column("scenario", no_wrap=True)
+    t.add_column("concept / option", no_wrap=True)
+    t.add_column("status", no_wrap=True)
+    t.add_column("benefit", justify="right", no_wrap=True)
+    if few:
+        for p in parties:
+            t.add_column(p, justify="right", no_wrap=True)
+    t.add_column("min sat.", justify="right", no_wrap=True)
+    t.add_column("gini", justify="right", no_wrap=True)
+    lines = []
+    for _, r in frame.iterrows():
+        name = r["name"] if r["kind"] == "concept" else f"option {r['name']}"
+        notes = []
+        if isinstance(r.get("rejected_by"), str):
+            notes.append("rejected by " + ", ".join(sorted({x.split(" (")[0] for x in r["rejected_by"].split("; ")})))
+        if isinstance(r.get("dominated_by"), str):
+            notes.append("dominated by " + r["dominated_by"])
+        if r.get("pareto_dominated") is True:
+            notes.append(f"improvable (+{r['improvement_total_gain']:.3g})")
+        if isinstance(r.get("error"), str):
+            notes.append(r["error"][:80])
+        cells = ([str(r["scenario"])] if with_scenario else []) + [
+            name, str(r["status"]), _num(_float(r["collective_benefit"]), 4)]
+        if few:
+            cells += [_num(_float(r[f"utility.{p}"]), 3) for p in parties]
+        cells += [_num(_float(r["min_satisfaction"]), 3), _num(_float(r["satisfaction_gini"]), 3)]
+        t.add_row(*cells)
+        if notes:
+            lines.append(Text(f"  {name}: " + "; ".join(notes), style="yellow"))
+    return [t, *lines]
+
+
+def _float(v):
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if f != f else f
+
+
 def render(renderable, file=None, width: int | None = None) -> None:
     Console(file=file, width=width, soft_wrap=False).print(renderable)
