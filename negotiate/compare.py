@@ -49,19 +49,22 @@ def _case_key(data: dict) -> str:
     return hashlib.sha1(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-_SESSIONS: dict = {}  # case key -> Negotiation (per process)
+_SESSIONS: dict = {}  # (thread, case key) -> Negotiation: one warm session per case and worker
 
 
 def _session(job: Job):
+    import threading
+
     from negotiate.case.load import validate_data
     from negotiate.whatif import Negotiation
 
-    session = _SESSIONS.get(job.case_key)
+    key = (threading.get_ident(), job.case_key)
+    session = _SESSIONS.get(key)
     if session is None:
-        if len(_SESSIONS) >= 4:
+        if len(_SESSIONS) >= 8:
             _SESSIONS.pop(next(iter(_SESSIONS)))
         session = Negotiation(validate_data(job.case_data), backend="highs")
-        _SESSIONS[job.case_key] = session
+        _SESSIONS[key] = session
     return session
 
 
@@ -126,6 +129,7 @@ def _row(job, case: Case, kind: str, name: str, prop, ideal: dict, extra: dict |
     for p, o in prop.parties.items():
         row[f"utility.{p}"] = o.utility
         row[f"gain.{p}"] = o.gain
+        row[f"ideal.{p}"] = ideal.get(p)
         span = ideal[p] - o.reservation if ideal.get(p) is not None else None
         sat[p] = o.gain / span if span and span > 1e-9 else None
         row[f"satisfaction.{p}"] = sat[p]
@@ -307,7 +311,7 @@ class Comparison:
         import pandas as pd
 
         cols = ["scenario", "kind", "name", "status", "collective_benefit"]
-        for what in ("utility", "gain", "satisfaction"):
+        for what in ("utility", "gain", "satisfaction", "ideal"):
             cols += [f"{what}.{p}" for p in self.parties]
         cols += ["min_satisfaction", "satisfaction_range", "satisfaction_gini", "rejected_by", "dominated_by",
                  "pareto_dominated", "improvement_total_gain", "improved_package", "open_issues", "agreement",
@@ -478,7 +482,11 @@ def _run(jobs: list[Job], executor, workers: int, progress) -> tuple[list[dict],
         return rows, False, "in-process"
     own = executor is None
     if own:
-        executor = cf.ProcessPoolExecutor(max_workers=workers, initializer=worker_init)
+        import multiprocessing
+
+        # spawned, not forked: a fresh HiGHS in each worker, where one thread per process can be set
+        executor = cf.ProcessPoolExecutor(max_workers=workers, initializer=worker_init,
+                                          mp_context=multiprocessing.get_context("spawn"))
     label = type(executor).__name__ + (f"({workers})" if own else "")
     futures = [executor.submit(run_job, job) for job in jobs]
     done = 0

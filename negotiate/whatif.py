@@ -162,18 +162,20 @@ class Negotiation:
         return pd.DataFrame(rows)
 
     def pristine(self) -> None:
-        """Make the next solve independent of this session's history: concepts' helper
-        rows are removed, Nash's cuts forgotten and the basis cleared. The built model
-        stays (no compile, no rebuild). A session that was patched structurally since
-        it was built is rebuilt once, so its rows are in a canonical order again."""
-        b = self._backend
+        """Make the next solve independent of this session's history.
+
+        The solver model is made again from the compiled arrays (milliseconds: no
+        resolve, no compile), so helper rows, Nash's cuts and the basis are gone and
+        the result is bit for bit what a fresh session gives. A session patched
+        structurally since it was built compiles once more instead.
+        """
         if self.patches_since_build:
             self._build(self._case)
             return
-        b.rollback(self._pristine_mark)
-        if hasattr(b, "_nash"):
-            del b._nash
-        b.clear_basis()
+        self._backend = make_backend(self._problem, self._backend_name, self._solver,
+                                     time_limit=self._time_limit or self._case.solve.time_limit,
+                                     mip_gap=self._case.solve.mip_gap)
+        self._pristine_mark = self._backend.mark()
 
     @property
     def patches_since_build(self) -> bool:
