@@ -107,8 +107,10 @@ def _rows(session, job: Job) -> list[dict]:
     from negotiate.solving import concept_name
 
     case = session.case
-    ideals = session.solve("utilitarian", ideals=True).parties  # ideals once per scenario
-    ideal = {p: o.ideal for p, o in ideals.items()}
+    try:
+        ideal = session.ideals()  # once per scenario: satisfaction in every row
+    except CaseError:  # no acceptable agreement: satisfaction is undefined
+        ideal = {p: None for p in case.parties}
     rows = []
     for concept in job.concepts:
         prop = session.solve(concept_name(concept))

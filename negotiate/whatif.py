@@ -27,7 +27,7 @@ from negotiate.case.load import changed_error, validate_data, validate_structure
 from negotiate.case.resolve import Resolved, _resolve, item_texts, names_in, re_resolve, units_of
 from negotiate.case.schema import Case
 from negotiate.compile import Problem, RowInfo, compile_case, score_block
-from negotiate.errors import CaseError, Location, Problem as CaseProblem
+from negotiate.errors import CaseError, Location, Problem as CaseProblem, SolveError
 from negotiate.proposal import Proposal
 from negotiate.solving import as_case, concept_name, solve_problem
 
@@ -135,6 +135,19 @@ class Negotiation:
         return solve_problem(self._problem, self._backend, name,
                              self._case.solve.ideals if ideals is None else ideals)
 
+    def ideals(self) -> dict[str, float]:
+        """Each party's ideal: the most it can get in any acceptable agreement (one solve each)."""
+        from negotiate.formulation.concepts import ConceptRunner, Outcome
+        from negotiate.proposal import issue_values, utilities
+
+        runner = ConceptRunner(self._backend, self._problem,
+                               lambda x: utilities(self._problem, issue_values(self._problem, x))[0])
+        found = runner.ideals()
+        if isinstance(found, Outcome):
+            raise SolveError(found.message) if found.status == "error" else CaseError([CaseProblem(
+                "no agreement is acceptable to all: the ideals are undefined", "", Location("<session>"))])
+        return found
+
     def sweep(self, path: str, values: Iterable[Any], concept: str | None = None, progress=None):
         """One row per value of `path`: status, collective benefit, each party's utility.
 
@@ -162,20 +175,29 @@ class Negotiation:
         return pd.DataFrame(rows)
 
     def pristine(self) -> None:
-        """Make the next solve independent of this session's history.
+        """Make the next solve independent of this session's history, but warm.
 
         The solver model is made again from the compiled arrays (milliseconds: no
-        resolve, no compile), so helper rows, Nash's cuts and the basis are gone and
-        the result is bit for bit what a fresh session gives. A session patched
-        structurally since it was built compiles once more instead.
+        resolve, no compile), so helper rows and Nash's cuts are gone, and it starts
+        from the optimal basis of the case as built (found once, on a fresh model):
+        the same start whatever ran before, close to optimal for small changes. A
+        session patched structurally since it was built compiles once more instead.
         """
         if self.patches_since_build:
             self._build(self._case)
-            return
-        self._backend = make_backend(self._problem, self._backend_name, self._solver,
-                                     time_limit=self._time_limit or self._case.solve.time_limit,
-                                     mip_gap=self._case.solve.mip_gap)
+        self._backend = self._fresh_backend()
+        if self._base_basis is None:
+            self._backend.set_objective({j: self._case.parties[p].weight for p, j in self._problem.utility_col.items()})
+            self._backend.solve()
+            self._base_basis = self._backend.get_basis()
+            self._backend = self._fresh_backend()
+        self._backend.set_basis(self._base_basis)
         self._pristine_mark = self._backend.mark()
+
+    def _fresh_backend(self):
+        return make_backend(self._problem, self._backend_name, self._solver,
+                            time_limit=self._time_limit or self._case.solve.time_limit,
+                            mip_gap=self._case.solve.mip_gap)
 
     @property
     def patches_since_build(self) -> bool:
@@ -186,9 +208,8 @@ class Negotiation:
     def _build(self, case: Case) -> None:
         self._case = case
         self._problem = compile_case(case)
-        self._backend = make_backend(self._problem, self._backend_name, self._solver,
-                                     time_limit=self._time_limit or case.solve.time_limit,
-                                     mip_gap=case.solve.mip_gap)
+        self._backend = self._fresh_backend()
+        self._base_basis = None  # of this model, found on first need (pristine)
         self._retired = 0
         self._structural = 0  # rows or columns added or retired since the build
         self._pristine_mark = self._backend.mark()
@@ -205,7 +226,7 @@ class Negotiation:
             if units is None:
                 resolved, problems = _resolve(new)
             else:
-                resolved, problems = re_resolve(new, self._case._resolved, units)
+                resolved, problems = re_resolve(new, self._case._resolved, units, _changed_names(changed))
             if problems:
                 raise changed_error(problems, changed)
             new._resolved = resolved
@@ -412,6 +433,25 @@ def _unit_value(case: Case, unit: tuple):
         return item_texts(case, unit), case.parameters, {p: v.data for p, v in case.parties.items()}
     except KeyError:
         return None
+
+
+def _changed_names(paths: list[str]) -> set | None:
+    """Parameter names and data fields a change is about (None: anything else, e.g. a criterion)."""
+    names = set()
+    for path in paths:
+        parts = path.split(".")
+        if parts[0] == "parameters" and len(parts) == 2:
+            names.add(parts[1])
+        elif parts[0] == "parties" and len(parts) >= 4 and parts[2] == "data":
+            names.add("data." + parts[3])
+        elif parts[0] == "parties" and len(parts) >= 3 and parts[2] in ("reservation", "weight", "name",
+                                                                       "description", "limits"):
+            continue
+        elif parts[0] in ("constraints", "solve", "name", "description", "options", "scenarios"):
+            continue
+        else:
+            return None
+    return names
 
 
 def _with_changes(data: dict, changes: dict[str, Any]) -> dict:

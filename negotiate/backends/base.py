@@ -90,6 +90,13 @@ class Backend(ABC):
     def clear_basis(self) -> None:
         """Forget the last basis (backends without one ignore this)."""
 
+    def get_basis(self):
+        """The current basis, to start another solve of the same model from (or None)."""
+        return None
+
+    def set_basis(self, basis) -> None:
+        """Start the next solve from `basis` (from `get_basis` on the same model)."""
+
     def prefer_primal(self, primal: bool) -> None:
         """A hint: the next solves start from a primal feasible point (only the
         objective changed, or columns were added). Backends may ignore it."""

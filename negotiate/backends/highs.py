@@ -209,6 +209,14 @@ class HighsBackend(Backend):
             sol.value_valid = True
             self.h.setSolution(sol)
 
+    def get_basis(self):
+        basis = self.h.getBasis()
+        return basis if basis.valid else None
+
+    def set_basis(self, basis) -> None:
+        if basis is not None:
+            self.h.setBasis(basis)
+
     def clear_basis(self) -> None:
         """Forget the last solution and basis: the next solve starts as a cold one would."""
         self.h.clearSolver()

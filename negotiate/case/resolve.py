@@ -200,7 +200,7 @@ def _rows(case, path, text, party, kind, col) -> list[LinearRow]:
     ]
 
 
-def _criteria(case: Case, p: str, col: _Collector) -> list[ScoreCurve]:
+def _criteria(case: Case, p: str, col: _Collector, keep: dict | None = None) -> list[ScoreCurve]:
     party = case.parties[p]
     env = env_for(case, p)
     weights = {}
@@ -221,6 +221,11 @@ def _criteria(case: Case, p: str, col: _Collector) -> list[ScoreCurve]:
         if weights[cid] == 0:
             continue  # switched off (e.g. a model's optional criterion)
         path = ("parties", p, "criteria", cid)
+        if keep and cid in keep:  # its curve names nothing that changed: only its weight is new
+            old = keep[cid]
+            out.append(ScoreCurve(old.party, old.id, weights[cid] / total, old.lin, old.xs, old.ys,
+                                  old.issue, old.scores))
+            continue
         try:
             curve = _criterion(case, p, cid, crit, path, col)
         except ExprError as e:
@@ -422,10 +427,14 @@ def units_of(case: Case) -> list[tuple]:
     return units
 
 
-def re_resolve(case: Case, previous: Resolved, units: set) -> tuple[Resolved, list[Problem]]:
+def re_resolve(case: Case, previous: Resolved, units: set,
+               changed_names: set | None = None) -> tuple[Resolved, list[Problem]]:
     """Resolve `case` again, re-computing only `units`; the rest comes from `previous`.
 
     `previous` must be the meaning of a case with the same parties and issues.
+    With `changed_names` (parameters and `data.FIELD`s that changed), a criterion
+    of a unit whose texts name none of them keeps its curve (weights are always
+    evaluated again).
     """
     col = _Collector(case)
     _check_data(case, col)
@@ -433,7 +442,12 @@ def re_resolve(case: Case, previous: Resolved, units: set) -> tuple[Resolved, li
     criteria = {}
     for p in case.parties:
         if ("criteria", p) in units or p not in previous.criteria:
-            criteria[p] = _criteria(case, p, col)
+            keep = None
+            if changed_names is not None and ranges == _previous_ranges(previous):
+                old = {c.id: c for c in previous.criteria.get(p, [])}
+                keep = {cid: old[cid] for cid, c in case.parties[p].criteria.items()
+                        if cid in old and not (_curve_names(c) & changed_names)}
+            criteria[p] = _criteria(case, p, col, keep)
         else:
             criteria[p] = previous.criteria[p]
     old_rows: dict[tuple, list[LinearRow]] = {}
@@ -452,6 +466,21 @@ def re_resolve(case: Case, previous: Resolved, units: set) -> tuple[Resolved, li
     options = {name: _option(case, name, values, col, ranges) for name, values in case.options.items()}
     _check_scenarios(case, col)
     return Resolved(case, list(case.parties), variables_of(case, ranges), criteria, rows, options), col.problems
+
+
+def _curve_names(c: Criterion) -> frozenset:
+    texts = [c.of] + [v for v in (c.function,) if isinstance(v, str)]
+    for pair in (c.points or []):
+        texts += [v for v in pair if isinstance(v, str)]
+    texts += [v for v in (c.over or ()) if isinstance(v, str)]
+    out: set = set()
+    for t in texts:
+        out |= names_in(t)
+    return frozenset(out)
+
+
+def _previous_ranges(previous: Resolved) -> dict:
+    return {v.key[0]: (v.lb, v.ub) for v in previous.variables if v.key[2] is None}
 
 
 def _row_unit(r: LinearRow) -> tuple:

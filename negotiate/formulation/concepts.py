@@ -176,7 +176,7 @@ class ConceptRunner:
                 r, fail = self._solve({self.ucol[p]: 1.0}, f"ideal of {p}")
                 if fail:
                     return fail
-                out[p] = float(self.utility_of(r.x)[p])
+                out[p] = float(r.objective)  # max u_p: its hypograph is tight at the optimum
                 if i == 0:
                     self.b.prefer_primal(True)  # only the objective changes from here: hot primal starts
         finally:
