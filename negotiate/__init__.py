@@ -11,6 +11,7 @@ from negotiate.errors import CaseError, NegotiateError, Problem, SolveError
 from negotiate.proposal import Proposal
 from negotiate.solving import solve
 from negotiate.whatif import Negotiation
+from negotiate.compare import Comparison, compare
 
 __version__ = "0.1.0"
 
@@ -24,6 +25,6 @@ def to_pyomo(case, concept: str | None = None):
 
 
 __all__ = [
-    "CONCEPTS", "Case", "CaseError", "Negotiation", "NegotiateError", "Problem", "Proposal", "SolveError",
-    "load_case", "solve", "to_pyomo", "__version__",
+    "CONCEPTS", "Case", "CaseError", "Comparison", "Negotiation", "NegotiateError", "Problem", "Proposal", "SolveError",
+    "compare", "load_case", "solve", "to_pyomo", "__version__",
 ]
