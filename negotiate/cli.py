@@ -75,14 +75,44 @@ def _concept(name: str | None) -> str | None:
         raise _usage(str(e)) from None
 
 
-def _load(path: Path):
+@contextlib.contextmanager
+def _user_errors():
+    """A bad case is exit 1 with every problem; a solver failure exit 4. No tracebacks."""
     from negotiate.report.text import case_errors
 
     try:
-        return negotiate.load_case(path)
+        yield
     except CaseError as e:
         err.print(case_errors(e))
         raise typer.Exit(EXIT_CASE) from None
+    except SolveError as e:
+        err.print(f"[red]solver failure:[/red] {e}")
+        raise typer.Exit(EXIT_SOLVER) from None
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """Machine-readable output: to the file, or alone on stdout."""
+    text = text if text.endswith("\n") else text + "\n"
+    if output:
+        output.write_text(text)
+    else:
+        sys.stdout.write(text)
+
+
+def _show(renderable, output: Path | None, width: int = 120) -> None:
+    """A person-readable rendering: to the terminal, or to a file."""
+    from negotiate.report.text import render
+
+    if output:
+        with output.open("w") as fh:
+            render(renderable, file=fh, width=width)
+    else:
+        render(renderable)
+
+
+def _load(path: Path):
+    with _user_errors():
+        return negotiate.load_case(path)
 
 
 @app.command()
@@ -118,7 +148,7 @@ def solve(
     sweep: Optional[str] = typer.Option(None, "--sweep", help="path=start:stop:step: one solve per value (warm)."),
 ):
     """Propose the agreement a solution concept gives for CASE."""
-    from negotiate.report.text import case_errors, proposal, render
+    from negotiate.report.text import proposal
 
     if fmt not in ("text", "json"):
         raise _usage(f"--format is text or json (got {fmt!r})")
@@ -133,28 +163,14 @@ def solve(
     name = _concept(concept)
     changes = _parse_sets(set_)
     case = _load(case_file)
-    try:
+    with _user_errors():
         result = negotiate.solve(case, name, backend=backend, solver=solver, ideals=ideals or None,
                                  time_limit=time_limit, changes=changes or None)
-    except CaseError as e:
-        err.print(case_errors(e))
-        raise typer.Exit(EXIT_CASE) from None
-    except SolveError as e:
-        err.print(f"[red]solver failure:[/red] {e}")
-        raise typer.Exit(EXIT_SOLVER) from None
     shown = case.update(changes) if changes else case
     if fmt == "json":
-        text = result.to_json()
-        if output:
-            output.write_text(text + "\n")
-        else:
-            sys.stdout.write(text + "\n")
+        _emit(result.to_json(), output)
     else:
-        if output:
-            with output.open("w") as fh:
-                render(proposal(result, shown), file=fh, width=120)
-        else:
-            render(proposal(result, shown))
+        _show(proposal(result, shown), output)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_NO_AGREEMENT)
 
 
@@ -177,33 +193,20 @@ def _parse_sweep(text: str) -> tuple[str, list[float]]:
 
 
 def _sweep(case_file, path, values, concept, changes, fmt, output, backend, solver) -> None:
-    from negotiate.report.text import case_errors, render
+    from negotiate.report.text import sweep_table
     from negotiate.whatif import Negotiation
 
     case = _load(case_file)
-    try:
+    with _user_errors():
         session = Negotiation(case, backend=backend, solver=solver)
         if changes:
             session.update(changes)
         frame = session.sweep(path, values, concept)
-    except CaseError as e:
-        err.print(case_errors(e))
-        raise typer.Exit(EXIT_CASE) from None
-    except SolveError as e:
-        err.print(f"[red]solver failure:[/red] {e}")
-        raise typer.Exit(EXIT_SOLVER) from None
     if fmt == "json":
-        text = frame.to_json(orient="records", indent=2)
-        output.write_text(text + "\n") if output else sys.stdout.write(text + "\n")
+        _emit(frame.to_json(orient="records", indent=2), output)
         return
-    from negotiate.report.text import sweep_table
-
-    table = sweep_table(frame, f"{case.name}: sweep of {path} ({frame.shape[0]} solves, one warm model)")
-    if output:
-        with output.open("w") as fh:
-            render(table, file=fh, width=160)
-    else:
-        render(table)
+    _show(sweep_table(frame, f"{case.name}: sweep of {path} ({frame.shape[0]} solves, one warm model)"),
+          output, width=160)
 
 
 @app.command()
@@ -221,7 +224,7 @@ def compare(
 ):
     """Compare concepts, drafted options and scenarios side by side."""
     from negotiate.compare import compare as run_compare
-    from negotiate.report.text import case_errors, comparison_table, render
+    from negotiate.report.text import comparison_table
 
     if fmt not in ("text", "json", "csv"):
         raise _usage(f"--format is text, json or csv (got {fmt!r})")
@@ -234,11 +237,8 @@ def compare(
     if options:
         from negotiate.case.load import read_document
 
-        try:
+        with _user_errors():
             drafts, _ = read_document(options)
-        except CaseError as e:
-            err.print(case_errors(e))
-            raise typer.Exit(EXIT_CASE) from None
         drafts = {**case.options, **drafts}
     executor, client = None, None
     if scheduler:
@@ -253,12 +253,9 @@ def compare(
             raise typer.Exit(EXIT_SOLVER) from None
         executor = client.get_executor()
     try:
-        with _progress() as tick:
+        with _user_errors(), _progress() as tick:
             result = run_compare(case, concepts=names, options=drafts, scenarios=scenario or None,
                                  sweeps=sweeps or None, executor=executor, workers=workers, progress=tick)
-    except CaseError as e:
-        err.print(case_errors(e))
-        raise typer.Exit(EXIT_CASE) from None
     finally:
         if client is not None:
             client.close()
@@ -268,18 +265,11 @@ def compare(
         report.write_text(result.to_html())
         err.print(f"report written to {report}")
     if fmt == "json":
-        text = result.to_json()
+        _emit(result.to_json(), output)
     elif fmt == "csv":
-        text = result.to_csv()
+        _emit(result.to_csv(), output)
     else:
-        text = None
-    if text is not None:
-        output.write_text(text) if output else sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    elif output:
-        with output.open("w") as fh:
-            render(comparison_table(result), file=fh, width=160)
-    else:
-        render(comparison_table(result))
+        _show(comparison_table(result), output, width=160)
     answered = any(r.get("status") in ("optimal", "feasible", "acceptable", "rejected") for r in result.rows)
     raise typer.Exit(EXIT_OK if answered else EXIT_NO_AGREEMENT)
 
@@ -311,20 +301,14 @@ def explain(
     """Binding constraints, shadow prices and, without an agreement, why not."""
     from rich.text import Text
 
-    from negotiate.report.text import _num, case_errors, compact_table, diagnosis, red_line_costs
+    from negotiate.report.text import _num, compact_table, diagnosis, red_line_costs
 
     name = _concept(concept)
     changes = _parse_sets(set_)
     case = _load(case_file)
-    try:
+    with _user_errors():
         shown = case.update(changes) if changes else case
         result = negotiate.solve(shown, name)
-    except CaseError as e:
-        err.print(case_errors(e))
-        raise typer.Exit(EXIT_CASE) from None
-    except SolveError as e:
-        err.print(f"[red]solver failure:[/red] {e}")
-        raise typer.Exit(EXIT_SOLVER) from None
     console = Console()
     console.print(Text(f"{case.name}  ·  {result.concept}  ·  {result.status}", style="bold"))
     if result.ok:
@@ -384,11 +368,7 @@ def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", help="W
     """The JSON Schema of case files (for editors and validators)."""
     from negotiate.case.schema import case_json_schema
 
-    text = json.dumps(case_json_schema(), indent=2) + "\n"
-    if output:
-        output.write_text(text)
-    else:
-        sys.stdout.write(text)
+    _emit(json.dumps(case_json_schema(), indent=2), output)
 
 
 def main() -> None:

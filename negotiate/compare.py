@@ -155,7 +155,7 @@ def _spread(values: list[float]) -> dict:
 # -- options ------------------------------------------------------------------------
 def _option_row(session, job: Job, name: str, values: dict, ideal: dict) -> dict:
     """A drafted package: completed where it leaves issues open, checked, improved."""
-    from negotiate.proposal import PartyOutcome, Proposal, agreement_of, issue_values, utilities
+    from negotiate.proposal import PartyOutcome, Proposal, agreement_of, utilities
     from negotiate.solving import concept_name
 
     case = session.case

@@ -67,7 +67,7 @@ def relaxations(problem: Problem) -> dict | None:
     b = HighsBackend(problem, mip_gap=1e-6)
     spans = _spans(problem)
     slack: dict[int, list[tuple[int, str]]] = {}
-    lb_list, names, sides = [], [], []
+    sides = []
     for i in spans:
         lo, hi = problem.row_lo[i], problem.row_hi[i]
         for side, finite in (("lower", math.isfinite(lo)), ("upper", math.isfinite(hi))):

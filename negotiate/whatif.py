@@ -23,10 +23,11 @@ import math
 from typing import Any, Iterable
 
 from negotiate.backends import make_backend
-from negotiate.case.load import changed_error, validate_data, validate_structure
+from negotiate.case.load import changed_error, validate_structure
 from negotiate.case.resolve import Resolved, _resolve, item_texts, names_in, re_resolve, units_of
 from negotiate.case.schema import Case
 from negotiate.compile import Problem, RowInfo, compile_case, score_block
+from negotiate.compile import _coefs as compile_coefs
 from negotiate.errors import CaseError, Location, Problem as CaseProblem, SolveError
 from negotiate.proposal import Proposal
 from negotiate.solving import as_case, concept_name, solve_problem
@@ -400,12 +401,7 @@ def _pad(row_info: list, col_int: list, backend) -> None:
 
 
 def _coefs(row, var_col) -> dict:
-    out: dict = {}
-    for key, c in row.lin.terms.items():
-        if c:
-            j = var_col[key]
-            out[j] = out.get(j, 0.0) + c
-    return out
+    return compile_coefs(row.lin.terms, var_col)
 
 
 def _same_curve(a, b) -> bool:

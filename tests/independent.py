@@ -224,3 +224,15 @@ def party_utility(case, party: str, agreement: dict) -> float:
             s = float(np.interp(x, xs, ys))
         u += weights[k] * s
     return u / total
+
+
+def concept_value(case, prop, concept):
+    """What a concept defines uniquely (the agreement itself may have ties)."""
+    o = prop.parties
+    if concept == "utilitarian":
+        return [prop.collective_benefit]
+    if concept == "egalitarian":
+        return sorted(o[p].gain / case.parties[p].weight for p in o)
+    if concept == "kalai_smorodinsky":
+        return sorted(o[p].satisfaction for p in o if o[p].satisfaction is not None)
+    return [sum(case.parties[p].weight * math.log(o[p].gain) for p in o if not o[p].held)]

@@ -1,7 +1,6 @@
 """compare(): options against enumeration, executors, failures, reports, CLI."""
 
 import concurrent.futures as cf
-import itertools
 import json
 import random
 import shutil

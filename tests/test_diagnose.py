@@ -7,7 +7,6 @@
 """
 
 import itertools
-import math
 
 import pytest
 
@@ -82,7 +81,6 @@ def test_largest_group_matches_enumeration(case):
     best = 0
     for size in range(len(parties) - 1, 1, -1):
         for group in itertools.combinations(parties, size):
-            sub = case.update({}) if False else None  # noqa: F841 (documentation: groups are sub-cases)
             ok = False
             for o in outcomes(case):
                 if all(utility(case, p, o) >= case.parties[p].reservation - 1e-12 for p in group) and all(

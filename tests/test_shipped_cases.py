@@ -6,7 +6,7 @@ import pytest
 
 import negotiate
 from conftest import CASES
-from independent import holds, namespace, party_utility
+from independent import concept_value, holds, namespace, party_utility
 
 CONCEPTS = ["utilitarian", "egalitarian", "kalai_smorodinsky", "nash"]
 
@@ -41,20 +41,6 @@ def test_proposal_is_acceptable_and_consistent(case, concept):
         assert u >= party.reservation - 1e-7
     assert prop.collective_benefit == pytest.approx(
         sum(case.parties[p].weight * prop.parties[p].utility for p in case.parties))
-
-
-def concept_value(case, prop, concept):
-    """What a concept defines uniquely (the agreement itself may have ties)."""
-    import math
-
-    o = prop.parties
-    if concept == "utilitarian":
-        return [prop.collective_benefit]
-    if concept == "egalitarian":
-        return sorted(o[p].gain / case.parties[p].weight for p in o)
-    if concept == "kalai_smorodinsky":
-        return sorted(o[p].satisfaction for p in o if o[p].satisfaction is not None)
-    return [sum(case.parties[p].weight * math.log(o[p].gain) for p in o if not o[p].held)]
 
 
 @pytest.mark.parametrize("concept", CONCEPTS)

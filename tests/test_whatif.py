@@ -1,26 +1,15 @@
 """What-if sessions: every answer equals a cold solve of `n.case`."""
 
-import math
 
 import pytest
 
 import negotiate
 from conftest import ROOT
+from independent import concept_value
 from negotiate.errors import CaseError
 from negotiate.whatif import Negotiation
 
 CONCEPTS = ["utilitarian", "egalitarian", "kalai_smorodinsky", "nash"]
-
-
-def value(case, prop, concept):
-    o = prop.parties
-    if concept == "utilitarian":
-        return [prop.collective_benefit]
-    if concept == "egalitarian":
-        return sorted(o[p].gain / case.parties[p].weight for p in o)
-    if concept == "kalai_smorodinsky":
-        return sorted(o[p].satisfaction for p in o if o[p].satisfaction is not None)
-    return [sum(case.parties[p].weight * math.log(o[p].gain) for p in o if not o[p].held)]
 
 
 def same_as_cold(n, concepts=CONCEPTS):
@@ -29,7 +18,7 @@ def same_as_cold(n, concepts=CONCEPTS):
         cold = negotiate.solve(n.case, concept)
         assert warm.status == cold.status
         if cold.ok:
-            assert value(n.case, warm, concept) == pytest.approx(value(n.case, cold, concept), abs=1e-6), concept
+            assert concept_value(n.case, warm, concept) == pytest.approx(concept_value(n.case, cold, concept), abs=1e-6), concept
 
 
 EU = ROOT / "cases" / "eu_effort_sharing_2030.yaml"

@@ -306,7 +306,7 @@ def _curve_points(crit: Criterion, env: Env, path, col):
         col.expr_error(path + ("over",), e, e.part)
         return None, None
     if not hi > lo:
-        col.add(path + ("over",), f"`over` must be an interval [lo, hi] with lo < hi", [lo, hi])
+        col.add(path + ("over",), "`over` must be an interval [lo, hi] with lo < hi", [lo, hi])
         return None, None
     xs = np.linspace(lo, hi, (crit.pieces or DEFAULT_PIECES) + 1)
     try:

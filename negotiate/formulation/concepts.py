@@ -53,7 +53,7 @@ class Outcome:
 
 def _fail(result: LPResult, what: str) -> Outcome:
     if result.status == "infeasible":
-        return Outcome("infeasible", message=f"no agreement satisfies every range, limit, constraint and reservation")
+        return Outcome("infeasible", message="no agreement satisfies every range, limit, constraint and reservation")
     if result.status == "limit":
         return Outcome("error", message=f"the solver stopped at a limit before finding an agreement ({what})")
     return Outcome("error", message=f"the solver failed ({what}): {result.status} {result.message}".strip())
