@@ -62,8 +62,9 @@ def main() -> None:
             for label, path, values in changes:
                 warm, cold, same = [], [], True
                 for v in values:
+                    before = session.case  # the cold side starts from the same state, changed the same way
                     tw, a = timed(lambda: (session.set(path, v), session.solve(concept))[1])
-                    tc, b = timed(lambda: negotiate.solve(case.update({path: v}), concept))
+                    tc, b = timed(lambda: negotiate.solve(before.update({path: v}), concept))
                     warm.append(tw)
                     cold.append(tc)
                     same &= abs(_value(a, concept) - _value(b, concept)) <= 1e-6 * max(1, abs(_value(b, concept)))

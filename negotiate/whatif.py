@@ -242,7 +242,7 @@ class Negotiation:
     def _units(self, changed: list[str], new: Case, restore: bool = False) -> set | None:
         """The case items a change touches; None: everything."""
         old = self._case
-        if list(new.parties) != list(old.parties) or new.model_dump()["issues"] != old.model_dump()["issues"]:
+        if list(new.parties) != list(old.parties) or _issues_shape(new) != _issues_shape(old):
             return None
         if restore:  # going back to a known state: compare item by item
             return {u for u in units_of(new) if _unit_value(old, u) != _unit_value(new, u)} | \
@@ -268,6 +268,8 @@ class Negotiation:
                     return None
             elif head == "constraints" and len(parts) >= 2:
                 units.add(("row", "constraints", parts[1]))
+            elif head == "issues" and len(parts) >= 3 and parts[2] in ("range", "unit", "description"):
+                continue  # new bounds; the curves of the criteria on it are redrawn by the patch
             elif head in ("solve", "name", "description", "options", "scenarios"):
                 continue
             else:
@@ -431,6 +433,11 @@ def _unit_value(case: Case, unit: tuple):
         return None
 
 
+def _issues_shape(case: Case) -> list:
+    """What of the issues fixes the model's structure (not their ranges, units or descriptions)."""
+    return [(i, issue.options, issue.per_party, issue.integer) for i, issue in case.issues.items()]
+
+
 def _changed_names(paths: list[str]) -> set | None:
     """Parameter names and data fields a change is about (None: anything else, e.g. a criterion)."""
     names = set()
@@ -444,6 +451,8 @@ def _changed_names(paths: list[str]) -> set | None:
                                                                        "description", "limits"):
             continue
         elif parts[0] in ("constraints", "solve", "name", "description", "options", "scenarios"):
+            continue
+        elif parts[0] == "issues" and len(parts) >= 3 and parts[2] in ("range", "unit", "description"):
             continue
         else:
             return None

@@ -25,7 +25,8 @@ EU = ROOT / "cases" / "eu_effort_sharing_2030.yaml"
 EU_CHANGES = [
     ("parameters.target", 42),  # collective row bound
     ("parameters.w_ability_to_pay", 2),  # switches a criterion on for all
-    ("parameters.max_cut", 70),  # issue range (bounds, curves' reachable intervals)
+    ("parameters.max_cut", 70),  # issue range via a parameter (bounds, curves' reachable intervals)
+    ("issues.reduction.range", [0, 65]),  # an issue range, directly
     ("parties.DE.reservation", 0.6),
     ("parties.PL.weight", 2.0),  # party weight: objectives only
     ("parties.FR.criteria.climate.weight", 6),
