@@ -18,7 +18,10 @@ def same_as_cold(n, concepts=CONCEPTS):
         cold = negotiate.solve(n.case, concept)
         assert warm.status == cold.status
         if cold.ok:
-            assert concept_value(n.case, warm, concept) == pytest.approx(concept_value(n.case, cold, concept), abs=1e-6), concept
+            # Nash is exact to its certified gap (1e-7 relative) on each side
+            tol = dict(rel=2e-7, abs=1e-9) if concept == "nash" else dict(abs=1e-6)
+            assert concept_value(n.case, warm, concept) == pytest.approx(concept_value(n.case, cold, concept),
+                                                                         **tol), concept
 
 
 EU = ROOT / "cases" / "eu_effort_sharing_2030.yaml"
@@ -115,7 +118,7 @@ def test_sweep_matches_cold_solves():
     case = negotiate.load_case(ROOT / "cases" / "bilateral_fta.yaml")
     for (_, row), v in zip(frame.iterrows(), values[:3]):
         cold = negotiate.solve(case.update({"parties.EU.reservation": v}), "nash")
-        assert row["utility.EU"] * 0 + row["collective_benefit"] == pytest.approx(cold.collective_benefit, abs=1e-6)
+        assert row["collective_benefit"] == pytest.approx(cold.collective_benefit, abs=1e-6)
     assert n.case.parties["EU"].reservation == 0.45  # restored
     bad = n.sweep("parties.EU.reservation", ["high", 0.5])
     assert list(bad["status"]) == ["invalid", "optimal"]
