@@ -122,3 +122,25 @@ def test_sweep_matches_cold_solves():
     assert n.case.parties["EU"].reservation == 0.45  # restored
     bad = n.sweep("parties.EU.reservation", ["high", 0.5])
     assert list(bad["status"]) == ["invalid", "optimal"]
+
+
+def test_nash_fallback_leaves_the_model_clean():
+    """Two drafts, each good for one side only: no agreement gives both a positive gain,
+    so Nash proposes the egalitarian agreement; later solves must not feel its rows."""
+    from conftest import case_from_dict
+
+    case = case_from_dict({
+        "name": "either or", "issues": {"deal": {"options": ["a_wins", "b_wins", "none"]}},
+        "parties": {
+            "A": {"reservation": 0.0,
+                  "criteria": {"c": {"of": "deal", "scores": {"a_wins": 1, "b_wins": 0, "none": 0}}}},
+            "B": {"reservation": 0.0, "weight": 2,
+                  "criteria": {"c": {"of": "deal", "scores": {"a_wins": 0, "b_wins": 0.6, "none": 0}}}},
+        },
+    })
+    n = Negotiation(case)
+    nash = n.solve("nash")
+    assert nash.ok and any("egalitarian agreement is proposed" in note for note in nash.notes)
+    for concept in ("utilitarian", "egalitarian", "kalai_smorodinsky"):
+        assert n.solve(concept).collective_benefit == pytest.approx(
+            negotiate.solve(case, concept).collective_benefit, abs=1e-9)

@@ -301,7 +301,11 @@ class ConceptRunner:
             out.held, out.notes = held, notes
             return out
         if level is None or level <= 0:
-            out = self.leximin({p: 1.0 / self.weight[p] for p in active})
+            mark = self.b.mark()  # the leximin's level rows must not outlive this solve
+            try:
+                out = self.leximin({p: 1.0 / self.weight[p] for p in active})
+            finally:
+                self.b.rollback(mark)
             out.held = held
             out.notes = notes + ["no agreement gives every party a positive gain at once: "
                                  "the Nash product is 0 everywhere, so the egalitarian agreement is proposed"]
