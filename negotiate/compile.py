@@ -9,6 +9,7 @@ Every row and column is named by the case id it comes from.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -226,29 +227,48 @@ def reachable(terms: dict, const: float, bounds: dict) -> tuple[float, float]:
     return lo, hi
 
 
-def clip_curve(xs: np.ndarray, ys: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+def clip_curve(xs, ys, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
     """The curve over [lo, hi] only (flat beyond its end points), without collinear points."""
+    x, y, _ = _shape(xs, ys, lo, hi)
+    return np.array(x), np.array(y)
+
+
+def is_concave(x, y) -> bool:
+    return _shape(x, y, x[0], x[-1])[2]
+
+
+def _interp(v: float, xs, ys) -> float:
+    if v <= xs[0]:
+        return ys[0]
+    if v >= xs[-1]:
+        return ys[-1]
+    i = bisect.bisect_right(xs, v) - 1
+    return ys[i] + (ys[i + 1] - ys[i]) * (v - xs[i]) / (xs[i + 1] - xs[i])
+
+
+def _shape(xs, ys, lo: float, hi: float) -> tuple[list, list, bool]:
+    """Clip a curve to [lo, hi], drop collinear points, and say whether it is concave.
+
+    Plain Python on purpose: curves have a few dozen points, where numpy's call
+    overhead costs more than the arithmetic (this runs once per criterion).
+    """
+    xs, ys = [float(v) for v in xs], [float(v) for v in ys]
     if hi - lo <= 1e-12 * max(1.0, abs(lo), abs(hi)):
-        x = np.array([lo])
-        return x, np.interp(x, xs, ys)
-    inner = xs[(xs > lo) & (xs < hi)]
-    x = np.concatenate([[lo], inner, [hi]])
-    y = np.interp(x, xs, ys)
-    keep = [0]
+        return [lo], [_interp(lo, xs, ys)], True
+    x = [lo] + [v for v in xs if lo < v < hi] + [hi]
+    y = [_interp(v, xs, ys) for v in x]
+    slopes = [(y[i + 1] - y[i]) / (x[i + 1] - x[i]) for i in range(len(x) - 1)]
+    keep_x, keep_y, kept = [x[0]], [y[0]], []
     for i in range(1, len(x) - 1):
-        s1 = (y[i] - y[keep[-1]]) / (x[i] - x[keep[-1]])
-        s2 = (y[i + 1] - y[i]) / (x[i + 1] - x[i])
-        if abs(s1 - s2) > 1e-12 * max(1.0, abs(s1), abs(s2)):
-            keep.append(i)
-    keep.append(len(x) - 1)
-    return x[keep], y[keep]
-
-
-def is_concave(x: np.ndarray, y: np.ndarray) -> bool:
-    if len(x) < 3:
-        return True
-    slopes = np.diff(y) / np.diff(x)
-    return bool(np.all(np.diff(slopes) <= CONCAVE_TOL * np.maximum(1.0, np.abs(slopes[:-1]))))
+        a, b = slopes[i - 1], slopes[i]
+        if abs(a - b) > 1e-12 * max(1.0, abs(a), abs(b)):
+            keep_x.append(x[i])
+            keep_y.append(y[i])
+    keep_x.append(x[-1])
+    keep_y.append(y[-1])
+    kept = [(keep_y[i + 1] - keep_y[i]) / (keep_x[i + 1] - keep_x[i]) for i in range(len(keep_x) - 1)]
+    concave = all(kept[i + 1] - kept[i] <= CONCAVE_TOL * max(1.0, abs(kept[i])) for i in range(len(kept) - 1))
+    return keep_x, keep_y, concave
 
 
 def score_block(crit: ScoreCurve, var_col: dict, bounds: dict, offset: int) -> tuple[int, bool, _Builder]:
@@ -270,13 +290,14 @@ def _score(crit: ScoreCurve, var_col: dict, bounds: dict, b: _Builder) -> tuple[
         b.row(base, coefs, crit.lin.const, crit.lin.const, info)
         return s, True
     lo, hi = reachable(crit.lin.terms, crit.lin.const, bounds)
-    x, y = clip_curve(crit.xs, crit.ys, lo, hi)
-    s = b.col(base, float(y.min()), float(y.max()))
-    if len(x) == 1:
-        b.row(f"{base}.constant", {s: 1.0}, float(y[0]), float(y[0]), info)
+    xl, yl, concave = _shape(crit.xs, crit.ys, lo, hi)
+    s = b.col(base, min(yl), max(yl))
+    if len(xl) == 1:
+        b.row(f"{base}.constant", {s: 1.0}, yl[0], yl[0], info)
         return s, True
     c0 = crit.lin.const
-    if is_concave(x, y):
+    x, y = np.array(xl), np.array(yl)
+    if concave:
         # s <= y_k + slope_k * (e - x_k)  <=>  s - slope_k*terms <= y_k - slope_k*(x_k - c0)
         slopes = np.diff(y) / np.diff(x)
         cols = np.array([s, *terms.keys()], np.int32)
