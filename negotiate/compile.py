@@ -227,16 +227,6 @@ def reachable(terms: dict, const: float, bounds: dict) -> tuple[float, float]:
     return lo, hi
 
 
-def clip_curve(xs, ys, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
-    """The curve over [lo, hi] only (flat beyond its end points), without collinear points."""
-    x, y, _ = _shape(xs, ys, lo, hi)
-    return np.array(x), np.array(y)
-
-
-def is_concave(x, y) -> bool:
-    return _shape(x, y, x[0], x[-1])[2]
-
-
 def _interp(v: float, xs, ys) -> float:
     if v <= xs[0]:
         return ys[0]

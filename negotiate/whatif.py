@@ -193,7 +193,6 @@ class Negotiation:
             self._base_basis = self._backend.get_basis()
             self._backend = self._fresh_backend()
         self._backend.set_basis(self._base_basis)
-        self._pristine_mark = self._backend.mark()
 
     def _fresh_backend(self):
         return make_backend(self._problem, self._backend_name, self._solver,
@@ -213,7 +212,6 @@ class Negotiation:
         self._base_basis = None  # of this model, found on first need (pristine)
         self._retired = 0
         self._structural = 0  # rows or columns added or retired since the build
-        self._pristine_mark = self._backend.mark()
         self.rebuilds += 1
 
     def _move(self, data: dict, changed: list[str], structural: bool = False, known: Case | None = None) -> None:

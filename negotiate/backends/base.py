@@ -87,9 +87,6 @@ class Backend(ABC):
     def mark(self) -> tuple[int, int]:
         return self.n_cols, self.n_rows
 
-    def clear_basis(self) -> None:
-        """Forget the last basis (backends without one ignore this)."""
-
     def get_basis(self):
         """The current basis, to start another solve of the same model from (or None)."""
         return None

@@ -217,9 +217,5 @@ class HighsBackend(Backend):
         if basis is not None:
             self.h.setBasis(basis)
 
-    def clear_basis(self) -> None:
-        """Forget the last solution and basis: the next solve starts as a cold one would."""
-        self.h.clearSolver()
-
     def solver_info(self) -> tuple[str, str]:
         return "highs", f"{self.h.versionMajor()}.{self.h.versionMinor()}.{self.h.versionPatch()}"

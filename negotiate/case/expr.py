@@ -23,7 +23,6 @@ import numpy as np
 
 MAX_LENGTH = 10_000
 MAX_EXPONENT = 100.0
-Key = tuple  # (issue, party | None, option | None)
 
 
 class ExprError(Exception):

@@ -186,10 +186,6 @@ class Case(_Strict):
             set_path(data, path, value)
         return validate_data(data, source=self._source, changed=list(changes))
 
-    @property
-    def party_ids(self) -> list[str]:
-        return list(self.parties)
-
 
 def set_path(data: dict, path: str, value: Any) -> None:
     """Set `data[a][b][c] = value` for the path "a.b.c", creating mappings."""
