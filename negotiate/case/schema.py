@@ -173,6 +173,14 @@ class Case(_Strict):
             raise ValueError(f"{', '.join(clash)} is both a parameter and an issue; ids must be distinct")
         return self
 
+    def __eq__(self, other: object) -> bool:
+        """Cases are equal when their content is (not where they were read from)."""
+        if not isinstance(other, Case):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
+
+    __hash__ = None  # mutable containers inside: not hashable
+
     # -- what-if copies -------------------------------------------------
     def update(self, changes: dict[str, Any]) -> "Case":
         """A validated copy with `{"dotted.path": value}` changes applied.
