@@ -187,3 +187,31 @@ def test_compare_cli(tmp_path):
     names = {row["name"] for row in json.loads(r.stdout)["rows"]}
     assert {"quick", "mediator_v1"} <= names
     assert runner.invoke(app, ["compare", str(BILATERAL), "--scenario", "nope"]).exit_code == 1
+
+
+def test_compare_cli_on_a_dask_scheduler():
+    distributed = pytest.importorskip("dask.distributed")
+    from typer.testing import CliRunner
+
+    from negotiate.cli import app
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        r = CliRunner().invoke(app, ["compare", str(BILATERAL), "--concepts", "nash", "--scheduler",
+                                     cluster.scheduler_address, "-f", "json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["executor"].endswith("Executor") and len(data["rows"]) == 3 * 4
+    serial = compare(BILATERAL, concepts=["nash"])
+    assert [row["collective_benefit"] for row in data["rows"]] == [row.get("collective_benefit") for row in
+                                                                    json.loads(serial.to_json())["rows"]]
+
+
+def test_unreachable_scheduler_is_a_clean_error():
+    pytest.importorskip("dask.distributed")
+    from typer.testing import CliRunner
+
+    from negotiate.cli import app
+
+    r = CliRunner().invoke(app, ["compare", str(BILATERAL), "--scheduler", "tcp://127.0.0.1:1"])
+    assert r.exit_code == 4 and "cannot reach the Dask scheduler" in r.output
