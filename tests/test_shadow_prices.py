@@ -77,3 +77,23 @@ def test_mip_prices_are_conditional_and_match_with_choices_fixed():
                                 "utilitarian")
         rates.append((moved.collective_benefit - prop.collective_benefit) / step)
     assert min(rates) - 1e-4 <= c.shadow_price <= max(rates) + 1e-4
+
+
+@pytest.mark.parametrize("concept", ["utilitarian", "nash"])
+def test_pyomo_prices_follow_the_same_convention(concept):
+    """Where the price is unique both backends agree; at a breakpoint each may return a
+    different subgradient, and both lie between the one-sided rates."""
+    case = negotiate.load_case(CASE)
+    a = negotiate.solve(case, concept)
+    b = negotiate.solve(case, concept, backend="pyomo")
+    for ca, cb in zip(a.constraints, b.constraints):
+        assert ca.id == cb.id
+        if not ca.binding:
+            continue
+        if ca.shadow_price == pytest.approx(cb.shadow_price, rel=1e-4, abs=1e-6):
+            continue
+        up = (objective(negotiate.solve(relaxed(case, ca.id, STEP), concept), concept) - objective(a, concept)) / STEP
+        down = (objective(a, concept) - objective(negotiate.solve(relaxed(case, ca.id, -STEP), concept), concept)) / STEP
+        lo, hi = min(up, down), max(up, down)
+        for price in (ca.shadow_price, cb.shadow_price):
+            assert lo - 2e-2 * abs(hi) - 2e-4 <= price <= hi + 2e-2 * abs(hi) + 2e-4
