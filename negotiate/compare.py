@@ -13,6 +13,7 @@ row does not depend on which worker ran it or what it ran before.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import hashlib
 import itertools
 import json
@@ -219,18 +220,24 @@ def _values_of(problem, agreement: dict) -> dict:
     return values
 
 
+@contextlib.contextmanager
+def _reservations_lifted(session):
+    """Solve as if no party had a reservation; the reservations come back afterwards."""
+    b, problem = session._backend, session.problem
+    for i in problem.reservation_row.values():
+        b.set_row_bounds(i, -math.inf, math.inf)
+    try:
+        yield
+    finally:
+        for p, i in problem.reservation_row.items():
+            b.set_row_bounds(i, session.case.parties[p].reservation, math.inf)
+
+
 def _without_acceptance(session):
     from negotiate.solving import solve_problem
 
-    b, problem = session._backend, session.problem
-    rows = problem.reservation_row
-    for i in rows.values():
-        b.set_row_bounds(i, -math.inf, math.inf)
-    try:
-        return solve_problem(problem, b, "utilitarian")
-    finally:
-        for p, i in rows.items():
-            b.set_row_bounds(i, session.case.parties[p].reservation, math.inf)
+    with _reservations_lifted(session):
+        return solve_problem(session.problem, session._backend, "utilitarian")
 
 
 def _rejections(problem, case: Case, values: dict, utils: dict) -> list[tuple[str, str]]:
@@ -260,17 +267,14 @@ def improve(session, floor: dict) -> dict | None:
 
     b, problem = session._backend, session.problem
     mark = b.mark()
-    res = problem.reservation_row
-    try:
-        for i in res.values():  # the floors replace the reservations
-            b.set_row_bounds(i, -math.inf, math.inf)
-        b.add_rows([({problem.utility_col[p]: 1.0}, floor[p] - 1e-9, math.inf, f"floor.{p}") for p in problem.parties])
-        b.set_objective({problem.utility_col[p]: 1.0 for p in problem.parties})
-        r = b.solve()
-    finally:
-        b.rollback(mark)
-        for p, i in res.items():
-            b.set_row_bounds(i, session.case.parties[p].reservation, math.inf)
+    with _reservations_lifted(session):  # the floors replace the reservations
+        try:
+            b.add_rows([({problem.utility_col[p]: 1.0}, floor[p] - 1e-9, math.inf, f"floor.{p}")
+                        for p in problem.parties])
+            b.set_objective({problem.utility_col[p]: 1.0 for p in problem.parties})
+            r = b.solve()
+        finally:
+            b.rollback(mark)
     if not r.has_solution:
         return None
     values = issue_values(problem, r.x)
@@ -436,38 +440,28 @@ def compare(
 
 
 def _options(case: Case, options) -> tuple:
-    if options is None:
-        return tuple((n, dict(v)) for n, v in case.options.items())
-    if isinstance(options, dict):
-        return tuple((n, dict(v)) for n, v in options.items())
-    out = []
-    for n in options:
-        if n not in case.options:
-            from negotiate.case.expr import did_you_mean
-            from negotiate.errors import Location, Problem
-
-            raise CaseError([Problem(f"no option `{n}` in the case", f"options.{n}", Location("<compare>"), None,
-                                     did_you_mean(n, case.options) or f"options: {', '.join(case.options) or 'none'}")])
-        out.append((n, dict(case.options[n])))
-    return tuple(out)
+    return tuple(_pick(case.options, options, "option").items())
 
 
 def _scenarios(case: Case, scenarios) -> dict:
-    if scenarios is None:
-        return {n: dict(v) for n, v in case.scenarios.items()}
-    if isinstance(scenarios, dict):
-        return {n: dict(v) for n, v in scenarios.items()}
-    out = {}
-    for n in scenarios:
-        if n not in case.scenarios:
-            from negotiate.case.expr import did_you_mean
-            from negotiate.errors import Location, Problem
+    return _pick(case.scenarios, scenarios, "scenario")
 
-            raise CaseError([Problem(f"no scenario `{n}` in the case", f"scenarios.{n}", Location("<compare>"), None,
-                                     did_you_mean(n, case.scenarios) or
-                                     f"scenarios: {', '.join(case.scenarios) or 'none'}")])
-        out[n] = dict(case.scenarios[n])
-    return out
+
+def _pick(section: dict, wanted, kind: str) -> dict:
+    """All of a case's options or scenarios (None), a mapping given whole, or names from the case."""
+    if wanted is None:
+        wanted = section
+    if isinstance(wanted, dict):
+        return {n: dict(v) for n, v in wanted.items()}
+    missing = [n for n in wanted if n not in section]
+    if missing:
+        from negotiate.case.expr import did_you_mean
+        from negotiate.errors import Location, Problem
+
+        raise CaseError([Problem(f"no {kind} `{n}` in the case", f"{kind}s.{n}", Location("<compare>"), None,
+                                 did_you_mean(n, section) or f"{kind}s: {', '.join(section) or 'none'}")
+                         for n in missing])
+    return {n: dict(section[n]) for n in wanted}
 
 
 def _run(jobs: list[Job], executor, workers: int, progress) -> tuple[list[dict], bool, str]:
