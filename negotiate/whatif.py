@@ -115,12 +115,16 @@ class Negotiation:
         """
         changes = dict(changes or {})
         changes.update({k.replace("__", "."): v for k, v in named.items()})
-        saved_data, saved = self._data, (self._case, self._problem, self._backend, dict(self._dropped))
+        saved = self._snapshot()
         self.update(changes)
         try:
             yield self
         finally:
-            self._restore(saved_data, *saved)
+            self._restore(*saved)
+
+    def _snapshot(self) -> tuple:
+        """What `_restore` needs to bring the session back to this state."""
+        return self._data, self._case, self._problem, self._backend, dict(self._dropped)
 
     def _restore(self, data, case, problem, backend, dropped) -> None:
         self._dropped = dropped
@@ -158,7 +162,7 @@ class Negotiation:
         import pandas as pd
 
         rows = []
-        saved = (self._data, self._case, self._problem, self._backend, dict(self._dropped))
+        saved = self._snapshot()
         try:
             for value in values:
                 row: dict[str, Any] = {path: value}
@@ -327,10 +331,10 @@ class Negotiation:
             o = old_rows.get(rid)
             if o is r:
                 continue
-            coefs = _coefs(r, prob.var_col)
-            if o is not None and set(_coefs(o, prob.var_col)) == set(coefs):
+            coefs = compile_coefs(r.lin.terms, prob.var_col)
+            old_coefs = compile_coefs(o.lin.terms, prob.var_col) if o is not None else None
+            if old_coefs is not None and set(old_coefs) == set(coefs):
                 i = case_rows[rid]
-                old_coefs = _coefs(o, prob.var_col)
                 for j, v in coefs.items():
                     if old_coefs.get(j) != v:
                         b.set_coef(i, j, v)
@@ -398,10 +402,6 @@ def _pad(row_info: list, col_int: list, backend) -> None:
     """Account for rows and columns a concept left on the backend (helpers, not the case's)."""
     row_info.extend(RowInfo("helper", "", None) for _ in range(backend.n_rows - len(row_info)))
     col_int.extend(False for _ in range(backend.n_cols - len(col_int)))
-
-
-def _coefs(row, var_col) -> dict:
-    return compile_coefs(row.lin.terms, var_col)
 
 
 def _same_curve(a, b) -> bool:
