@@ -224,11 +224,7 @@ class ConceptRunner:
         b.prefer_primal(False)
         try:
             while free:
-                (t,) = b.add_cols([-INF], [INF], [f"leximin.level{b.n_cols}"])
-                rows = dict(zip(free, b.add_rows([
-                    ({t: 1.0, self.ucol[p]: -scale[p]}, -INF, -scale[p] * self.reservation[p], f"leximin.{p}")
-                    for p in free
-                ])))
+                t, rows = self._level(scale, free, "leximin")
                 r, fail = self._solve({t: 1.0}, "leximin")
                 if fail:
                     return fail
@@ -247,6 +243,15 @@ class ConceptRunner:
         out = Outcome("optimal", last.x, last.row_dual, last.objective)
         out.prices = first.row_dual  # the smallest scaled gain's sensitivity
         return out
+
+    def _level(self, scale: dict, parties, tag: str) -> tuple[int, dict]:
+        """A level column t and rows t <= scale_p * (u_p - d_p) for `parties`; t and the rows."""
+        (t,) = self.b.add_cols([-INF], [INF], [f"{tag}.level"])
+        rows = self.b.add_rows([
+            ({t: 1.0, self.ucol[p]: -scale[p]}, -INF, -scale[p] * self.reservation[p], f"{tag}.{p}")
+            for p in parties
+        ])
+        return t, dict(zip(parties, rows))
 
     def _test_saturated(self, free, scale, rows, t, level) -> list[str]:
         b = self.b
@@ -393,10 +398,7 @@ class ConceptRunner:
         mark = b.mark()
         held: list[str] = []
         try:
-            (t,) = b.add_cols([-INF], [INF], ["nash.start"])
-            rows = dict(zip(self.parties, b.add_rows([
-                ({t: 1.0, self.ucol[p]: -1.0}, -INF, -self.reservation[p], f"nash.start.{p}") for p in self.parties
-            ])))
+            t, rows = self._level({p: 1.0 for p in self.parties}, self.parties, "nash.start")
             while True:
                 free = [p for p in self.parties if p not in held]
                 if not free:
