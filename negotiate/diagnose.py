@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from negotiate.compile import Problem, reachable
+from negotiate.proposal import _clean
 
 INF = math.inf
 TOL = 1e-7
@@ -105,10 +106,6 @@ def _words(info, side: str, old: float, new: float) -> str:
         return f"{info.party} accepts a utility of {new:.4g} instead of {old:.4g}"
     verb = "lower" if side == "lower" else "raise"
     return f"{verb} the {side} bound of {info.case_id} from {old:.4g} to {new:.4g}"
-
-
-def _clean(v: float) -> float:
-    return float(round(v, 9))
 
 
 def largest_group(case, concept: str, hint: list[str], budget: int = 64) -> dict | None:
