@@ -28,3 +28,13 @@ __all__ = [
     "CONCEPTS", "Case", "CaseError", "Comparison", "Negotiation", "NegotiateError", "Problem", "Proposal", "SolveError",
     "compare", "load_case", "solve", "to_pyomo", "__version__",
 ]
+
+
+def ties(case, concept: str | None = None, cap: int = 2_000_000):
+    """Every agreement equally optimal for `concept` (a TieSet), for a case whose issues are
+    discrete or integer ranges, by enumerating at most `cap` outcomes (ValueError beyond)."""
+    from negotiate.solving import as_case
+    from negotiate.tie_sets import tie_set
+
+    case = as_case(case)
+    return tie_set(case, concept or case.solve.concept, cap=cap)

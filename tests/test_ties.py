@@ -1,0 +1,136 @@
+"""Tie sets against brute force: every concept, random small discrete cases.
+
+The reference enumerates outcomes with itertools and evaluates utilities with
+plain Python (tests/independent.py); the optimum of each concept and the set
+of outcomes reaching it are recomputed here, and the proposal must report that
+many ties and propose the first of them in outcome order.
+"""
+
+import math
+import random
+
+import pytest
+
+import negotiate
+from conftest import ROOT, case_from_dict
+from independent import brute_force, feasible_utilities, lex_greater
+from test_concepts_brute_force import random_case
+
+CONCEPTS = ["utilitarian", "egalitarian", "kalai_smorodinsky", "nash"]
+TOL = 1e-7
+
+
+def reference_ties(case, concept) -> list[dict]:
+    """The outcomes reaching the concept's optimum, in itertools.product order."""
+    ref = brute_force(case, concept)
+    if not ref["feasible"]:
+        return []
+    rows = feasible_utilities(case)
+    w = {p: case.parties[p].weight for p in case.parties}
+    d = {p: case.parties[p].reservation for p in case.parties}
+    if concept == "utilitarian":
+        return [o for o, u in rows if abs(sum(w[p] * u[p] for p in u) - ref["value"]) <= TOL]
+    if concept == "nash":
+        active = ref["active"]
+        if ref["value"] > -math.inf:
+            return [o for o, u in rows if all(u[p] - d[p] > 1e-12 for p in active)
+                    and abs(sum(w[p] * math.log(u[p] - d[p]) for p in active) - ref["value"]) <= TOL]
+        scale = {p: 1.0 / w[p] for p in active}  # Nash product 0 everywhere: egalitarian fallback
+        best = None
+        for _, u in rows:
+            vec = [scale[p] * (u[p] - d[p]) for p in scale]
+            if best is None or lex_greater(vec, best, 0.0) > 0:
+                best = vec
+        return [o for o, u in rows if lex_greater([scale[p] * (u[p] - d[p]) for p in scale], best, TOL) == 0]
+    scale = ref["scale"]
+    if not scale:
+        return reference_ties(case, "utilitarian")
+    return [o for o, u in rows if lex_greater([scale[p] * (u[p] - d[p]) for p in scale], ref["leximin"], TOL) == 0]
+
+
+def as_agreement(outcome: dict) -> dict:
+    return {k: (int(v) if isinstance(v, float) else v) for k, v in outcome.items()}
+
+
+def tied_case(seed: int) -> dict:
+    """A random case made tie-prone: an issue nobody scores and repeated scores."""
+    data = random_case(seed)
+    rng = random.Random(1000 + seed)
+    data["issues"]["venue"] = {"options": ["geneva", "vienna", "nairobi"][: rng.choice([2, 3])]}
+    for party in data["parties"].values():
+        for crit in party["criteria"].values():
+            if "scores" in crit and rng.random() < 0.5:
+                crit["scores"] = {o: 0.5 for o in crit["scores"]}
+    return data
+
+
+def check(case, concept):
+    expected = [as_agreement(o) for o in reference_ties(case, concept)]
+    prop = negotiate.solve(case, concept)
+    if not expected:
+        assert prop.agreement is None
+        return
+    assert prop.ties == len(expected), (concept, prop.ties, len(expected))
+    assert prop.agreement == expected[0], "the first tie in outcome order is proposed"
+    assert prop.tie_set() == expected[:1000]
+    listed = negotiate.ties(case, concept)
+    assert listed.count == len(expected) and listed.agreements == expected[:1000]
+    assert prop.to_dict()["ties"] == len(expected)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_random_cases_ties_match_brute_force(seed):
+    case = case_from_dict(random_case(seed))
+    for concept in CONCEPTS:
+        check(case, concept)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_tie_prone_cases_match_brute_force(seed):
+    case = case_from_dict(tied_case(seed))
+    for concept in CONCEPTS:
+        check(case, concept)
+
+
+def test_an_issue_nobody_scores_multiplies_the_ties():
+    data = {"name": "venue", "issues": {"deal": {"options": ["a", "b"]}, "venue": {"options": ["x", "y", "z"]}},
+            "parties": {"A": {"criteria": {"deal": {"of": "deal", "scores": {"a": 1, "b": 0.2}}}},
+                        "B": {"criteria": {"deal": {"of": "deal", "scores": {"a": 0.6, "b": 1}}}}}}
+    case = case_from_dict(data)
+    for concept in CONCEPTS:
+        prop = negotiate.solve(case, concept)
+        assert prop.ties == 3 and prop.agreement == {"deal": "a", "venue": "x"}
+        assert [a["venue"] for a in prop.tie_set()] == ["x", "y", "z"]
+
+
+def test_per_party_discrete_issue_is_enumerated():
+    data = {"name": "pp", "issues": {"share": {"options": ["low", "high"], "per_party": True}},
+            "parties": {p: {"criteria": {"own": {"of": "share[self]", "scores": {"low": 0.4, "high": 1}},
+                                         "other": {"of": f"share[{q}]", "scores": {"low": 1, "high": 0.4}}}}
+                        for p, q in (("A", "B"), ("B", "A"))}}
+    case = case_from_dict(data)
+    t = negotiate.ties(case, "utilitarian")
+    assert t.outcomes == 4 and t.count == 4  # every outcome gives the same total
+    assert t.agreements[0] == {"share": {"A": "low", "B": "low"}}
+    assert negotiate.solve(case, "egalitarian").ties == 2  # both low or both high
+
+
+def test_continuous_case_is_not_enumerated():
+    case = negotiate.load_case(ROOT / "cases" / "climate_club.yaml")
+    assert negotiate.solve(case, "utilitarian").ties is None
+    with pytest.raises(ValueError, match="continuous"):
+        negotiate.ties(case, "utilitarian")
+
+
+def test_cap_is_reported():
+    case = negotiate.load_case(ROOT / "cases" / "bilateral_fta.yaml")
+    with pytest.raises(ValueError, match="2,112 outcomes, above the enumeration cap of 100"):
+        negotiate.ties(case, "nash", cap=100)
+
+
+def test_tie_frame_and_json():
+    case = negotiate.load_case(ROOT / "cases" / "bilateral_fta.yaml")
+    t = negotiate.ties(case, "utilitarian")
+    frame = t.frame()
+    assert len(frame) == t.count and "utility.EU" in frame.columns
+    assert t.to_dict()["listed_all"] is True
