@@ -38,3 +38,10 @@ def ties(case, concept: str | None = None, cap: int = 2_000_000):
 
     case = as_case(case)
     return tie_set(case, concept or case.solve.concept, cap=cap)
+
+
+def import_domain(path, parties=None, **kwargs):
+    """A Genius / GeniusWeb domain folder as a case: see negotiate.interop.import_domain."""
+    from negotiate.interop import import_domain as _import
+
+    return _import(path, parties, **kwargs)
