@@ -45,3 +45,18 @@ def import_domain(path, parties=None, **kwargs):
     from negotiate.interop import import_domain as _import
 
     return _import(path, parties, **kwargs)
+
+
+def to_negmas(case):
+    """A discrete, linear-additive case as a NegMAS Scenario: see negotiate.interop.negmas_bridge."""
+    from negotiate.interop.negmas_bridge import to_negmas as _to
+    from negotiate.solving import as_case
+
+    return _to(as_case(case))
+
+
+def from_negmas(scenario, name: str | None = None):
+    """A NegMAS Scenario (discrete issues, linear-additive ufuns) as a Case."""
+    from negotiate.interop.negmas_bridge import from_negmas as _from
+
+    return _from(scenario, name)

@@ -47,13 +47,14 @@ def located(message: str, where: Location, value=None, hint: str | None = None) 
 
 
 # -- ids -------------------------------------------------------------------------
-def make_id(label: str, prefix: str, taken: set) -> str:
-    """A case id for a foreign label: [A-Za-z][A-Za-z0-9_]*, unique within `taken`."""
+def make_id(label: str, prefix: str, taken: set, reserved: bool = False) -> str:
+    """A case id for a foreign label: [A-Za-z][A-Za-z0-9_]*, unique within `taken`
+    (`reserved`: also not a word reserved in expressions, as issue ids must be)."""
     ascii_label = unicodedata.normalize("NFKD", str(label)).encode("ascii", "ignore").decode()
     base = re.sub(r"[^A-Za-z0-9_]+", "_", ascii_label).strip("_")
     if not base or not base[0].isalpha():
         base = prefix + ("_" if base and base[0] == "_" else "") + base
-    if base in RESERVED_NAMES:
+    if reserved and base in RESERVED_NAMES:
         base += "_"
     ident, n = base, 2
     while ident in taken:
@@ -99,7 +100,7 @@ def build_case(name: str, source: str, path: str, issues: list[ForeignIssue],
     root["description"] = f"Imported from the {'GeniusWeb' if source == 'geniusweb' else 'Genius'} domain {path}."
     issues_map = CommentedMap()
     for issue in issues:
-        iid = make_id(issue.label, "i", taken)
+        iid = make_id(issue.label, "i", taken, reserved=True)
         issue_ids[issue.label] = iid
         spec = CommentedMap()
         if issue.kind == "discrete":
