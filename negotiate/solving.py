@@ -106,7 +106,7 @@ def _settle_ties(problem: Problem, concept: str, out: Outcome, runner: ConceptRu
     """Small discrete cases: count the ties and propose the first (negotiate.ties)."""
     from negotiate.tie_sets import settle
 
-    tied, moved, note = settle(problem, concept, out)
+    tied, moved, note = settle(problem, concept, out, runner.b)
     if note:
         out.notes.append(note)
     if moved and out.prices is not None:  # the prices were the solver's pick's: price the proposed tie

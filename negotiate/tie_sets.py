@@ -248,6 +248,10 @@ def tie_set(case: Case, concept: str, cap: int = API_CAP, resolved=None) -> TieS
     n = space_size(axes)
     if n > cap:
         raise ValueError(f"the case has {n:,} outcomes, above the enumeration cap of {cap:,}")
+    return _tie_set(resolved, axes, concept)[0]
+
+
+def _tie_set(resolved, axes, concept: str) -> tuple[TieSet, np.ndarray]:
     U, acceptable = _table(resolved, axes)
     parties = resolved.parties
     w = np.array([resolved.case.parties[p].weight for p in parties])
@@ -255,46 +259,76 @@ def tie_set(case: Case, concept: str, cap: int = API_CAP, resolved=None) -> TieS
     mask, value = concept_mask(concept, U, acceptable, w, d)
     found = np.flatnonzero(mask)
     listed = found[:LISTED]
-    return TieSet(
-        case=resolved.case.name, concept=concept, count=int(found.size), outcomes=n,
+    tied = TieSet(
+        case=resolved.case.name, concept=concept, count=int(found.size), outcomes=space_size(axes),
         agreements=[_agreement(resolved, axes, int(i)) for i in listed],
         utilities=[{p: float(U[i, k]) for k, p in enumerate(parties)} for i in listed],
         value=[float(v) for v in value],
     )
+    return tied, mask
 
 
-def settle(problem, concept: str, out) -> tuple[TieSet | None, bool, str | None]:
+def _within_bounds(problem, axes, backend) -> list[_Axis]:
+    """The axes cut to the backend's current column bounds (drafted options fix some)."""
+    out = []
+    for a in axes:
+        if a.options is not None:
+            keep = [o for o in a.options if backend.col_bounds(problem.var_col[(a.issue, a.party, o)])[1] > 0.5]
+            out.append(_Axis(a.issue, a.party, keep, None))
+        else:
+            lo, hi = backend.col_bounds(problem.var_col[(a.issue, a.party, None)])
+            out.append(_Axis(a.issue, a.party, None, a.values[(a.values >= lo - 1e-9) & (a.values <= hi + 1e-9)]))
+    return out
+
+
+def _position(problem, axes, x) -> int | None:
+    """The solver's agreement as an index into the enumerated outcomes."""
+    idx = []
+    for a in axes:
+        if a.options is not None:
+            vals = [x[problem.var_col[(a.issue, a.party, o)]] for o in a.options]
+            k = int(np.argmax(vals)) if vals else -1
+            if k < 0 or vals[k] < 0.5:
+                return None
+        else:
+            v = x[problem.var_col[(a.issue, a.party, None)]]
+            hits = np.flatnonzero(np.abs(a.values - v) <= 1e-6)
+            if not hits.size:
+                return None
+            k = int(hits[0])
+        idx.append(k)
+    return int(np.ravel_multi_index(idx, [a.size for a in axes]))
+
+
+def settle(problem, concept: str, out, backend) -> tuple[TieSet | None, bool, str | None]:
     """On a small discrete case: the concept's tie set, and `out.x` moved to its first tie.
 
     Returns (tie set or None, whether the agreement moved, a note or None).
-    Called by `solve_problem` after the concept ran; leaves `out` alone when
-    the space is not enumerable.
+    Called by `solve_problem` after the concept ran, on the backend's current
+    bounds; leaves `out` alone when the space is not enumerable, or when the
+    solver's agreement is not among the enumerated optima (then says so).
     """
     resolved = problem.resolved
     axes = outcome_axes(resolved)
     if isinstance(axes, str):
         return None, False, None
+    axes = _within_bounds(problem, axes, backend)
     n = space_size(axes)
     if n > AUTO_CAP:
         return None, False, (f"tie set not computed: {n:,} outcomes, above the {AUTO_CAP:,} enumerated on every "
-                      "solve (negotiate.ties(case, concept) enumerates up to 2,000,000)")
-    found = tie_set(resolved.case, concept, cap=AUTO_CAP, resolved=resolved)
-    if found.count == 0:  # the solver found an agreement that enumeration rejects: keep it, say so
-        return None, False, "tie set not computed: no outcome passed the enumeration's tolerance checks"
+                             "solve (negotiate.ties(case, concept) enumerates up to 2,000,000)")
+    found, mask = _tie_set(resolved, axes, concept)
+    here = _position(problem, axes, out.x)
+    if here is None or not mask[here]:
+        return None, False, "tie set not computed: the solver's agreement is not among the enumerated optima"
     first = found.agreements[0]
     x = np.array(out.x, dtype=float, copy=True)
-    moved = False
     for a in axes:
         v = first[a.issue] if a.party is None else first[a.issue][a.party]
         if a.options is not None:
             for o in a.options:
-                j = problem.var_col[(a.issue, a.party, o)]
-                new = 1.0 if o == v else 0.0
-                moved |= abs(x[j] - new) > 0.5
-                x[j] = new
+                x[problem.var_col[(a.issue, a.party, o)]] = 1.0 if o == v else 0.0
         else:
-            j = problem.var_col[(a.issue, a.party, None)]
-            moved |= abs(x[j] - v) > 0.5
-            x[j] = float(v)
+            x[problem.var_col[(a.issue, a.party, None)]] = float(v)
     out.x = x
-    return found, moved, None
+    return found, here != int(np.flatnonzero(mask)[0]), None
