@@ -109,6 +109,9 @@ def _settle_ties(problem: Problem, concept: str, out: Outcome, runner: ConceptRu
     tied, moved, note = settle(problem, concept, out, runner.b)
     if note:
         out.notes.append(note)
+    if tied is not None and tied.count > 1:
+        out.notes.append(f"{tied.count} agreements are equally good for {concept}: the first in outcome order "
+                         "(issues and options as listed) is proposed; Proposal.tie_set() lists them")
     if moved and out.prices is not None:  # the prices were the solver's pick's: price the proposed tie
         out.prices, out.prices_conditional = None, False
         runner._price(concept, out)
