@@ -30,14 +30,15 @@ __all__ = [
 ]
 
 
-def ties(case, concept: str | None = None, cap: int = 2_000_000):
+def ties(case, concept: str | None = None, cap: int = 2_000_000, limit: int = 1000):
     """Every agreement equally optimal for `concept` (a TieSet), for a case whose issues are
-    discrete or integer ranges, by enumerating at most `cap` outcomes (ValueError beyond)."""
+    discrete or integer ranges: by enumeration up to `cap` outcomes, beyond by no-good cuts
+    on the MIP up to `limit` ties (`TieSet.complete` says whether all were found)."""
     from negotiate.solving import as_case
     from negotiate.tie_sets import tie_set
 
     case = as_case(case)
-    return tie_set(case, concept or case.solve.concept, cap=cap)
+    return tie_set(case, concept or case.solve.concept, cap=cap, limit=limit)
 
 
 def import_domain(path, parties=None, **kwargs):

@@ -10,9 +10,10 @@ relative). The proposed agreement is the first tie in outcome order — issues
 in case order, options in listed order, integers ascending, per-party values
 by party order — so the answer does not depend on the solver's pick.
 
-Cases with a continuous issue or more outcomes than the cap are not
-enumerated: `ties(...)` raises ValueError saying why, and a proposal's
-`ties` is null (with a note when the cap was the reason).
+Cases with a continuous issue are not enumerated (`ties(...)` raises
+ValueError saying why); beyond the enumeration cap `ties(...)` searches the
+MIP with no-good cuts (negotiate.tie_search), up to a limit it reports, and a
+proposal's `ties` is null (with a note).
 """
 
 from __future__ import annotations
@@ -45,15 +46,21 @@ class TieSet:
     agreements: list = field(default_factory=list)  # the first LISTED ties, in outcome order
     utilities: list = field(default_factory=list)  # {party: utility} per listed tie
     value: list = field(default_factory=list)  # the concept's optimum (sorted gains for leximin)
+    method: str = "enumeration"  # enumeration | mip (no-good cuts, beyond the enumeration cap)
+    complete: bool = True  # False: the search stopped at its limit, `count` is a lower bound
+
+    @property
+    def capped(self) -> bool:
+        return not self.complete
 
     @property
     def listed_all(self) -> bool:
         return len(self.agreements) == self.count
 
     def to_dict(self) -> dict:
-        return {"case": self.case, "concept": self.concept, "ties": self.count, "outcomes": self.outcomes,
-                "value": self.value, "agreements": self.agreements, "utilities": self.utilities,
-                "listed_all": self.listed_all}
+        return {"case": self.case, "concept": self.concept, "ties": self.count, "complete": self.complete,
+                "method": self.method, "outcomes": self.outcomes, "value": self.value,
+                "agreements": self.agreements, "utilities": self.utilities, "listed_all": self.listed_all}
 
     def frame(self):
         """pandas: one row per listed tie, its issue values and every party's utility."""
@@ -72,7 +79,9 @@ class TieSet:
         return pd.DataFrame(rows)
 
     def __repr__(self) -> str:
-        return f"TieSet({self.case!r}, concept={self.concept!r}, ties={self.count}, outcomes={self.outcomes})"
+        more = "" if self.complete else " (at least: the search stopped at its limit)"
+        return (f"TieSet({self.case!r}, concept={self.concept!r}, ties={self.count}{more}, "
+                f"outcomes={self.outcomes}, method={self.method!r})")
 
 
 # -- the outcome space ---------------------------------------------------------
@@ -232,11 +241,14 @@ def _number(v: float, issue):
     return int(v) if issue.integer else float(v)
 
 
-def tie_set(case: Case, concept: str, cap: int = API_CAP, resolved=None) -> TieSet:
-    """Every agreement optimal for `concept` on a discrete case, by enumeration.
+def tie_set(case: Case, concept: str, cap: int = API_CAP, limit: int = LISTED, resolved=None) -> TieSet:
+    """Every agreement optimal for `concept` on a discrete case.
 
-    Raises ValueError when the case has a continuous issue or more than `cap`
-    outcomes (say so to the user: the tie set is then not known).
+    Up to `cap` outcomes: by enumeration (all of them counted, the first
+    LISTED listed). Beyond: by no-good cuts on the MIP, at most `limit` ties
+    (`complete` is False when the search stopped there). Raises ValueError
+    for a case with a continuous issue (its optimal agreements may form a
+    continuum).
     """
     from negotiate.solving import concept_name
 
@@ -244,10 +256,11 @@ def tie_set(case: Case, concept: str, cap: int = API_CAP, resolved=None) -> TieS
     resolved = resolved or resolve(case)
     axes = outcome_axes(resolved)
     if isinstance(axes, str):
-        raise ValueError(f"the tie set is found by enumerating outcomes, and {axes}")
-    n = space_size(axes)
-    if n > cap:
-        raise ValueError(f"the case has {n:,} outcomes, above the enumeration cap of {cap:,}")
+        raise ValueError(f"tie sets are listed for discrete cases, and {axes}")
+    if space_size(axes) > cap:
+        from negotiate.tie_search import mip_tie_set
+
+        return mip_tie_set(resolved.case, concept, limit=limit)
     return _tie_set(resolved, axes, concept)[0]
 
 

@@ -122,10 +122,33 @@ def test_continuous_case_is_not_enumerated():
         negotiate.ties(case, "utilitarian")
 
 
-def test_cap_is_reported():
+@pytest.mark.parametrize("seed", range(12))
+def test_mip_search_finds_the_enumerated_ties(seed):
+    """Beyond the enumeration cap, no-good cuts on the MIP: the same set, checked on small cases."""
+    case = case_from_dict(tied_case(seed))
+    for concept in CONCEPTS:
+        expected = [as_agreement(o) for o in reference_ties(case, concept)]
+        found = negotiate.ties(case, concept, cap=1)
+        assert found.method == "mip" and found.complete
+        assert found.count == len(expected) and found.agreements == expected, concept
+
+
+def test_mip_search_says_when_it_stops_at_its_limit():
     case = negotiate.load_case(ROOT / "cases" / "bilateral_fta.yaml")
-    with pytest.raises(ValueError, match="2,112 outcomes, above the enumeration cap of 100"):
-        negotiate.ties(case, "nash", cap=100)
+    data = case.model_dump(exclude_unset=True)
+    data["issues"]["venue"] = {"options": ["geneva", "vienna", "nairobi", "rome"]}
+    wide = case_from_dict(data)
+    full = negotiate.ties(wide, "nash")
+    assert full.count == 4 and full.method == "enumeration"
+    capped = negotiate.ties(wide, "nash", cap=100, limit=2)
+    assert capped.count == 2 and not capped.complete and capped.capped
+    assert "at least" in repr(capped)
+    assert all(a in full.agreements for a in capped.agreements)
+    # an outcome space over the per-solve enumeration cap: the proposal says so
+    data["issues"]["seat"] = {"range": [0, 20], "integer": True}
+    big = case_from_dict(data)
+    prop = negotiate.solve(big, "utilitarian")
+    assert prop.ties is None and any("tie set not computed: 177,408 outcomes" in n for n in prop.notes)
 
 
 def test_tie_frame_and_json():
