@@ -239,8 +239,8 @@ def _evaluations(node: Node, issue: ForeignIssue, prof: ForeignProfile) -> None:
     ftype = ev.attrib.get("ftype", "linear")
     if issue.kind == "integer" and ftype == "linear":
         slope, offset = _float(ev, "slope", 0.0), _float(ev, "offset", 0.0)
-        # Genius: offset + slope * (x - lowerbound), clipped to [0, 1]
-        lb = issue.lo
+        # Genius: offset + slope * (x - lowerbound), clipped to [0, 1]; the profile's own bound if it gives one
+        lb = _float(node, "lowerbound", issue.lo)
         prof.points[issue.label] = clipped_line(slope, offset - slope * lb, issue.lo, issue.hi)
         prof.explain[issue.label] = (f"{issue.label!r}: min(1, max(0, {offset:g} + {slope:g} * (x - {lb:g})))"
                                      " (Genius's integer evaluator)")
