@@ -338,3 +338,14 @@ def test_geniusweb_profiles_with_embedded_domain_only(tmp_path):
         "reservationBid": {"issuevalues": {"x": "q"}}}}))
     case = negotiate.import_domain(folder).case
     assert case.name == "tiny" and case.parties["a"].reservation == 0.25
+
+
+def test_cli_writes_the_case_to_stdout_and_checks_its_options():
+    runner = CliRunner()
+    result = runner.invoke(app, ["import", str(JOBS), "--party", "employer"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("# Imported by `negotiate import` from the GeniusWeb domain")
+    assert "employer:" in result.stdout and "employee:" not in result.stdout
+    assert runner.invoke(app, ["import", str(JOBS), "--format", "csv"]).exit_code == 2
+    assert runner.invoke(app, ["import", str(JOBS / "missing")]).exit_code == 2
+    assert runner.invoke(app, ["import", str(HOLIDAY), "--format", "geniusweb"]).exit_code == 1

@@ -55,8 +55,8 @@ def import_domain(path: str | Path, parties: list[str] | None = None, *, fmt: st
 
 def _header(fmt: str, folder: Path, n: int) -> list[str]:
     today = datetime.date.today().isoformat()
-    lines = [f"Imported by `negotiate import` from the {'GeniusWeb' if fmt == 'geniusweb' else 'Genius'} "
-             f"domain {folder} on {today}.",
+    source = "GeniusWeb" if fmt == "geniusweb" else "Genius"
+    lines = [f"Imported by `negotiate import` from the {source} domain {folder} on {today}.",
              f"{n} profile{'s' if n != 1 else ''}, each a party with one criterion per issue."]
     if fmt == "genius":
         lines += ["Genius semantics: a discrete option's score is its evaluation divided by the issue's best",
