@@ -136,3 +136,33 @@ def test_an_sao_negotiation_runs_on_an_exported_case():
     agreement = dict(zip(case.issues, state.agreement))
     for p in case.parties:
         assert party_utility(case, p, agreement) >= case.parties[p].reservation - 1e-9
+
+
+def test_per_party_issues_become_one_negmas_issue_per_party():
+    data = {"name": "pp", "issues": {"share": {"options": ["low", "high"], "per_party": True},
+                                     "years": {"range": [1, 4], "integer": True}},
+            "parties": {p: {"reservation": 0.2, "criteria": {
+                "own": {"of": "share[self]", "scores": {"low": 0.4, "high": 1}},
+                "other": {"of": f"share[{q}]", "scores": {"low": 1, "high": 0.3}},
+                "time": {"of": "years", "points": [[1, 0], [2, 0.8], [4, 1]]}}}
+                        for p, q in (("A", "B"), ("B", "A"))}}
+    case = case_from_dict(data)
+    scenario = negotiate.to_negmas(case)
+    assert [i.name for i in scenario.outcome_space.issues] == ["share[A]", "share[B]", "years"]
+    back = negotiate.from_negmas(scenario)
+    assert list(back.issues) == ["share_A", "share_B", "years"]
+    own, other, time = {"low": 0.4, "high": 1}, {"low": 1, "high": 0.3}, {1: 0, 2: 0.8, 3: 0.9, 4: 1}
+    for a, b, y in [(a, b, y) for a in ("low", "high") for b in ("low", "high") for y in range(1, 5)]:
+        for k, (mine, theirs) in enumerate(((a, b), (b, a))):  # computed by hand from the case above
+            expected = (own[mine] + other[theirs] + time[y]) / 3
+            assert float(scenario.ufuns[k]((a, b, y))) == pytest.approx(expected, abs=1e-12)
+            p = list(case.parties)[k]
+            assert party_utility(back, p, {"share_A": a, "share_B": b, "years": y}) == pytest.approx(expected, abs=1e-12)
+
+
+def test_make_session_reaches_an_acceptable_agreement():
+    from negmas import AspirationNegotiator
+
+    scenario = negotiate.to_negmas(negotiate.import_domain(HOLIDAY).case)
+    agreement = scenario.make_session(AspirationNegotiator, n_steps=100).run().agreement
+    assert agreement is not None and all(float(u(agreement)) >= u.reserved_value for u in scenario.ufuns)

@@ -54,7 +54,8 @@ def _dec(value, doc: _Doc, *keys) -> Decimal:
 
 
 def _label(v) -> str:
-    return format(v, "f") if isinstance(v, Decimal) else str(v)
+    """A number's label as people write it: 2000, 0.75, 1 (not 2E+3 or 1.00)."""
+    return format(v.normalize(), "f") if isinstance(v, Decimal) else str(v)
 
 
 # -- the domain ------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The NegMAS bridge: a discrete, linear-additive case as a NegMAS scenario, and back.
 
     scenario = negotiate.to_negmas(case)        # negmas.inout.Scenario
-    mechanism = scenario.make_session([AspirationNegotiator, AspirationNegotiator], n_steps=100)
+    mechanism = scenario.make_session(AspirationNegotiator, n_steps=100)   # from negmas import ...
+    mechanism.run().agreement
     case = negotiate.from_negmas(scenario)
 
 `to_negmas`: one NegMAS issue per discrete issue (per-party issues: one per
