@@ -157,3 +157,12 @@ def test_tie_frame_and_json():
     frame = t.frame()
     assert len(frame) == t.count and "utility.EU" in frame.columns
     assert t.to_dict()["listed_all"] is True
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_proposed_tie_does_not_depend_on_the_backend(seed):
+    case = case_from_dict(tied_case(seed))
+    for concept in CONCEPTS:
+        a = negotiate.solve(case, concept, backend="highs")
+        b = negotiate.solve(case, concept, backend="pyomo")
+        assert a.agreement == b.agreement and a.ties == b.ties
