@@ -166,3 +166,25 @@ def test_the_proposed_tie_does_not_depend_on_the_backend(seed):
         a = negotiate.solve(case, concept, backend="highs")
         b = negotiate.solve(case, concept, backend="pyomo")
         assert a.agreement == b.agreement and a.ties == b.ties
+
+
+def test_cli_lists_the_ties(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from negotiate.cli import app
+
+    path = tmp_path / "venue.json"
+    path.write_text(json.dumps({"name": "venue", "issues": {"deal": {"options": ["a", "b"]},
+                                                            "venue": {"options": ["x", "y", "z"]}},
+                                "parties": {"A": {"criteria": {"deal": {"of": "deal", "scores": {"a": 1, "b": 0.2}}}},
+                                            "B": {"criteria": {"deal": {"of": "deal", "scores": {"a": 0.6, "b": 1}}}}}}))
+    runner = CliRunner()
+    result = runner.invoke(app, ["ties", str(path), "-c", "ks", "--format", "json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["ties"] == 3 and [a["venue"] for a in data["agreements"]] == ["x", "y", "z"]
+    text = runner.invoke(app, ["ties", str(path)])
+    assert text.exit_code == 0 and "3 equally good agreements" in text.stdout
+    assert runner.invoke(app, ["ties", str(ROOT / "cases" / "climate_club.yaml")]).exit_code == 2
