@@ -60,7 +60,10 @@ class _Refused(Exception):
 def parse_xml(path: Path) -> Node:
     """The document's root; malformed XML, DTDs and entities are located CaseErrors."""
     name = str(path)
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise located(f"cannot read the file ({e.strerror})", Location(name)) from None
     if len(raw) > MAX_BYTES:
         raise located(f"the file is larger than {MAX_BYTES // 2**20} MiB", Location(name))
     parser = xml.parsers.expat.ParserCreate()
