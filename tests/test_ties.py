@@ -188,3 +188,31 @@ def test_cli_lists_the_ties(tmp_path):
     text = runner.invoke(app, ["ties", str(path)])
     assert text.exit_code == 0 and "3 equally good agreements" in text.stdout
     assert runner.invoke(app, ["ties", str(ROOT / "cases" / "climate_club.yaml")]).exit_code == 2
+
+
+def test_a_moved_agreement_is_priced_at_the_proposed_tie():
+    """When the solver picks another tie, the agreement moves to the first and the prices
+    are computed again with the first tie's discrete choices fixed."""
+    from negotiate.backends import make_backend
+    from negotiate.compile import compile_case
+    from negotiate.formulation.concepts import ConceptRunner
+    from negotiate.proposal import issue_values, utilities
+    from negotiate.solving import _settle_ties
+
+    data = {"name": "moved", "issues": {"deal": {"options": ["a", "b"]}, "venue": {"options": ["x", "y"]}},
+            "constraints": {"cap": "deal[a] + venue[y] <= 2"},
+            "parties": {"A": {"reservation": 0.1, "criteria": {"deal": {"of": "deal", "scores": {"a": 1, "b": 0.2}}},
+                              "limits": {"red": "deal[b] <= 1"}},
+                        "B": {"criteria": {"deal": {"of": "deal", "scores": {"a": 0.6, "b": 1}}}}}}
+    case = case_from_dict(data)
+    problem = compile_case(case)
+    backend = make_backend(problem, "highs", None)
+    runner = ConceptRunner(backend, problem, lambda x: utilities(problem, issue_values(problem, x))[0])
+    out = runner.run("utilitarian")
+    x = out.x.copy()  # the solver's pick, moved by hand to the other tie (venue y)
+    x[problem.var_col[("venue", None, "x")]], x[problem.var_col[("venue", None, "y")]] = 0.0, 1.0
+    out.x = x
+    tied = _settle_ties(problem, "utilitarian", out, runner)
+    assert tied.count == 2 and tied.agreements[0] == {"deal": "a", "venue": "x"}
+    assert out.x[problem.var_col[("venue", None, "x")]] == 1.0
+    assert out.prices is not None and out.prices_conditional
