@@ -61,7 +61,7 @@ def genius_utility(profile: dict, bid: dict) -> float:
                 e = float(ev.get("parameter0")) + float(ev.get("parameter1")) * bid[name]
             e = min(1.0, max(0.0, e))
         u += profile["weights"][name] * e
-    return u
+    return min(1.0, u)  # AdditiveUtilitySpace.getUtility caps at 1
 
 
 def domain_axes(domain: Path) -> list[tuple[str, list]]:
@@ -122,7 +122,7 @@ def test_genius_case_file_is_commented_and_valid(tmp_path):
     result = CliRunner().invoke(app, ["import", str(HOLIDAY), "-o", str(out)])
     assert result.exit_code == 0, result.output
     text = out.read_text()
-    assert "Côte d'Azur" in text and "evaluation / 8" in text and "weights sum to 1.2" in text
+    assert "Côte d'Azur" in text and "evaluation / 8" in text and "weights sum to 0.8" in text
     case = negotiate.load_case(out)
     assert case.issues["Destination"].options == ["Costa_Brava", "Lake_Garda", "Cote_d_Azur"]
     assert case.issues["Nights"].integer and case.issues["Nights"].range == (3.0, 14.0)
@@ -156,6 +156,16 @@ def test_discount_factor_refused_with_its_line_or_ignored_on_request(tmp_path):
     assert p.location.line == 23
     imported = negotiate.import_domain(folder, ignore_discount=True)
     assert "discount factor 0.9 ignored" in imported.yaml
+
+
+def test_weights_above_one_with_capped_bids_refused(tmp_path):
+    folder = holiday_copy(tmp_path, lambda name, t: t.replace('<weight index="2" value="0.1"/>',
+                                                               '<weight index="2" value="0.5"/>'))
+    with pytest.raises(CaseError) as e:
+        negotiate.import_domain(folder)
+    p = e.value.problems[0]
+    assert "weights sum to 1.2" in p.message and "caps at 1" in p.message
+    assert p.location.file.endswith("holiday-teen.xml") and p.location.line == 9
 
 
 def test_hyper_rectangle_utility_refused(tmp_path):

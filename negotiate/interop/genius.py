@@ -7,9 +7,11 @@ Genius's additive utility: u(bid) = sum_i w_i * e_i(bid_i), where
 - a real issue's (`ftype="linear"`) is min(1, max(0, parameter0 + parameter1 * x)),
   `ftype="constant"` is parameter0.
 Each becomes a criterion with those scores (clipped lines as exact points).
-The case's utility is a weighted mean, so weights that do not sum to 1 divide
-Genius's utility by their sum; the reservation is divided by it too, so every
-party accepts exactly the bids Genius's profile accepts.
+Genius does not normalise weights read from a file, and caps a utility above
+1 at 1. The case's utility is a weighted mean, so weights summing to less than
+1 divide Genius's utility by their sum, and the reservation is divided by it
+too: every party accepts exactly the bids Genius's profile accepts. Weights
+summing to more than 1 with bids above 1 (capped by Genius) are refused.
 
 Refused, with file:line: hyper-rectangle (`utility_function`/`ufun`) and other
 non-linear utilities, nested objectives, triangular and other evaluators, and
@@ -214,8 +216,22 @@ def read_profile(root: Node, issues: list[ForeignIssue], ignore_discount: bool =
         elif issue.label not in prof.weights:
             raise located(f"issue {issue.label!r} has no <weight>", objective.where)
     _reservation_and_discount(root, prof, ignore_discount)
+    _refuse_capped(prof, objective)
     scale_to_weights(prof)
     return prof
+
+
+def _refuse_capped(prof: ForeignProfile, objective: Node) -> None:
+    """Genius caps a utility above 1 at 1 (AdditiveUtilitySpace.getUtility): with weights summing
+    to more than 1 some bids are capped, and min(1, sum) is not a weighted sum."""
+    total = sum(prof.weights.values())
+    best = sum(w * max([*prof.scores.get(i, {}).values(), *(y for _, y in prof.points.get(i, []))] or [0.0])
+               for i, w in prof.weights.items())
+    if total > 1 + 1e-9 and best > 1 + 1e-9:
+        where = (objective.all("weight") or [objective])[0].where
+        raise located(f"issue weights sum to {total:g}: the best bids reach {best:g}, which Genius caps at 1; "
+                      "a capped utility is not linear-additive and is not approximated", where,
+                      hint="scale the weights to sum to 1 (Genius's own editor does)")
 
 
 def _evaluations(node: Node, issue: ForeignIssue, prof: ForeignProfile) -> None:
