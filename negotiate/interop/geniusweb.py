@@ -8,7 +8,9 @@ highUtility), 0 outside (`numberutils` / `NumberValueSetUtilities`). A number
 issue's values are low, low + step, ..., high: a whole-number range with step 1
 becomes an integer issue whose points are exact at every whole number; any
 other step becomes a discrete issue of its values (at most MAX_VALUES). The
-`reservationBid`'s utility is the party's reservation.
+`reservationBid`'s utility is the party's reservation. (GeniusWeb's Python
+NumberValueSetUtilities rounds a number's utility to 8 decimals; the case keeps
+the unrounded line, at most 5e-9 away.)
 
 Refused, located: other utility spaces (SumOfGroups, partial orderings),
 and discount factors other than 1.
