@@ -168,6 +168,15 @@ def test_weights_above_one_with_capped_bids_refused(tmp_path):
     assert p.location.file.endswith("holiday-teen.xml") and p.location.line == 9
 
 
+def test_nested_objectives_refused(tmp_path):
+    folder = holiday_copy(tmp_path, lambda name, t: t.replace('    <weight index="1"', '    <objective index="9" '
+                                                               'name="sub"></objective>\n    <weight index="1"', 1)
+                          if name == "holiday-parent.xml" else t)
+    with pytest.raises(CaseError) as e:
+        negotiate.import_domain(folder)
+    assert "nested objectives" in str(e.value) and e.value.problems[0].location.line == 9
+
+
 def test_hyper_rectangle_utility_refused(tmp_path):
     ufun = ('<utility_function maxutility="1"><ufun type="PlainUfun" weight="1" aggregation="sum">'
             '<hyperRectangle utility_function="1"><INCLUDES index="1" min="1" max="2"/></hyperRectangle>'

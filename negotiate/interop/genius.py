@@ -185,6 +185,10 @@ def read_profile(root: Node, issues: list[ForeignIssue], ignore_discount: bool =
         raise located(f"utility space of type {root.attrib['type']!r} is not linear-additive: not imported",
                       root.where, hint="only additive (weighted-sum) Genius profiles have an exact case")
     objective = _objective(root)
+    nested = objective.all("objective")
+    if nested:
+        raise located("nested objectives (an objective tree) are not supported: only issues directly under "
+                      "the top objective", nested[0].where)
     for node in [objective] + objective.children:
         if node.tag in NONLINEAR_TAGS:
             raise located(f"<{node.tag}>: a non-linear (hyper-rectangle) utility; it cannot be written "
