@@ -61,3 +61,6 @@ def from_negmas(scenario, name: str | None = None):
     from negotiate.interop.negmas_bridge import from_negmas as _from
 
     return _from(scenario, name)
+
+
+__all__ += ["from_negmas", "import_domain", "ties", "to_negmas"]
