@@ -10,8 +10,12 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from negotiate.diagnose import Diagnosis
 
 BINDING_TOL = 1e-6
 
@@ -134,7 +138,7 @@ class Proposal:
     parties: dict  # id -> PartyOutcome
     collective_benefit: float | None
     constraints: list = field(default_factory=list)
-    diagnosis: dict | None = None
+    diagnosis: "Diagnosis | None" = None  # negotiate.diagnose.Diagnosis
     solver: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
     shadow_prices: dict | None = None  # {"objective": ..., "conditional_on_discrete_choices": ...}
@@ -154,7 +158,7 @@ class Proposal:
             "collective_benefit": _r(self.collective_benefit),
             "constraints": [c.to_dict() for c in self.constraints],
             "shadow_prices": self.shadow_prices,
-            "diagnosis": self.diagnosis,
+            "diagnosis": None if self.diagnosis is None else self.diagnosis.to_dict(),
             "solver": self.solver,
             "notes": list(self.notes),
         }
