@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 
 import negotiate
+from negotiate import registry
 from negotiate.errors import CaseError, SolveError
 
 EXIT_OK, EXIT_CASE, EXIT_USAGE, EXIT_NO_AGREEMENT, EXIT_SOLVER = 0, 1, 2, 3, 4
@@ -137,7 +138,7 @@ def validate(cases: List[Path] = typer.Argument(..., help="Case files (YAML, JSO
 def solve(
     case_file: Path = typer.Argument(..., metavar="CASE", help="The case file."),
     concept: Optional[str] = typer.Option(None, "--concept", "-c",
-                                          help="utilitarian | egalitarian | kalai_smorodinsky (ks) | nash"),
+                                          help=registry.choices()),
     set_: List[str] = typer.Option([], "--set", help="What-if change path=value (repeatable)."),
     fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the result to this file."),

@@ -456,9 +456,9 @@ def _pick(section: dict, wanted, kind: str) -> dict:
     missing = [n for n in wanted if n not in section]
     if missing:
         from negotiate.case.expr import did_you_mean
-        from negotiate.errors import Location, Problem
+        from negotiate.errors import Finding, Location
 
-        raise CaseError([Problem(f"no {kind} `{n}` in the case", f"{kind}s.{n}", Location("<compare>"), None,
+        raise CaseError([Finding(f"no {kind} `{n}` in the case", f"{kind}s.{n}", Location("<compare>"), None,
                                  did_you_mean(n, section) or f"{kind}s: {', '.join(section) or 'none'}")
                          for n in missing])
     return {n: dict(section[n]) for n in wanted}

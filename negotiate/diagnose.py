@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from negotiate import registry
 from negotiate.backends.base import LPResult
 from negotiate.backends.highs import HighsBackend
 from negotiate.compile import Problem, compile_case, reachable
@@ -408,7 +409,7 @@ def _chosen(found: list, size: int, concept: str, budget: Budget, complete: bool
     def utility_of(x):
         return utilities(sub, issue_values(sub, x))[0]
 
-    out = ConceptRunner(b, sub, utility_of).run(concept, ideals=concept == "kalai_smorodinsky")
+    out = ConceptRunner(b, sub, utility_of).run(concept, ideals=registry.concept(concept).needs_ideals)
     message = None
     if not out.ok:  # the concept stopped at the budget: show a feasible agreement instead
         b.set_objective({sub.utility_col[p]: sub.case.parties[p].weight for p in sub.parties})

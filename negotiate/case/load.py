@@ -1,13 +1,15 @@
 """Read case files (YAML, JSON, TOML) with positions, merge a model, validate.
 
-Every problem becomes a located `Problem`; all of them are raised together
+Every problem becomes a located `Finding`; all of them are raised together
 as one `CaseError`. Nothing here solves anything.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import tomllib
 import typing
 from pathlib import Path as FsPath
@@ -17,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from negotiate.case.schema import Case
 from negotiate.case.source import Path, SourceMap, dotted
-from negotiate.errors import CaseError, Location, Problem
+from negotiate.errors import CaseError, Location, Finding
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_NODES = 500_000  # after alias expansion: stops "billion laughs" documents
@@ -25,30 +27,54 @@ MAX_NODES = 500_000  # after alias expansion: stops "billion laughs" documents
 
 # -- reading ---------------------------------------------------------------
 def read_document(path: str | FsPath) -> tuple[dict, SourceMap]:
-    """Plain data and positions of one case or model file."""
+    """Plain data and positions of one case or model file.
+
+    Only regular files are read (a FIFO would block, a device never ends),
+    and at most MAX_FILE_BYTES of them: the cap holds while reading, whatever
+    the file claims to be.
+    """
     path = FsPath(path)
     name = str(path)
-    if not path.exists():
-        raise CaseError([Problem("file not found", location=Location(name),
-                                 hint="check the path; case files are YAML, JSON or TOML")])
-    if path.is_dir():
-        raise CaseError([Problem("this is a folder, not a case file", location=Location(name))])
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise CaseError([Problem(f"cannot read the file ({e.strerror})", location=Location(name))]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise CaseError([Problem(f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB", location=Location(name))])
+    raw = read_capped(path, name)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise CaseError([Problem(f"the file is not UTF-8 text (byte {e.start})", location=Location(name))]) from None
+        raise CaseError([Finding(f"the file is not UTF-8 text (byte {e.start})", location=Location(name))]) from None
     return parse_document(text, name, path.suffix.lower())
+
+
+def read_capped(path: FsPath, name: str, limit: int | None = None) -> bytes:
+    """The bytes of a regular file, refused beyond `limit` (read at most limit + 1 bytes)."""
+    limit = MAX_FILE_BYTES if limit is None else limit
+    here = Location(name)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise CaseError([Finding("file not found", location=here,
+                                 hint="check the path; case files are YAML, JSON or TOML")]) from None
+    except OSError as e:
+        raise CaseError([Finding(f"cannot read the file ({e.strerror})", location=here)]) from None
+    if stat.S_ISDIR(mode):
+        raise CaseError([Finding("this is a folder, not a case file", location=here)])
+    if not stat.S_ISREG(mode):
+        raise CaseError([Finding("this is not a regular file (a pipe, socket or device); give a case file",
+                                 location=here)])
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # replaced since the check
+                raise CaseError([Finding("this is not a regular file", location=here)])
+            raw = fh.read(limit + 1)
+    except OSError as e:
+        raise CaseError([Finding(f"cannot read the file ({e.strerror})", location=here)]) from None
+    if len(raw) > limit:
+        raise CaseError([Finding(f"the file is larger than {limit / 2**20:g} MiB", location=here)])
+    return raw
 
 
 def parse_document(text: str, name: str = "<case>", suffix: str = ".yaml") -> tuple[dict, SourceMap]:
     if not text.strip():
-        raise CaseError([Problem("the file is empty", location=Location(name),
+        raise CaseError([Finding("the file is empty", location=Location(name),
                                  hint="a case needs at least `name`, `issues` and `parties`")])
     if suffix == ".toml":
         data, source = _read_toml(text, name), _toml_positions(text, name)
@@ -57,7 +83,7 @@ def parse_document(text: str, name: str = "<case>", suffix: str = ".yaml") -> tu
     else:
         data, source = _read_yaml(text, name)
     if not isinstance(data, dict):
-        raise CaseError([Problem("the top level must be a mapping of keys (name, issues, parties, ...)",
+        raise CaseError([Finding("the top level must be a mapping of keys (name, issues, parties, ...)",
                                  location=Location(name, 1, 1), value=type(data).__name__)])
     return data, source
 
@@ -69,7 +95,7 @@ def _read_toml(text: str, name: str) -> dict:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
         loc = Location(name, int(m.group(1)), int(m.group(2))) if m else Location(name)
         msg = re.sub(r"\s*\(at line.*\)", "", str(e))
-        raise CaseError([Problem(f"TOML syntax error: {msg}", location=loc)]) from None
+        raise CaseError([Finding(f"TOML syntax error: {msg}", location=loc)]) from None
 
 
 def _toml_positions(text: str, name: str) -> SourceMap:
@@ -99,9 +125,9 @@ def _read_json(text: str, name: str) -> tuple[Any, SourceMap]:
     try:
         json.loads(text)
     except json.JSONDecodeError as e:
-        raise CaseError([Problem(f"JSON syntax error: {e.msg}", location=Location(name, e.lineno, e.colno))]) from None
+        raise CaseError([Finding(f"JSON syntax error: {e.msg}", location=Location(name, e.lineno, e.colno))]) from None
     except RecursionError:
-        raise CaseError([Problem("the JSON is nested too deeply", location=Location(name))]) from None
+        raise CaseError([Finding("the JSON is nested too deeply", location=Location(name))]) from None
     try:  # JSON is YAML 1.2: read again for positions
         return _read_yaml(text, name)
     except CaseError:
@@ -122,20 +148,20 @@ def _read_yaml(text: str, name: str) -> tuple[Any, SourceMap]:
         hint = None
         if "duplicate key" in str(e).lower():
             what, hint = "a key appears twice in the same mapping", "each id may appear once"
-        raise CaseError([Problem(f"YAML syntax error: {what}", location=loc, hint=hint)]) from None
+        raise CaseError([Finding(f"YAML syntax error: {what}", location=loc, hint=hint)]) from None
     except (YAMLError, RecursionError, ValueError) as e:
-        raise CaseError([Problem(f"YAML error: {str(e).splitlines()[0][:200]}", location=Location(name))]) from None
+        raise CaseError([Finding(f"YAML error: {str(e).splitlines()[0][:200]}", location=Location(name))]) from None
     source = SourceMap(name)
     budget = [MAX_NODES]
     try:
         data = _plain(doc, (), source, budget)
     except _TooBig:
-        raise CaseError([Problem(
+        raise CaseError([Finding(
             f"the document expands to more than {MAX_NODES:,} values",
             location=Location(name), hint="YAML anchors/aliases nested many levels deep (an 'alias bomb')?",
         )]) from None
     except RecursionError:
-        raise CaseError([Problem("the document is nested too deeply", location=Location(name))]) from None
+        raise CaseError([Finding("the document is nested too deeply", location=Location(name))]) from None
     return data, source
 
 
@@ -186,13 +212,17 @@ def _plain(node: Any, path: Path, source: SourceMap, budget: list[int]) -> Any:
 
 
 # -- validation ------------------------------------------------------------
-def load_case(path: str | FsPath) -> Case:
-    """Read, merge its model, and fully validate a case file."""
+def load_case(path: str | FsPath, model_path: list | None = None) -> Case:
+    """Read, merge its model, and fully validate a case file.
+
+    `model_path`: folders of the user's own models, besides the shipped ones,
+    the case's folder and $NEGOTIATE_MODEL_PATH.
+    """
     data, source = read_document(path)
     if "model" in data:
         from negotiate.case.models import apply_model
 
-        data, source = apply_model(data, source, base_dir=FsPath(path).parent)
+        data, source = apply_model(data, source, base_dir=FsPath(path).parent, model_path=model_path)
     return validate_data(data, source=source)
 
 
@@ -219,13 +249,13 @@ def validate_data(data: dict, source: SourceMap | None = None, changed: list[str
     return case
 
 
-def _sorted(problems: list[Problem]) -> list[Problem]:
+def _sorted(problems: list[Finding]) -> list[Finding]:
     """In reading order (file, line, column), each distinct problem once.
 
     A mistake in a model's `every_party` block is inherited by every party:
     it is reported once, at its place in the model, with how many it affects.
     """
-    groups: dict[tuple, list[Problem]] = {}
+    groups: dict[tuple, list[Finding]] = {}
     for p in problems:
         key = (p.location.file, p.location.line, p.location.col, p.message) if p.location.line else (id(p),)
         groups.setdefault(key, []).append(p)
@@ -235,7 +265,7 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
         if len(same) > 1:
             parties = sorted({q.path.split(".")[1] for q in same if q.path.startswith("parties.")})
             if len(parties) > 1:
-                p = Problem(f"{p.message} (inherited by {len(parties)} parties: {', '.join(parties[:5])}"
+                p = Finding(f"{p.message} (inherited by {len(parties)} parties: {', '.join(parties[:5])}"
                             f"{', ...' if len(parties) > 5 else ''})", p.path, p.location, p.value, p.hint)
         out.append(p)
     big = 1 << 30
@@ -252,11 +282,11 @@ def validate_structure(data: dict, source: SourceMap | None, changed: list[str])
     return case
 
 
-def changed_error(problems: list[Problem], changed: list[str]) -> CaseError:
+def changed_error(problems: list[Finding], changed: list[str]) -> CaseError:
     return CaseError(_sorted(_with_changed(problems, changed)))
 
 
-def _salvaged_problems(data: dict, error: ValidationError, source: SourceMap, seen: set) -> list[Problem]:
+def _salvaged_problems(data: dict, error: ValidationError, source: SourceMap, seen: set) -> list[Finding]:
     """Problems of meaning in what is left once structurally broken parts are removed."""
     import copy
 
@@ -293,13 +323,13 @@ def _remove(data: dict, path: tuple) -> bool:
     return _remove(data, path[:-1]) if isinstance(node, list) else False
 
 
-def _with_changed(problems: list[Problem], changed: list[str] | None) -> list[Problem]:
+def _with_changed(problems: list[Finding], changed: list[str] | None) -> list[Finding]:
     if not changed:
         return problems
     out = []
     for p in problems:
         if any(p.path == c or p.path.startswith(c + ".") for c in changed):
-            p = Problem(p.message, p.path, Location("<change>"), p.value, p.hint)
+            p = Finding(p.message, p.path, Location("<change>"), p.value, p.hint)
         out.append(p)
     return out
 
@@ -325,8 +355,8 @@ _MESSAGES = {
 
 
 def _problems_from_pydantic(err: ValidationError, data: dict, source: SourceMap,
-                            changed: list[str] | None) -> list[Problem]:
-    seen: dict[str, Problem] = {}
+                            changed: list[str] | None) -> list[Finding]:
+    seen: dict[str, Finding] = {}
     for e in err.errors(include_url=False):
         path = _data_path(e["loc"], data, keep_last=e["type"] == "missing")
         key = dotted(path)
@@ -356,7 +386,7 @@ def _data_path(loc: tuple, data: Any, keep_last: bool) -> Path:
     return tuple(path)
 
 
-def _problem(e: dict, path: Path, data: dict, source: SourceMap) -> Problem:
+def _problem(e: dict, path: Path, data: dict, source: SourceMap) -> Finding:
     kind, loc = e["type"], source.locate(path)
     value = e.get("input")
     where = dotted(path)
@@ -367,11 +397,11 @@ def _problem(e: dict, path: Path, data: dict, source: SourceMap) -> Problem:
         hint = did_you_mean(path[-1], allowed) if allowed else None
         if not hint and allowed:
             hint = "allowed here: " + ", ".join(allowed)
-        return Problem(f"unknown key `{path[-1]}`", where, loc, None, hint)
+        return Finding(f"unknown key `{path[-1]}`", where, loc, None, hint)
     if kind == "missing":
-        return Problem(f"missing required key `{path[-1]}`", where, source.locate(path[:-1]))
+        return Finding(f"missing required key `{path[-1]}`", where, source.locate(path[:-1]))
     if "[key]" in e["loc"] and kind == "string_pattern_mismatch":
-        return Problem(f"`{value}` is not a valid id", where, loc, None,
+        return Finding(f"`{value}` is not a valid id", where, loc, None,
                        "ids start with a letter and use only letters, digits and _")
     msg = _MESSAGES.get(kind)
     if kind in ("value_error", "assertion_error"):
@@ -379,7 +409,7 @@ def _problem(e: dict, path: Path, data: dict, source: SourceMap) -> Problem:
     if msg is None:
         msg = e["msg"][0].lower() + e["msg"][1:]
     shown = None if isinstance(value, (dict, list)) else value
-    return Problem(msg, where, loc, shown)
+    return Finding(msg, where, loc, shown)
 
 
 def _fields_at(path: Path) -> list[str]:

@@ -16,7 +16,7 @@ from negotiate.case import expr
 from negotiate.case.expr import Choice, Env, ExprError, Lin, Vec
 from negotiate.case.schema import Case, Criterion
 from negotiate.case.source import SourceMap, dotted
-from negotiate.errors import CaseError, Problem
+from negotiate.errors import CaseError, Finding
 
 DEFAULT_PIECES = 20
 
@@ -103,7 +103,7 @@ class _Collector:
     def __init__(self, case: Case):
         self.case = case
         self.source: SourceMap = case._source or SourceMap()
-        self.problems: list[Problem] = []
+        self.problems: list[Finding] = []
 
         self._shared: dict = {}
 
@@ -116,7 +116,7 @@ class _Collector:
         return self._shared[text]
 
     def add(self, path: tuple, message: str, value=None, hint=None):
-        self.problems.append(Problem(message, dotted(path), self.source.locate(path), value, hint))
+        self.problems.append(Finding(message, dotted(path), self.source.locate(path), value, hint))
 
     def expr_error(self, path: tuple, e: ExprError, text):
         quoted = e.part and e.part != str(text).strip() and f"`{e.part}`" not in e.message
@@ -136,14 +136,14 @@ def resolve(case: Case) -> Resolved:
     return resolved
 
 
-def check_case(case: Case) -> list[Problem]:
+def check_case(case: Case) -> list[Finding]:
     resolved, problems = _resolve(case)
     if not problems:
         case._resolved = resolved
     return problems
 
 
-def _resolve(case: Case) -> tuple[Resolved, list[Problem]]:
+def _resolve(case: Case) -> tuple[Resolved, list[Finding]]:
     col = _Collector(case)
     _check_data(case, col)
     ranges = _ranges(case, col)
@@ -428,7 +428,7 @@ def units_of(case: Case) -> list[tuple]:
 
 
 def re_resolve(case: Case, previous: Resolved, units: set,
-               changed_names: set | None = None) -> tuple[Resolved, list[Problem]]:
+               changed_names: set | None = None) -> tuple[Resolved, list[Finding]]:
     """Resolve `case` again, re-computing only `units`; the rest comes from `previous`.
 
     `previous` must be the meaning of a case with the same parties and issues.
