@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 import negotiate
 from conftest import ROOT
-from negotiate.case import load as load_module
+from negotiate.case import read as read_module
 from negotiate.cli import app
 from negotiate.errors import CaseError
 
@@ -64,7 +64,7 @@ def test_a_device_is_not_read():
 def test_the_size_cap_holds_while_reading(tmp_path, monkeypatch):
     big = tmp_path / "big.yaml"
     big.write_text("name: x\n" + "# padding\n" * 1000)
-    monkeypatch.setattr(load_module, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(read_module, "MAX_FILE_BYTES", 1000)
     assert "larger than" in refused(big)
 
 

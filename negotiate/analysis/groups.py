@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from negotiate import registry
 from negotiate.analysis.budget import Budget, BudgetedHighs
+from negotiate.case.validate import validate_data
 from negotiate.compile import Problem, compile_case
+from negotiate.errors import CaseError
 from negotiate.proposal import agreement_of, issue_values, utilities
 from negotiate.results import JsonMapping
 
@@ -53,9 +55,6 @@ class Group(JsonMapping):
 
 def restricted_problem(case, group: list[str]) -> Problem | None:
     """The case with only `group`'s parties, compiled; None if it cannot be stated without the others."""
-    from negotiate.case.load import validate_data
-    from negotiate.errors import CaseError
-
     data = case.model_dump(exclude_unset=True)
     outsiders = set(data["parties"]) - set(group)
     data["parties"] = {p: _without(data["parties"][p], outsiders) for p in group}

@@ -161,6 +161,7 @@ def _guard(fn):
 
 
 def did_you_mean(name: str, choices) -> str | None:
+    """A "did you mean `x`?" hint for a misspelt name, or None when nothing is close."""
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None
 

@@ -16,6 +16,7 @@ import os
 from pathlib import Path as FsPath
 
 from negotiate.case.expr import did_you_mean
+from negotiate.case.read import read_document
 from negotiate.case.source import Path, SourceMap
 from negotiate.errors import CaseError, Finding, Location
 
@@ -114,8 +115,6 @@ def apply_model(data: dict, source: SourceMap, base_dir: FsPath | None = None,
 
 def _read_model(path: FsPath, ref: str, here) -> tuple[dict, SourceMap]:
     """Read a model file; a file that is not a model is refused without quoting any of it."""
-    from negotiate.case.load import read_document
-
     def refuse(why: str) -> CaseError:
         return CaseError([Finding(f"`{ref}` is not a negotiation model ({why})", "model", here, None,
                                   "a model is a mapping with " + ", ".join(k for k in MODEL_KEYS if k != "name"))])

@@ -189,7 +189,7 @@ class Case(_Strict):
 
         Raises `CaseError` (located at the dotted path) if the copy is invalid.
         """
-        from negotiate.case.load import validate_data  # late: load imports schema
+        from negotiate.case.validate import validate_data  # late: validation imports the schema
 
         data = self.model_dump(exclude_unset=True)
         for path, value in changes.items():
