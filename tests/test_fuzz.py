@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import CASES
@@ -99,6 +99,12 @@ def assert_only_case_errors(data: dict) -> None:
 
 @FAST
 @given(PLACES, PADDED)
+@example("limit", "price <= " + "9" * 400)  # what fuzzing found before (issue 8): each was an internal error
+@example("of", "-std")
+@example("limit", "sum(level) <= 1")
+@example("limit", "price <= mean(data.row[B])")
+@example("limit", "(data.row[self] * 2)[A] <= 1")
+@example("limit", "price <= 1e999 - 1e999")
 def test_expressions_give_case_errors_only(where, text):
     assert_only_case_errors(place(where, text))
 
