@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from negotiate.analysis.budget import Budget, BudgetedHighs
 from negotiate.analysis.groups import Group, largest_group
 from negotiate.backends.highs import HighsBackend
-from negotiate.compile import Problem, reachable
+from negotiate.compile import Problem, compile_case, reachable
 from negotiate.proposal import _clean
 from negotiate.results import JsonMapping
 
@@ -95,9 +95,15 @@ class Diagnosis(JsonMapping):
 
 # -- the diagnosis ------------------------------------------------------------------
 def diagnose(problem: Problem, concept: str, budget: Budget | None = None) -> Diagnosis:
-    """Diagnose a case whose compiled `problem` has no agreement, within `budget`."""
+    """Diagnose a case whose compiled `problem` has no agreement, within `budget`.
+
+    The case is compiled afresh (a few milliseconds): the diagnosis depends on
+    the case alone, never on the state a warm session left its model in, so a
+    warm session and a cold solve give the same diagnosis.
+    """
     budget = budget or Budget()
     t0 = time.perf_counter()
+    problem = compile_case(problem.case)
     changes, total = relaxations(problem, budget)
     only_reservations = bool(changes) and all(c.kind == "reservation" for c in changes)
     cause = "reservations" if only_reservations else "limits and constraints"

@@ -171,3 +171,27 @@ def test_time_is_bounded_by_the_budget():
     with within(20):
         prop = negotiate.solve(case, "nash")  # the default budget
     assert prop.status == "infeasible" and prop.diagnosis["relaxations"]
+
+
+@pytest.mark.parametrize("change", [{"parties.JPN.limits.impossible": "reduction[self] >= 1000"},
+                                    {"parties.JPN.reservation": 0.99}], ids=["new red line", "reservation"])
+def test_a_warm_session_diagnoses_like_a_cold_solve(change):
+    """It used to raise IndexError (a new red line) or report no relaxations (a reservation)."""
+    from negotiate.whatif import Negotiation
+
+    session = Negotiation(ROOT / "cases" / "asia_pacific_compact.yaml")
+    session.solve()
+    session.update(change)
+    warm = session.solve()
+    cold = negotiate.solve(session.case)
+    assert warm.status == cold.status == "infeasible"
+    for key in ("cause", "relaxations", "total_scaled_relaxation", "iis"):
+        assert warm.diagnosis[key] == cold.diagnosis[key], key
+    assert warm.diagnosis["relaxations"]
+
+
+def test_compare_gives_an_impossible_scenario_its_row():
+    scenarios = {"impossible": {"parties.JPN.limits.impossible": "reduction[self] >= 1000"}}
+    result = negotiate.compare(ROOT / "cases" / "asia_pacific_compact.yaml", concepts=["nash"], scenarios=scenarios)
+    status = {r["scenario"]: r["status"] for r in result.rows}
+    assert status == {"base": "optimal", "impossible": "infeasible"}
