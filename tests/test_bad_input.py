@@ -25,6 +25,7 @@ ROWS = [
     ("limit", "price <= 1e999 - 1e999", "beyond the range of floating-point numbers"),
     ("constraint", "price * 1e300 * 1e300 <= 5", "no finite value"),
     ("constraint", "price <= 10 ** 99 * 10 ** 99 * 10 ** 99 * 10 ** 99", "no finite value"),
+    ("over", "1e308", "beyond what the solver can represent"),  # compiled to NaN row bounds before
 ]
 
 

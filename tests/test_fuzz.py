@@ -168,3 +168,41 @@ def test_mutated_shipped_cases_give_case_errors_only(which, picks):
 @given(st.sampled_from(range(len(DOCUMENTS))), MUTATIONS)
 def test_mutated_shipped_cases_give_case_errors_only_long(which, picks):
     assert_only_case_errors(mutate(DOCUMENTS[which], picks))
+
+
+TEXTS = [(path.suffix, path.read_text()) for path in CASES]
+EDITS = st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 8),
+                           st.text(alphabet=st.sampled_from(list(":-[]{}&*!|>'\"#\n\t ,.0123456789eé\\x%")), max_size=6)),
+                 min_size=1, max_size=4)
+
+
+def edited(text: str, edits) -> str:
+    for at, cut, insert in edits:
+        i = at % (len(text) + 1)
+        text = text[:i] + insert + text[i + cut:]
+    return text
+
+
+def assert_text_gives_case_errors_only(suffix: str, text: str) -> None:
+    from negotiate.case.load import parse_document
+
+    try:
+        data, source = parse_document(text, "fuzz" + suffix, suffix)
+    except CaseError:
+        return
+    assert_only_case_errors(data)
+
+
+@FAST
+@given(st.sampled_from(range(len(TEXTS))), EDITS)
+def test_edited_case_files_give_case_errors_only(which, edits):
+    suffix, text = TEXTS[which]
+    assert_text_gives_case_errors_only(suffix, edited(text, edits))
+
+
+@pytest.mark.slow
+@SLOW
+@given(st.sampled_from(range(len(TEXTS))), EDITS)
+def test_edited_case_files_give_case_errors_only_long(which, edits):
+    suffix, text = TEXTS[which]
+    assert_text_gives_case_errors_only(suffix, edited(text, edits))

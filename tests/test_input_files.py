@@ -134,6 +134,13 @@ def test_unwritable_outputs_are_usage_errors_before_solving(tmp_path, monkeypatc
         assert "usage error" in r.output and "internal error" not in r.output
 
 
+def test_update_into_a_single_value_is_a_located_error():
+    case = negotiate.load_case(BILATERAL)
+    with pytest.raises(CaseError) as info:  # a bare KeyError before
+        case.update({"parties.EU.reservation.x": 1})
+    assert info.value.problems[0].path == "parties.EU.reservation.x"
+
+
 def test_set_into_a_single_value_is_a_located_error():
     r = run("solve", BILATERAL, "--set", "parties.EU.reservation.x=1")
     assert r.exit_code == 1, r.output

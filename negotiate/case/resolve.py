@@ -19,6 +19,7 @@ from negotiate.case.source import SourceMap, dotted
 from negotiate.errors import CaseError, Finding
 
 DEFAULT_PIECES = 20
+MAX_CURVE_MAGNITUDE = 1e15  # curve points and scores beyond it overflow the curve rows' arithmetic
 
 
 @dataclass
@@ -287,6 +288,21 @@ def _criterion(case, p, cid, crit: Criterion, path, col) -> ScoreCurve | None:
 
 
 def _curve_points(crit: Criterion, env: Env, path, col):
+    xs, ys = _curve_samples(crit, env, path, col)
+    if xs is None:
+        return None, None
+    for what, values, key in (("x", xs, "over" if crit.points is None else "points"),
+                              ("score", ys, "function" if crit.points is None else "points")):
+        big = float(np.max(np.abs(values)))
+        if big > MAX_CURVE_MAGNITUDE:
+            col.add(path + (key,), f"a curve {what} of {big:.3g} is beyond what the solver can represent "
+                                   f"(at most {MAX_CURVE_MAGNITUDE:g} in size)", None,
+                    "express the issue or the score in larger units (thousands, millions)")
+            return None, None
+    return xs, ys
+
+
+def _curve_samples(crit: Criterion, env: Env, path, col):
     if crit.points is not None:
         try:
             xs = np.array([expr.constant(x, env) for x, _ in crit.points])
