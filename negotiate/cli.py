@@ -397,8 +397,12 @@ def models():
     from negotiate.case.models import available_models
 
     console = Console()
-    for name, path in available_models().items():
-        data, _ = read_document(path)
+    for name, path in available_models(_MODEL_PATH).items():
+        try:
+            data, _ = read_document(path)
+        except CaseError:
+            err.print(f"[yellow]skipped {path}: it cannot be read as a model[/yellow]")
+            continue
         table = Table(title=f"[bold]{name}[/bold]: {data.get('name', '')}", title_justify="left",
                       caption=" ".join(str(data.get("description", "")).split()), caption_justify="left")
         table.add_column("parameter", style="cyan", no_wrap=True)
