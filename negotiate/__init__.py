@@ -7,7 +7,7 @@
 
 from negotiate.case.load import load_case
 from negotiate.case.schema import CONCEPTS, Case
-from negotiate.errors import CaseError, NegotiateError, Problem, SolveError
+from negotiate.errors import CaseError, Finding, NegotiateError, SolveError
 from negotiate.proposal import Proposal
 from negotiate.solving import solve
 from negotiate.whatif import Negotiation
@@ -25,7 +25,7 @@ def to_pyomo(case, concept: str | None = None):
 
 
 __all__ = [
-    "CONCEPTS", "Case", "CaseError", "Comparison", "Negotiation", "NegotiateError", "Problem", "Proposal", "SolveError",
+    "CONCEPTS", "Case", "CaseError", "Comparison", "Finding", "Negotiation", "NegotiateError", "Proposal", "SolveError",
     "compare", "load_case", "solve", "to_pyomo", "__version__",
 ]
 

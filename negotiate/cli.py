@@ -18,7 +18,9 @@ import typer
 from rich.console import Console
 
 import negotiate
+from negotiate import registry
 from negotiate.errors import CaseError, SolveError
+from negotiate.results import Status, status_of
 
 EXIT_OK, EXIT_CASE, EXIT_USAGE, EXIT_NO_AGREEMENT, EXIT_SOLVER = 0, 1, 2, 3, 4
 
@@ -39,10 +41,16 @@ def _version(value: bool):
         raise typer.Exit()
 
 
+_MODEL_PATH: list[Path] = []  # folders of the user's own models (--model-path)
+
+
 @app.callback()
 def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                       help="Show the version and exit.")):
+                                       help="Show the version and exit."),
+          model_path: List[Path] = typer.Option([], "--model-path", help=(
+              "A folder of your own models for `model:` (repeatable; also $NEGOTIATE_MODEL_PATH)."))):
     """Propose agreements for multi-party negotiations."""
+    _MODEL_PATH[:] = model_path
 
 
 def _usage(message: str) -> typer.Exit:
@@ -90,11 +98,41 @@ def _user_errors():
         raise typer.Exit(EXIT_SOLVER) from None
 
 
+def _writable(path: Path | None, flag: str) -> None:
+    """Refuse an output file that cannot be written, before any solving."""
+    if path is None:
+        return
+    problem = None
+    if path.is_dir():
+        problem = "is a folder"
+    elif path.exists():
+        if not path.is_file():
+            problem = "is not a regular file"
+        elif not os.access(path, os.W_OK):
+            problem = "is not writable"
+    elif not path.parent.is_dir():
+        problem = f"is in a folder that does not exist ({path.parent})"
+    elif not os.access(path.parent, os.W_OK):
+        problem = f"is in a folder you cannot write to ({path.parent})"
+    if problem:
+        raise _usage(f"{flag} {path} {problem}")
+
+
+@contextlib.contextmanager
+def _writing(path: Path, flag: str):
+    """A write that fails after all (a full disk, a read-only file system) is a usage error, not a bug."""
+    try:
+        yield
+    except OSError as e:
+        raise _usage(f"cannot write {flag} {path}: {e.strerror or e}") from None
+
+
 def _emit(text: str, output: Path | None) -> None:
     """Machine-readable output: to the file, or alone on stdout."""
     text = text if text.endswith("\n") else text + "\n"
     if output:
-        output.write_text(text)
+        with _writing(output, "--output"):
+            output.write_text(text)
     else:
         sys.stdout.write(text)
 
@@ -104,7 +142,7 @@ def _show(renderable, output: Path | None, width: int = 120) -> None:
     from negotiate.report.text import render
 
     if output:
-        with output.open("w") as fh:
+        with _writing(output, "--output"), output.open("w") as fh:
             render(renderable, file=fh, width=width)
     else:
         render(renderable)
@@ -112,7 +150,7 @@ def _show(renderable, output: Path | None, width: int = 120) -> None:
 
 def _load(path: Path):
     with _user_errors():
-        return negotiate.load_case(path)
+        return negotiate.load_case(path, model_path=_MODEL_PATH)
 
 
 @app.command()
@@ -123,7 +161,7 @@ def validate(cases: List[Path] = typer.Argument(..., help="Case files (YAML, JSO
     worst = EXIT_OK
     for path in cases:
         try:
-            case = negotiate.load_case(path)
+            case = negotiate.load_case(path, model_path=_MODEL_PATH)
         except CaseError as e:
             err.print(case_errors(e))
             worst = EXIT_CASE
@@ -137,7 +175,7 @@ def validate(cases: List[Path] = typer.Argument(..., help="Case files (YAML, JSO
 def solve(
     case_file: Path = typer.Argument(..., metavar="CASE", help="The case file."),
     concept: Optional[str] = typer.Option(None, "--concept", "-c",
-                                          help="utilitarian | egalitarian | kalai_smorodinsky (ks) | nash"),
+                                          help=registry.choices()),
     set_: List[str] = typer.Option([], "--set", help="What-if change path=value (repeatable)."),
     fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the result to this file."),
@@ -152,6 +190,7 @@ def solve(
 
     if fmt not in ("text", "json"):
         raise _usage(f"--format is text or json (got {fmt!r})")
+    _writable(output, "--output")
     if sweep:
         path, values = _parse_sweep(sweep)
         _sweep(case_file, path, values, _concept(concept), _parse_sets(set_), fmt, output, backend, solver)
@@ -184,6 +223,8 @@ def _parse_sweep(text: str) -> tuple[str, list[float]]:
         start, stop, step = (float(x) for x in spec.split(":"))
     except ValueError:
         raise _usage(f"--sweep start, stop and step must be numbers (got {spec!r})") from None
+    if not all(math.isfinite(v) for v in (start, stop, step)) or not math.isfinite((stop - start) / (step or 1)):
+        raise _usage(f"--sweep start, stop and step must be finite numbers (got {spec!r})")
     if step == 0 or (stop - start) / step < 0:
         raise _usage("--sweep step must be non-zero and go from start towards stop")
     count = int(math.floor((stop - start) / step + 1e-9)) + 1
@@ -228,6 +269,8 @@ def compare(
 
     if fmt not in ("text", "json", "csv"):
         raise _usage(f"--format is text, json or csv (got {fmt!r})")
+    _writable(output, "--output")
+    _writable(report, "--report")
     names = None
     if concepts:
         names = "all" if concepts.strip() == "all" else [_concept(c.strip()) for c in concepts.split(",") if c.strip()]
@@ -262,7 +305,8 @@ def compare(
     if result.interrupted:
         err.print(f"[yellow]interrupted: {len(result.rows)} rows finished[/yellow]")
     if report:
-        report.write_text(result.to_html())
+        with _writing(report, "--report"):
+            report.write_text(result.to_html())
         err.print(f"report written to {report}")
     if fmt == "json":
         _emit(result.to_json(), output)
@@ -270,7 +314,12 @@ def compare(
         _emit(result.to_csv(), output)
     else:
         _show(comparison_table(result), output, width=160)
-    answered = any(r.get("status") in ("optimal", "feasible", "acceptable", "rejected") for r in result.rows)
+    summary = result.failure_summary()
+    if summary:  # rows that could not be computed: the batch did not do its job
+        err.print(f"[red]{summary}[/red]", highlight=False)
+        errors = any(status_of(r["status"]) is Status.ERROR for r in result.failed)
+        raise typer.Exit(EXIT_SOLVER if errors else EXIT_CASE)
+    answered = any(status_of(r["status"]).ok for r in result.rows)
     raise typer.Exit(EXIT_OK if answered else EXIT_NO_AGREEMENT)
 
 
@@ -348,8 +397,12 @@ def models():
     from negotiate.case.models import available_models
 
     console = Console()
-    for name, path in available_models().items():
-        data, _ = read_document(path)
+    for name, path in available_models(_MODEL_PATH).items():
+        try:
+            data, _ = read_document(path)
+        except CaseError:
+            err.print(f"[yellow]skipped {path}: it cannot be read as a model[/yellow]")
+            continue
         table = Table(title=f"[bold]{name}[/bold]: {data.get('name', '')}", title_justify="left",
                       caption=" ".join(str(data.get("description", "")).split()), caption_justify="left")
         table.add_column("parameter", style="cyan", no_wrap=True)

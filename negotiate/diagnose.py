@@ -1,48 +1,122 @@
 """Why no agreement exists, and the smallest concessions that would make one.
 
+Everything here works on the compiled model (never on `solve`), under one
+`Budget` (seconds and groups) shared by the whole diagnosis:
+
 - Relaxations: an elastic copy of the model gives every reservation, limit and
   collective constraint a non-negative slack on each finite side, each slack
   scaled by the span its row can take over the issue ranges (a reservation by
   the span of its party's utility), and minimises their total. The non-zero
   slacks are the smallest set of concessions, each in its own units.
-- The largest group of parties that can agree without the others: the case
-  restricted to a group is solved, groups tried from the largest size down
-  (parties the relaxations point at left out first), within a budget.
-- For a linear program, HiGHS's irreducible infeasible subset, in case ids.
+- An irreducible conflicting set of the case's own elements (reservations, red
+  lines, collective constraints, issue ranges), found by a deletion filter of
+  feasibility checks: the set cannot hold together, and dropping any one
+  member lets the rest hold.
+- The largest group of parties that can agree without the others
+  (`negotiate.analysis.groups`), the parties the relaxations point at left
+  out first; the user's concept is solved once, for the chosen group.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
+import time
+from dataclasses import asdict, dataclass, field
 
-import numpy as np
-
-from negotiate.compile import Problem, reachable
+from negotiate.analysis.budget import Budget, BudgetedHighs
+from negotiate.analysis.groups import Group, largest_group
+from negotiate.backends.highs import HighsBackend
+from negotiate.compile import Problem, compile_case, reachable
 from negotiate.proposal import _clean
+from negotiate.results import JsonMapping
 
 INF = math.inf
 TOL = 1e-7
 
 
-def diagnose(problem: Problem, concept: str, group_budget: int = 64) -> dict:
-    relax = relaxations(problem)
-    cause = "reservations" if relax and all(r["kind"] == "reservation" for r in relax["changes"]) \
-        else "limits and constraints"
-    if relax and relax["changes"] and cause == "reservations":
+# -- typed results ------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Relaxation(JsonMapping):
+    """One concession: a bound of a reservation, limit or constraint moved.
+
+    `by` is in the row's own units, `scaled` is `by` over the span the row can
+    take (the elastic program's measure), `text` says it in words.
+    """
+
+    id: str
+    kind: str  # reservation | limit | constraint
+    party: str | None
+    bound: str  # lower | upper
+    old: float
+    new: float
+    by: float
+    scaled: float
+    text: str
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "kind": self.kind, "party": self.party, "bound": self.bound,
+                "from": self.old, "to": self.new, "by": self.by, "scaled": self.scaled, "text": self.text}
+
+
+@dataclass(frozen=True, eq=False)
+class ConflictMember(JsonMapping):
+    """One element of an irreducible conflicting set, by its case id."""
+
+    id: str
+    kind: str  # reservation | limit | constraint | range
+    party: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True, eq=False)
+class Diagnosis(JsonMapping):
+    """Why there is no agreement: cause, smallest concessions, a conflicting set, a group."""
+
+    message: str
+    cause: str  # reservations | limits and constraints
+    relaxations: list[Relaxation] | None
+    total_scaled_relaxation: float | None
+    largest_group: Group | None
+    iis: list[ConflictMember] | None
+    seconds: float = 0.0  # not serialised: how long the diagnosis took
+
+    def to_dict(self) -> dict:
+        return {
+            "message": self.message,
+            "cause": self.cause,
+            "relaxations": None if self.relaxations is None else [r.to_dict() for r in self.relaxations],
+            "total_scaled_relaxation": self.total_scaled_relaxation,
+            "largest_group": None if self.largest_group is None else self.largest_group.to_dict(),
+            "iis": None if self.iis is None else [m.to_dict() for m in self.iis],
+        }
+
+
+# -- the diagnosis ------------------------------------------------------------------
+def diagnose(problem: Problem, concept: str, budget: Budget | None = None) -> Diagnosis:
+    """Diagnose a case whose compiled `problem` has no agreement, within `budget`.
+
+    The case is compiled afresh (a few milliseconds): the diagnosis depends on
+    the case alone, never on the state a warm session left its model in, so a
+    warm session and a cold solve give the same diagnosis.
+    """
+    budget = budget or Budget()
+    t0 = time.perf_counter()
+    problem = compile_case(problem.case)
+    changes, total = relaxations(problem, budget)
+    only_reservations = bool(changes) and all(c.kind == "reservation" for c in changes)
+    cause = "reservations" if only_reservations else "limits and constraints"
+    if only_reservations:
         message = ("no agreement gives every party at least its reservation: the ranges, limits and "
                    "constraints allow agreements, but none is acceptable to all")
     else:
         message = ("the limits and collective constraints (and perhaps the reservations) cannot all hold "
                    "at once: no agreement satisfies them")
-    out = {"message": message, "cause": cause,
-           "relaxations": relax["changes"] if relax else None,
-           "total_scaled_relaxation": relax["total"] if relax else None}
-    hint = [c["party"] for c in (relax["changes"] if relax else []) if c.get("party")]
-    out["largest_group"] = largest_group(problem.case, concept, hint, group_budget)
-    if not problem.is_mip:
-        out["iis"] = infeasible_subset(problem)
-    return out
+    iis = conflicting_set(problem, budget)
+    hint = [c.party for c in changes or [] if c.party]
+    group = largest_group(problem, concept, hint, budget)
+    return Diagnosis(message, cause, changes, total, group, iis, seconds=time.perf_counter() - t0)
 
 
 def _spans(problem: Problem) -> dict[int, float]:
@@ -61,44 +135,35 @@ def _spans(problem: Problem) -> dict[int, float]:
     return spans
 
 
-def relaxations(problem: Problem) -> dict | None:
-    """The smallest scaled relaxation (elastic program); None if even that fails."""
-    from negotiate.backends.highs import HighsBackend
-
-    b = HighsBackend(problem, mip_gap=1e-6)
+def relaxations(problem: Problem, budget: Budget | None = None) -> tuple[list[Relaxation] | None, float | None]:
+    """The smallest scaled relaxation (elastic program) and its total; (None, None) if it fails."""
+    budget = budget or Budget()
+    b = BudgetedHighs(problem, budget, floor=0.5)  # the relaxation is the diagnosis's core
     spans = _spans(problem)
-    slack: dict[int, list[tuple[int, str]]] = {}
     sides = []
     for i in spans:
-        lo, hi = problem.row_lo[i], problem.row_hi[i]
-        for side, finite in (("lower", math.isfinite(lo)), ("upper", math.isfinite(hi))):
-            if finite:
+        for side, bound in (("lower", problem.row_lo[i]), ("upper", problem.row_hi[i])):
+            if math.isfinite(bound):
                 sides.append((i, side))
     cols = b.add_cols([0.0] * len(sides), [INF] * len(sides), [f"slack.{i}.{s}" for i, s in sides])
     for j, (i, side) in zip(cols, sides):
         b.set_coef(i, j, 1.0 if side == "lower" else -1.0)
-        slack.setdefault(i, []).append((j, side))
     b.set_objective({j: -1.0 / spans[i] for j, (i, _) in zip(cols, sides)})
     r = b.solve()
     if not r.has_solution:
-        return None
+        return None, None
     info = problem.row_info
     changes = []
-    for i, items in slack.items():
-        for j, side in items:
-            amount = float(r.x[j])
-            if amount <= TOL * max(1.0, spans[i]):
-                continue
-            old = problem.row_lo[i] if side == "lower" else problem.row_hi[i]
-            new = old - amount if side == "lower" else old + amount
-            changes.append({
-                "id": info[i].case_id, "kind": info[i].kind, "party": info[i].party,
-                "bound": side, "from": _clean(old), "to": _clean(new), "by": _clean(amount),
-                "scaled": _clean(amount / spans[i]),
-                "text": _words(info[i], side, old, new),
-            })
-    changes.sort(key=lambda c: -c["scaled"])
-    return {"changes": changes, "total": _clean(sum(c["scaled"] for c in changes))}
+    for j, (i, side) in zip(cols, sides):
+        amount = float(r.x[j])
+        if amount <= TOL * max(1.0, spans[i]):
+            continue
+        old = problem.row_lo[i] if side == "lower" else problem.row_hi[i]
+        new = old - amount if side == "lower" else old + amount
+        changes.append(Relaxation(info[i].case_id, info[i].kind, info[i].party, side, _clean(old), _clean(new),
+                                  _clean(amount), _clean(amount / spans[i]), _words(info[i], side, old, new)))
+    changes.sort(key=lambda c: -c.scaled)
+    return changes, _clean(sum(c.scaled for c in changes))
 
 
 def _words(info, side: str, old: float, new: float) -> str:
@@ -108,68 +173,87 @@ def _words(info, side: str, old: float, new: float) -> str:
     return f"{verb} the {side} bound of {info.case_id} from {old:.4g} to {new:.4g}"
 
 
-def largest_group(case, concept: str, hint: list[str], budget: int = 64) -> dict | None:
-    """The largest group of parties that can agree without the others (and on what)."""
-    from negotiate.case.load import validate_data
-    from negotiate.errors import CaseError
-    from negotiate.solving import solve
+# -- an irreducible conflicting set -------------------------------------------------
+@dataclass
+class _Element:
+    """A droppable element of the case: rows (by bounds) or issue columns (by range)."""
 
-    parties = list(case.parties)
-    n = len(parties)
-    if n < 3:
+    member: ConflictMember
+    rows: list[tuple[int, float, float]] = field(default_factory=list)  # (row, lo, hi)
+    cols: list[tuple[int, float, float]] = field(default_factory=list)  # (col, lb, ub)
+
+    def drop(self, b: HighsBackend) -> None:
+        for i, _, _ in self.rows:
+            b.set_row_bounds(i, -INF, INF)
+        for j, _, _ in self.cols:
+            b.set_col_bounds(j, -INF, INF)
+
+    def restore(self, b: HighsBackend) -> None:
+        for i, lo, hi in self.rows:
+            b.set_row_bounds(i, lo, hi)
+        for j, lb, ub in self.cols:
+            b.set_col_bounds(j, lb, ub)
+
+
+def case_elements(problem: Problem) -> list[_Element]:
+    """The case's own elements that can conflict, in the order a deletion filter tries
+    them: issue ranges first, then collective constraints, red lines, reservations
+    (those tried last are the likeliest to stay in the set)."""
+    ranges: dict[tuple[str, str | None], _Element] = {}
+    for v in problem.resolved.variables:
+        iid, party, option = v.key
+        if option is not None:
+            continue  # a discrete issue has no range to drop
+        j = problem.var_col[v.key]
+        key = (iid, party)
+        if key not in ranges:
+            ranges[key] = _Element(ConflictMember(f"issues.{iid}.range", "range", party))
+        ranges[key].cols.append((j, float(problem.col_lb[j]), float(problem.col_ub[j])))
+    rows = {"constraint": [], "limit": [], "reservation": []}
+    for cid, i in problem.case_rows.items():
+        info = problem.row_info[i]
+        rows.setdefault(info.kind, []).append(
+            _Element(ConflictMember(cid, info.kind, info.party), rows=[(i, problem.row_lo[i], problem.row_hi[i])]))
+    for p, i in problem.reservation_row.items():
+        rows["reservation"].append(_Element(ConflictMember(f"parties.{p}.reservation", "reservation", p),
+                                            rows=[(i, problem.row_lo[i], problem.row_hi[i])]))
+    return list(ranges.values()) + [e for kind in rows for e in rows[kind]]
+
+
+def _feasible(b: HighsBackend) -> bool | None:
+    """True / False, or None when the check stopped (budget) or failed."""
+    r = b.solve()
+    if r.status == "infeasible":
+        return False
+    if r.has_solution and r.status == "optimal":
+        return True
+    return None
+
+
+def conflicting_set(problem: Problem, budget: Budget | None = None) -> list[ConflictMember] | None:
+    """An irreducible set of the case's elements that cannot hold together (deletion filter).
+
+    None when the budget ran out before the set was proved irreducible.
+    """
+    budget = budget or Budget()
+    b = BudgetedHighs(problem, budget)
+    b.set_objective({})
+    elements = case_elements(problem)
+    if _feasible(b) is not False:
         return None
-    data = case.model_dump(exclude_unset=True)
-    order = sorted(parties, key=lambda p: (p not in hint, parties.index(p)))  # exclude these first
-    checks = 0
-    for size in range(n - 1, 1, -1):
-        found = []
-        for left_out in itertools.combinations(order, n - size):
-            if checks >= budget:
-                return {"parties": None, "searched": checks, "complete": False,
-                        "message": f"no group of {size + 1} or more can agree; the search stopped after "
-                                   f"{checks} groups (a group of {size} may still exist)"}
-            checks += 1
-            group = [p for p in parties if p not in left_out]
-            sub = dict(data, parties={p: data["parties"][p] for p in group})
-            try:
-                prop = solve(validate_data(sub), concept)
-            except CaseError:
-                continue  # the case cannot be stated without them (it names them)
-            if prop.ok:
-                found.append((group, list(left_out), prop))
-        if found:
-            group, left, prop = max(found, key=lambda f: f[2].collective_benefit)
-            return {"parties": group, "without": left, "size": size, "searched": checks, "complete": True,
-                    "alternatives": [f[0] for f in found if f[0] != group],
-                    "agreement": prop.agreement,
-                    "utilities": {p: o.utility for p, o in prop.parties.items()}}
-    return {"parties": None, "searched": checks, "complete": True,
-            "message": "no group of two or more parties can agree without the others"}
+    kept = []
+    for e in elements:
+        e.drop(b)
+        still = _feasible(b)
+        if still is None:
+            return None
+        if still:  # needed: without it the rest can hold
+            e.restore(b)
+            kept.append(e)
+    return [e.member for e in kept]
 
 
 def infeasible_subset(problem: Problem) -> list[dict] | None:
-    """HiGHS's irreducible infeasible subset of the LP, named by case ids."""
-    from negotiate.backends.highs import HighsBackend
-
-    try:
-        b = HighsBackend(problem)
-        b.h.setOptionValue("iis_strategy", 4)
-        b.set_objective({})
-        b.h.run()
-        status, iis = b.h.getIis()
-        if not iis.valid_:
-            return None
-    except Exception:  # an older HiGHS without IIS support
-        return None
-    out, seen = [], set()
-    for i in np.asarray(iis.row_index_, int):
-        info = problem.row_info[i]
-        if info.case_id not in seen:  # a curve's segments are one criterion
-            seen.add(info.case_id)
-            out.append({"id": info.case_id, "kind": info.kind, "party": info.party})
-    issue_cols = {j: v for v, j in ((v, problem.var_col[v.key]) for v in problem.resolved.variables)}
-    for j in np.asarray(iis.col_index_, int):
-        if j in issue_cols:  # score and utility bounds are the model's own, not the case's
-            out.append({"id": f"issues.{issue_cols[j].key[0]}.range ({issue_cols[j].name})", "kind": "range",
-                        "party": issue_cols[j].key[1]})
-    return out
+    """An irreducible conflicting set as JSON (see `conflicting_set`)."""
+    members = conflicting_set(problem)
+    return None if members is None else [m.to_dict() for m in members]

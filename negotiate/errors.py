@@ -1,6 +1,6 @@
 """User-facing errors: located problems in case files, and solver failures.
 
-A `CaseError` carries every problem found at once; each `Problem` says where
+A `CaseError` carries every problem found at once; each `Finding` says where
 (file:line:col and the dotted path), what, the offending value and a hint.
 Internal bugs are ordinary exceptions and are never dressed up as these.
 """
@@ -26,8 +26,11 @@ class Location:
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a case, located and explained."""
+class Finding:
+    """One thing wrong with a case, located and explained.
+
+    (Named `Finding`, not `Problem`: `compile.Problem` is the compiled model.)
+    """
 
     message: str
     path: str = ""  # dotted path in the case: parties.CHN.limits.max_cut
@@ -75,11 +78,15 @@ class NegotiateError(Exception):
 class CaseError(NegotiateError):
     """A case (file, model or change) is invalid; holds every problem found."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Finding]):
         self.problems = list(problems)
         n = len(self.problems)
         summary = f"{n} problem{'s' if n != 1 else ''} in the case"
         super().__init__(summary + ":\n" + "\n".join(str(p) for p in self.problems))
+
+
+# The old name, for code written before the rename; new code says `Finding`.
+Problem = Finding
 
 
 class SolveError(NegotiateError):

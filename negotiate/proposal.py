@@ -10,8 +10,14 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from negotiate.results import SolverInfo, Status, status_of
+
+if TYPE_CHECKING:
+    from negotiate.diagnose import Diagnosis
 
 BINDING_TOL = 1e-6
 
@@ -125,21 +131,31 @@ class ConstraintOutcome:
 
 @dataclass(frozen=True)
 class Proposal:
-    """The agreement a concept proposes for a case, and its consequences."""
+    """The agreement a concept proposes for a case, and its consequences.
+
+    `status` is a `Status` (its value the JSON string: optimal, feasible,
+    infeasible, error); `diagnosis` says why there is no agreement;
+    `solver` how the proposal was computed.
+    """
 
     case: str
     concept: str
-    status: str  # optimal | feasible | infeasible | error
+    status: Status
     agreement: dict | None
     parties: dict  # id -> PartyOutcome
     collective_benefit: float | None
     constraints: list = field(default_factory=list)
-    diagnosis: dict | None = None
-    solver: dict = field(default_factory=dict)
+    diagnosis: "Diagnosis | None" = None  # negotiate.diagnose.Diagnosis
+    solver: SolverInfo | None = None
     notes: list = field(default_factory=list)
     shadow_prices: dict | None = None  # {"objective": ..., "conditional_on_discrete_choices": ...}
     ties: int | None = None  # agreements equally optimal for the concept (None: not enumerated)
     tied_agreements: list | None = None  # the first of them, in outcome order; `agreement` is the first
+
+    def __post_init__(self):
+        object.__setattr__(self, "status", status_of(self.status))
+        if isinstance(self.solver, dict):  # as a solve reports it
+            object.__setattr__(self, "solver", SolverInfo.from_dict(self.solver) if self.solver else None)
 
     @property
     def ok(self) -> bool:
@@ -156,8 +172,8 @@ class Proposal:
             "collective_benefit": _r(self.collective_benefit),
             "constraints": [c.to_dict() for c in self.constraints],
             "shadow_prices": self.shadow_prices,
-            "diagnosis": self.diagnosis,
-            "solver": self.solver,
+            "diagnosis": None if self.diagnosis is None else self.diagnosis.to_dict(),
+            "solver": {} if self.solver is None else self.solver.to_dict(),
             "notes": list(self.notes),
             "ties": self.ties,
         }
@@ -200,7 +216,7 @@ class Proposal:
         return pd.DataFrame([c.to_dict() for c in self.constraints], columns=cols).set_index("id")
 
     def __repr__(self) -> str:
-        head = f"Proposal({self.case!r}, concept={self.concept!r}, status={self.status!r}"
+        head = f"Proposal({self.case!r}, concept={self.concept!r}, status={self.status.value!r}"
         if not self.ok:
             return head + ")"
         utils = ", ".join(f"{p}={o.utility:.3f}" for p, o in self.parties.items())

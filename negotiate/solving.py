@@ -12,7 +12,8 @@ from typing import Any
 
 from negotiate.backends import make_backend
 from negotiate.case.load import load_case
-from negotiate.case.schema import CONCEPTS, Case
+from negotiate import registry
+from negotiate.case.schema import Case
 from negotiate.compile import Problem, compile_case
 from negotiate.errors import SolveError
 from negotiate.formulation.concepts import ConceptRunner, Outcome
@@ -25,15 +26,9 @@ from negotiate.proposal import (
     utilities,
 )
 
-ALIASES = {"ks": "kalai_smorodinsky", "kalai-smorodinsky": "kalai_smorodinsky"}
-
-
 def concept_name(name: str) -> str:
-    """The canonical concept name (`ks` is short for kalai_smorodinsky)."""
-    name = ALIASES.get(name, name)
-    if name not in CONCEPTS:
-        raise ValueError(f"unknown concept {name!r}; choose one of {', '.join(CONCEPTS)} (or ks)")
-    return name
+    """The canonical concept name (`ks` is short for kalai_smorodinsky); ValueError if unknown."""
+    return registry.concept(name).name
 
 
 def as_case(case: Case | str | Path) -> Case:
@@ -75,7 +70,7 @@ def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False)
         return utilities(problem, issue_values(problem, x))[0]
 
     runner = ConceptRunner(backend, problem, utility_of)
-    out = runner.run(concept, ideals=ideals or concept == "kalai_smorodinsky")
+    out = runner.run(concept, ideals=ideals or registry.concept(concept).needs_ideals)
     tied = _settle_ties(problem, concept, out, runner) if out.ok else None
     diagnosis = None
     if out.status == "infeasible":

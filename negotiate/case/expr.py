@@ -122,7 +122,29 @@ def _at(text: str, offset: int | None) -> str | None:
 
 
 def _src(node: ast.AST, text: str) -> str:
-    return ast.get_source_segment(text, node) or ast.dump(node)[:60]
+    # offsets are those of the parsed text, which `parse` stripped
+    return ast.get_source_segment(text.strip(), node) or ast.dump(node)[:60]
+
+
+def _number(node: ast.Constant, err) -> float:
+    """A literal as a finite float, or a located error (`1e999`, a 400-digit integer)."""
+    try:
+        value = float(node.value)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value):
+        raise err("this number is beyond the range of floating-point numbers", node,
+                  "numbers must be finite and below about 1.8e308 in size")
+    return value
+
+
+def _finite(v) -> bool:
+    """Every constant and coefficient of a value is a finite number."""
+    if isinstance(v, Lin):
+        return math.isfinite(v.const) and all(math.isfinite(c) for c in v.terms.values())
+    if isinstance(v, Vec):
+        return all(_finite(x) for x in v.items.values())
+    return True
 
 
 def _guard(fn):
@@ -139,6 +161,7 @@ def _guard(fn):
 
 
 def did_you_mean(name: str, choices) -> str | None:
+    """A "did you mean `x`?" hint for a misspelt name, or None when nothing is close."""
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None
 
@@ -165,7 +188,7 @@ class _Numeric:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 raise self.err("only numbers are allowed here", node)
-            return float(node.value)
+            return _number(node, self.err)
         if self.x is not None and self.env is not None and not _mentions_x(node):
             # no x below: a constant of the whole language (data, sums, parameters)
             return _Linear(self.text, self.env).constant(node)
@@ -357,7 +380,7 @@ class _Linear:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 raise self.err("only numbers, names and operators are allowed", node)
-            return Lin({}, float(node.value))
+            return Lin({}, _number(node, self.err))
         if isinstance(node, ast.Name):
             return self.name(node)
         if isinstance(node, ast.Attribute):
@@ -366,14 +389,22 @@ class _Linear:
             return self.subscript(node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             v = self.visit(node.operand)
+            _no_choice(v, node.operand, self)
             return _scale(v, -1.0) if isinstance(node.op, ast.USub) else v
         if isinstance(node, ast.BinOp):
-            return self.binop(node)
+            return self.checked(self.binop(node), node)
         if isinstance(node, ast.Call):
-            return self.call(node)
+            return self.checked(self.call(node), node)
         if isinstance(node, ast.Compare):
             raise self.err("a comparison is only allowed as a whole limit or constraint", node)
         raise self.err("this is not allowed in an expression", node)
+
+    def checked(self, v, node):
+        """A computed value must stay finite (`1e300 * 1e300`, `1e308 - -1e308`)."""
+        if not _finite(v):
+            raise self.err("this expression has no finite value", node,
+                           "numbers must stay below about 1.8e308 in size; rescale the units")
+        return v
 
     def complete(self, vec, node):
         missing = getattr(vec, "missing", [])
@@ -427,6 +458,9 @@ class _Linear:
                         raise self.err(f"`{opt}` is neither a party nor an option of `{first.issue}`", inner)
                     return Vec({p: Lin({(c.issue, c.party, opt): 1.0}) for p, c in base.items.items()})
             key = _party_index(node.slice, self.env, self.text, "this vector")
+            if key not in base.items:
+                raise self.err(f"this vector has no value for `{key}`", node,
+                               f"it has values for: {', '.join(base.items) or 'no party'}")
             return base.items[key]
         if isinstance(node.value, ast.Name) and node.value.id in self.env.issues:
             raise self.err(f"`{node.value.id}` is shared: it has one value for all parties", node,
@@ -436,8 +470,7 @@ class _Linear:
     def binop(self, node: ast.BinOp):
         a, b = self.visit(node.left), self.visit(node.right)
         for v, n in ((a, node.left), (b, node.right)):
-            if isinstance(v, Choice):
-                raise self.err("a discrete issue needs an option: issue[option] is its 0/1 indicator", n)
+            _no_choice(v, n, self)
         op = node.op
         if isinstance(op, (ast.Add, ast.Sub)):
             return _combine(a, b, 1.0 if isinstance(op, ast.Add) else -1.0, self, node)
@@ -474,6 +507,10 @@ class _Linear:
             if not isinstance(v, Vec):
                 raise self.err(f"{name}() takes a vector over parties", node,
                                "per-party issues and data.NAME are vectors")
+            _no_choice(v, node.args[0], self)
+            if name == "mean" and not v.items:
+                raise self.err("mean() of an empty vector (no party has a value here)", node,
+                               "give the data row a value for at least one party, or use sum()")
             total = Lin()
             for item in v.items.values():
                 if isinstance(item, Vec):
@@ -499,6 +536,12 @@ class _Linear:
             return Lin({}, out)
         raise self.err(f"unknown function `{name}`", node,
                        did_you_mean(name, ["sum", "mean", "min", "max", "abs", "sqrt", "exp", "log"]))
+
+
+def _no_choice(v, node, walker) -> None:
+    """A discrete issue (or a vector of them) cannot enter arithmetic without an option."""
+    if isinstance(v, Choice) or (isinstance(v, Vec) and any(isinstance(x, Choice) for x in v.items.values())):
+        raise walker.err("a discrete issue needs an option: issue[option] is its 0/1 indicator", node)
 
 
 def _is_data(node: ast.AST) -> bool:

@@ -12,11 +12,13 @@ the file each value came from, so errors point into the model where they are.
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path as FsPath
 
 from negotiate.case.expr import did_you_mean
+from negotiate.case.read import read_document
 from negotiate.case.source import Path, SourceMap
-from negotiate.errors import CaseError, Problem
+from negotiate.errors import CaseError, Finding, Location
 
 MODEL_KEYS = ("name", "description", "parameters", "issues", "constraints", "every_party", "solve",
               "options", "scenarios")
@@ -25,47 +27,109 @@ PARAMETER_KEYS = ("default", "meaning", "unit")
 SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 
 
+MODEL_PATH_ENV = "NEGOTIATE_MODEL_PATH"  # folders of the user's own models (os.pathsep-separated)
+
+
 def model_dirs() -> list[FsPath]:
     """Packaged models (inside the wheel), then the repository's models/ (editable installs)."""
     package = FsPath(__file__).resolve().parent.parent
     return [package / "models", package.parent / "models"]
 
 
-def available_models() -> dict[str, FsPath]:
+def user_model_dirs(model_path: list | None = None) -> list[FsPath]:
+    """The folders the user names: `model_path` (the CLI's --model-path), then $NEGOTIATE_MODEL_PATH."""
+    dirs = [FsPath(d) for d in (model_path or [])]
+    dirs += [FsPath(d) for d in os.environ.get(MODEL_PATH_ENV, "").split(os.pathsep) if d.strip()]
+    return dirs
+
+
+def available_models(model_path: list | None = None) -> dict[str, FsPath]:
+    """Model name -> file: shipped models first, then the user's folders."""
     found: dict[str, FsPath] = {}
-    for d in model_dirs():
+    for d in model_dirs() + user_model_dirs(model_path):
         if d.is_dir():
             for f in sorted(d.iterdir()):
-                if f.suffix in SUFFIXES:
+                if f.suffix in SUFFIXES and f.is_file():
                     found.setdefault(f.stem, f)
     return found
 
 
-def find_model(ref: str, base_dir: FsPath | None) -> FsPath | None:
-    if "/" in ref or "\\" in ref or ref.endswith(SUFFIXES):
-        path = FsPath(ref)
-        if not path.is_absolute() and base_dir is not None:
-            path = base_dir / path
-        return path if path.is_file() else None
-    return available_models().get(ref)
+def _inside(path: FsPath, folders: list[FsPath]) -> bool:
+    real = path.resolve()
+    return any(real.is_relative_to(d.resolve()) for d in folders if d.is_dir())
 
 
-def apply_model(data: dict, source: SourceMap, base_dir: FsPath | None = None) -> tuple[dict, SourceMap]:
-    from negotiate.case.load import read_document
+def find_model(ref: str, base_dir: FsPath | None, model_path: list | None = None) -> FsPath | None:
+    """The file `model: ref` names, or None.
 
+    A name is a shipped model or one in the user's folders; a path must stay
+    (after symlinks) inside the case's own folder, the shipped models or the
+    user's folders: a case cannot make negotiate read any file it reaches.
+    """
+    if not ("/" in ref or "\\" in ref or ref.endswith(SUFFIXES)):
+        return available_models(model_path).get(ref)
+    path = FsPath(ref)
+    allowed = model_dirs() + user_model_dirs(model_path) + ([base_dir] if base_dir is not None else [])
+    if path.is_absolute():
+        candidates = [path]
+    else:
+        candidates = [d / path for d in ([base_dir] if base_dir is not None else []) + user_model_dirs(model_path)]
+    for c in candidates:
+        if c.exists() and not _inside(c, allowed):
+            raise _outside(ref)
+        if c.is_file():
+            return c
+    return None
+
+
+def _outside(ref: str) -> CaseError:
+    return CaseError([Finding(
+        "this model file is outside the folders models are read from", "model", Location(), ref,
+        "models are read from the shipped models, the case's own folder and its subfolders, and the folders "
+        f"named by --model-path or ${MODEL_PATH_ENV}")])
+
+
+def apply_model(data: dict, source: SourceMap, base_dir: FsPath | None = None,
+                model_path: list | None = None) -> tuple[dict, SourceMap]:
+    """The case's data with its `model:` merged in (see the module's docstring)."""
     ref = data.get("model")
     here = source.locate(("model",))
     if not isinstance(ref, str) or not ref.strip():
-        raise CaseError([Problem("`model` takes a model name (e.g. climate_targets) or a path", "model", here, ref)])
-    path = find_model(ref, base_dir)
+        raise CaseError([Finding("`model` takes a model name (e.g. climate_targets) or a path", "model", here, ref)])
+    if ("/" in ref or "\\" in ref) and not ref.endswith(SUFFIXES):
+        raise CaseError([Finding("a model file is YAML, JSON or TOML (.yaml, .yml, .json, .toml)", "model", here,
+                                 ref)])
+    try:
+        path = find_model(ref, base_dir, model_path)
+    except CaseError as e:
+        raise CaseError([Finding(p.message, p.path, here, p.value, p.hint) for p in e.problems]) from None
     if path is None:
-        names = sorted(available_models())
+        names = sorted(available_models(model_path))
         hint = did_you_mean(ref, names) or (f"available models: {', '.join(names)}" if names else None)
-        raise CaseError([Problem(f"no model `{ref}`", "model", here, None, hint)])
-    model, msrc = read_document(path)
+        raise CaseError([Finding(f"no model `{ref}`", "model", here, None, hint)])
+    model, msrc = _read_model(path, ref, here)
     _check_model(model, msrc)
     model, msrc = _normalise_parameters(model, msrc)
     return merge_model(model, msrc, data, source)
+
+
+def _read_model(path: FsPath, ref: str, here) -> tuple[dict, SourceMap]:
+    """Read a model file; a file that is not a model is refused without quoting any of it."""
+    def refuse(why: str) -> CaseError:
+        return CaseError([Finding(f"`{ref}` is not a negotiation model ({why})", "model", here, None,
+                                  "a model is a mapping with " + ", ".join(k for k in MODEL_KEYS if k != "name"))])
+
+    try:
+        model, msrc = read_document(path)
+    except CaseError as e:
+        first = e.problems[0]
+        if first.message.startswith(("YAML", "JSON", "TOML")) and first.location.line is not None:
+            where = f"line {first.location.line}"
+            raise refuse(f"it does not parse, at {where}") from None
+        raise refuse(first.message.split(" (")[0]) from None
+    if not any(k in model for k in MODEL_KEYS if k not in ("name", "description")):
+        raise refuse("it has none of a model's keys")
+    return model, msrc
 
 
 def _check_model(model: dict, msrc: SourceMap) -> None:
@@ -75,25 +139,25 @@ def _check_model(model: dict, msrc: SourceMap) -> None:
             hint = did_you_mean(key, MODEL_KEYS) or ("a model holds: " + ", ".join(MODEL_KEYS))
             if key in ("parties", "model"):
                 hint = "a model describes the negotiation without its parties; cases name the parties"
-            problems.append(Problem(f"unknown key `{key}` in a model", key, msrc.locate((key,)), None, hint))
+            problems.append(Finding(f"unknown key `{key}` in a model", key, msrc.locate((key,)), None, hint))
     every = model.get("every_party", {})
     if not isinstance(every, dict):
-        problems.append(Problem("`every_party` must be a mapping", "every_party", msrc.locate(("every_party",))))
+        problems.append(Finding("`every_party` must be a mapping", "every_party", msrc.locate(("every_party",))))
     else:
         for key in every:
             if key not in EVERY_PARTY_KEYS:
-                problems.append(Problem(f"unknown key `{key}` in every_party", f"every_party.{key}",
+                problems.append(Finding(f"unknown key `{key}` in every_party", f"every_party.{key}",
                                         msrc.locate(("every_party", key)), None,
                                         did_you_mean(key, EVERY_PARTY_KEYS)))
     for name, spec in (model.get("parameters") or {}).items():
         if isinstance(spec, dict):
             for key in spec:
                 if key not in PARAMETER_KEYS:
-                    problems.append(Problem(f"unknown key `{key}` of a model parameter", f"parameters.{name}.{key}",
+                    problems.append(Finding(f"unknown key `{key}` of a model parameter", f"parameters.{name}.{key}",
                                             msrc.locate(("parameters", name, key)), None,
                                             did_you_mean(key, PARAMETER_KEYS) or "use default, meaning, unit"))
             if "default" not in spec:
-                problems.append(Problem("a model parameter needs a `default`", f"parameters.{name}",
+                problems.append(Finding("a model parameter needs a `default`", f"parameters.{name}",
                                         msrc.locate(("parameters", name))))
     if problems:
         raise CaseError(problems)

@@ -16,9 +16,10 @@ from negotiate.case import expr
 from negotiate.case.expr import Choice, Env, ExprError, Lin, Vec
 from negotiate.case.schema import Case, Criterion
 from negotiate.case.source import SourceMap, dotted
-from negotiate.errors import CaseError, Problem
+from negotiate.errors import CaseError, Finding
 
 DEFAULT_PIECES = 20
+MAX_CURVE_MAGNITUDE = 1e15  # curve points and scores beyond it overflow the curve rows' arithmetic
 
 
 @dataclass
@@ -103,7 +104,7 @@ class _Collector:
     def __init__(self, case: Case):
         self.case = case
         self.source: SourceMap = case._source or SourceMap()
-        self.problems: list[Problem] = []
+        self.problems: list[Finding] = []
 
         self._shared: dict = {}
 
@@ -116,7 +117,7 @@ class _Collector:
         return self._shared[text]
 
     def add(self, path: tuple, message: str, value=None, hint=None):
-        self.problems.append(Problem(message, dotted(path), self.source.locate(path), value, hint))
+        self.problems.append(Finding(message, dotted(path), self.source.locate(path), value, hint))
 
     def expr_error(self, path: tuple, e: ExprError, text):
         quoted = e.part and e.part != str(text).strip() and f"`{e.part}`" not in e.message
@@ -136,14 +137,14 @@ def resolve(case: Case) -> Resolved:
     return resolved
 
 
-def check_case(case: Case) -> list[Problem]:
+def check_case(case: Case) -> list[Finding]:
     resolved, problems = _resolve(case)
     if not problems:
         case._resolved = resolved
     return problems
 
 
-def _resolve(case: Case) -> tuple[Resolved, list[Problem]]:
+def _resolve(case: Case) -> tuple[Resolved, list[Finding]]:
     col = _Collector(case)
     _check_data(case, col)
     ranges = _ranges(case, col)
@@ -287,6 +288,21 @@ def _criterion(case, p, cid, crit: Criterion, path, col) -> ScoreCurve | None:
 
 
 def _curve_points(crit: Criterion, env: Env, path, col):
+    xs, ys = _curve_samples(crit, env, path, col)
+    if xs is None:
+        return None, None
+    for what, values, key in (("x", xs, "over" if crit.points is None else "points"),
+                              ("score", ys, "function" if crit.points is None else "points")):
+        big = float(np.max(np.abs(values)))
+        if big > MAX_CURVE_MAGNITUDE:
+            col.add(path + (key,), f"a curve {what} of {big:.3g} is beyond what the solver can represent "
+                                   f"(at most {MAX_CURVE_MAGNITUDE:g} in size)", None,
+                    "express the issue or the score in larger units (thousands, millions)")
+            return None, None
+    return xs, ys
+
+
+def _curve_samples(crit: Criterion, env: Env, path, col):
     if crit.points is not None:
         try:
             xs = np.array([expr.constant(x, env) for x, _ in crit.points])
@@ -428,7 +444,7 @@ def units_of(case: Case) -> list[tuple]:
 
 
 def re_resolve(case: Case, previous: Resolved, units: set,
-               changed_names: set | None = None) -> tuple[Resolved, list[Problem]]:
+               changed_names: set | None = None) -> tuple[Resolved, list[Finding]]:
     """Resolve `case` again, re-computing only `units`; the rest comes from `previous`.
 
     `previous` must be the meaning of a case with the same parties and issues.

@@ -19,14 +19,16 @@ from pydantic import (
     model_validator,
 )
 
+from negotiate.registry import NAMES
+
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 # A number, or a constant expression over parameters and the party's data
 # (`"data.max_cut[self]"`), evaluated per party when the case is resolved.
 Number = float | str
 
-CONCEPTS = ("utilitarian", "egalitarian", "kalai_smorodinsky", "nash")
-Concept = Literal["utilitarian", "egalitarian", "kalai_smorodinsky", "nash"]
+CONCEPTS = NAMES  # the registered concepts (negotiate.registry)
+Concept = Literal[NAMES]
 RESERVED_NAMES = frozenset(
     {"self", "data", "sum", "mean", "min", "max", "abs", "sqrt", "exp", "log", "x"}
 )
@@ -187,7 +189,7 @@ class Case(_Strict):
 
         Raises `CaseError` (located at the dotted path) if the copy is invalid.
         """
-        from negotiate.case.load import validate_data  # late: load imports schema
+        from negotiate.case.validate import validate_data  # late: validation imports the schema
 
         data = self.model_dump(exclude_unset=True)
         for path, value in changes.items():
@@ -205,11 +207,18 @@ def set_path(data: dict, path: str, value: Any) -> None:
             nxt = {}
             node[key] = nxt
         elif not isinstance(nxt, dict):
-            raise KeyError(path)
+            raise _into_scalar(path, keys[:keys.index(key) + 1])
         node = nxt
     if not isinstance(node, dict):
-        raise KeyError(path)
+        raise _into_scalar(path, keys[:-1])
     node[keys[-1]] = copy.deepcopy(value)
+
+
+def _into_scalar(path: str, prefix: list[str]):
+    from negotiate.errors import CaseError, Finding, Location
+
+    return CaseError([Finding(f"`{prefix[-1]}` holds a single value: the change cannot go inside it", path,
+                              Location("<change>"), None, f"change `{'.'.join(prefix)}` itself")])
 
 
 def case_json_schema() -> dict:

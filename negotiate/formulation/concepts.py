@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from negotiate import registry
 from negotiate.backends.base import INF, Backend, LPResult
 
 NASH_TOL = 1e-7
@@ -90,16 +91,7 @@ class ConceptRunner:
         if concept == "nash":  # its cuts persist on the backend (valid for every later solve)
             mark = None
         try:
-            if concept == "utilitarian":
-                out = self.utilitarian()
-            elif concept == "egalitarian":
-                out = self.leximin({p: 1.0 / self.weight[p] for p in self.parties})
-            elif concept == "kalai_smorodinsky":
-                out = self.kalai_smorodinsky()
-            elif concept == "nash":
-                out = self.nash()
-            else:
-                raise ValueError(f"unknown concept {concept!r}")
+            out = registry.concept(concept).solve(self)
         finally:
             if mark is not None:
                 self.b.rollback(mark)
@@ -118,13 +110,6 @@ class ConceptRunner:
         return out
 
     # -- shadow prices ----------------------------------------------------------
-    OBJECTIVE_WORDS = {
-        "utilitarian": "collective benefit",
-        "egalitarian": "the smallest weighted gain",
-        "kalai_smorodinsky": "the smallest satisfaction",
-        "nash": "the Nash objective (weighted sum of log gains)",
-    }
-
     def _price(self, concept: str, out: Outcome) -> None:
         """Shadow prices of every row in the units of the concept's objective.
 
@@ -133,7 +118,7 @@ class ConceptRunner:
         the smallest gain). On a MIP the discrete choices of the agreement are
         fixed and the concept's LP is solved again: prices conditional on them.
         """
-        out.price_objective = self.OBJECTIVE_WORDS[concept]
+        out.price_objective = registry.concept(concept).prices
         if not self.b.is_mip():
             return
         b = self.b

@@ -1,0 +1,10 @@
+"""Analyses of a negotiation beyond one proposal, on a built model or a table of rows.
+
+- `options`: drafted packages evaluated (completed, checked for acceptance)
+  and improved for everyone;
+- `metrics`: how evenly satisfaction is spread;
+- `pareto`: which rows another row dominates;
+- `groups`: the largest group of parties that can agree without the others.
+
+Coalition analysis belongs here too.
+"""

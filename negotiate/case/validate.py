@@ -1,0 +1,233 @@
+"""Validating plain data as a Case: structure (pydantic), then meaning (resolve).
+
+Every problem becomes a located `Finding`; all of them are raised together
+in one `CaseError`, in reading order.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from negotiate.case.expr import did_you_mean
+from negotiate.case.resolve import check_case
+from negotiate.case.schema import Case
+from negotiate.case.source import Path, SourceMap, dotted
+from negotiate.errors import CaseError, Finding, Location
+
+
+def validate_data(data: dict, source: SourceMap | None = None, changed: list[str] | None = None) -> Case:
+    """Validate plain data as a Case: structure (pydantic), then meaning (resolve).
+
+    Structural problems do not hide the others: the parts at fault are set
+    aside and what remains is checked for meaning too, so a user sees every
+    problem in one run.
+    """
+    source = source or SourceMap()
+    try:
+        case = Case.model_validate(data)
+    except ValidationError as e:
+        problems = _problems_from_pydantic(e, data, source, changed)
+        problems += _salvaged_problems(data, e, source, {p.path for p in problems})
+        raise CaseError(_sorted(_with_changed(problems, changed))) from None
+    case._source = source
+    problems = check_case(case)
+    if problems:
+        raise CaseError(_sorted(_with_changed(problems, changed)))
+    return case
+
+
+def _sorted(problems: list[Finding]) -> list[Finding]:
+    """In reading order (file, line, column), each distinct problem once.
+
+    A mistake in a model's `every_party` block is inherited by every party:
+    it is reported once, at its place in the model, with how many it affects.
+    """
+    groups: dict[tuple, list[Finding]] = {}
+    for p in problems:
+        key = (p.location.file, p.location.line, p.location.col, p.message) if p.location.line else (id(p),)
+        groups.setdefault(key, []).append(p)
+    out = []
+    for same in groups.values():
+        p = same[0]
+        if len(same) > 1:
+            parties = sorted({q.path.split(".")[1] for q in same if q.path.startswith("parties.")})
+            if len(parties) > 1:
+                p = Finding(f"{p.message} (inherited by {len(parties)} parties: {', '.join(parties[:5])}"
+                            f"{', ...' if len(parties) > 5 else ''})", p.path, p.location, p.value, p.hint)
+        out.append(p)
+    big = 1 << 30
+    return sorted(out, key=lambda p: (p.location.file or "", p.location.line or big, p.location.col or 0))
+
+
+def validate_structure(data: dict, source: SourceMap | None, changed: list[str]) -> Case:
+    """Structure only (pydantic), for changes whose meaning is checked incrementally."""
+    try:
+        case = Case.model_validate(data)
+    except ValidationError as e:
+        raise CaseError(_sorted(_problems_from_pydantic(e, data, source or SourceMap(), changed))) from None
+    case._source = source
+    return case
+
+
+def changed_error(problems: list[Finding], changed: list[str]) -> CaseError:
+    """One CaseError for the problems a change caused, located at the changed paths."""
+    return CaseError(_sorted(_with_changed(problems, changed)))
+
+
+def _salvaged_problems(data: dict, error: ValidationError, source: SourceMap, seen: set) -> list[Finding]:
+    """Problems of meaning in what is left once structurally broken parts are removed."""
+    import copy
+
+    trimmed = copy.deepcopy(data)
+    for _ in range(4):
+        removed = False
+        for e in error.errors(include_url=False):
+            path = _data_path(e["loc"], trimmed, keep_last=False)
+            removed |= _remove(trimmed, path)
+        if not removed:
+            return []
+        try:
+            case = Case.model_validate(trimmed)
+        except ValidationError as again:
+            error = again
+            continue
+        case._source = source
+        return [p for p in check_case(case)
+                if not any(p.path == s or p.path.startswith(s + ".") or s.startswith(p.path + ".") for s in seen)]
+    return []
+
+
+def _remove(data: dict, path: tuple) -> bool:
+    if not path:
+        return False
+    node = data
+    for step in path[:-1]:
+        node = node[step] if isinstance(node, dict) else node[int(step)]
+    if isinstance(node, dict) and path[-1] in node:
+        del node[path[-1]]
+        return True
+    return _remove(data, path[:-1]) if isinstance(node, list) else False
+
+
+def _with_changed(problems: list[Finding], changed: list[str] | None) -> list[Finding]:
+    if not changed:
+        return problems
+    out = []
+    for p in problems:
+        if any(p.path == c or p.path.startswith(c + ".") for c in changed):
+            p = Finding(p.message, p.path, Location("<change>"), p.value, p.hint)
+        out.append(p)
+    return out
+
+
+_MESSAGES = {
+    "missing": "missing required key",
+    "finite_number": "must be a finite number (not NaN or infinity)",
+    "float_parsing": "expected a number",
+    "float_type": "expected a number",
+    "int_parsing": "expected a whole number",
+    "int_type": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "bool_parsing": "expected true or false",
+    "bool_type": "expected true or false",
+    "string_type": "expected text",
+    "dict_type": "expected a mapping (key: value)",
+    "list_type": "expected a list",
+    "tuple_type": "expected a list",
+    "too_short": "too few entries",
+    "too_long": "too many entries",
+    "string_pattern_mismatch": "is not a valid id (ids start with a letter and use letters, digits and _)",
+}
+
+
+def _problems_from_pydantic(err: ValidationError, data: dict, source: SourceMap,
+                            changed: list[str] | None) -> list[Finding]:
+    seen: dict[str, Finding] = {}
+    for e in err.errors(include_url=False):
+        path = _data_path(e["loc"], data, keep_last=e["type"] == "missing")
+        key = dotted(path)
+        if key in seen:  # one message per place (union members all complain)
+            continue
+        problem = _problem(e, path, data, source)
+        seen[key] = problem
+    return _with_changed(list(seen.values()), changed)
+
+
+def _data_path(loc: tuple, data: Any, keep_last: bool) -> Path:
+    """pydantic's loc without union tags: only steps that exist in the data."""
+    path: list[str] = []
+    node = data
+    for i, step in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, dict) and str(step) in node:
+            node = node[str(step)]
+            path.append(str(step))
+        elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+            node = node[step]
+            path.append(str(step))
+        elif step == "[key]":
+            continue
+        elif last and keep_last:
+            path.append(str(step))
+    return tuple(path)
+
+
+def _problem(e: dict, path: Path, data: dict, source: SourceMap) -> Finding:
+    kind, loc = e["type"], source.locate(path)
+    value = e.get("input")
+    where = dotted(path)
+    if kind == "extra_forbidden":
+        allowed = _fields_at(path[:-1])
+        hint = did_you_mean(path[-1], allowed) if allowed else None
+        if not hint and allowed:
+            hint = "allowed here: " + ", ".join(allowed)
+        return Finding(f"unknown key `{path[-1]}`", where, loc, None, hint)
+    if kind == "missing":
+        return Finding(f"missing required key `{path[-1]}`", where, source.locate(path[:-1]))
+    if "[key]" in e["loc"] and kind == "string_pattern_mismatch":
+        return Finding(f"`{value}` is not a valid id", where, loc, None,
+                       "ids start with a letter and use only letters, digits and _")
+    msg = _MESSAGES.get(kind)
+    if kind in ("value_error", "assertion_error"):
+        msg = re.sub(r"^(Value|Assertion) error, ", "", e["msg"])
+    if msg is None:
+        msg = e["msg"][0].lower() + e["msg"][1:]
+    shown = None if isinstance(value, (dict, list)) else value
+    return Finding(msg, where, loc, shown)
+
+
+def _fields_at(path: Path) -> list[str]:
+    """Field names of the schema model at a data path (for "did you mean")."""
+    cls: Any = Case
+    steps = list(path)
+    while steps:
+        step = steps.pop(0)
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)) or step not in cls.model_fields:
+            return []
+        ann = cls.model_fields[step].annotation
+        cls = _model_in(ann)
+        if cls is None:
+            return []
+        if _is_mapping(ann):
+            if not steps:
+                return []
+            steps.pop(0)  # the id
+    return list(cls.model_fields) if isinstance(cls, type) and issubclass(cls, BaseModel) else []
+
+
+def _model_in(ann: Any):
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for arg in typing.get_args(ann):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _is_mapping(ann: Any) -> bool:
+    return typing.get_origin(ann) is dict

@@ -1,0 +1,197 @@
+"""The diagnosis is bounded and its conflicting set is the case's own, and irreducible.
+
+- an unreachable reservation in the Asia-Pacific case is diagnosed at once
+  (it used to nest full solves and diagnoses, and never returned);
+- every shipped case, with one reservation or red line made impossible, is
+  diagnosed in under 2 s (the EU case has 27 parties);
+- the conflicting set names only reservations, red lines, collective
+  constraints and issue ranges, and is checked irreducible by brute force on
+  the case itself (cold solves of edited cases, not our compiled model): the
+  set alone cannot hold, and dropping any one member lets the rest hold;
+- the time is bounded by the budget on a generated 10-party case where no
+  group can agree.
+"""
+
+import contextlib
+import re
+import signal
+import time
+
+import pytest
+
+import negotiate
+from conftest import CASES, ROOT, case_from_dict
+from negotiate.case.load import load_case, validate_data
+from negotiate.compile import compile_case
+from negotiate.diagnose import Budget, diagnose
+
+MEMBER_ID = re.compile(r"^(parties\.\w+\.(reservation|limits\.\w+)|constraints\.\w+|issues\.\w+\.range)$")
+
+
+@contextlib.contextmanager
+def within(seconds: float):
+    """Fail (instead of hanging) when the block runs longer than `seconds`."""
+
+    def stop(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def impossible_limit(text: str) -> str:
+    lhs, op, rhs = re.match(r"^(.*?)(<=|>=|==)(.*)$", text).groups()
+    if op in ("<=", "=="):
+        return f"{lhs.strip()} >= ({rhs.strip()}) + 10000"
+    return f"{lhs.strip()} <= ({rhs.strip()}) - 10000"
+
+
+def impossible_changes(case, every=True):
+    """One change per reservation (0.99, or above the party's ideal) and per red line."""
+    base = negotiate.solve(case, "utilitarian", ideals=True)
+    out = []
+    for k, (p, party) in enumerate(case.parties.items()):
+        if every or k == 0:
+            out.append({f"parties.{p}.reservation": round(max(0.99, base.parties[p].ideal + 0.05), 6)})
+        for lid, text in party.limits.items():
+            if every or not any("limits" in next(iter(c)) for c in out):
+                out.append({f"parties.{p}.limits.{lid}": impossible_limit(text)})
+    return out
+
+
+def kept_only(case, members: set[str], concept: str):
+    """The case with every reservation, red line and collective constraint outside
+    `members` dropped (a reservation far below any utility, the others removed)."""
+    data = case.model_dump(exclude_unset=True)
+    data.pop("scenarios", None)
+    data["solve"] = dict(data.get("solve") or {}, concept=concept)
+    for p, party in data["parties"].items():
+        if f"parties.{p}.reservation" not in members:
+            party["reservation"] = -1e6
+        party["limits"] = {k: v for k, v in (party.get("limits") or {}).items()
+                           if f"parties.{p}.limits.{k}" in members}
+    data["constraints"] = {k: v for k, v in (data.get("constraints") or {}).items()
+                           if f"constraints.{k}" in members}
+    return validate_data(data)
+
+
+def assert_irreducible(case, iis):
+    ids = {m["id"] for m in iis}
+    assert ids, "a conflicting set is never empty"
+    for m in iis:
+        assert MEMBER_ID.match(m["id"]), m
+        assert m["kind"] in ("reservation", "limit", "constraint", "range")
+    assert negotiate.solve(kept_only(case, ids, "utilitarian")).status == "infeasible"
+    for m in iis:
+        if m["kind"] == "range":
+            continue  # a range cannot be dropped from a case file; the compiled check covers it
+        assert negotiate.solve(kept_only(case, ids - {m["id"]}, "utilitarian")).status == "optimal", m
+
+
+def test_unreachable_reservation_returns_at_once():
+    case = load_case(ROOT / "cases" / "asia_pacific_compact.yaml")
+    t0 = time.perf_counter()
+    with within(20):
+        prop = negotiate.solve(case, changes={"parties.JPN.reservation": 0.99})
+    assert time.perf_counter() - t0 < 2.0
+    assert prop.status == "infeasible"
+    d = prop.diagnosis
+    assert d["relaxations"][0]["id"] == "parties.JPN.reservation"
+    assert d["largest_group"]["parties"] and "JPN" in d["largest_group"]["without"]
+    assert_irreducible(case.update({"parties.JPN.reservation": 0.99}), d["iis"])
+
+
+def test_no_deal_set_is_the_cases_own_and_irreducible():
+    case = load_case(ROOT / "tests" / "data" / "no_deal.yaml")
+    iis = negotiate.solve(case).diagnosis["iis"]
+    assert {m["id"] for m in iis} == {"parties.seller.reservation", "parties.buyer.reservation"}
+    assert_irreducible(case, iis)
+
+
+def _check_case(path, every):
+    case = load_case(path)
+    for change in impossible_changes(case, every):
+        t0 = time.perf_counter()
+        with within(20):
+            prop = negotiate.solve(case, changes=change)
+        seconds = time.perf_counter() - t0
+        assert prop.status == "infeasible", change
+        assert seconds < 2.0, (change, seconds)
+        d = prop.diagnosis
+        assert d["relaxations"], change
+        assert d["iis"] is not None, change
+        assert_irreducible(case.update(change), d["iis"])
+        group = d["largest_group"]
+        if group is not None and group["parties"]:
+            changed = change.popitem()[0].split(".")[1]
+            assert changed in group["without"]
+            for p in group["parties"]:
+                assert group["utilities"][p] >= case.parties[p].reservation - 1e-7
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_shipped_case_one_impossible_element(path):
+    _check_case(path, every=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_shipped_case_every_impossible_element(path):
+    _check_case(path, every=True)
+
+
+def generated_case(n=10):
+    """n parties on two shared issues; every reservation is out of reach, so no group agrees."""
+    parties = {}
+    for k in range(n):
+        parties[f"P{k}"] = {
+            "reservation": 0.95,
+            "criteria": {"a": {"of": "a", "points": [[0, k % 2], [10, 1 - k % 2]]},
+                         "b": {"of": "b", "points": [[0, (k // 2) % 2], [10, 1 - (k // 2) % 2]]}},
+        }
+    return case_from_dict({"name": "crowded", "issues": {"a": {"range": [0, 10]}, "b": {"range": [0, 10]}},
+                           "parties": parties})
+
+
+def test_time_is_bounded_by_the_budget():
+    case = generated_case(10)
+    problem = compile_case(case)
+    t0 = time.perf_counter()
+    with within(10):
+        d = diagnose(problem, "nash", Budget(seconds=0.4, groups=10**9))
+    seconds = time.perf_counter() - t0
+    assert seconds < 2.5  # the budget, plus the time one solve may overrun it
+    group = d["largest_group"]
+    assert group["parties"] is None and group["complete"] is False
+    with within(20):
+        prop = negotiate.solve(case, "nash")  # the default budget
+    assert prop.status == "infeasible" and prop.diagnosis["relaxations"]
+
+
+@pytest.mark.parametrize("change", [{"parties.JPN.limits.impossible": "reduction[self] >= 1000"},
+                                    {"parties.JPN.reservation": 0.99}], ids=["new red line", "reservation"])
+def test_a_warm_session_diagnoses_like_a_cold_solve(change):
+    """It used to raise IndexError (a new red line) or report no relaxations (a reservation)."""
+    from negotiate.whatif import Negotiation
+
+    session = Negotiation(ROOT / "cases" / "asia_pacific_compact.yaml")
+    session.solve()
+    session.update(change)
+    warm = session.solve()
+    cold = negotiate.solve(session.case)
+    assert warm.status == cold.status == "infeasible"
+    for key in ("cause", "relaxations", "total_scaled_relaxation", "iis"):
+        assert warm.diagnosis[key] == cold.diagnosis[key], key
+    assert warm.diagnosis["relaxations"]
+
+
+def test_compare_gives_an_impossible_scenario_its_row():
+    scenarios = {"impossible": {"parties.JPN.limits.impossible": "reduction[self] >= 1000"}}
+    result = negotiate.compare(ROOT / "cases" / "asia_pacific_compact.yaml", concepts=["nash"], scenarios=scenarios)
+    status = {r["scenario"]: r["status"] for r in result.rows}
+    assert status == {"base": "optimal", "impossible": "infeasible"}
