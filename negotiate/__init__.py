@@ -35,7 +35,7 @@ def ties(case, concept: str | None = None, cap: int = 2_000_000, limit: int = 10
     discrete or integer ranges: by enumeration up to `cap` outcomes, beyond by no-good cuts
     on the MIP up to `limit` ties (`TieSet.complete` says whether all were found)."""
     from negotiate.solving import as_case
-    from negotiate.tie_sets import tie_set
+    from negotiate.tie_search import tie_set
 
     case = as_case(case)
     return tie_set(case, concept or case.solve.concept, cap=cap, limit=limit)

@@ -26,7 +26,11 @@ from negotiate.backends.base import INF
 from negotiate.case.resolve import resolve
 from negotiate.compile import compile_case
 from negotiate.proposal import issue_values
-from negotiate.tie_sets import GAIN_TOL, TieSet, _agreement, evaluate, outcome_axes, space_size
+from negotiate import registry
+from negotiate.case.schema import Case
+from negotiate.tie_sets import (
+    API_CAP, GAIN_TOL, LISTED, TieSet, _agreement, _tie_set, evaluate, outcome_axes, space_size,
+)
 
 VERIFY_TOL = 1e-7  # MIP-level accuracy: a tie reaches the optimum within this, relative
 ROW_TOL = 1e-7
@@ -225,3 +229,22 @@ class _Search:
                     return found, False
             self._exclude(values)
         return found, False
+
+
+def tie_set(case: Case, concept: str, cap: int = API_CAP, limit: int = LISTED, resolved=None) -> TieSet:
+    """Every agreement optimal for `concept` on a discrete case.
+
+    Up to `cap` outcomes: by enumeration (all of them counted, the first
+    LISTED listed). Beyond: by no-good cuts on the MIP, at most `limit` ties
+    (`complete` is False when the search stopped there). Raises ValueError
+    for a case with a continuous issue (its optimal agreements may form a
+    continuum).
+    """
+    concept = registry.concept(concept).name
+    resolved = resolved or resolve(case)
+    axes = outcome_axes(resolved)
+    if isinstance(axes, str):
+        raise ValueError(f"tie sets are listed for discrete cases, and {axes}")
+    if space_size(axes) > cap:
+        return mip_tie_set(resolved.case, concept, limit=limit)
+    return _tie_set(resolved, axes, concept)[0]

@@ -241,29 +241,6 @@ def _number(v: float, issue):
     return int(v) if issue.integer else float(v)
 
 
-def tie_set(case: Case, concept: str, cap: int = API_CAP, limit: int = LISTED, resolved=None) -> TieSet:
-    """Every agreement optimal for `concept` on a discrete case.
-
-    Up to `cap` outcomes: by enumeration (all of them counted, the first
-    LISTED listed). Beyond: by no-good cuts on the MIP, at most `limit` ties
-    (`complete` is False when the search stopped there). Raises ValueError
-    for a case with a continuous issue (its optimal agreements may form a
-    continuum).
-    """
-    from negotiate.solving import concept_name
-
-    concept = concept_name(concept)
-    resolved = resolved or resolve(case)
-    axes = outcome_axes(resolved)
-    if isinstance(axes, str):
-        raise ValueError(f"tie sets are listed for discrete cases, and {axes}")
-    if space_size(axes) > cap:
-        from negotiate.tie_search import mip_tie_set
-
-        return mip_tie_set(resolved.case, concept, limit=limit)
-    return _tie_set(resolved, axes, concept)[0]
-
-
 def _tie_set(resolved, axes, concept: str) -> tuple[TieSet, np.ndarray]:
     U, acceptable = _table(resolved, axes)
     parties = resolved.parties
