@@ -1,0 +1,1 @@
+"""Analyses of a case beyond one proposal: voting power, win-sets."""

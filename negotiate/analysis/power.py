@@ -1,0 +1,209 @@
+"""Voting power under a case's decision rule: exact Banzhaf and Shapley-Shubik indices.
+
+Coalitions are counted, never enumerated: a dynamic program over the voting
+parties fills `table[k, w]`, the number of coalitions with k members and total
+weight w (weights scaled exactly to integers, weights at or above the quota
+merged into one column, so the table is (n+1) x (quota+1)). A party's table
+without it is recovered from the full one by running the recursion backwards
+(one pass per party), and its swings are counted on it: coalitions S without
+i that fail while S + i passes.
+
+- `winning_fraction`: the share of all 2^n coalitions that pass;
+- Banzhaf: swings_i / sum_j swings_j (normalised: sums to 1), and the absolute
+  index swings_i / 2^(n-1) (the probability that i is decisive);
+- Shapley-Shubik: sum over swing coalitions S of |S|! (n-|S|-1)! / n!, the
+  share of orderings in which i is pivotal (sums to 1).
+
+Counts are exact integers (n <= 62); weights must be decimals with at most nine
+digits after the point whose scaled quota stays under `MAX_QUOTA_UNITS`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from negotiate.formulation.rules import VotingRule, decimal
+
+MAX_PARTIES = 62  # counts of 2^n coalitions stay exact in int64
+MAX_QUOTA_UNITS = 4_000_000  # columns of the table (one int64 per count and weight)
+
+
+class PowerError(ValueError):
+    """The rule's weights cannot be counted exactly within the limits."""
+
+
+@dataclass(frozen=True)
+class PowerIndices:
+    """Voting power of each party under a decision rule (CASE_FORMAT.md section 8)."""
+
+    case: str
+    rule: str
+    parties: list
+    winning_fraction: float
+    winning_coalitions: int
+    banzhaf: dict
+    banzhaf_absolute: dict
+    shapley_shubik: dict
+    swings: dict
+    description: str = ""
+    weights: dict | None = None
+    seconds: float = 0.0
+    stakeholders: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "case": self.case,
+            "rule": self.rule,
+            "parties": list(self.parties),
+            "winning_fraction": self.winning_fraction,
+            "banzhaf": dict(self.banzhaf),
+            "shapley_shubik": dict(self.shapley_shubik),
+            "banzhaf_absolute": dict(self.banzhaf_absolute),
+            "swings": dict(self.swings),
+            "winning_coalitions": self.winning_coalitions,
+            "coalitions": 2 ** len(self.parties),
+            "rule_description": self.description,
+            "weights": dict(self.weights) if self.weights is not None else None,
+            "stakeholders_without_vote": list(self.stakeholders),
+            "seconds": round(self.seconds, 6),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def frame(self):
+        import pandas as pd
+
+        rows = [{"party": p, "weight": (self.weights or {}).get(p), "banzhaf": self.banzhaf[p],
+                 "banzhaf_absolute": self.banzhaf_absolute[p], "shapley_shubik": self.shapley_shubik[p],
+                 "swings": self.swings[p]} for p in self.parties]
+        return pd.DataFrame(rows).set_index("party")
+
+
+# -- exact integer weights ----------------------------------------------------------
+def integer_weights(rule: VotingRule) -> tuple[list[int], int]:
+    """Weights scaled to integers with the same passing coalitions, and the integer quota.
+
+    Each weight is read as the decimal it was written as; all are multiplied by the
+    smallest power of ten that makes them whole, then divided by their gcd; the
+    quota becomes the smallest integer at or above the scaled exact quota.
+    """
+    if rule.weights is None:
+        return [0] * rule.n, 0
+    exact = [decimal(rule.weights[p]) for p in rule.voters]
+    scale = 1
+    for f in exact + [rule.quota]:
+        while f * scale != int(f * scale):
+            scale *= 10
+            if scale > 10 ** 9:
+                raise PowerError("voting weights need more than nine decimals to be counted exactly; "
+                                 "round the weight data (e.g. population in thousands)")
+    ints = [int(f * scale) for f in exact]
+    g = math.gcd(*ints) if any(ints) else 1
+    g = math.gcd(g, int(rule.quota * scale)) or 1
+    ints = [w // g for w in ints]
+    quota = math.ceil(rule.quota * scale / g)
+    if quota > MAX_QUOTA_UNITS:
+        raise PowerError(f"the quota is {quota:,} weight units after exact scaling (limit {MAX_QUOTA_UNITS:,}); "
+                         "round the weight data to fewer decimals")
+    return ints, quota
+
+
+def coalition_table(weights: list[int], cap: int) -> np.ndarray:
+    """table[k, w]: coalitions with k members and weight w (w = cap: weight >= cap)."""
+    n = len(weights)
+    f = np.zeros((n + 1, cap + 1), dtype=np.int32 if n <= 30 else np.int64)  # 2^30 fits int32
+    f[0, 0] = 1
+    for j, wj in enumerate(weights):
+        for k in range(j + 1, 0, -1):  # downwards: row k-1 still holds the coalitions without j
+            _shift_add(f[k], f[k - 1], wj, cap)
+    return f
+
+
+def _shift_add(row: np.ndarray, prev: np.ndarray, wj: int, cap: int, sign: int = 1) -> None:
+    """row[min(w + wj, cap)] += sign * prev[w] for every w."""
+    if wj == 0:
+        row += sign * prev
+    elif wj <= cap:
+        if sign > 0:
+            row[wj:cap] += prev[:cap - wj]
+        else:
+            row[wj:cap] -= prev[:cap - wj]
+        row[cap] += sign * int(prev[cap - wj:].sum(dtype=np.int64))
+    else:
+        row[cap] += sign * int(prev.sum(dtype=np.int64))
+
+
+def _without(f: np.ndarray, wi: int, cap: int) -> np.ndarray:
+    """The table of the other parties, from the full table and party i's weight:
+    f[k] = h[k] + (h[k-1] shifted by w_i), solved for h row by row."""
+    n = f.shape[0] - 1
+    h = f[:n].copy()
+    for k in range(1, n):
+        _shift_add(h[k], h[k - 1], wi, cap, sign=-1)
+    return h
+
+
+def _swings_by_size(h: np.ndarray, wi: int, cap: int, rule: VotingRule) -> list[int]:
+    """Coalitions S without i, by size k, that fail while S + i passes."""
+    n = h.shape[0]  # others: sizes 0..n-1 (the voters are n)
+    out = []
+    for k in range(n):
+        count_ok_with = k + 1 >= rule.min_count
+        if not count_ok_with:
+            out.append(0)
+            continue
+        if rule.weights is None:  # only the count matters
+            out.append(int(h[k].sum(dtype=np.int64)) if k < rule.min_count else 0)
+            continue
+        waived_with = rule.block_count is not None and k + 1 >= rule.block_count
+        waived = rule.block_count is not None and k >= rule.block_count
+        heavy_from = max(cap - wi, 0)  # S + i reaches the quota from this weight of S
+        if k < rule.min_count:  # S fails on the count whatever its weight
+            out.append(int(h[k].sum(dtype=np.int64)) if waived_with else int(h[k, heavy_from:].sum(dtype=np.int64)))
+        elif waived:  # S passes already
+            out.append(0)
+        else:  # S fails exactly when it is below the quota
+            out.append(int(h[k, :cap].sum(dtype=np.int64)) if waived_with else int(h[k, heavy_from:cap].sum(dtype=np.int64)))
+    return out
+
+
+def _passing(n: int, cap: int, rule: VotingRule) -> np.ndarray:
+    """passing[k, w] for the table's cells (w = cap means weight >= quota)."""
+    k = np.arange(n + 1)[:, None]
+    w = np.arange(cap + 1)[None, :]
+    heavy = w >= cap if rule.weights is not None else np.ones_like(w, bool)
+    if rule.block_count is not None:
+        heavy = heavy | (k >= rule.block_count)
+    return (k >= rule.min_count) & heavy
+
+
+def voting_power(rule: VotingRule, case_name: str = "", stakeholders=()) -> PowerIndices:
+    """Exact winning fraction, Banzhaf and Shapley-Shubik indices of `rule`'s voters."""
+    t0 = time.perf_counter()
+    n = rule.n
+    if n > MAX_PARTIES:
+        raise PowerError(f"{n} voting parties: exact counting is limited to {MAX_PARTIES}")
+    weights, cap = integer_weights(rule)
+    f = coalition_table(weights, cap)
+    win = _passing(n, cap, rule)
+    winning = int(f[win].sum(dtype=np.int64))
+    swings, ss = {}, {}
+    nfact = math.factorial(n)
+    order_weight = [math.factorial(k) * math.factorial(n - k - 1) for k in range(n)]
+    for i, p in enumerate(rule.voters):
+        per_size = _swings_by_size(_without(f, weights[i], cap), weights[i], cap, rule)
+        swings[p] = sum(per_size)
+        ss[p] = float(Fraction(sum(c * order_weight[k] for k, c in enumerate(per_size)), nfact))
+    total = sum(swings.values())
+    banzhaf = {p: (swings[p] / total if total else 0.0) for p in rule.voters}
+    absolute = {p: swings[p] / 2 ** (n - 1) for p in rule.voters}
+    return PowerIndices(case_name, rule.kind, list(rule.voters), winning / 2 ** n, winning, banzhaf, absolute, ss,
+                        swings, rule.describe(), dict(rule.weights) if rule.weights is not None else None,
+                        time.perf_counter() - t0, list(stakeholders))
