@@ -371,6 +371,9 @@ def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", help="W
     _emit(json.dumps(case_json_schema(), indent=2), output)
 
 
+from negotiate import cli_twolevel  # noqa: E402,F401  (power, winset: registers its commands)
+
+
 def main() -> None:
     import signal
 

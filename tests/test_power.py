@@ -176,3 +176,34 @@ def test_eu27_under_a_second():
     t0 = time.perf_counter()
     voting_power(rule)
     assert time.perf_counter() - t0 < 3.0  # well under a second unloaded; generous on shared CI
+
+
+# -- the command ----------------------------------------------------------------------
+def test_power_command_json_contract():
+    import json
+
+    from typer.testing import CliRunner
+
+    from negotiate.cli import app
+
+    r = CliRunner().invoke(app, ["power", str(ROOT / "cases" / "eu_effort_sharing_2030.yaml"),
+                                 "--rule", "eu_council", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    for key in ("case", "rule", "parties", "winning_fraction", "banzhaf", "shapley_shubik"):
+        assert key in out
+    assert out["rule"] == "qualified_majority" and len(out["parties"]) == 27
+    assert out["winning_fraction"] == pytest.approx(0.132, abs=0.0006)
+    assert sum(out["banzhaf"].values()) == pytest.approx(1)
+
+
+def test_power_command_bad_rule_is_a_usage_error():
+    from typer.testing import CliRunner
+
+    from negotiate.cli import app
+
+    case = str(ROOT / "cases" / "bilateral_fta.yaml")
+    r = CliRunner().invoke(app, ["power", case, "--rule", "{weighted_quota: {weight: data.votes}}"])
+    assert r.exit_code == 2 and "quota" in r.output
+    r = CliRunner().invoke(app, ["power", case, "--rule", "{weighted_quota: {weight: data.votes, quota: 3}}"])
+    assert r.exit_code == 1 and "votes" in r.output and "Traceback" not in r.output

@@ -174,6 +174,43 @@ def _swings_by_size(h: np.ndarray, wi: int, cap: int, rule: VotingRule) -> list[
     return out
 
 
+def _passing_against(n: int, slack: int, rule: VotingRule) -> np.ndarray:
+    """passing[k, w] on the table of the parties against (k of them, weight w; w = slack + 1: more)."""
+    k = np.arange(n + 1)[:, None]
+    w = np.arange(slack + 2)[None, :]
+    yes = n - k
+    light = w <= slack
+    if rule.block_count is not None:
+        light = light | (yes >= rule.block_count)
+    return (yes >= rule.min_count) & light
+
+
+def _swings_against(h: np.ndarray, wi: int, slack: int, rule: VotingRule) -> list[int]:
+    """Swings of i by the size of S, counted on T = the others against (S = N - T - i).
+
+    S + i passes iff |S|+1 >= m and (w(T) <= slack or |S|+1 >= block);
+    S fails iff |S| < m or (w(T) + w_i > slack and |S| < block).
+    """
+    n = h.shape[0]  # the voters; the others' table has sizes 0..n-1
+    block = rule.block_count if rule.block_count is not None else n + 1
+    out = [0] * n
+    for t in range(n):  # |T| = t, |S| = n - 1 - t
+        size = n - 1 - t
+        if size + 1 < rule.min_count:
+            continue
+        row = h[t]
+        if size < rule.min_count:  # S fails on the count
+            out[size] = int(row.sum(dtype=np.int64)) if size + 1 >= block else \
+                int(row[:slack + 1].sum(dtype=np.int64))
+        elif size >= block:  # S passes already
+            continue
+        else:  # S fails iff w(T) > slack - w_i
+            lo = max(slack - wi + 1, 0)
+            out[size] = int(row[lo:].sum(dtype=np.int64)) if size + 1 >= block else \
+                int(row[lo:slack + 1].sum(dtype=np.int64))
+    return out
+
+
 def _passing(n: int, cap: int, rule: VotingRule) -> np.ndarray:
     """passing[k, w] for the table's cells (w = cap means weight >= quota)."""
     k = np.arange(n + 1)[:, None]
@@ -191,14 +228,20 @@ def voting_power(rule: VotingRule, case_name: str = "", stakeholders=()) -> Powe
     if n > MAX_PARTIES:
         raise PowerError(f"{n} voting parties: exact counting is limited to {MAX_PARTIES}")
     weights, cap = integer_weights(rule)
+    slack = sum(weights) - cap  # the most the parties against may weigh for a heavy enough coalition
+    against = rule.weights is not None and 0 <= slack and slack + 1 < cap
+    if against:  # count the parties against: a narrower table (weights above `slack` merged)
+        cap = slack + 1
     f = coalition_table(weights, cap)
-    win = _passing(n, cap, rule)
+    win = _passing_against(n, slack, rule) if against else _passing(n, cap, rule)
     winning = int(f[win].sum(dtype=np.int64))
     swings, ss = {}, {}
     nfact = math.factorial(n)
     order_weight = [math.factorial(k) * math.factorial(n - k - 1) for k in range(n)]
     for i, p in enumerate(rule.voters):
-        per_size = _swings_by_size(_without(f, weights[i], cap), weights[i], cap, rule)
+        h = _without(f, weights[i], cap)
+        per_size = _swings_against(h, weights[i], slack, rule) if against else \
+            _swings_by_size(h, weights[i], cap, rule)
         swings[p] = sum(per_size)
         ss[p] = float(Fraction(sum(c * order_weight[k] for k, c in enumerate(per_size)), nfact))
     total = sum(swings.values())

@@ -144,3 +144,43 @@ def voting_rule(case: Case, rule=None) -> VotingRule:
 
 def _exact_total(weights: dict) -> Fraction:
     return sum((decimal(w) for w in weights.values()), Fraction(0))
+
+
+# -- voice: party weights from data ---------------------------------------------------
+VOICES = ("equal", "population", "sqrt_population")
+POPULATION_FIELDS = ("population", "pop")
+
+
+def voice_weights(case: Case, voice: str) -> dict:
+    """Party weights (mean 1) for `voice`: equal, population or its square root (Penrose).
+
+    Population is the party's `data.population` (or `data.pop`); weights are scaled
+    so that they average 1, which keeps the collective benefit on the scale of
+    equal voice.
+    """
+    if voice not in VOICES:
+        raise ValueError(f"voice is one of {', '.join(VOICES)} (got {voice!r})")
+    parties = list(case.parties)
+    if voice == "equal":
+        return {p: 1.0 for p in parties}
+    raw, problems = {}, []
+    for p in parties:
+        data = case.parties[p].data
+        field_ = next((f for f in POPULATION_FIELDS if isinstance(data.get(f), (int, float))), None)
+        if field_ is None or data[field_] <= 0:
+            problems.append(_problem(case, ("parties", p, "data"),
+                                     f"--voice {voice} needs a positive `population` (or `pop`) in every party's data",
+                                     None, "add data: {population: ...} to this party, or use --voice equal"))
+            continue
+        raw[p] = float(data[field_]) if voice == "population" else math.sqrt(float(data[field_]))
+    if problems:
+        raise CaseError(problems)
+    mean = sum(raw.values()) / len(raw)
+    return {p: raw[p] / mean for p in parties}
+
+
+def voice_changes(case: Case, voice: str | None) -> dict:
+    """What-if changes `{"parties.P.weight": w}` that give the parties `voice`."""
+    if voice is None:
+        return {}
+    return {f"parties.{p}.weight": w for p, w in voice_weights(case, voice).items()}
