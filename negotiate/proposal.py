@@ -138,6 +138,7 @@ class Proposal:
     solver: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
     shadow_prices: dict | None = None  # {"objective": ..., "conditional_on_discrete_choices": ...}
+    ratification: dict | None = None  # two-level cases: who accepts, ratifies, is outvoted (section 7)
 
     @property
     def ok(self) -> bool:
@@ -145,6 +146,12 @@ class Proposal:
 
     # -- views ----------------------------------------------------------------
     def to_dict(self) -> dict:
+        out = self._base_dict()
+        if self.ratification is not None:  # only for cases with a decision rule, constituencies or stakeholders
+            out["ratification"] = self.ratification
+        return out
+
+    def _base_dict(self) -> dict:
         return {
             "case": self.case,
             "concept": self.concept,

@@ -119,6 +119,7 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -
             criteria=scores[p], weight=case.parties[p].weight,
             accepts=gain >= -1e-7 * max(1.0, abs(d)), held=p in out.held,
         )
+    ratification = _ratification(problem, values, utils, out.x, parties)
     benefit = sum(case.parties[p].weight * utils[p] for p in problem.parties)
     constraints = constraint_outcomes(problem, values, utils, out.prices)
     notes = list(out.notes)
@@ -128,4 +129,18 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -
     prices = {"objective": out.price_objective, "conditional_on_discrete_choices": out.prices_conditional,
               "available": out.prices is not None}
     return Proposal(case.name, concept, out.status, agreement_of(problem, values), parties, benefit,
-                    constraints, None, solver, notes, prices)
+                    constraints, None, solver, notes, prices, ratification)
+
+
+def _ratification(problem: Problem, values: dict, utils: dict, x, parties: dict) -> dict | None:
+    """Two-level cases: acceptance includes ratification (parties' `accepts` updated in place)."""
+    from dataclasses import replace
+
+    from negotiate.formulation.ratification import evaluate
+
+    found = evaluate(problem, values, utils, x)
+    if found is None:
+        return None
+    for p in found.accepting + found.outvoted:
+        parties[p] = replace(parties[p], accepts=p in found.accepting)
+    return found.to_dict()

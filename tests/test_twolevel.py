@@ -1,0 +1,218 @@
+"""Decision rules, ratification and stakeholders against brute force.
+
+On small discrete cases every package is enumerated, and for each package
+every acceptance pattern (which voting parties accept) and every consent
+pattern of each party's constituencies (with the least side payments that buy
+consent, within the budget). A package is in the agreement set when some
+pattern that the decision rule passes is feasible. Each concept's optimum over
+that set (README: "Two-level negotiation") is computed here in plain Python
+and compared with the proposal. The decision rule is evaluated here with
+exact fractions, independently of negotiate.formulation.rules.
+"""
+
+import itertools
+import math
+import random
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import negotiate
+from conftest import ROOT, case_from_dict
+from independent import _holds, lex_greater, outcomes
+
+CONCEPTS = ["utilitarian", "egalitarian", "kalai_smorodinsky", "nash"]
+
+
+def crit_utility(criteria: dict, outcome: dict) -> float:
+    total = sum(c["weight"] if isinstance(c, dict) else c.weight for c in criteria.values())
+    u = 0.0
+    for c in criteria.values():
+        c = c if isinstance(c, dict) else c.model_dump()
+        v = outcome[c["of"]]
+        if c.get("scores") is not None:
+            s = c["scores"][v]
+        else:
+            s = float(np.interp(v, [x for x, _ in c["points"]], [y for _, y in c["points"]]))
+        u += c["weight"] * s
+    return u / total
+
+
+def rule_passes(data: dict, voters: list, accepting: set) -> bool:
+    rule = data.get("decision_rule", "unanimity")
+    n = len(voters)
+    k = len(accepting)
+    if rule == "unanimity":
+        return k == n
+    if "qualified_majority" in rule:
+        q = rule["qualified_majority"]
+        if Fraction(k) < Fraction(repr(float(q.get("parties", 0)))) * n:
+            return False
+        if "weight" not in q:
+            return True
+        field = q["weight"].split(".")[1]
+        w = {p: Fraction(repr(float(data["parties"][p]["data"][field]))) for p in voters}
+        heavy = sum(w[p] for p in accepting) >= Fraction(repr(float(q["weight_share"]))) * sum(w.values())
+        against = n - k
+        return heavy or ("blocking_minority" in q and against < q["blocking_minority"])
+    q = rule["weighted_quota"]
+    field = q["weight"].split(".")[1]
+    w = {p: Fraction(repr(float(data["parties"][p]["data"][field]))) for p in voters}
+    return sum(w[p] for p in accepting) >= Fraction(repr(float(q["quota"])))
+
+
+def can_ratify(party: dict, outcome: dict) -> bool:
+    cons = party.get("constituencies") or {}
+    if not cons:
+        return True
+    rat = party.get("ratification", "all")
+    rat = {} if rat == "all" else rat
+    budget = rat.get("side_payment_budget", 0.0)
+    need = {c: max(0.0, spec.get("reservation", 0.0) - crit_utility(spec["criteria"], outcome))
+            for c, spec in cons.items()}
+    weight = {c: spec.get("weight", 1.0) for c, spec in cons.items()}
+    for r in range(len(cons) + 1):
+        for consenting in itertools.combinations(cons, r):
+            if sum(need[c] for c in consenting) > budget + 1e-12:
+                continue
+            if "at_least" in rat:
+                ok = len(consenting) >= rat["at_least"]
+            elif "share" in rat:
+                ok = sum(weight[c] for c in consenting) >= rat["share"] * sum(weight.values()) - 1e-12
+            else:
+                ok = len(consenting) == len(cons)
+            if ok:
+                return True
+    return False
+
+
+def agreement_set(data: dict, case) -> list[dict]:
+    """Utilities of every package that some acceptance pattern passes."""
+    parties = data["parties"]
+    voters = [p for p, s in parties.items() if s.get("role", "party") != "stakeholder"]
+    rows = []
+    for o in outcomes(case):
+        texts = list(data.get("constraints", {}).values()) + \
+            [t for s in parties.values() for t in (s.get("limits") or {}).values()]
+        if not all(_holds(t, o) for t in texts):
+            continue
+        u = {p: crit_utility(s["criteria"], o) for p, s in parties.items()}
+        able = {p for p in voters
+                if u[p] >= parties[p].get("reservation", 0.0) - 1e-12 and can_ratify(parties[p], o)}
+        passes = any(rule_passes(data, voters, set(pattern))
+                     for r in range(len(voters) + 1) for pattern in itertools.combinations(voters, r)
+                     if set(pattern) <= able)
+        if passes:
+            rows.append(u)
+    return rows
+
+
+def reference(data: dict, case, concept: str) -> dict:
+    rows = agreement_set(data, case)
+    parties = list(data["parties"])
+    w = {p: data["parties"][p].get("weight", 1) for p in parties}
+    d = {p: data["parties"][p].get("reservation", 0.0) for p in parties}
+    if not rows:
+        return {"feasible": False}
+    ideal = {p: max(u[p] for u in rows) for p in parties}
+
+    def leximin(scale):
+        best = None
+        for u in rows:
+            vec = [scale[p] * (u[p] - d[p]) for p in scale]
+            if best is None or lex_greater(vec, best, 0.0) > 0:
+                best = vec
+        return {"feasible": True, "leximin": sorted(best), "scale": scale}
+
+    if concept == "utilitarian":
+        return {"feasible": True, "value": max(sum(w[p] * u[p] for p in parties) for u in rows)}
+    if concept == "egalitarian":
+        return leximin({p: 1.0 / w[p] for p in parties})
+    active = [p for p in parties if ideal[p] - d[p] > 1e-9]
+    if concept == "kalai_smorodinsky":
+        return leximin({p: 1.0 / (ideal[p] - d[p]) for p in active})
+    values = [sum(w[p] * math.log(u[p] - d[p]) for p in active) for u in rows
+              if all(u[p] - d[p] > 1e-9 for p in active)]
+    if values:
+        return {"feasible": True, "value": max(values), "active": active}
+    return leximin({p: 1.0 / w[p] for p in active})  # no positive Nash product: the egalitarian
+
+
+def check(data: dict, concept: str):
+    case = case_from_dict(data)
+    ref = reference(data, case, concept)
+    prop = negotiate.solve(case, concept)
+    if not ref["feasible"]:
+        assert prop.status == "infeasible"
+        return prop
+    assert prop.status == "optimal", (prop.status, prop.notes)
+    u = {p: o.utility for p, o in prop.parties.items()}
+    w = {p: case.parties[p].weight for p in case.parties}
+    d = {p: case.parties[p].reservation for p in case.parties}
+    assert prop.ratification is None or prop.ratification["passes"]
+    if "value" in ref and concept == "utilitarian":
+        assert prop.collective_benefit == pytest.approx(ref["value"], abs=1e-7)
+    elif "value" in ref:
+        ours = sum(w[p] * math.log(max(u[p] - d[p], 1e-300)) for p in ref["active"])
+        assert ours == pytest.approx(ref["value"], abs=1e-6)
+    else:
+        ours = [ref["scale"][p] * (u[p] - d[p]) for p in ref["scale"]]
+        assert lex_greater(ours, ref["leximin"], 1e-7) == 0, (sorted(ours), ref["leximin"])
+    return prop
+
+
+def random_twolevel(seed: int) -> dict:
+    rng = random.Random(seed)
+    n = rng.choice([3, 3, 4])
+    issues = {"i0": {"options": ["a", "b", "c"]}, "i1": {"options": ["a", "b"]},
+              "years": {"range": [0, rng.choice([2, 4])], "integer": True}}
+
+    def criteria():
+        out = {}
+        for iid, issue in issues.items():
+            if rng.random() < 0.25 and out:
+                continue
+            if "options" in issue:
+                out[iid] = {"of": iid, "weight": rng.choice([1, 2, 3]),
+                            "scores": {o: round(rng.random(), 3) for o in issue["options"]}}
+            else:
+                hi = issue["range"][1]
+                out[iid] = {"of": iid, "weight": rng.choice([1, 2]),
+                            "points": [[0, round(rng.random(), 3)], [hi / 2, round(rng.random(), 3)],
+                                       [hi, round(rng.random(), 3)]]}
+        return out
+
+    parties = {}
+    for i in range(n):
+        p = {"weight": rng.choice([1, 1, 2]), "reservation": round(rng.uniform(0.1, 0.5), 3),
+             "data": {"pop": round(rng.uniform(1, 60), 1)}, "criteria": criteria()}
+        if rng.random() < 0.5:
+            k = rng.choice([2, 3])
+            p["constituencies"] = {f"c{j}": {"weight": rng.choice([1, 2, 3]),
+                                             "reservation": round(rng.uniform(0.2, 0.7), 3),
+                                             "criteria": criteria()} for j in range(k)}
+            rat = rng.choice(["all", {"at_least": 1}, {"at_least": 2}, {"share": 0.5}, {"share": 0.6}])
+            if rat != "all" and rng.random() < 0.5:
+                rat = {**rat, "side_payment_budget": round(rng.uniform(0, 0.3), 3)}
+            p["ratification"] = rat
+        parties[f"P{i}"] = p
+    if rng.random() < 0.4:
+        parties["S"] = {"role": "stakeholder", "weight": rng.choice([0.5, 1]),
+                        "reservation": round(rng.uniform(0.2, 0.6), 3), "criteria": criteria()}
+    rule = rng.choice([
+        "unanimity",
+        {"qualified_majority": {"parties": 0.5}},
+        {"qualified_majority": {"parties": 0.55, "weight": "data.pop", "weight_share": 0.65}},
+        {"qualified_majority": {"parties": 0.5, "weight": "data.pop", "weight_share": 0.7,
+                                "blocking_minority": 2}},
+        {"weighted_quota": {"weight": "data.pop", "quota": 50}},
+    ])
+    return {"name": f"two-level {seed}", "issues": issues, "parties": parties, "decision_rule": rule}
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_random_twolevel_cases_match_enumeration(seed):
+    data = random_twolevel(seed)
+    for concept in CONCEPTS:
+        check(data, concept)
