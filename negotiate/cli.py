@@ -146,6 +146,8 @@ def solve(
     ideals: bool = typer.Option(False, "--ideals", help="Compute every party's ideal and satisfaction."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds per solver call."),
     sweep: Optional[str] = typer.Option(None, "--sweep", help="path=start:stop:step: one solve per value (warm)."),
+    voice: Optional[str] = typer.Option(None, "--voice", help="equal | population | sqrt_population: "
+                                        "party weights from data."),
 ):
     """Propose the agreement a solution concept gives for CASE."""
     from negotiate.report.text import proposal
@@ -154,7 +156,8 @@ def solve(
         raise _usage(f"--format is text or json (got {fmt!r})")
     if sweep:
         path, values = _parse_sweep(sweep)
-        _sweep(case_file, path, values, _concept(concept), _parse_sets(set_), fmt, output, backend, solver)
+        changes = _with_voice(_load(case_file), voice, _parse_sets(set_)) if voice else _parse_sets(set_)
+        _sweep(case_file, path, values, _concept(concept), changes, fmt, output, backend, solver)
         return
     if backend not in (None, "highs", "pyomo"):
         raise _usage(f"--backend is highs or pyomo (got {backend!r})")
@@ -163,6 +166,7 @@ def solve(
     name = _concept(concept)
     changes = _parse_sets(set_)
     case = _load(case_file)
+    changes = _with_voice(case, voice, changes)
     with _user_errors():
         result = negotiate.solve(case, name, backend=backend, solver=solver, ideals=ideals or None,
                                  time_limit=time_limit, changes=changes or None)
@@ -221,6 +225,8 @@ def compare(
     fmt: str = typer.Option("text", "--format", "-f", help="text | json | csv"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the result to this file."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write a self-contained HTML report here."),
+    voice: Optional[str] = typer.Option(None, "--voice", help="equal | population | sqrt_population: "
+                                        "party weights from data."),
 ):
     """Compare concepts, drafted options and scenarios side by side."""
     from negotiate.compare import compare as run_compare
@@ -233,6 +239,9 @@ def compare(
         names = "all" if concepts.strip() == "all" else [_concept(c.strip()) for c in concepts.split(",") if c.strip()]
     sweeps = dict(_parse_sweep(s) for s in sweep)
     case = _load(case_file)
+    if voice:
+        with _user_errors():
+            case = case.update(_with_voice(case, voice, {}))
     drafts = None
     if options:
         from negotiate.case.load import read_document
@@ -372,6 +381,7 @@ def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", help="W
 
 
 from negotiate import cli_twolevel  # noqa: E402,F401  (power, winset: registers its commands)
+from negotiate.cli_twolevel import with_voice as _with_voice  # noqa: E402  (--voice on solve, compare)
 
 
 def main() -> None:

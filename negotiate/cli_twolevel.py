@@ -99,3 +99,15 @@ def power_table(result):
     if result.stakeholders:
         parts.append(Text("no vote (stakeholders): " + ", ".join(result.stakeholders), style="dim"))
     return Group(*parts)
+
+
+def with_voice(case, voice: str | None, changes: dict) -> dict:
+    """`--voice`: party weights from data, as what-if changes (explicit --set changes win)."""
+    from negotiate.formulation.rules import VOICES, voice_changes
+
+    if voice is None:
+        return changes
+    if voice not in VOICES:
+        raise _usage(f"--voice is one of {', '.join(VOICES)} (got {voice!r})")
+    with _user_errors():
+        return {**voice_changes(case, voice), **changes}

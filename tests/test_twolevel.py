@@ -216,3 +216,125 @@ def test_random_twolevel_cases_match_enumeration(seed):
     data = random_twolevel(seed)
     for concept in CONCEPTS:
         check(data, concept)
+
+
+# -- shapes of results, errors and voice ---------------------------------------------
+SMALL = {
+    "name": "small qmv",
+    "issues": {"a": {"options": ["x", "y", "z"]}, "t": {"range": [0, 4], "integer": True}},
+    "decision_rule": {"qualified_majority": {"parties": 0.6, "weight": "data.pop", "weight_share": 0.6,
+                                             "blocking_minority": 2}},
+    "parties": {
+        "A": {"data": {"pop": 50}, "reservation": 0.5,
+              "criteria": {"c1": {"of": "a", "scores": {"x": 1, "y": 0.5, "z": 0}},
+                           "c2": {"of": "t", "points": [[0, 0], [4, 1]]}},
+              "constituencies": {
+                  "farmers": {"reservation": 0.6, "criteria": {"f": {"of": "a", "scores": {"x": 0.2, "y": 0.9, "z": 0.6}}}},
+                  "industry": {"weight": 2, "reservation": 0.5, "criteria": {"g": {"of": "t", "points": [[0, 1], [4, 0]]}}}},
+              "ratification": {"share": 0.6, "side_payment_budget": 0.1}},
+        "B": {"data": {"pop": 30}, "reservation": 0.4,
+              "criteria": {"c1": {"of": "a", "scores": {"x": 0, "y": 0.7, "z": 1}},
+                           "c2": {"of": "t", "points": [[0, 1], [4, 0.2]]}}},
+        "C": {"data": {"pop": 20}, "reservation": 0.3,
+              "criteria": {"c1": {"of": "a", "scores": {"x": 0.3, "y": 0.2, "z": 1}}}},
+        "NGO": {"role": "stakeholder", "weight": 0.5, "reservation": 0.5,
+                "criteria": {"c1": {"of": "a", "scores": {"x": 1, "y": 0, "z": 0.5}}}},
+    },
+}
+
+
+def test_result_reports_ratification_and_the_outvoted():
+    prop = negotiate.solve(case_from_dict(SMALL), "utilitarian")
+    out = prop.to_dict()
+    r = out["ratification"]
+    assert r["passes"] and r["outvoted"] == ["A"] and r["stakeholders"] == ["NGO"]
+    assert out["parties"]["A"]["accepts"] is False and out["parties"]["B"]["accepts"] is True
+    assert r["constituencies"]["A"]["industry"]["consents"] is False
+    # the outvoted party's utility still counts
+    assert prop.collective_benefit == pytest.approx(sum(
+        SMALL["parties"][p].get("weight", 1) * o.utility for p, o in prop.parties.items()))
+
+
+def test_plain_cases_have_no_ratification_key():
+    prop = negotiate.solve(ROOT / "cases" / "bilateral_fta.yaml", "utilitarian")
+    assert "ratification" not in prop.to_dict()
+
+
+def test_side_payment_buys_consent():
+    """Farmers need 0.1 more than the agreement gives them: a budget of 0.1 buys it, 0.05 does not."""
+    data = {
+        "name": "side payments",
+        "issues": {"a": {"options": ["x", "y"]}},
+        "parties": {
+            "A": {"criteria": {"c": {"of": "a", "scores": {"x": 1, "y": 0}}},
+                  "constituencies": {"farmers": {"reservation": 0.5,
+                                                 "criteria": {"f": {"of": "a", "scores": {"x": 0.4, "y": 1}}}}},
+                  "ratification": {"side_payment_budget": 0.1}},
+            "B": {"reservation": 0.0, "criteria": {"c": {"of": "a", "scores": {"x": 0.6, "y": 0.5}}}},
+        },
+    }
+    prop = negotiate.solve(case_from_dict(data), "utilitarian")
+    assert prop.agreement == {"a": "x"}
+    assert prop.ratification["constituencies"]["A"]["farmers"]["side_payment"] == pytest.approx(0.1)
+    data["parties"]["A"]["ratification"]["side_payment_budget"] = 0.05
+    prop = negotiate.solve(case_from_dict(data), "utilitarian")
+    assert prop.agreement == {"a": "y"}  # unanimity: A must ratify, so the farmers get their way
+
+
+def test_bad_two_level_input_is_located():
+    from negotiate.errors import CaseError
+
+    data = {
+        "name": "bad",
+        "issues": {"a": {"options": ["x", "y"]}},
+        "decision_rule": {"qualified_majority": {"parties": 0.5, "weight": "data.popu", "weight_share": 0.6}},
+        "parties": {
+            "A": {"data": {"pop": 1}, "criteria": {"c": {"of": "a", "scores": {"x": 1, "y": 0}}},
+                  "constituencies": {"f": {"criteria": {"g": {"of": "b", "scores": {"x": 1, "y": 0}}}}},
+                  "ratification": {"at_least": 3}},
+            "B": {"data": {"pop": 1}, "criteria": {"c": {"of": "a", "scores": {"x": 1, "y": 0}}},
+                  "ratification": {"share": 0.5}},
+            "S": {"role": "stakeholder", "criteria": {"c": {"of": "a", "scores": {"x": 1, "y": 0}}},
+                  "constituencies": {"f": {"criteria": {"g": {"of": "a", "scores": {"x": 1, "y": 0}}}}}},
+        },
+    }
+    with pytest.raises(CaseError) as e:
+        negotiate.solve(case_from_dict(data), "utilitarian")
+    paths = {p.path for p in e.value.problems}
+    assert paths == {"decision_rule.qualified_majority.weight", "parties.A.constituencies.f.criteria.g.of",
+                     "parties.A.ratification.at_least", "parties.B.ratification", "parties.S.constituencies"}
+    with pytest.raises(CaseError):
+        case_from_dict({**SMALL, "decision_rule": {"qualified_majority": {"weight": "data.pop"}}})
+    with pytest.raises(CaseError):
+        case_from_dict({**SMALL, "decision_rule": {"weighted_quota": {"weight": "data.pop"}}})
+
+
+def test_voice_weights_from_population():
+    from negotiate.formulation.rules import voice_weights
+
+    case = negotiate.load_case(ROOT / "cases" / "eu_effort_sharing_2030.yaml")
+    pop = {p: case.parties[p].data["pop"] for p in case.parties}
+    w = voice_weights(case, "population")
+    assert sum(w.values()) == pytest.approx(27)
+    assert w["DE"] / w["MT"] == pytest.approx(pop["DE"] / pop["MT"])
+    w = voice_weights(case, "sqrt_population")
+    assert w["DE"] / w["MT"] == pytest.approx(math.sqrt(pop["DE"] / pop["MT"]))
+    assert set(voice_weights(case, "equal").values()) == {1.0}
+
+
+def test_voice_on_the_command_line():
+    import json
+
+    from typer.testing import CliRunner
+
+    from negotiate.cli import app
+
+    eu = str(ROOT / "cases" / "eu_effort_sharing_2030.yaml")
+    r = CliRunner().invoke(app, ["solve", eu, "-c", "utilitarian", "--voice", "population", "-f", "json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["parties"]["DE"]["weight"] > 5 > out["parties"]["MT"]["weight"]
+    r = CliRunner().invoke(app, ["solve", str(ROOT / "cases" / "bilateral_fta.yaml"), "--voice", "population"])
+    assert r.exit_code == 1 and "population" in r.output
+    r = CliRunner().invoke(app, ["solve", eu, "--voice", "loud"])
+    assert r.exit_code == 2

@@ -102,7 +102,7 @@ def resolve_twolevel(case: Case, col) -> TwoLevel | None:
         rule = voting_rule(case)
     except CaseError as e:
         col.problems.extend(e.problems)
-        return None
+        rule = None  # keep checking the rest: every problem at once
     stakeholders = [p for p, party in case.parties.items() if party.role == "stakeholder"]
     constituencies, ratification = {}, {}
     from negotiate.case.resolve import env_for
@@ -160,7 +160,7 @@ def resolve_twolevel(case: Case, col) -> TwoLevel | None:
                     curves.append(curve)
             models.append(ConstituencyModel(p, cid, cons.weight, cons.reservation, curves, cons.name))
         constituencies[p] = models
-    return TwoLevel(rule, constituencies, ratification, stakeholders)
+    return None if rule is None else TwoLevel(rule, constituencies, ratification, stakeholders)
 
 
 def twolevel_of(resolved) -> TwoLevel | None:
