@@ -306,6 +306,8 @@ def explain(
     case_file: Path = typer.Argument(..., metavar="CASE", help="The case file."),
     concept: Optional[str] = typer.Option(None, "--concept", "-c", help="The concept whose prices to explain."),
     set_: List[str] = typer.Option([], "--set", help="What-if change path=value (repeatable)."),
+    pivotal: bool = typer.Option(False, "--pivotal", help="Name the parties and constituencies whose "
+                                 "acceptance is decisive."),
 ):
     """Binding constraints, shadow prices and, without an agreement, why not."""
     from rich.text import Text
@@ -315,6 +317,8 @@ def explain(
     name = _concept(concept)
     changes = _parse_sets(set_)
     case = _load(case_file)
+    if pivotal:
+        raise typer.Exit(cli_twolevel.explain_pivotal(case, name, changes))
     with _user_errors():
         shown = case.update(changes) if changes else case
         result = negotiate.solve(shown, name)

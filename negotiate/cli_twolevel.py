@@ -111,3 +111,90 @@ def with_voice(case, voice: str | None, changes: dict) -> dict:
         raise _usage(f"--voice is one of {', '.join(VOICES)} (got {voice!r})")
     with _user_errors():
         return {**voice_changes(case, voice), **changes}
+
+
+@app.command()
+def winset(
+    case_file: Path = typer.Argument(..., metavar="CASE", help="The case file."),
+    party: str = typer.Option(..., "--party", "-p", help="The party whose win-set to compute."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text | json | csv"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the result to this file."),
+):
+    """What PARTY would ratify, per issue, beside what the decision rule would pass."""
+    from negotiate.analysis.winset import winset as compute
+    from negotiate.case.expr import did_you_mean
+
+    if fmt not in ("text", "json", "csv"):
+        raise _usage(f"--format is text, json or csv (got {fmt!r})")
+    case = _load(case_file)
+    if party not in case.parties:
+        hint = did_you_mean(party, case.parties) or "parties: " + ", ".join(case.parties)
+        raise _usage(f"no party `{party}` in the case ({hint})")
+    with _user_errors():
+        result = compute(case, party)
+    if fmt == "json":
+        _emit(result.to_json(), output)
+    elif fmt == "csv":
+        _emit(result.frame().to_csv(), output)
+    else:
+        _show(winset_table(result), output)
+    raise typer.Exit(EXIT_OK if not result.empty else 3)
+
+
+def winset_table(result):
+    from rich.console import Group
+    from rich.text import Text
+
+    from negotiate.analysis.winset import _text
+    from negotiate.report.text import compact_table
+
+    head = Text(f"{result.case}  ·  win-set of {result.party}", style="bold")
+    if result.empty:
+        return Group(head, Text(f"{result.party} would ratify no agreement within the ranges, limits and "
+                                "constraints", style="red"))
+    table = compact_table("Range of each issue over the agreements")
+    table.add_column("issue", style="cyan")
+    table.add_column(f"{result.party} ratifies", justify="right")
+    table.add_column("rule passes", justify="right")
+    for label in result.ratifiable:
+        table.add_row(label, _text(result.ratifiable.get(label)), _text((result.passable or {}).get(label)))
+    parts = [head, table]
+    if result.passable is None:
+        parts.append(Text("the decision rule passes no agreement at all", style="red"))
+    if result.constituencies:
+        if result.binding:
+            for c, widened in result.binding.items():
+                parts.append(Text(f"  {c} binds: if its consent were not needed, {result.party} would also ratify "
+                                  + "; ".join(f"{k} {_text(v)}" for k, v in widened.items())))
+        else:
+            parts.append(Text(f"  no constituency of {result.party} binds the win-set"))
+    parts.append(Text(f"{result.solves} exact solves", style="dim"))
+    return Group(*parts)
+
+
+def explain_pivotal(case, concept, changes) -> int:
+    """`negotiate explain CASE --pivotal`: whose acceptance is decisive for the proposal."""
+    import negotiate
+    from negotiate.analysis.winset import pivots
+
+    console = Console()
+    with _user_errors():
+        shown = case.update(changes) if changes else case
+        result = negotiate.solve(shown, concept)
+    console.print(f"[bold]{case.name}  ·  {result.concept}  ·  {result.status}[/bold]")
+    found = pivots(result, shown)
+    if found is None:
+        console.print("no agreement: nobody is pivotal")
+        return 3
+    console.print(f"accepting ({found['rule']}): {', '.join(found['accepting'])}")
+    if found["pivotal_parties"]:
+        console.print("pivotal parties (without any one of them the agreement fails): "
+                      + ", ".join(found["pivotal_parties"]))
+    else:
+        console.print("no single party is pivotal: the agreement passes without any one of them")
+    for p, cs in found["pivotal_constituencies"].items():
+        tag = " (and the party is pivotal)" if p in found["pivotal_parties"] else ""
+        console.print(f"  {p} ratifies only with the consent of: {', '.join(cs)}{tag}")
+    for p, cs in found["ratified_only_with_side_payments"].items():
+        console.print(f"  {p} pays side payments to: {', '.join(cs)}")
+    return 0

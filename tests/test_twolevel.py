@@ -338,3 +338,78 @@ def test_voice_on_the_command_line():
     assert r.exit_code == 1 and "population" in r.output
     r = CliRunner().invoke(app, ["solve", eu, "--voice", "loud"])
     assert r.exit_code == 2
+
+
+# -- win-sets and pivots ---------------------------------------------------------------
+def _issue_ranges(rows):
+    out = {}
+    for o in rows:
+        for k, v in o.items():
+            out.setdefault(k, set()).add(v)
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 3, 5, 8, 11, 17])
+def test_winset_matches_enumeration(seed):
+    from negotiate.analysis.winset import winset
+
+    data = random_twolevel(seed)
+    case = case_from_dict(data)
+    party = "P0"
+    spec = data["parties"][party]
+    mine, passing = [], []
+    passable = {tuple(sorted(u.items())) for u in agreement_set(data, case)}
+    for o in outcomes(case):
+        texts = list(data.get("constraints", {}).values()) + \
+            [t for s in data["parties"].values() for t in (s.get("limits") or {}).values()]
+        if not all(_holds(t, o) for t in texts):
+            continue
+        u = {p: crit_utility(s["criteria"], o) for p, s in data["parties"].items()}
+        if u[party] >= spec.get("reservation", 0.0) - 1e-12 and can_ratify(spec, o):
+            mine.append(o)
+        if tuple(sorted(u.items())) in passable:
+            passing.append(o)
+    w = winset(case, party)
+    for label, rows in (("ratifiable", mine), ("passable", passing)):
+        got = getattr(w, label)
+        if not rows:
+            assert got is None
+            continue
+        ref = _issue_ranges(rows)
+        assert set(got["i0"]["options"]) == ref["i0"] and set(got["i1"]["options"]) == ref["i1"]
+        assert (got["years"]["min"], got["years"]["max"]) == (min(ref["years"]), max(ref["years"]))
+
+
+def test_winset_binding_constituency_and_pivots():
+    from negotiate.analysis.winset import pivots, winset
+
+    case = case_from_dict(SMALL)
+    w = winset(case, "A")
+    # A ratifies only with industry (weight 2 of 3 >= 60%): t <= 2.4 with a 0.1 side payment
+    assert w.ratifiable["t"] == {"min": 0.0, "max": 2.0}
+    assert w.ratifiable["a"] == {"options": ["x", "y"]}
+    assert w.passable["t"]["max"] == 4.0 and set(w.passable["a"]["options"]) == {"x", "y", "z"}
+    assert list(w.binding) == ["industry"]
+    prop = negotiate.solve(case, "kalai_smorodinsky")
+    piv = pivots(prop, case)
+    assert piv["accepting"] == ["A", "B", "C"]
+    assert piv["pivotal_parties"] == []  # one against is fewer than the blocking minority of 2
+    assert piv["pivotal_constituencies"] == {"A": ["industry"]}
+
+
+def test_winset_and_pivotal_commands():
+    import json
+
+    from typer.testing import CliRunner
+
+    from negotiate.cli import app
+
+    fta = str(ROOT / "cases" / "bilateral_fta.yaml")
+    r = CliRunner().invoke(app, ["winset", fta, "--party", "EU", "-f", "json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert "kt200" not in out["ratifiable"]["beef_quota"]["options"]  # the EU's red line
+    r = CliRunner().invoke(app, ["winset", fta, "--party", "XX"])
+    assert r.exit_code == 2
+    r = CliRunner().invoke(app, ["explain", fta, "--pivotal"])
+    assert r.exit_code == 0 and "pivotal parties" in r.output
