@@ -413,3 +413,20 @@ def test_winset_and_pivotal_commands():
     assert r.exit_code == 2
     r = CliRunner().invoke(app, ["explain", fta, "--pivotal"])
     assert r.exit_code == 0 and "pivotal parties" in r.output
+
+
+def test_whatif_session_rebuilds_two_level_cases():
+    """A session's warm model agrees with a cold solve after changing a constituency or the rule."""
+    case = case_from_dict(SMALL)
+    session = negotiate.Negotiation(case)
+    session.solve("utilitarian")
+    for changes in ({"parties.A.constituencies.industry.reservation": 0.0},
+                    {"decision_rule": "unanimity"},
+                    {"parties.B.reservation": 0.65}):
+        session.update(changes)
+        warm = session.solve("utilitarian")
+        cold = negotiate.solve(case.update(changes), "utilitarian")
+        assert warm.status == cold.status
+        if cold.ok:
+            assert warm.collective_benefit == pytest.approx(cold.collective_benefit, abs=1e-9)
+        case = case.update(changes)
