@@ -416,17 +416,18 @@ def test_winset_and_pivotal_commands():
 
 
 def test_whatif_session_rebuilds_two_level_cases():
-    """A session's warm model agrees with a cold solve after changing a constituency or the rule."""
+    """A session's warm model agrees with a cold solve after a change (regression: an outvotable
+    party's reservation sits in a big-M row the in-place patch did not know, 2.35 against 2.325)."""
     case = case_from_dict(SMALL)
-    session = negotiate.Negotiation(case)
-    session.solve("utilitarian")
-    for changes in ({"parties.A.constituencies.industry.reservation": 0.0},
-                    {"decision_rule": "unanimity"},
-                    {"parties.B.reservation": 0.65}):
-        session.update(changes)
-        warm = session.solve("utilitarian")
-        cold = negotiate.solve(case.update(changes), "utilitarian")
-        assert warm.status == cold.status
-        if cold.ok:
-            assert warm.collective_benefit == pytest.approx(cold.collective_benefit, abs=1e-9)
-        case = case.update(changes)
+    for concept in ("utilitarian", "kalai_smorodinsky"):
+        for changes in ({"parties.B.reservation": 0.65},
+                        {"parties.A.constituencies.industry.reservation": 0.9},
+                        {"decision_rule": "unanimity"}):
+            session = negotiate.Negotiation(case)
+            session.solve(concept)
+            session.update(changes)
+            warm = session.solve(concept)
+            cold = negotiate.solve(case.update(changes), concept)
+            assert warm.status == cold.status
+            if cold.ok:
+                assert warm.collective_benefit == pytest.approx(cold.collective_benefit, abs=1e-9)
