@@ -41,6 +41,12 @@ def crit_utility(criteria: dict, outcome: dict) -> float:
 
 def rule_passes(data: dict, voters: list, accepting: set) -> bool:
     rule = data.get("decision_rule", "unanimity")
+    if rule != "unanimity":
+        veto = next(iter(rule.values())).get("veto", [])
+        if not set(veto) <= accepting:
+            return False
+        voters = [p for p in voters if p not in veto]
+        accepting = accepting - set(veto)
     n = len(voters)
     k = len(accepting)
     if rule == "unanimity":
@@ -208,6 +214,8 @@ def random_twolevel(seed: int) -> dict:
                                 "blocking_minority": 2}},
         {"weighted_quota": {"weight": "data.pop", "quota": 50}},
     ])
+    if rule != "unanimity" and rng.random() < 0.3:
+        rule = {kind: {**spec, "veto": ["P0"]} for kind, spec in rule.items()}
     return {"name": f"two-level {seed}", "issues": issues, "parties": parties, "decision_rule": rule}
 
 

@@ -55,6 +55,7 @@ class PowerIndices:
     weights: dict | None = None
     seconds: float = 0.0
     stakeholders: list = field(default_factory=list)
+    veto: list = field(default_factory=list)  # outside the vote, must accept as well
 
     def to_dict(self) -> dict:
         return {
@@ -71,6 +72,7 @@ class PowerIndices:
             "rule_description": self.description,
             "weights": dict(self.weights) if self.weights is not None else None,
             "stakeholders_without_vote": list(self.stakeholders),
+            "veto_outside_the_vote": list(self.veto),
             "seconds": round(self.seconds, 6),
         }
 
@@ -249,4 +251,4 @@ def voting_power(rule: VotingRule, case_name: str = "", stakeholders=()) -> Powe
     absolute = {p: swings[p] / 2 ** (n - 1) for p in rule.voters}
     return PowerIndices(case_name, rule.kind, list(rule.voters), winning / 2 ** n, winning, banzhaf, absolute, ss,
                         swings, rule.describe(), dict(rule.weights) if rule.weights is not None else None,
-                        time.perf_counter() - t0, list(stakeholders))
+                        time.perf_counter() - t0, list(stakeholders), list(rule.veto))

@@ -169,6 +169,7 @@ class QualifiedMajority(_Strict):
     weight: str | None = None  # data.pop, or a constant expression per party: sqrt(data.pop[self])
     weight_share: float | None = Field(None, gt=0, le=1)
     blocking_minority: int | None = Field(None, ge=1)
+    veto: list[Id] = Field(default_factory=list)  # parties outside the vote whose acceptance is always needed
 
     @model_validator(mode="after")
     def _pair(self) -> "QualifiedMajority":
@@ -185,6 +186,7 @@ class WeightedQuota(_Strict):
     weight: str  # data.votes, or a constant expression per party
     quota: float | None = Field(None, ge=0)
     share: float | None = Field(None, gt=0, le=1)
+    veto: list[Id] = Field(default_factory=list)  # parties outside the vote whose acceptance is always needed
 
     @model_validator(mode="after")
     def _one(self) -> "WeightedQuota":

@@ -186,9 +186,9 @@ def add_twolevel_rows(resolved, b, var_col: dict, bounds: dict, utility_col: dic
     unanimous = rule.unanimous
     out = {"handled": set(tl.stakeholders), "accepts": {}, "consents": {}, "side_payment": {},
            "constituency_utility": {}, "clause": None}
-    for p in rule.voters:
+    for p in rule.voters + rule.veto:
         d = case.parties[p].reservation
-        if unanimous:
+        if unanimous or p in rule.veto:
             y = None  # the compiler's own reservation row holds
         else:
             out["handled"].add(p)
@@ -317,7 +317,7 @@ def evaluate(problem, values: dict, utils: dict, x=None) -> Ratification | None:
     cols = getattr(problem, "twolevel", None) or {}
     payments = cols.get("side_payment", {})
     report, ratifies, accepting = {}, {}, []
-    for p in tl.rule.voters:
+    for p in tl.rule.veto + tl.rule.voters:
         consents = {}
         rows = {}
         for cons in tl.constituencies.get(p, []):
@@ -336,7 +336,7 @@ def evaluate(problem, values: dict, utils: dict, x=None) -> Ratification | None:
         d = case.parties[p].reservation
         if ratifies[p] and utils[p] >= d - 1e-7 * max(1.0, abs(d)):
             accepting.append(p)
-    outvoted = [p for p in tl.rule.voters if p not in accepting]
+    outvoted = [p for p in tl.rule.veto + tl.rule.voters if p not in accepting]
     return Ratification(tl.rule.kind, tl.rule.passes(accepting), accepting, outvoted, list(tl.stakeholders),
                         report, ratifies)
 

@@ -39,6 +39,7 @@ class VotingRule:
     quota: Fraction | None = None  # exact weight threshold (weight(S) >= quota)
     block_count: int | None = None  # this many voters pass whatever their weight
     weight_source: str | None = None  # the case text the weights came from
+    veto: tuple = ()  # parties outside the vote whose acceptance is always needed
 
     @property
     def n(self) -> int:
@@ -49,7 +50,10 @@ class VotingRule:
         return self.min_count >= self.n and self.weights is None
 
     def passes(self, members) -> bool:
-        """Whether the voting parties in `members` (others are ignored) pass an agreement."""
+        """Whether `members` (the accepting parties) pass an agreement: every veto party among
+        them, and the voting parties among them winning the vote (others are ignored)."""
+        if any(p not in set(members) for p in self.veto):
+            return False
         members = [p for p in self.voters if p in set(members)]
         k = len(members)
         if k < self.min_count:
@@ -60,6 +64,10 @@ class VotingRule:
         return total >= float(self.quota) - WEIGHT_TOL * max(1.0, abs(float(self.quota)))
 
     def describe(self) -> str:
+        veto = f"; {', '.join(self.veto)} must accept as well" if self.veto else ""
+        return self._describe_vote() + veto
+
+    def _describe_vote(self) -> str:
         if self.kind == "unanimity":
             return f"unanimity of the {self.n} voting parties"
         parts = []
@@ -76,7 +84,7 @@ class VotingRule:
         return {"kind": self.kind, "voters": list(self.voters), "min_count": self.min_count,
                 "weights": dict(self.weights) if self.weights is not None else None,
                 "quota": float(self.quota) if self.quota is not None else None,
-                "block_count": self.block_count, "weight": self.weight_source}
+                "block_count": self.block_count, "weight": self.weight_source, "veto": list(self.veto)}
 
 
 def voters_of(case: Case) -> list[str]:
@@ -117,7 +125,8 @@ def party_weights(case: Case, text: str, path: tuple, parties=None) -> dict:
 def voting_rule(case: Case, rule=None) -> VotingRule:
     """The case's decision rule (or `rule`, a schema DecisionRule / "unanimity") over its voters."""
     rule = case.decision_rule if rule is None else rule
-    voters = tuple(voters_of(case))
+    veto = () if rule == "unanimity" else tuple(_veto(case, rule))
+    voters = tuple(p for p in voters_of(case) if p not in veto)
     n = len(voters)
     if n == 0:
         raise CaseError([_problem(case, ("parties",), "every party is a stakeholder: nobody can ratify",
@@ -129,17 +138,36 @@ def voting_rule(case: Case, rule=None) -> VotingRule:
         base = ("decision_rule", "qualified_majority")
         min_count = math.ceil(decimal(qm.parties) * n)
         if qm.weight is None:
-            return VotingRule("qualified_majority", voters, min_count)
+            return VotingRule("qualified_majority", voters, min_count, veto=veto)
         weights = party_weights(case, qm.weight, base + ("weight",), voters)
         quota = decimal(qm.weight_share) * _exact_total(weights)
         block = None
         if qm.blocking_minority is not None:
             block = n - qm.blocking_minority + 1
-        return VotingRule("qualified_majority", voters, min_count, weights, quota, block, qm.weight)
+        return VotingRule("qualified_majority", voters, min_count, weights, quota, block, qm.weight, veto)
     wq = rule.weighted_quota
     weights = party_weights(case, wq.weight, ("decision_rule", "weighted_quota", "weight"), voters)
     quota = decimal(wq.quota) if wq.quota is not None else decimal(wq.share) * _exact_total(weights)
-    return VotingRule("weighted_quota", voters, 0, weights, quota, None, wq.weight)
+    return VotingRule("weighted_quota", voters, 0, weights, quota, None, wq.weight, veto)
+
+
+def _veto(case: Case, rule) -> list[str]:
+    """The rule's veto parties, checked: parties of the case, not stakeholders."""
+    from negotiate.case.expr import did_you_mean
+
+    kind = rule.kind
+    spec = getattr(rule, kind)
+    problems = []
+    for i, p in enumerate(spec.veto):
+        path = ("decision_rule", kind, "veto", str(i))
+        if p not in case.parties:
+            problems.append(_problem(case, path, f"`{p}` is not a party of this case", p,
+                                     did_you_mean(p, case.parties)))
+        elif case.parties[p].role == "stakeholder":
+            problems.append(_problem(case, path, f"`{p}` is a stakeholder: it has no veto", p))
+    if problems:
+        raise CaseError(problems)
+    return list(spec.veto)
 
 
 def _exact_total(weights: dict) -> Fraction:
