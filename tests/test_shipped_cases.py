@@ -58,9 +58,10 @@ def test_pyomo_model_is_readable(case):
     limit_ids = {f"parties.{p}.limits.{l}" for p, party in case.parties.items() for l in party.limits}
     assert set(m.limit.keys()) if limit_ids else True
     assert limit_ids <= set(m.limit.keys()) if limit_ids else True
-    # two-level cases: outvotable parties accept through a binary, stakeholders have no veto
-    two_level = case.decision_rule != "unanimity" or any(
-        party.role == "stakeholder" for party in case.parties.values())
-    plain = {p for p in case.parties if p in case.decision_rule.qualified_majority.veto} if two_level and \
-        case.decision_rule != "unanimity" else {p for p, party in case.parties.items() if party.role != "stakeholder"}
+    # two-level cases: outvotable parties accept through a binary (veto parties keep the plain row),
+    # stakeholders have no veto
+    from negotiate.formulation.rules import voting_rule
+
+    rule = voting_rule(case)
+    plain = set(rule.voters) | set(rule.veto) if rule.unanimous else set(rule.veto)
     assert set(m.reservation.keys()) == plain
