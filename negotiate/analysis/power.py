@@ -142,19 +142,44 @@ def _shift_add(row: np.ndarray, prev: np.ndarray, wj: int, cap: int, sign: int =
         row[cap] += sign * int(prev.sum(dtype=np.int64))
 
 
-def _without(f: np.ndarray, wi: int, cap: int) -> np.ndarray:
-    """The table of the other parties, from the full table and party i's weight:
-    f[k] = h[k] + (h[k-1] shifted by w_i), solved for h row by row."""
-    n = f.shape[0] - 1
-    h = f[:n].copy()
-    for k in range(1, n):
-        _shift_add(h[k], h[k - 1], wi, cap, sign=-1)
-    return h
+class _Others:
+    """The coalitions of the other parties (without party i), by size t and weight, read
+    from the full table without building theirs: below the merged column,
+
+        others[t, w] = sum_j (-1)^j table[t - j, w - j w_i]
+
+    (the recursion table[t] = others[t] + others[t-1] shifted by w_i, unrolled), so a
+    sum over a band of weights is an alternating sum of prefix sums of the table: O(n)
+    per band instead of a pass over the table per party. A whole row is C(n-1, t)."""
+
+    def __init__(self, prefix: np.ndarray, wi: int, n: int):
+        self.prefix = prefix  # prefix[k, w] = table[k, 0..w] summed
+        self.wi = wi
+        self.n = n
+
+    def total(self, t: int) -> int:
+        return math.comb(self.n - 1, t)
+
+    def band(self, t: int, a: int, b: int) -> int:
+        """Coalitions of t others with weight in [a, b] (b below the merged column)."""
+        a = max(a, 0)
+        if b < a:
+            return 0
+        out = 0
+        for j in range(t + 1):
+            hi = b - j * self.wi
+            if hi < 0:
+                break
+            lo = a - j * self.wi
+            row = self.prefix[t - j]
+            part = int(row[hi]) - (int(row[lo - 1]) if lo > 0 else 0)
+            out += -part if j % 2 else part
+        return out
 
 
-def _swings_by_size(h: np.ndarray, wi: int, cap: int, rule: VotingRule) -> list[int]:
+def _swings_by_size(h: _Others, wi: int, cap: int, rule: VotingRule) -> list[int]:
     """Coalitions S without i, by size k, that fail while S + i passes."""
-    n = h.shape[0]  # others: sizes 0..n-1 (the voters are n)
+    n = h.n
     out = []
     for k in range(n):
         count_ok_with = k + 1 >= rule.min_count
@@ -162,65 +187,65 @@ def _swings_by_size(h: np.ndarray, wi: int, cap: int, rule: VotingRule) -> list[
             out.append(0)
             continue
         if rule.weights is None:  # only the count matters
-            out.append(int(h[k].sum(dtype=np.int64)) if k < rule.min_count else 0)
+            out.append(h.total(k) if k < rule.min_count else 0)
             continue
         waived_with = rule.block_count is not None and k + 1 >= rule.block_count
         waived = rule.block_count is not None and k >= rule.block_count
         heavy_from = max(cap - wi, 0)  # S + i reaches the quota from this weight of S
         if k < rule.min_count:  # S fails on the count whatever its weight
-            out.append(int(h[k].sum(dtype=np.int64)) if waived_with else int(h[k, heavy_from:].sum(dtype=np.int64)))
+            out.append(h.total(k) if waived_with else h.total(k) - h.band(k, 0, heavy_from - 1))
         elif waived:  # S passes already
             out.append(0)
         else:  # S fails exactly when it is below the quota
-            out.append(int(h[k, :cap].sum(dtype=np.int64)) if waived_with else int(h[k, heavy_from:cap].sum(dtype=np.int64)))
+            out.append(h.band(k, 0, cap - 1) if waived_with else h.band(k, heavy_from, cap - 1))
     return out
 
 
-def _passing_against(n: int, slack: int, rule: VotingRule) -> np.ndarray:
-    """passing[k, w] on the table of the parties against (k of them, weight w; w = slack + 1: more)."""
-    k = np.arange(n + 1)[:, None]
-    w = np.arange(slack + 2)[None, :]
-    yes = n - k
-    light = w <= slack
-    if rule.block_count is not None:
-        light = light | (yes >= rule.block_count)
-    return (yes >= rule.min_count) & light
+def _winning_against(prefix: np.ndarray, slack: int, rule: VotingRule) -> int:
+    """Passing coalitions, counted on the table of the parties against (k of them)."""
+    n = prefix.shape[0] - 1
+    out = 0
+    for k in range(n + 1):
+        yes = n - k
+        if yes < rule.min_count:
+            continue
+        waived = rule.block_count is not None and yes >= rule.block_count
+        out += int(prefix[k, -1]) if waived else int(prefix[k, slack])  # weight against <= slack
+    return out
 
 
-def _swings_against(h: np.ndarray, wi: int, slack: int, rule: VotingRule) -> list[int]:
+def _swings_against(h: _Others, wi: int, slack: int, rule: VotingRule) -> list[int]:
     """Swings of i by the size of S, counted on T = the others against (S = N - T - i).
 
     S + i passes iff |S|+1 >= m and (w(T) <= slack or |S|+1 >= block);
     S fails iff |S| < m or (w(T) + w_i > slack and |S| < block).
     """
-    n = h.shape[0]  # the voters; the others' table has sizes 0..n-1
+    n = h.n
     block = rule.block_count if rule.block_count is not None else n + 1
     out = [0] * n
     for t in range(n):  # |T| = t, |S| = n - 1 - t
         size = n - 1 - t
         if size + 1 < rule.min_count:
             continue
-        row = h[t]
         if size < rule.min_count:  # S fails on the count
-            out[size] = int(row.sum(dtype=np.int64)) if size + 1 >= block else \
-                int(row[:slack + 1].sum(dtype=np.int64))
+            out[size] = h.total(t) if size + 1 >= block else h.band(t, 0, slack)
         elif size >= block:  # S passes already
             continue
         else:  # S fails iff w(T) > slack - w_i
             lo = max(slack - wi + 1, 0)
-            out[size] = int(row[lo:].sum(dtype=np.int64)) if size + 1 >= block else \
-                int(row[lo:slack + 1].sum(dtype=np.int64))
+            out[size] = h.total(t) - h.band(t, 0, lo - 1) if size + 1 >= block else h.band(t, lo, slack)
     return out
 
 
-def _passing(n: int, cap: int, rule: VotingRule) -> np.ndarray:
-    """passing[k, w] for the table's cells (w = cap means weight >= quota)."""
-    k = np.arange(n + 1)[:, None]
-    w = np.arange(cap + 1)[None, :]
-    heavy = w >= cap if rule.weights is not None else np.ones_like(w, bool)
-    if rule.block_count is not None:
-        heavy = heavy | (k >= rule.block_count)
-    return (k >= rule.min_count) & heavy
+def _winning(prefix: np.ndarray, cap: int, rule: VotingRule) -> int:
+    """Passing coalitions, counted on the table of the parties in favour (column cap: >= quota)."""
+    n = prefix.shape[0] - 1
+    out = 0
+    for k in range(rule.min_count, n + 1):
+        waived = rule.weights is None or (rule.block_count is not None and k >= rule.block_count)
+        row = prefix[k]
+        out += int(row[-1]) if waived else int(row[-1]) - (int(row[cap - 1]) if cap > 0 else 0)
+    return out
 
 
 def voting_power(rule: VotingRule, case_name: str = "", stakeholders=()) -> PowerIndices:
@@ -235,13 +260,14 @@ def voting_power(rule: VotingRule, case_name: str = "", stakeholders=()) -> Powe
     if against:  # count the parties against: a narrower table (weights above `slack` merged)
         cap = slack + 1
     f = coalition_table(weights, cap)
-    win = _passing_against(n, slack, rule) if against else _passing(n, cap, rule)
-    winning = int(f[win].sum(dtype=np.int64))
+    prefix = f.astype(np.int64)
+    np.cumsum(prefix, axis=1, out=prefix)
+    winning = _winning_against(prefix, slack, rule) if against else _winning(prefix, cap, rule)
     swings, ss = {}, {}
     nfact = math.factorial(n)
     order_weight = [math.factorial(k) * math.factorial(n - k - 1) for k in range(n)]
     for i, p in enumerate(rule.voters):
-        h = _without(f, weights[i], cap)
+        h = _Others(prefix, weights[i], n)
         per_size = _swings_against(h, weights[i], slack, rule) if against else \
             _swings_by_size(h, weights[i], cap, rule)
         swings[p] = sum(per_size)
