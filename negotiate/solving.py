@@ -102,7 +102,8 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -
     if not out.ok:
         parties = {p: PartyOutcome(None, case.parties[p].reservation, weight=case.parties[p].weight)
                    for p in problem.parties}
-        return Proposal(case.name, concept, out.status, None, parties, None, [], diagnosis, solver, out.notes)
+        return Proposal(case.name, concept, out.status, None, parties, None, [], diagnosis, solver,
+                        out.notes + _two_level_notes(problem))
     values = issue_values(problem, out.x)
     utils, scores = utilities(problem, values)
     parties = {}
@@ -130,6 +131,15 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -
               "available": out.prices is not None}
     return Proposal(case.name, concept, out.status, agreement_of(problem, values), parties, benefit,
                     constraints, None, solver, notes, prices, ratification)
+
+
+def _two_level_notes(problem: Problem) -> list[str]:
+    from negotiate.formulation.ratification import twolevel_of
+
+    if twolevel_of(problem.resolved) is None:
+        return []
+    return ["two-level case: an agreement must also be ratified by the constituencies and pass the decision "
+            "rule; `negotiate winset CASE --party P` shows, per issue, what each party would ratify"]
 
 
 def _ratification(problem: Problem, values: dict, utils: dict, x, parties: dict) -> dict | None:
