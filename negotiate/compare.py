@@ -193,6 +193,7 @@ def _option_row(session, job: Job, name: str, values: dict, ideal: dict) -> dict
         values_map = _values_of(problem, x_values)
     utils, scores = utilities(problem, values_map)
     rejected = _rejections(problem, case, values_map, utils)
+    rejected = option_rejections(problem, values_map, utils, rejected)  # two-level cases: the rule decides
     parties = {p: PartyOutcome(utils[p], case.parties[p].reservation, gain=utils[p] - case.parties[p].reservation,
                                criteria=scores[p], weight=case.parties[p].weight,
                                accepts=not any(r[0] == p for r in rejected)) for p in problem.parties}
@@ -238,6 +239,12 @@ def _without_acceptance(session):
 
     with _reservations_lifted(session):
         return solve_problem(session.problem, session._backend, "utilitarian")
+
+
+def option_rejections(problem, values: dict, utils: dict, rejected: list) -> list:
+    from negotiate.formulation.ratification import option_rejections as two_level
+
+    return two_level(problem, values, utils, rejected)
 
 
 def _rejections(problem, case: Case, values: dict, utils: dict) -> list[tuple[str, str]]:

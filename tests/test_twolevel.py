@@ -26,7 +26,7 @@ CONCEPTS = ["utilitarian", "egalitarian", "kalai_smorodinsky", "nash"]
 
 
 def crit_utility(criteria: dict, outcome: dict) -> float:
-    total = sum(c["weight"] if isinstance(c, dict) else c.weight for c in criteria.values())
+    total = sum(c.get("weight", 1) if isinstance(c, dict) else c.weight for c in criteria.values())
     u = 0.0
     for c in criteria.values():
         c = c if isinstance(c, dict) else c.model_dump()
@@ -35,7 +35,7 @@ def crit_utility(criteria: dict, outcome: dict) -> float:
             s = c["scores"][v]
         else:
             s = float(np.interp(v, [x for x, _ in c["points"]], [y for _, y in c["points"]]))
-        u += c["weight"] * s
+        u += c.get("weight", 1) * s
     return u / total
 
 
@@ -439,3 +439,20 @@ def test_whatif_session_rebuilds_two_level_cases():
             assert warm.status == cold.status
             if cold.ok:
                 assert warm.collective_benefit == pytest.approx(cold.collective_benefit, abs=1e-9)
+
+
+def test_compare_judges_drafted_packages_by_the_rule():
+    """A package one party refuses still passes a qualified majority; one a winning set refuses does not."""
+    from negotiate.compare import compare
+
+    data = {**SMALL, "options": {"outvotes_A": {"a": "z", "t": 4}, "fails": {"a": "y", "t": 4}}}
+    case = case_from_dict(data)
+    # reference: enumerate acceptance patterns for these two packages
+    passable = agreement_set(data, case)
+    u = {name: {p: crit_utility(s["criteria"], o) for p, s in data["parties"].items()}
+         for name, o in (("outvotes_A", {"a": "z", "t": 4}), ("fails", {"a": "y", "t": 4}))}
+    expect = {name: any(all(abs(v[p] - w[p]) < 1e-12 for p in v) for w in passable) for name, v in u.items()}
+    assert expect == {"outvotes_A": True, "fails": False}
+    rows = {r["name"]: r for r in compare(case, concepts=["utilitarian"]).rows if r["kind"] == "option"}
+    assert rows["outvotes_A"]["status"] == "acceptable"
+    assert rows["fails"]["status"] == "rejected" and "decision rule" in rows["fails"]["rejected_by"]

@@ -122,7 +122,7 @@ class Party(_Strict):
     description: str | None = None
     # two-level negotiation (CASE_FORMAT.md section 7; negotiate.twolevel)
     role: Literal["party", "stakeholder"] = "party"
-    constituencies: dict[Id, "Constituency"] = Field(default_factory=dict)
+    constituencies: dict[Id, "Constituency"] = Field(default_factory=dict, max_length=12)
     ratification: "Literal['all'] | Ratification" = "all"
 
     @model_validator(mode="after")

@@ -320,6 +320,12 @@ def evaluate(problem, values: dict, utils: dict, x=None) -> Ratification | None:
     for p in tl.rule.veto + tl.rule.voters:
         consents = {}
         rows = {}
+        if x is None and p in tl.constituencies:  # a drafted package: the best use of the budget
+            report[p], ratifies[p] = best_ratification(tl, p, values)
+            d = case.parties[p].reservation
+            if ratifies[p] and utils[p] >= d - 1e-7 * max(1.0, abs(d)):
+                accepting.append(p)
+            continue
         for cons in tl.constituencies.get(p, []):
             v = cons.utility(values)
             offered = float(x[payments[(p, cons.id)]]) if x is not None and (p, cons.id) in payments else 0.0
@@ -339,6 +345,57 @@ def evaluate(problem, values: dict, utils: dict, x=None) -> Ratification | None:
     outvoted = [p for p in tl.rule.veto + tl.rule.voters if p not in accepting]
     return Ratification(tl.rule.kind, tl.rule.passes(accepting), accepting, outvoted, list(tl.stakeholders),
                         report, ratifies)
+
+
+def best_ratification(tl: TwoLevel, party: str, values: dict) -> tuple[dict, bool]:
+    """Whether `party` can ratify a fixed package, paying its constituencies at best within its
+    budget: every consenting set is tried (at most MAX_CONSTITUENCIES), the cheapest that meets
+    the rule kept. Returns the per-constituency report and the verdict."""
+    import itertools
+
+    cons = tl.constituencies[party]
+    budget = tl.ratification[party][2]
+    v = {c.id: c.utility(values) for c in cons}
+    need = {c.id: max(0.0, c.reservation - v[c.id]) for c in cons}
+    tol = 1e-9
+    best = None
+    for r in range(len(cons), -1, -1):
+        for subset in itertools.combinations([c.id for c in cons], r):
+            cost = sum(need[c] for c in subset)
+            if cost > budget + tol or (best is not None and cost >= best[0] - tol):
+                continue
+            consents = {c.id: c.id in subset for c in cons}
+            if tl.ratifies(party, consents):
+                best = (cost, consents)
+    consents = best[1] if best else {c.id: need[c.id] <= tol for c in cons}
+    report = {c.id: {"utility": _r(v[c.id]), "reservation": c.reservation,
+                     "side_payment": _r(need[c.id]) if consents[c.id] else 0.0, "consents": consents[c.id],
+                     "weight": c.weight} for c in cons}
+    return report, best is not None
+
+
+def option_rejections(problem, values: dict, utils: dict, rejected: list) -> list:
+    """compare's verdict on a drafted package in a two-level case: rejected only if it does not
+    pass (the parties that would not accept are named) or crosses a limit or constraint."""
+    found = evaluate(problem, values, utils)
+    if found is None:
+        return rejected
+    crossings = [r for r in rejected if r[1].startswith("crosses")]
+    if found.passes:
+        return crossings
+    case = problem.case
+    why = []
+    for p in found.outvoted:
+        d = case.parties[p].reservation
+        if not found.ratifies.get(p, True):
+            refusing = [c for c, v in found.constituencies.get(p, {}).items() if not v["consents"]]
+            why.append((p, f"does not ratify ({', '.join(refusing)} refuse)"))
+        elif utils[p] < d:
+            why.append((p, f"utility {utils[p]:.4g} below reservation {d:.4g}"))
+    if len(why) > 8:
+        why = why[:8] + [(f"{len(why) - 8} more parties", "refuse")]
+    voters = len(found.accepting) + len(found.outvoted)
+    return crossings + why + [("decision rule", f"{found.rule} not met: {len(found.accepting)} of {voters} accept")]
 
 
 def _r(v: float) -> float:
