@@ -456,3 +456,28 @@ def test_compare_judges_drafted_packages_by_the_rule():
     rows = {r["name"]: r for r in compare(case, concepts=["utilitarian"]).rows if r["kind"] == "option"}
     assert rows["outvotes_A"]["status"] == "acceptable"
     assert rows["fails"]["status"] == "rejected" and "decision rule" in rows["fails"]["rejected_by"]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 4, 6, 9, 13])
+def test_package_verdicts_match_enumeration(seed):
+    """Every package's verdict (passes or not, best use of side payments) against the reference."""
+    from negotiate.compile import compile_case
+    from negotiate.formulation.ratification import evaluate
+    from negotiate.proposal import utilities
+
+    data = random_twolevel(seed)
+    case = case_from_dict(data)
+    problem = compile_case(case)
+    parties = data["parties"]
+    voters = [p for p, s in parties.items() if s.get("role", "party") != "stakeholder"]
+    for o in outcomes(case):
+        values = {}
+        for v in problem.resolved.variables:
+            iid, _, option = v.key
+            values[v.key] = (1.0 if o[iid] == option else 0.0) if option is not None else float(o[iid])
+        utils, _ = utilities(problem, values)
+        found = evaluate(problem, values, utils)
+        able = {p for p in voters if utils[p] >= parties[p].get("reservation", 0.0) - 1e-12
+                and can_ratify(parties[p], o)}
+        assert set(found.accepting) == able
+        assert found.passes == rule_passes(data, voters, able)
