@@ -207,3 +207,12 @@ def test_power_command_bad_rule_is_a_usage_error():
     assert r.exit_code == 2 and "quota" in r.output
     r = CliRunner().invoke(app, ["power", case, "--rule", "{weighted_quota: {weight: data.votes, quota: 3}}"])
     assert r.exit_code == 2 and "votes" in r.output and "Traceback" not in r.output  # the flag is wrong
+
+
+def test_power_of_a_case_file_with_veto_and_stakeholder():
+    from negotiate.analysis.power import power_of
+
+    pw = power_of(ROOT / "cases" / "eu_mercosur_ratification.yaml")
+    assert len(pw.parties) == 27 and pw.veto == ["MERCOSUR"] and pw.stakeholders == ["NGOS"]
+    assert pw.winning_fraction == pytest.approx(0.132, abs=0.0006)
+    assert power_of(ROOT / "cases" / "bilateral_fta.yaml", rule="unanimity").winning_fraction == 0.25

@@ -481,3 +481,32 @@ def test_package_verdicts_match_enumeration(seed):
                 and can_ratify(parties[p], o)}
         assert set(found.accepting) == able
         assert found.passes == rule_passes(data, voters, able)
+
+
+def test_stakeholder_contributes_without_a_veto():
+    """A business association's own finance counts in the collective target; it has no veto:
+    the utilitarian optimum (enumerated over every contribution) may leave it below its reservation."""
+    data = {
+        "name": "finance with a contributing stakeholder",
+        "issues": {"finance": {"per_party": True, "range": [0, 6], "integer": True}},
+        "constraints": {"target": "sum(finance) >= 9"},
+        "parties": {
+            "A": {"reservation": 0.3, "criteria": {"cost": {"of": "finance[self]", "points": [[0, 1], [6, 0]]}}},
+            "B": {"reservation": 0.3, "criteria": {"cost": {"of": "finance[self]", "points": [[0, 1], [6, 0.2]]}}},
+            "BIZ": {"role": "stakeholder", "weight": 0.5, "reservation": 0.9,
+                    "criteria": {"cost": {"of": "finance[self]", "points": [[0, 1], [6, 0.7]]}}},
+        },
+    }
+    case = case_from_dict(data)
+    prop = negotiate.solve(case, "utilitarian")
+    cost = {"A": lambda f: 1 - f / 6, "B": lambda f: 1 - 0.8 * f / 6, "BIZ": lambda f: 1 - 0.3 * f / 6}
+    best = None
+    for fa, fb, fz in itertools.product(range(7), repeat=3):
+        if fa + fb + fz < 9 or cost["A"](fa) < 0.3 or cost["B"](fb) < 0.3:
+            continue  # BIZ's reservation does not count: no veto
+        value = cost["A"](fa) + cost["B"](fb) + 0.5 * cost["BIZ"](fz)
+        best = value if best is None else max(best, value)
+    assert prop.collective_benefit == pytest.approx(best, abs=1e-9)
+    assert prop.agreement["finance"]["BIZ"] == 6  # it contributes the most (its cost is the flattest)
+    assert prop.parties["BIZ"].utility < 0.9  # below its reservation, and still an agreement
+    assert prop.ratification["stakeholders"] == ["BIZ"] and prop.ratification["passes"]

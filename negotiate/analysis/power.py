@@ -278,3 +278,17 @@ def voting_power(rule: VotingRule, case_name: str = "", stakeholders=()) -> Powe
     return PowerIndices(case_name, rule.kind, list(rule.voters), winning / 2 ** n, winning, banzhaf, absolute, ss,
                         swings, rule.describe(), dict(rule.weights) if rule.weights is not None else None,
                         time.perf_counter() - t0, list(stakeholders), list(rule.veto))
+
+
+def power_of(case, rule=None) -> PowerIndices:
+    """Voting power under `case`'s decision rule (or `rule`, a `decision_rule` value);
+    `case` is a Case or a case file path."""
+    from negotiate.case.schema import Case
+    from negotiate.formulation.rules import voting_rule
+    from negotiate.solving import as_case
+
+    case = as_case(case) if not isinstance(case, Case) else case
+    if rule is not None:
+        case = case.update({"decision_rule": rule})
+    stakeholders = [p for p, party in case.parties.items() if party.role == "stakeholder"]
+    return voting_power(voting_rule(case), case.name, stakeholders)
