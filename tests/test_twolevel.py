@@ -510,3 +510,14 @@ def test_stakeholder_contributes_without_a_veto():
     assert prop.agreement["finance"]["BIZ"] == 6  # it contributes the most (its cost is the flattest)
     assert prop.parties["BIZ"].utility < 0.9  # below its reservation, and still an agreement
     assert prop.ratification["stakeholders"] == ["BIZ"] and prop.ratification["passes"]
+
+
+def test_winset_on_the_shipped_two_level_case():
+    """Regression: scenarios naming a constituency's budget made the domestic copy invalid."""
+    from negotiate.analysis.winset import winset
+
+    case = negotiate.load_case(ROOT / "cases" / "eu_mercosur_ratification.yaml")
+    w = winset(case, "FR")
+    assert "kt150" not in w.ratifiable["beef_quota"]["options"]
+    assert "kt150" in w.passable["beef_quota"]["options"]  # France can be outvoted on beef
+    assert "kt150" in w.binding["farmers"]["beef_quota"]["options"]

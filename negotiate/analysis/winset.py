@@ -68,7 +68,7 @@ def _text(r) -> str:
 
 def _domestic(case: Case, party: str) -> Case:
     """The case in which only `party` must accept (and ratify): the others have no veto."""
-    changes = {"decision_rule": "unanimity"}
+    changes = {"decision_rule": "unanimity", "scenarios": {}, "options": {}}  # scenarios may name what goes
     for q in case.parties:
         if q != party:
             changes[f"parties.{q}.role"] = "stakeholder"
