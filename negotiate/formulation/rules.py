@@ -128,7 +128,7 @@ def voting_rule(case: Case, rule=None) -> VotingRule:
     veto = () if rule == "unanimity" else tuple(_veto(case, rule))
     voters = tuple(p for p in voters_of(case) if p not in veto)
     n = len(voters)
-    if n == 0:
+    if n == 0 and not veto:
         raise CaseError([_problem(case, ("parties",), "every party is a stakeholder: nobody can ratify",
                                   None, "give at least one party `role: party` (the default)")])
     if rule == "unanimity":
