@@ -175,7 +175,7 @@ def test_eu27_under_a_second():
     rule = voting_rule(eu_case())
     t0 = time.perf_counter()
     voting_power(rule)
-    assert time.perf_counter() - t0 < 3.0  # well under a second unloaded; generous on shared CI
+    assert time.perf_counter() - t0 < 5.0  # 0.2 s on a loaded 2-core machine; generous for shared CI
 
 
 # -- the command ----------------------------------------------------------------------
@@ -216,3 +216,51 @@ def test_power_of_a_case_file_with_veto_and_stakeholder():
     assert len(pw.parties) == 27 and pw.veto == ["MERCOSUR"] and pw.stakeholders == ["NGOS"]
     assert pw.winning_fraction == pytest.approx(0.132, abs=0.0006)
     assert power_of(ROOT / "cases" / "bilateral_fta.yaml", rule="unanimity").winning_fraction == 0.25
+
+
+def _plain_dp(pops, quota):
+    """count[k, w]: coalitions of k parties with weight w, w clipped at the quota (written plainly:
+    one party at a time, a fresh array per step, no removal trick)."""
+    n = len(pops)
+    count = np.zeros((n + 1, quota + 1), dtype=np.int64)
+    count[0, 0] = 1
+    for w in pops:
+        new = count.copy()
+        for k in range(n):
+            shifted = np.zeros(quota + 1, dtype=np.int64)
+            if w < quota:
+                shifted[w:] = count[k, :quota + 1 - w]
+                shifted[quota] += count[k, quota + 1 - w:].sum()
+            else:
+                shifted[quota] = count[k].sum()
+            new[k + 1] += shifted
+        count = new
+    return count
+
+
+def test_eu27_against_a_separately_written_dp():
+    case = eu_case()
+    names = list(case.parties)
+    pops = [round(case.parties[p].data["pop"] * 1000) for p in names]
+    quota = math.ceil(Fraction(65, 100) * sum(pops))
+    n, m, block_count = 27, 15, 24
+
+    full = _plain_dp(pops, quota)
+    winning = sum(int(full[k, w]) for k in range(n + 1) for w in (range(quota + 1) if k >= block_count else [quota])
+                  if k >= m)
+    pw = voting_power(voting_rule(case))
+    assert pw.winning_coalitions == winning
+    for p in ("DE", "MT"):  # the largest and the smallest
+        i = names.index(p)
+        others = _plain_dp(pops[:i] + pops[i + 1:], quota)
+        swings, ss = 0, Fraction(0)
+        w = np.arange(quota + 1)
+        heavy_with, heavy = np.minimum(w + pops[i], quota) >= quota, w >= quota
+        for k in range(n):
+            mask = (k + 1 >= m) & (heavy_with | (k + 1 >= block_count)) & \
+                ~((k >= m) & (heavy | (k >= block_count)))
+            c = int(others[k][mask].sum())
+            swings += c
+            ss += Fraction(c * math.factorial(k) * math.factorial(n - k - 1), math.factorial(n))
+        assert pw.swings[p] == swings
+        assert pw.shapley_shubik[p] == pytest.approx(float(ss), abs=1e-15)
