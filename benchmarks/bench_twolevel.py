@@ -55,7 +55,7 @@ def main() -> None:
         variants = [("as in the case", base), ("unanimity", base.update(base.scenarios["unanimity"]))]
         for concept in CONCEPTS:
             for rule, case in variants:
-                seconds, prop = timed(lambda: negotiate.solve(case, concept), args.repeat)
+                seconds, prop = timed(lambda case=case, concept=concept: negotiate.solve(case, concept), args.repeat)
                 outvoted = ", ".join(prop.ratification["outvoted"]) if prop.ratification else ""
                 table.add_row(label, concept, rule, f"{seconds:.3f}", str(prop.solver["solves"]),
                               "yes" if prop.solver["mip"] else "", outvoted or "-",

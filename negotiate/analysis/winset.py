@@ -155,8 +155,8 @@ def _wider(new: dict, old: dict | None) -> bool:
 # -- pivots ---------------------------------------------------------------------------------
 def pivots(proposal, case: Case) -> dict | None:
     """Decisive parties and constituencies at a proposal; None without an agreement."""
-    from negotiate.formulation.rules import voting_rule
     from negotiate.formulation.ratification import TwoLevel
+    from negotiate.formulation.rules import voting_rule
 
     if not proposal.ok:
         return None

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from negotiate.case.schema import Case
-from negotiate.errors import CaseError, Problem
+from negotiate.errors import CaseError
 from negotiate.formulation.rules import VotingRule, voting_rule
 
 INF = float("inf")
@@ -94,9 +94,9 @@ def utility_bounds(curves) -> tuple[float, float]:
 # -- resolution -------------------------------------------------------------------------
 def resolve_twolevel(case: Case, col) -> TwoLevel | None:
     """The two-level meaning of a case; problems are added to `col` (resolve's collector)."""
-    from negotiate.case.resolve import _criterion
     from negotiate.case import expr
     from negotiate.case.expr import ExprError
+    from negotiate.case.resolve import _criterion
 
     try:
         rule = voting_rule(case)
@@ -247,7 +247,8 @@ def _ratification_rule(tl, p, y, b, out, RowInfo) -> None:
     r = {c.id: out["consents"][(p, c.id)] for c in cons}
     if budget > 0:
         coefs = {out["side_payment"][(p, c.id)]: 1.0 for c in cons}
-        b.row(f"{name}.side_payment_budget", coefs, -INF, budget, RowInfo("constraint", f"{name}.budget", p))
+        b.row(f"{name}.side_payment_budget", coefs, -INF, budget,
+              RowInfo("constraint", f"{name}.side_payment_budget", p))
     if kind == "all":
         if y is not None:
             for c in cons:
