@@ -184,6 +184,8 @@ def solve(
     ideals: bool = typer.Option(False, "--ideals", help="Compute every party's ideal and satisfaction."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds per solver call."),
     sweep: Optional[str] = typer.Option(None, "--sweep", help="path=start:stop:step: one solve per value (warm)."),
+    voice: Optional[str] = typer.Option(None, "--voice", help="equal | population | sqrt_population: "
+                                        "party weights from data."),
 ):
     """Propose the agreement a solution concept gives for CASE."""
     from negotiate.report.text import proposal
@@ -193,7 +195,8 @@ def solve(
     _writable(output, "--output")
     if sweep:
         path, values = _parse_sweep(sweep)
-        _sweep(case_file, path, values, _concept(concept), _parse_sets(set_), fmt, output, backend, solver)
+        changes = _with_voice(_load(case_file), voice, _parse_sets(set_)) if voice else _parse_sets(set_)
+        _sweep(case_file, path, values, _concept(concept), changes, fmt, output, backend, solver)
         return
     if backend not in (None, "highs", "pyomo"):
         raise _usage(f"--backend is highs or pyomo (got {backend!r})")
@@ -202,6 +205,7 @@ def solve(
     name = _concept(concept)
     changes = _parse_sets(set_)
     case = _load(case_file)
+    changes = _with_voice(case, voice, changes)
     with _user_errors():
         result = negotiate.solve(case, name, backend=backend, solver=solver, ideals=ideals or None,
                                  time_limit=time_limit, changes=changes or None)
@@ -262,6 +266,8 @@ def compare(
     fmt: str = typer.Option("text", "--format", "-f", help="text | json | csv"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the result to this file."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write a self-contained HTML report here."),
+    voice: Optional[str] = typer.Option(None, "--voice", help="equal | population | sqrt_population: "
+                                        "party weights from data."),
 ):
     """Compare concepts, drafted options and scenarios side by side."""
     from negotiate.compare import compare as run_compare
@@ -276,6 +282,9 @@ def compare(
         names = "all" if concepts.strip() == "all" else [_concept(c.strip()) for c in concepts.split(",") if c.strip()]
     sweeps = dict(_parse_sweep(s) for s in sweep)
     case = _load(case_file)
+    if voice:
+        with _user_errors():
+            case = case.update(_with_voice(case, voice, {}))
     drafts = None
     if options:
         from negotiate.case.load import read_document
@@ -346,6 +355,8 @@ def explain(
     case_file: Path = typer.Argument(..., metavar="CASE", help="The case file."),
     concept: Optional[str] = typer.Option(None, "--concept", "-c", help="The concept whose prices to explain."),
     set_: List[str] = typer.Option([], "--set", help="What-if change path=value (repeatable)."),
+    pivotal: bool = typer.Option(False, "--pivotal", help="Name the parties and constituencies whose "
+                                 "acceptance is decisive."),
 ):
     """Binding constraints, shadow prices and, without an agreement, why not."""
     from rich.text import Text
@@ -355,6 +366,8 @@ def explain(
     name = _concept(concept)
     changes = _parse_sets(set_)
     case = _load(case_file)
+    if pivotal:
+        raise typer.Exit(cli_twolevel.explain_pivotal(case, name, changes))
     with _user_errors():
         shown = case.update(changes) if changes else case
         result = negotiate.solve(shown, name)
@@ -422,6 +435,10 @@ def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", help="W
     from negotiate.case.schema import case_json_schema
 
     _emit(json.dumps(case_json_schema(), indent=2), output)
+
+
+from negotiate import cli_twolevel  # noqa: E402,F401  (power, winset: registers its commands)
+from negotiate.cli_twolevel import with_voice as _with_voice  # noqa: E402  (--voice on solve, compare)
 
 
 def main() -> None:

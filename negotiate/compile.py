@@ -53,6 +53,7 @@ class Problem:
     curve_rows: dict = field(default_factory=dict)  # (party, criterion) -> its rows
     case_rows: dict = field(default_factory=dict)  # case id -> row (limits, constraints)
     nonconcave: list[str] = field(default_factory=list)  # criteria modelled as MIP
+    twolevel: dict = field(default_factory=dict)  # ratification/decision-rule columns (formulation.ratification)
 
     @property
     def case(self) -> Case:
@@ -153,8 +154,11 @@ def compile_case(case: Case | Resolved) -> Problem:
         case_rows[r.id] = b.row(r.id, coefs, r.lo, r.hi, RowInfo(r.kind, r.id, r.party))
 
     reservation_row = {}
+    twolevel = _twolevel_rows(resolved, b, var_col, bounds, utility_col)
     if resolved.case.solve.require_acceptance:
         for p in resolved.parties:
+            if p in twolevel.get("handled", ()):
+                continue  # accepted by a binary, or a stakeholder without a veto
             d = resolved.case.parties[p].reservation
             cid = f"parties.{p}.reservation"
             reservation_row[p] = b.row(cid, {utility_col[p]: 1.0}, d, INF, RowInfo("reservation", cid, p))
@@ -185,7 +189,15 @@ def compile_case(case: Case | Resolved) -> Problem:
         curve_rows=curve_rows,
         case_rows=case_rows,
         nonconcave=nonconcave,
+        twolevel=twolevel,
     )
+
+
+def _twolevel_rows(resolved, b, var_col, bounds, utility_col) -> dict:
+    """Ratification, decision-rule and stakeholder rows (CASE_FORMAT.md section 7)."""
+    from negotiate.formulation.ratification import add_twolevel_rows
+
+    return add_twolevel_rows(resolved, b, var_col, bounds, utility_col)
 
 
 def _coefs(terms: dict, var_col: dict) -> dict:

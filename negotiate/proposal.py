@@ -151,6 +151,7 @@ class Proposal:
     shadow_prices: dict | None = None  # {"objective": ..., "conditional_on_discrete_choices": ...}
     ties: int | None = None  # agreements equally optimal for the concept (None: not enumerated)
     tied_agreements: list | None = None  # the first of them, in outcome order; `agreement` is the first
+    ratification: dict | None = None  # two-level cases: who accepts, ratifies, is outvoted (section 7)
 
     def __post_init__(self):
         object.__setattr__(self, "status", status_of(self.status))
@@ -163,6 +164,12 @@ class Proposal:
 
     # -- views ----------------------------------------------------------------
     def to_dict(self) -> dict:
+        out = self._base_dict()
+        if self.ratification is not None:  # only for cases with a decision rule, constituencies or stakeholders
+            out["ratification"] = self.ratification
+        return out
+
+    def _base_dict(self) -> dict:
         return {
             "case": self.case,
             "concept": self.concept,

@@ -120,7 +120,8 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -
     if not out.ok:
         parties = {p: PartyOutcome(None, case.parties[p].reservation, weight=case.parties[p].weight)
                    for p in problem.parties}
-        return Proposal(case.name, concept, out.status, None, parties, None, [], diagnosis, solver, out.notes)
+        return Proposal(case.name, concept, out.status, None, parties, None, [], diagnosis, solver,
+                        out.notes + _two_level_notes(problem))
     values = issue_values(problem, out.x)
     utils, scores = utilities(problem, values)
     parties = {}
@@ -137,6 +138,7 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -
             criteria=scores[p], weight=case.parties[p].weight,
             accepts=gain >= -1e-7 * max(1.0, abs(d)), held=p in out.held,
         )
+    ratification = _ratification(problem, values, utils, out.x, parties)
     benefit = sum(case.parties[p].weight * utils[p] for p in problem.parties)
     constraints = constraint_outcomes(problem, values, utils, out.prices)
     notes = list(out.notes)
@@ -146,4 +148,27 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -
     prices = {"objective": out.price_objective, "conditional_on_discrete_choices": out.prices_conditional,
               "available": out.prices is not None}
     return Proposal(case.name, concept, out.status, agreement_of(problem, values), parties, benefit,
-                    constraints, None, solver, notes, prices)
+                    constraints, None, solver, notes, prices, ratification)
+
+
+def _two_level_notes(problem: Problem) -> list[str]:
+    from negotiate.formulation.ratification import twolevel_of
+
+    if twolevel_of(problem.resolved) is None:
+        return []
+    return ["two-level case: an agreement must also be ratified by the constituencies and pass the decision "
+            "rule; `negotiate winset CASE --party P` shows, per issue, what each party would ratify"]
+
+
+def _ratification(problem: Problem, values: dict, utils: dict, x, parties: dict) -> dict | None:
+    """Two-level cases: acceptance includes ratification (parties' `accepts` updated in place)."""
+    from dataclasses import replace
+
+    from negotiate.formulation.ratification import evaluate
+
+    found = evaluate(problem, values, utils, x)
+    if found is None:
+        return None
+    for p in found.accepting + found.outvoted:
+        parties[p] = replace(parties[p], accepts=p in found.accepting)
+    return found.to_dict()

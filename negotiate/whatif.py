@@ -281,7 +281,8 @@ class Negotiation:
     def _needs_rebuild(self, new: Case) -> bool:
         old = self._case
         return (new.solve.require_acceptance != old.solve.require_acceptance
-                or new.solve.mip_gap != old.solve.mip_gap or new.solve.time_limit != old.solve.time_limit)
+                or new.solve.mip_gap != old.solve.mip_gap or new.solve.time_limit != old.solve.time_limit
+                or _two_level(new) or _two_level(old))
 
     def _patch(self, new: Case) -> None:
         """Bring the live model from self._case to `new` in place."""
@@ -396,6 +397,14 @@ class Negotiation:
         row_info[i] = RowInfo("retired", row_info[i].case_id, row_info[i].party)
         self._retired += 1
         self._structural += 1
+
+
+def _two_level(case: Case) -> bool:
+    """Ratification, decision-rule and stakeholder rows are rebuilt, never patched in place."""
+    from negotiate.formulation.ratification import twolevel_of
+
+    resolved = getattr(case, "_resolved", None)
+    return resolved is not None and twolevel_of(resolved) is not None
 
 
 def _pad(row_info: list, col_int: list, backend) -> None:

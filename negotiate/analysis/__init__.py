@@ -4,7 +4,7 @@
   and improved for everyone;
 - `metrics`: how evenly satisfaction is spread;
 - `pareto`: which rows another row dominates;
-- `groups`: the largest group of parties that can agree without the others.
-
-Coalition analysis belongs here too.
+- `groups`: the largest group of parties that can agree without the others;
+- `power`: voting power under a decision rule; `winset`: what a party would ratify;
+- `games`: cooperative games from coalition worths (Shapley, core, nucleolus).
 """

@@ -51,6 +51,7 @@ def evaluate_option(session, name: str, values: dict, concept: str):
     values_map = dict(fixed) if x_values is None else values_of(problem, x_values)
     utils, scores = utilities(problem, values_map)
     rejected = rejections(problem, case, values_map, utils)
+    rejected = two_level_rejections(problem, values_map, utils, rejected)  # two-level cases: the rule decides
     parties = {p: PartyOutcome(utils[p], case.parties[p].reservation, gain=utils[p] - case.parties[p].reservation,
                                criteria=scores[p], weight=case.parties[p].weight,
                                accepts=not any(r[0] == p for r in rejected)) for p in problem.parties}
@@ -97,6 +98,14 @@ def _without_acceptance(session):
 
     with reservations_lifted(session):
         return solve_problem(session.problem, session._backend, "utilitarian")
+
+
+def two_level_rejections(problem, values: dict, utils: dict, rejected: list) -> list:
+    """In a two-level case, who rejects a package is decided by ratification and
+    the decision rule (the outvoted are bound), not by each party alone."""
+    from negotiate.formulation.ratification import option_rejections
+
+    return option_rejections(problem, values, utils, rejected)
 
 
 def rejections(problem, case, values: dict, utils: dict) -> list[tuple[str, str]]:

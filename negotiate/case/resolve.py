@@ -68,6 +68,7 @@ class Resolved:
     criteria: dict[str, list[ScoreCurve]]
     rows: list[LinearRow]
     options: dict[str, dict] = field(default_factory=dict)  # name -> {key: fixed value}
+    twolevel: object = None  # negotiate.formulation.ratification.TwoLevel (CASE_FORMAT.md section 7)
 
 
 def env_for(case: Case, party: str | None = None) -> Env:
@@ -158,7 +159,15 @@ def _resolve(case: Case) -> tuple[Resolved, list[Finding]]:
     options = {name: _option(case, name, values, col, ranges) for name, values in case.options.items()}
     _check_scenarios(case, col)
     resolved = Resolved(case, list(case.parties), variables_of(case, ranges), criteria, rows, options)
+    resolved.twolevel = _twolevel(case, col)
     return resolved, col.problems
+
+
+def _twolevel(case: Case, col: _Collector):
+    """Decision rule, constituencies, stakeholders (negotiate.formulation.ratification)."""
+    from negotiate.formulation.ratification import resolve_twolevel
+
+    return resolve_twolevel(case, col)
 
 
 def _check_data(case: Case, col: _Collector) -> None:
@@ -481,7 +490,9 @@ def re_resolve(case: Case, previous: Resolved, units: set,
                 else old_rows[unit]
     options = {name: _option(case, name, values, col, ranges) for name, values in case.options.items()}
     _check_scenarios(case, col)
-    return Resolved(case, list(case.parties), variables_of(case, ranges), criteria, rows, options), col.problems
+    resolved = Resolved(case, list(case.parties), variables_of(case, ranges), criteria, rows, options)
+    resolved.twolevel = _twolevel(case, col)
+    return resolved, col.problems
 
 
 def _curve_names(c: Criterion) -> frozenset:

@@ -122,6 +122,10 @@ class Party(_Strict):
     criteria: dict[Id, Criterion] = Field(min_length=1)
     limits: dict[Id, str] = Field(default_factory=dict)
     description: str | None = None
+    # two-level negotiation (CASE_FORMAT.md section 7; negotiate.twolevel)
+    role: Literal["party", "stakeholder"] = "party"
+    constituencies: dict[Id, "Constituency"] = Field(default_factory=dict, max_length=12)
+    ratification: "Literal['all'] | Ratification" = "all"
 
     @model_validator(mode="after")
     def _some_weight(self) -> "Party":
@@ -129,6 +133,89 @@ class Party(_Strict):
         if all(isinstance(w, float) for w in weights) and sum(weights) <= 0:
             raise ValueError("criteria weights sum to 0: give at least one criterion a positive weight")
         return self
+
+
+# -- two-level negotiation (CASE_FORMAT.md section 7) ---------------------------------
+class Constituency(_Strict):
+    """A domestic group whose consent a party needs to ratify: farmers, industry, a green party."""
+
+    name: str | None = None
+    weight: float = Field(1.0, gt=0)  # its say in a `share` ratification rule
+    reservation: float = 0.0  # it consents when its utility (plus any side payment) reaches this
+    criteria: dict[Id, Criterion] = Field(min_length=1)
+    description: str | None = None
+
+
+class Ratification(_Strict):
+    """How a party ratifies: every constituency (default), `at_least` k of them, or a weighted `share`."""
+
+    at_least: int | None = Field(None, ge=1)
+    share: float | None = Field(None, gt=0, le=1)
+    side_payment_budget: float = Field(0.0, ge=0)  # utility a government can pay its constituencies in total
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> "Ratification":
+        if self.at_least is not None and self.share is not None:
+            raise ValueError("give one of `at_least: k` or `share: s` (neither: every constituency must ratify)")
+        return self
+
+
+class QualifiedMajority(_Strict):
+    """Passes with a share of the voting parties and (optionally) a share of a data weight.
+
+    `blocking_minority: b`: a coalition also passes (whatever its weight) when fewer
+    than b voting parties are against it (the EU Council's clause: b = 4).
+    """
+
+    parties: float = Field(0.0, ge=0, le=1)
+    weight: str | None = None  # data.pop, or a constant expression per party: sqrt(data.pop[self])
+    weight_share: float | None = Field(None, gt=0, le=1)
+    blocking_minority: int | None = Field(None, ge=1)
+    veto: list[Id] = Field(default_factory=list)  # parties outside the vote whose acceptance is always needed
+
+    @model_validator(mode="after")
+    def _pair(self) -> "QualifiedMajority":
+        if (self.weight is None) != (self.weight_share is None):
+            raise ValueError("`weight` and `weight_share` go together (e.g. weight: data.pop, weight_share: 0.65)")
+        if self.blocking_minority is not None and self.weight is None:
+            raise ValueError("`blocking_minority` relaxes the weight condition: give `weight` and `weight_share`")
+        return self
+
+
+class WeightedQuota(_Strict):
+    """Passes when the members' total weight reaches `quota` (or `share` of the total weight)."""
+
+    weight: str  # data.votes, or a constant expression per party
+    quota: float | None = Field(None, ge=0)
+    share: float | None = Field(None, gt=0, le=1)
+    veto: list[Id] = Field(default_factory=list)  # parties outside the vote whose acceptance is always needed
+
+    @model_validator(mode="after")
+    def _one(self) -> "WeightedQuota":
+        if (self.quota is None) == (self.share is None):
+            raise ValueError("give exactly one of `quota` (total weight) or `share` (of the total weight)")
+        return self
+
+
+class DecisionRule(_Strict):
+    """A non-unanimous decision rule; `decision_rule: unanimity` is the default."""
+
+    qualified_majority: QualifiedMajority | None = None
+    weighted_quota: WeightedQuota | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "DecisionRule":
+        if (self.qualified_majority is None) == (self.weighted_quota is None):
+            raise ValueError("give exactly one of `qualified_majority: {...}` or `weighted_quota: {...}` "
+                             "(or `decision_rule: unanimity`)")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "qualified_majority" if self.qualified_majority is not None else "weighted_quota"
+
+
+Party.model_rebuild()
 
 
 class SolveSettings(_Strict):
@@ -156,6 +243,7 @@ class Case(_Strict):
     solve: SolveSettings = Field(default_factory=SolveSettings)
     options: dict[Id, dict[Id, Any]] = Field(default_factory=dict)
     scenarios: dict[Id, dict[str, Any]] = Field(default_factory=dict)
+    decision_rule: Literal["unanimity"] | DecisionRule = "unanimity"  # CASE_FORMAT.md section 7
 
     _source: Any = PrivateAttr(default=None)
     _resolved: Any = PrivateAttr(default=None)  # the case's meaning, once computed

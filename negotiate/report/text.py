@@ -71,6 +71,10 @@ def proposal(prop: Proposal, case=None) -> Group:
             t.add_row(k, _num(v, 2), _unit(case, k))
         parts.append(t)
     parts.append(_parties(prop, case, per_party))
+    if getattr(prop, "ratification", None):  # two-level cases (CASE_FORMAT.md section 7)
+        from negotiate.report.twolevel import ratification_lines
+
+        parts.append(ratification_lines(prop.ratification))
     binding = [c for c in prop.constraints if c.binding and c.kind != "reservation"]
     if binding:
         t = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0), title="Binding red lines and constraints", title_justify="left")
