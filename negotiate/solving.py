@@ -148,7 +148,7 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -
     prices = {"objective": out.price_objective, "conditional_on_discrete_choices": out.prices_conditional,
               "available": out.prices is not None}
     return Proposal(case.name, concept, out.status, agreement_of(problem, values), parties, benefit,
-                    constraints, None, solver, notes, prices, ratification)
+                    constraints, None, solver, notes, prices, ratification=ratification)
 
 
 def _two_level_notes(problem: Problem) -> list[str]:
