@@ -91,7 +91,7 @@ def test_bare_value_for_a_per_party_issue_is_every_partys():
     ({"cut": {"default": 11}, "std": "full"}, "status_quo.cut.default", "outside the issue's range"),
     ({"cut": {"C": 1, "default": 1}, "std": "full"}, "status_quo.cut.C", "unknown party"),
     ({"cut": {"default": 1}, "std": "full", "tax": 1}, "status_quo.tax", "unknown issue"),
-    ({"cut": {"A": 1}, "std": "full"}, "parties.B.reservation", "needs the status quo of `cut[B]`"),
+    ({"cut": {"A": 1}, "std": "full"}, "parties.B.reservation", "needs the status quo of `cut`"),
     ({"cut": {"default": 1}, "std": {"A": "full"}}, "status_quo.std", "shared issue"),
     ({}, "parties.A.reservation", "needs the case's `status_quo:`"),
 ])

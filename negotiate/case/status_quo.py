@@ -73,8 +73,8 @@ def settle_reservations(case, criteria: dict, values: dict, col) -> None:
             col.add(path, "`reservation: status_quo` needs the case's `status_quo:` (each issue's value "
                           "with no agreement)", "status_quo", "add a top-level `status_quo:` block")
             continue
-        missing = sorted({_name(k) for c in criteria.get(p, []) for k in c.lin.terms if k not in values},
-                         key=str)
+        # issue ids, not variables: the same message for every party groups into one
+        missing = sorted({k[0] for c in criteria.get(p, []) for k in c.lin.terms if k not in values})
         if missing:
             col.add(path, "`reservation: status_quo` needs the status quo of "
                           + ", ".join(f"`{m}`" for m in missing), "status_quo",
@@ -95,9 +95,3 @@ def status_quo_utilities(resolved) -> dict | None:
         if all(k in values for c in curves for k in c.lin.terms):
             out[p] = sum(c.weight * c.score(values) for c in curves)
     return out
-
-
-def _name(key: tuple) -> str:
-    iid, party, option = key
-    base = iid if party is None else f"{iid}[{party}]"
-    return base if option is None else f"{base}[{option}]"
