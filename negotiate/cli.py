@@ -371,6 +371,11 @@ def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", help="W
     _emit(json.dumps(case_json_schema(), indent=2), output)
 
 
+from negotiate.cli_climate import register as _register_climate  # noqa: E402  (its command lives there)
+
+_register_climate(app)
+
+
 def main() -> None:
     import signal
 

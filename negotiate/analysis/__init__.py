@@ -1,0 +1,1 @@
+"""Analyses beside the solution concepts (reference allocations, ...)."""
