@@ -74,12 +74,17 @@ def settle_reservations(case, criteria: dict, values: dict, col) -> None:
                           "with no agreement)", "status_quo", "add a top-level `status_quo:` block")
             continue
         # issue ids, not variables: the same message for every party groups into one
-        missing = sorted({k[0] for c in criteria.get(p, []) for k in c.lin.terms if k not in values})
+        # an issue whose status quo is already reported as wrong is not also "missing"
+        wrong = _reported(col)
+        missing = sorted({k[0] for c in criteria.get(p, []) for k in c.lin.terms
+                          if k not in values and (k[0], k[1]) not in wrong and (k[0], "*") not in wrong})
         if missing:
             col.add(path, "`reservation: status_quo` needs the status quo of "
                           + ", ".join(f"`{m}`" for m in missing), "status_quo",
                     "give these issues under `status_quo:` (a per-party issue: {PARTY: value, default: value})")
             continue
+        if any(k not in values for c in criteria.get(p, []) for k in c.lin.terms):
+            continue  # its status quo is wrong, and said so
         utility = sum(c.weight * c.score(values) for c in criteria.get(p, []))
         object.__setattr__(party, "reservation", StatusQuoReservation(utility))
 
@@ -94,4 +99,16 @@ def status_quo_utilities(resolved) -> dict | None:
         curves = resolved.criteria.get(p, [])
         if all(k in values for c in curves for k in c.lin.terms):
             out[p] = sum(c.weight * c.score(values) for c in curves)
+    return out
+
+
+def _reported(col) -> set:
+    """(issue, party) pairs whose status quo already has a problem; party "*": all of them."""
+    out = set()
+    for q in col.problems:
+        parts = q.path.split(".")
+        if parts[0] != "status_quo" or len(parts) < 2:
+            continue
+        party = parts[2] if len(parts) > 2 and parts[2] != DEFAULT else "*"
+        out.add((parts[1], party))
     return out
