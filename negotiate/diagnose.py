@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import math
 
@@ -23,9 +24,15 @@ from negotiate.proposal import _clean
 
 INF = math.inf
 TOL = 1e-7
+# set while largest_group solves sub-cases: their own diagnoses skip the group search
+# (it would recurse, one level per party left out)
+_IN_GROUP_SEARCH: contextvars.ContextVar[bool] = contextvars.ContextVar("in_group_search", default=False)
 
 
 def diagnose(problem: Problem, concept: str, group_budget: int = 64) -> dict:
+    if _IN_GROUP_SEARCH.get():  # a sub-case of a group search only needs to know it has no agreement
+        return {"message": "no agreement", "cause": None, "relaxations": None, "total_scaled_relaxation": None,
+                "largest_group": None}
     relax = relaxations(problem)
     cause = "reservations" if relax and all(r["kind"] == "reservation" for r in relax["changes"]) \
         else "limits and constraints"
@@ -111,6 +118,7 @@ def _words(info, side: str, old: float, new: float) -> str:
 def largest_group(case, concept: str, hint: list[str], budget: int = 64) -> dict | None:
     """The largest group of parties that can agree without the others (and on what)."""
     from negotiate.case.load import validate_data
+    from negotiate.case.status_quo import for_parties
     from negotiate.errors import CaseError
     from negotiate.solving import solve
 
@@ -131,10 +139,15 @@ def largest_group(case, concept: str, hint: list[str], budget: int = 64) -> dict
             checks += 1
             group = [p for p in parties if p not in left_out]
             sub = dict(data, parties={p: data["parties"][p] for p in group})
+            if "status_quo" in data:
+                sub["status_quo"] = for_parties(data["status_quo"], group)
+            token = _IN_GROUP_SEARCH.set(True)
             try:
                 prop = solve(validate_data(sub), concept)
             except CaseError:
                 continue  # the case cannot be stated without them (it names them)
+            finally:
+                _IN_GROUP_SEARCH.reset(token)
             if prop.ok:
                 found.append((group, list(left_out), prop))
         if found:

@@ -107,3 +107,60 @@ def test_reservation_other_words_are_refused():
         case_from_dict(_data(parties={"A": {"reservation": "statusquo",
                                             "criteria": {"c": {"of": "cut[self]", "points": [[0, 1], [10, 0]]}}}}))
     assert any(p.path == "parties.A.reservation" for p in info.value.problems)
+
+
+# -- sessions and diagnoses on a case with a status quo ---------------------------------
+EU = ROOT / "cases" / "eu_effort_sharing_2030.yaml"
+
+
+def test_session_moves_status_quo_reservations_with_a_parameter():
+    n = negotiate.Negotiation(EU)
+    n.set("parameters.w_climate", 4)
+    cold = negotiate.load_case(EU).update({"parameters.w_climate": 4})
+    for p in cold.parties:
+        assert n.case.parties[p].reservation == pytest.approx(cold.parties[p].reservation, abs=1e-12)
+    assert n.patches == 1 and n.rebuilds == 1  # patched in place, reservations moved with it
+    warm, fresh = n.solve("nash"), negotiate.solve(cold, "nash")
+    assert warm.collective_benefit == pytest.approx(fresh.collective_benefit, abs=1e-7)
+
+
+def test_dropping_a_party_takes_its_status_quo_and_restoring_brings_it_back():
+    n = negotiate.Negotiation(EU)
+    before = n.solve("nash")
+    n.drop_party("MT")
+    assert "MT" not in n.case.status_quo["reduction"]
+    assert n.solve("nash").ok
+    n.restore_party("MT")
+    assert n.case.status_quo["reduction"]["MT"] == 19
+    assert n.solve("nash").collective_benefit == pytest.approx(before.collective_benefit, abs=1e-9)
+
+
+def test_group_search_of_a_diagnosis_does_not_recurse():
+    """Sub-cases solved by the group search used to diagnose themselves, recursively."""
+    import time
+
+    case = negotiate.load_case(ROOT / "cases" / "asia_pacific_compact.yaml")
+    start = time.perf_counter()
+    prop = negotiate.solve(case.update({"parameters.target": 35}), "utilitarian")
+    assert prop.status == "infeasible"
+    assert time.perf_counter() - start < 30
+    group = prop.diagnosis["largest_group"]
+    assert group["complete"] and group["without"] == ["IND"]
+
+
+def test_a_sub_case_keeps_the_status_quo_of_its_parties():
+    """The group search and dropped parties restate the case for fewer parties."""
+    from negotiate.case.load import validate_data
+    from negotiate.case.status_quo import for_parties, join_party, split_party
+
+    case = negotiate.load_case(EU)
+    data = case.model_dump(exclude_unset=True)
+    group = [p for p in case.parties if p != "MT"]
+    with pytest.raises(CaseError):  # the status quo names a party the sub-case lacks
+        validate_data(dict(data, parties={p: data["parties"][p] for p in group}))
+    sub = validate_data(dict(data, parties={p: data["parties"][p] for p in group},
+                             status_quo=for_parties(data["status_quo"], group)))
+    assert all(sub.parties[p].reservation == pytest.approx(case.parties[p].reservation) for p in group)
+    rest, held = split_party(data["status_quo"], "MT")
+    assert held == {"reduction": 19} and "MT" not in rest["reduction"] and rest["finance"] == 0
+    assert join_party(rest, "MT", held)["reduction"] == data["status_quo"]["reduction"]

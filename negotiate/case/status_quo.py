@@ -112,3 +112,36 @@ def _reported(col) -> set:
         party = parts[2] if len(parts) > 2 and parts[2] != DEFAULT else "*"
         out.add((parts[1], party))
     return out
+
+
+# -- the status quo of a case with fewer parties (what-if sessions, diagnoses) ------------
+def split_party(status_quo: dict | None, party: str) -> tuple[dict | None, dict]:
+    """(the status quo without `party`, the values it held): for dropping a party."""
+    if not status_quo:
+        return status_quo, {}
+    rest, held = {}, {}
+    for iid, value in status_quo.items():
+        if isinstance(value, dict) and party in value:
+            held[iid] = value[party]
+            value = {p: v for p, v in value.items() if p != party}
+        rest[iid] = value
+    return rest, held
+
+
+def join_party(status_quo: dict | None, party: str, held: dict) -> dict | None:
+    """The status quo with `party`'s values back (the inverse of `split_party`)."""
+    if not held:
+        return status_quo
+    out = dict(status_quo or {})
+    for iid, v in held.items():
+        out[iid] = {**(out.get(iid) if isinstance(out.get(iid), dict) else {}), party: v}
+    return out
+
+
+def for_parties(status_quo: dict | None, parties) -> dict | None:
+    """The status quo restricted to `parties` (a sub-case of some of them)."""
+    if not status_quo:
+        return status_quo
+    keep = set(parties) | {DEFAULT}
+    return {iid: ({p: v for p, v in value.items() if p in keep} if isinstance(value, dict) else value)
+            for iid, value in status_quo.items()}
