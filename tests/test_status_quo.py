@@ -160,7 +160,8 @@ def test_a_sub_case_keeps_the_status_quo_of_its_parties():
         validate_data(dict(data, parties={p: data["parties"][p] for p in group}))
     sub = validate_data(dict(data, parties={p: data["parties"][p] for p in group},
                              status_quo=for_parties(data["status_quo"], group)))
-    assert all(sub.parties[p].reservation == pytest.approx(case.parties[p].reservation) for p in group)
+    # the same status quo, less Malta's tiny share of the collective cut
+    assert all(sub.parties[p].reservation == pytest.approx(case.parties[p].reservation, abs=1e-4) for p in group)
     rest, held = split_party(data["status_quo"], "MT")
     assert held == {"reduction": 19} and "MT" not in rest["reduction"] and rest["finance"] == 0
     assert join_party(rest, "MT", held)["reduction"] == data["status_quo"]["reduction"]
