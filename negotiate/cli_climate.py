@@ -69,7 +69,7 @@ def references_command(
 def _csv(result) -> str:
     frame = result.cuts_frame()
     summary = result.summary_frame()
-    for row in ("collective_cut", "total_cost", "extra_cost"):
+    for row in ("collective_cut", "total_cost", "extra_cost", "extra_cost_same_cut"):
         frame.loc[row] = summary[row]
     return frame.to_csv(index_label="party")
 
@@ -102,6 +102,7 @@ def references_table(result, width: int = 160):
         table.add_row("collective %", *[_num(a.collective_cut, 1) for a in chunk])
         table.add_row("cost bn/yr", *[_num(a.total_cost, 2) for a in chunk])
         table.add_row(Text("extra bn/yr", style="bold"), *[_num(a.extra_cost, 2, sign=True) for a in chunk])
+        table.add_row("same-cut extra", *[_num(a.extra_cost_same_cut, 2, sign=True) for a in chunk])
         parts.append(table)
     legend = Table(show_header=False, box=None, pad_edge=False)
     legend.add_column(style="dim", no_wrap=True)
@@ -112,8 +113,9 @@ def references_table(result, width: int = 160):
     parts.append(legend)
     if result.eligibility:
         parts.append(Text("finance eligibility: " + "; ".join(result.eligibility), style="yellow"))
-    parts.append(Text("extra bn/yr: total abatement cost minus that of the least-cost split of the same "
-                      "target (transfers move money between parties and are not a cost)", style="dim"))
+    parts.append(Text("extra bn/yr: total abatement cost minus that of the least-cost split of the "
+                      "target; same-cut extra: minus that of the least-cost split of the allocation's own "
+                      "collective cut (transfers move money between parties and are not a cost)", style="dim"))
     return Group(*parts)
 
 

@@ -266,7 +266,7 @@ def test_cli_references_json_and_csv():
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].startswith("party,least_cost,equal_cost_share")
-    assert lines[-3].startswith("collective_cut,35.0")
+    assert lines[-4].startswith("collective_cut,35.0") and lines[-1].startswith("extra_cost_same_cut,0.0")
 
 
 def test_cli_references_bad_case_and_usage():
