@@ -94,6 +94,8 @@ def test_bare_value_for_a_per_party_issue_is_every_partys():
     ({"cut": {"A": 1}, "std": "full"}, "parties.B.reservation", "needs the status quo of `cut`"),
     ({"cut": {"default": 1}, "std": {"A": "full"}}, "status_quo.std", "shared issue"),
     ({}, "parties.A.reservation", "needs the case's `status_quo:`"),
+    ({"cut": [1, 2], "std": "full"}, "status_quo.cut", "expected a number, an option id, or {PARTY"),
+    ({"cut": {"A": True, "default": 1}, "std": "full"}, "status_quo.cut", "for `A`"),
 ])
 def test_bad_status_quo_is_a_located_error(status_quo, path, needle):
     with pytest.raises(CaseError) as info:
@@ -165,3 +167,11 @@ def test_a_sub_case_keeps_the_status_quo_of_its_parties():
     rest, held = split_party(data["status_quo"], "MT")
     assert held == {"reduction": 19} and "MT" not in rest["reduction"] and rest["finance"] == 0
     assert join_party(rest, "MT", held)["reduction"] == data["status_quo"]["reduction"]
+
+
+def test_status_quo_agreement_reads_like_a_proposal():
+    from negotiate.case.status_quo import status_quo_agreement
+
+    case = negotiate.load_case(SMALL)
+    assert status_quo_agreement(case) == {"cut": {"A": 2.0, "B": 1.0}, "std": "none"}
+    assert status_quo_agreement(negotiate.load_case(ROOT / "cases" / "bilateral_fta.yaml")) is None

@@ -57,6 +57,48 @@ Reservation = Annotated[
     WithJsonSchema({"anyOf": [{"type": "number"}, {"const": "status_quo"}]}),
 ]
 
+
+
+def _status_quo_value(value: Any):
+    """One issue's status quo: a number, an option id, or {PARTY: value, default: value}.
+
+    A plain validator, not a union: one message at `status_quo.ISSUE`, not one per member.
+    """
+    import re
+
+    def one(v, where=""):
+        if isinstance(v, bool):
+            raise ValueError(f"expected a number or an option id{where}")
+        if isinstance(v, (int, float)):
+            if not math.isfinite(v):
+                raise ValueError(f"must be a finite number (not NaN or infinity){where}")
+            return float(v)
+        if isinstance(v, str) and re.match(ID_PATTERN, v):
+            return v
+        raise ValueError(f"expected a number or an option id{where}")
+
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str) or not re.match(ID_PATTERN, key):
+                raise ValueError(f"`{key}` is not a party id (or `default`)")
+        return {k: one(v, f" for `{k}`") for k, v in value.items()}
+    try:
+        return one(value)
+    except ValueError:
+        raise ValueError("expected a number, an option id, or {PARTY: value, default: value}") from None
+
+
+StatusQuoValue = Annotated[
+    Any,
+    PlainValidator(_status_quo_value),
+    WithJsonSchema({"anyOf": [
+        {"type": "number"}, {"type": "string", "pattern": ID_PATTERN},
+        {"type": "object", "patternProperties": {ID_PATTERN: {
+            "anyOf": [{"type": "number"}, {"type": "string", "pattern": ID_PATTERN}]}},
+         "additionalProperties": False},
+    ]}),
+]
+
 CONCEPTS = ("utilitarian", "egalitarian", "kalai_smorodinsky", "nash")
 Concept = Literal["utilitarian", "egalitarian", "kalai_smorodinsky", "nash"]
 RESERVED_NAMES = frozenset(
@@ -197,7 +239,7 @@ class Case(_Strict):
     # each issue's value with no agreement (CASE_FORMAT.md section 6): a shared
     # issue one value (an option id if discrete), a per-party issue
     # {PARTY: value, default: value}
-    status_quo: dict[Id, float | Id | dict[Id, float | Id]] = Field(default_factory=dict)
+    status_quo: dict[Id, StatusQuoValue] = Field(default_factory=dict)
 
     _source: Any = PrivateAttr(default=None)
     _resolved: Any = PrivateAttr(default=None)  # the case's meaning, once computed

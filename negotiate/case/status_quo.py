@@ -102,6 +102,33 @@ def status_quo_utilities(resolved) -> dict | None:
     return out
 
 
+def status_quo_agreement(case) -> dict | None:
+    """The status quo in the shape of a proposal's `agreement` (issue -> value or {party: value}).
+
+    Issues (or parties) the status quo does not give are left out; None when
+    the case has no status quo. For coalition analyses: outsiders stay here.
+    """
+    from negotiate.case.resolve import resolve
+
+    values = resolve(case).status_quo
+    if not values:
+        return None
+    out: dict = {}
+    for iid, issue in case.issues.items():
+        def one(party):
+            if issue.options is not None:
+                return next((o for o in issue.options if values.get((iid, party, o)) == 1.0), None)
+            return values.get((iid, party, None))
+        if issue.per_party:
+            given = {p: one(p) for p in case.parties}
+            given = {p: v for p, v in given.items() if v is not None}
+            if given:
+                out[iid] = given
+        elif one(None) is not None:
+            out[iid] = one(None)
+    return out
+
+
 def _reported(col) -> set:
     """(issue, party) pairs whose status quo already has a problem; party "*": all of them."""
     out = set()
