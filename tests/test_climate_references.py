@@ -274,3 +274,6 @@ def test_cli_references_bad_case_and_usage():
     assert r.returncode == 1 and "reduction" in r.stderr and "Traceback" not in r.stderr
     r = run("references", str(EU), "--format", "xml")
     assert r.returncode == 2
+    r = run("references", str(EU), "--set", "parameters.target=85")  # above every party's largest cut
+    assert r.returncode == 1 and "parameters.target" in r.stderr and "no split meets" in r.stderr
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr

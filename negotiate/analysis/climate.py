@@ -43,6 +43,14 @@ RULE_TEXT = {
 TOL = 1e-9
 
 
+class NoReference(ValueError):
+    """A reference that cannot be computed for this case; `path` is the case item at fault."""
+
+    def __init__(self, message: str, path: tuple = ("parameters", "target")):
+        super().__init__(message)
+        self.path = path
+
+
 # -- the case's cost curves ----------------------------------------------------
 @dataclass(frozen=True)
 class CostCurves:
@@ -152,7 +160,8 @@ def least_cost(case_or_curves, target: float | None = None) -> dict:
         xs, cs = curves.xs[p], curves.cost[p]
         slopes = np.diff(cs) / np.diff(xs)
         if np.any(np.diff(slopes) < -1e-9 * max(1.0, float(np.max(np.abs(slopes))))):
-            raise ValueError(f"{p}'s abatement cost is not convex in its cut: least cost is not a linear program")
+            raise NoReference(f"{p}'s abatement cost is not convex in its cut: least cost is not a linear program",
+                              ("parties", p, "criteria", "abatement_cost"))
         for k, s in enumerate(slopes):  # c_p >= cs[k] + s (r_p - xs[k])
             row = np.zeros(2 * n)
             row[i], row[n + i] = s, -1.0
@@ -167,7 +176,7 @@ def least_cost(case_or_curves, target: float | None = None) -> dict:
     res = linprog(np.r_[np.zeros(n), np.ones(n)], A_ub=np.array(a_ub), b_ub=np.array(b_ub), bounds=bounds,
                   method="highs")
     if res.status != 0:
-        raise ValueError(f"no split meets a {target:g}% collective cut within the parties' ranges")
+        raise NoReference(f"no split meets a {target:g}% collective cut within the parties' ranges")
     return {p: _clean(res.x[i]) for i, p in enumerate(parties)}
 
 
@@ -245,7 +254,7 @@ def _calibrate(cuts_of, lo: float, hi: float, curves: CostCurves, target: float 
     """The rule's cuts at the parameter where they meet the target (bisection; cuts rise with it)."""
     target = curves.target if target is None else float(target)
     if curves.collective(cuts_of(hi)) < target - 1e-9:
-        raise ValueError(f"the rule cannot reach a {target:g}% collective cut within the parties' ranges")
+        raise NoReference(f"the rule cannot reach a {target:g}% collective cut within the parties' ranges")
     if curves.collective(cuts_of(lo)) >= target:
         return {p: _clean(v) for p, v in cuts_of(lo).items()}
     for _ in range(200):
@@ -370,7 +379,11 @@ def references(case, concepts=None, target: float | None = None) -> References:
 
     curves = cost_curves(case)
     target = curves.target if target is None else float(target)
-    cheapest = least_cost(curves, target)
+    try:
+        cheapest = least_cost(curves, target)
+    except NoReference as e:
+        raise CaseError([_problem(case, e.path, str(e), "the references need a target the parties can meet "
+                                                        "within their ranges")]) from None
     floor_cost = sum(curves.costs(cheapest).values())
 
     def make(name, kind, cuts, **extra) -> Allocation:
