@@ -115,18 +115,21 @@ def status_quo_agreement(case) -> dict | None:
         return None
     out: dict = {}
     for iid, issue in case.issues.items():
-        def one(party):
-            if issue.options is not None:
-                return next((o for o in issue.options if values.get((iid, party, o)) == 1.0), None)
-            return values.get((iid, party, None))
         if issue.per_party:
-            given = {p: one(p) for p in case.parties}
+            given = {p: _value_of(values, iid, issue, p) for p in case.parties}
             given = {p: v for p, v in given.items() if v is not None}
             if given:
                 out[iid] = given
-        elif one(None) is not None:
-            out[iid] = one(None)
+        elif _value_of(values, iid, issue, None) is not None:
+            out[iid] = _value_of(values, iid, issue, None)
     return out
+
+
+def _value_of(values: dict, iid: str, issue, party):
+    """One issue's status-quo value (an option id if discrete), or None if not given."""
+    if issue.options is not None:
+        return next((o for o in issue.options if values.get((iid, party, o)) == 1.0), None)
+    return values.get((iid, party, None))
 
 
 def _reported(col) -> set:
