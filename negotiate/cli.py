@@ -439,6 +439,9 @@ def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", help="W
 
 from negotiate import cli_twolevel  # noqa: E402,F401  (power, winset: registers its commands)
 from negotiate.cli_twolevel import with_voice as _with_voice  # noqa: E402  (--voice on solve, compare)
+from negotiate.cli_climate import register as _register_climate  # noqa: E402  (its command lives there)
+
+_register_climate(app)
 
 
 def main() -> None:

@@ -152,6 +152,7 @@ class Proposal:
     ties: int | None = None  # agreements equally optimal for the concept (None: not enumerated)
     tied_agreements: list | None = None  # the first of them, in outcome order; `agreement` is the first
     ratification: dict | None = None  # two-level cases: who accepts, ratifies, is outvoted (section 7)
+    status_quo: dict | None = None  # party -> utility at the case's status quo (None: no status_quo)
 
     def __post_init__(self):
         object.__setattr__(self, "status", status_of(self.status))
@@ -183,6 +184,7 @@ class Proposal:
             "solver": {} if self.solver is None else self.solver.to_dict(),
             "notes": list(self.notes),
             "ties": self.ties,
+            "status_quo": None if self.status_quo is None else {p: _r(u) for p, u in self.status_quo.items()},
         }
 
     def tie_set(self) -> list | None:

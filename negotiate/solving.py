@@ -17,6 +17,7 @@ from negotiate.case.schema import Case
 from negotiate.compile import Problem, compile_case
 from negotiate.errors import SolveError
 from negotiate.formulation.concepts import ConceptRunner, Outcome
+from negotiate.case.status_quo import status_quo_utilities
 from negotiate.proposal import (
     PartyOutcome,
     Proposal,
@@ -121,7 +122,7 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -
         parties = {p: PartyOutcome(None, case.parties[p].reservation, weight=case.parties[p].weight)
                    for p in problem.parties}
         return Proposal(case.name, concept, out.status, None, parties, None, [], diagnosis, solver,
-                        out.notes + _two_level_notes(problem))
+                        out.notes + _two_level_notes(problem), status_quo=status_quo_utilities(problem.resolved))
     values = issue_values(problem, out.x)
     utils, scores = utilities(problem, values)
     parties = {}
@@ -148,7 +149,8 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -
     prices = {"objective": out.price_objective, "conditional_on_discrete_choices": out.prices_conditional,
               "available": out.prices is not None}
     return Proposal(case.name, concept, out.status, agreement_of(problem, values), parties, benefit,
-                    constraints, None, solver, notes, prices, ratification=ratification)
+                    constraints, None, solver, notes, prices, ratification=ratification,
+                    status_quo=status_quo_utilities(problem.resolved))
 
 
 def _two_level_notes(problem: Problem) -> list[str]:

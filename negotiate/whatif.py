@@ -26,6 +26,7 @@ from negotiate.backends import make_backend
 from negotiate.case.load import changed_error, validate_structure
 from negotiate.case.resolve import Resolved, _resolve, item_texts, names_in, re_resolve, units_of
 from negotiate.case.schema import Case
+from negotiate.case.status_quo import join_party, split_party
 from negotiate.compile import Problem, RowInfo, compile_case, score_block
 from negotiate.compile import _coefs as compile_coefs
 from negotiate.errors import CaseError, Location, Problem as CaseProblem, SolveError
@@ -47,6 +48,7 @@ class Negotiation:
         self._solver = solver or case.solve.solver
         self._time_limit = time_limit
         self._dropped: dict[str, dict] = {}
+        self._dropped_status_quo: dict[str, dict] = {}  # a dropped party's status-quo values
         self.rebuilds = 0
         self.patches = 0
         self._data = case.model_dump(exclude_unset=True)
@@ -85,6 +87,9 @@ class Negotiation:
         removed = copy.deepcopy(self._data["parties"][party])
         data = copy.copy(self._data)
         data["parties"] = {p: v for p, v in self._data["parties"].items() if p != party}
+        if "status_quo" in data:  # its status quo goes with it (and comes back on restore)
+            data["status_quo"], held = split_party(data["status_quo"], party)
+            self._dropped_status_quo[party] = held
         self._move(data, [f"parties.{party}"], structural=True)
         self._dropped[party] = removed
         return self
@@ -96,13 +101,17 @@ class Negotiation:
         parties = dict(self._data["parties"], **{party: self._dropped[party]})
         order = [p for p in self._base.parties if p in parties] + [p for p in parties if p not in self._base.parties]
         data["parties"] = {p: parties[p] for p in order}
+        if party in self._dropped_status_quo:
+            data["status_quo"] = join_party(data.get("status_quo"), party, self._dropped_status_quo[party])
         self._move(data, [f"parties.{party}"], structural=True)
         del self._dropped[party]
+        self._dropped_status_quo.pop(party, None)
         return self
 
     def reset(self) -> "Negotiation":
         """Back to the case the session started from."""
         self._dropped.clear()
+        self._dropped_status_quo.clear()
         self._move(self._base.model_dump(exclude_unset=True), [], structural=True)
         return self
 

@@ -30,8 +30,11 @@ def relaxed(case, cid: str, step: float):
         return case.update({cid: case.parties[parts[1]].reservation - step})
     text = case.parties[parts[1]].limits[parts[3]] if parts[0] == "parties" else case.constraints[parts[1]]
     lhs, op, rhs = text.partition("<=") if "<=" in text else text.partition(">=")
-    bound = float(rhs)
-    new = f"{lhs}{op} {bound + step if op == '<=' else bound - step}"
+    move = step if op == "<=" else -step
+    try:
+        new = f"{lhs}{op} {float(rhs) + move}"
+    except ValueError:  # a bound written as a constant expression (a model's limit)
+        new = f"{lhs}{op} ({rhs.strip()}) + ({move})"
     return case.update({cid: new})
 
 

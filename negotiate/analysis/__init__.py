@@ -6,5 +6,6 @@
 - `pareto`: which rows another row dominates;
 - `groups`: the largest group of parties that can agree without the others;
 - `power`: voting power under a decision rule; `winset`: what a party would ratify;
-- `games`: cooperative games from coalition worths (Shapley, core, nucleolus).
+- `games`: cooperative games from coalition worths (Shapley, core, nucleolus);
+- `climate`: reference allocations beside the concepts (least cost, effort-sharing rules).
 """

@@ -58,6 +58,10 @@ def restricted_problem(case, group: list[str]) -> Problem | None:
     data = case.model_dump(exclude_unset=True)
     outsiders = set(data["parties"]) - set(group)
     data["parties"] = {p: _without(data["parties"][p], outsiders) for p in group}
+    if "status_quo" in data:  # the group's own status quo (a per-party value of an outsider is not its)
+        from negotiate.case.status_quo import for_parties
+
+        data["status_quo"] = for_parties(data["status_quo"], group)
     data.pop("scenarios", None)  # what-ifs of the whole case may name the others
     data.pop("options", None)
     try:

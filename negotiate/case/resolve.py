@@ -69,6 +69,7 @@ class Resolved:
     rows: list[LinearRow]
     options: dict[str, dict] = field(default_factory=dict)  # name -> {key: fixed value}
     twolevel: object = None  # negotiate.formulation.ratification.TwoLevel (CASE_FORMAT.md section 7)
+    status_quo: dict = field(default_factory=dict)  # variable key -> value with no agreement
 
 
 def env_for(case: Case, party: str | None = None) -> Env:
@@ -158,7 +159,9 @@ def _resolve(case: Case) -> tuple[Resolved, list[Finding]]:
             rows += _rows(case, ("parties", p, "limits", lid), text, p, "limit", col)
     options = {name: _option(case, name, values, col, ranges) for name, values in case.options.items()}
     _check_scenarios(case, col)
-    resolved = Resolved(case, list(case.parties), variables_of(case, ranges), criteria, rows, options)
+    status_quo = _status_quo(case, criteria, col, ranges)
+    resolved = Resolved(case, list(case.parties), variables_of(case, ranges), criteria, rows, options,
+                        status_quo=status_quo)
     resolved.twolevel = _twolevel(case, col)
     return resolved, col.problems
 
@@ -168,6 +171,14 @@ def _twolevel(case: Case, col: _Collector):
     from negotiate.formulation.ratification import resolve_twolevel
 
     return resolve_twolevel(case, col)
+
+
+def _status_quo(case: Case, criteria: dict, col: _Collector, ranges: dict) -> dict:
+    from negotiate.case.status_quo import settle_reservations, status_quo_values
+
+    values = status_quo_values(case, col, ranges, _fix)
+    settle_reservations(case, criteria, values, col)
+    return values
 
 
 def _check_data(case: Case, col: _Collector) -> None:
@@ -490,7 +501,9 @@ def re_resolve(case: Case, previous: Resolved, units: set,
                 else old_rows[unit]
     options = {name: _option(case, name, values, col, ranges) for name, values in case.options.items()}
     _check_scenarios(case, col)
-    resolved = Resolved(case, list(case.parties), variables_of(case, ranges), criteria, rows, options)
+    status_quo = _status_quo(case, criteria, col, ranges)
+    resolved = Resolved(case, list(case.parties), variables_of(case, ranges), criteria, rows, options,
+                        status_quo=status_quo)
     resolved.twolevel = _twolevel(case, col)
     return resolved, col.problems
 

@@ -7,6 +7,7 @@ by `negotiate.case.resolve`, which knows the whole case.
 from __future__ import annotations
 
 import copy
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -14,7 +15,10 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    PlainValidator,
     StringConstraints,
+    WithJsonSchema,
+    field_serializer,
     field_validator,
     model_validator,
 )
@@ -29,6 +33,76 @@ Number = float | str
 
 CONCEPTS = NAMES  # the registered concepts (negotiate.registry)
 Concept = Literal[NAMES]
+
+
+def _reservation(value: Any):
+    """A number, or `status_quo` (its utility at the status quo, computed on resolve).
+
+    A plain validator, not a union: errors stay at `parties.X.reservation`.
+    """
+    if value == "status_quo" or getattr(value, "from_status_quo", False):
+        return value
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            near = "status" in value.lower() or "quo" in value.lower()
+            raise ValueError("expected a number" + (" or `status_quo`" if near else "")) from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("expected a number")
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number (not NaN or infinity)")
+    return float(value)
+
+
+Reservation = Annotated[
+    Any,
+    PlainValidator(_reservation),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"const": "status_quo"}]}),
+]
+
+
+
+def _status_quo_value(value: Any):
+    """One issue's status quo: a number, an option id, or {PARTY: value, default: value}.
+
+    A plain validator, not a union: one message at `status_quo.ISSUE`, not one per member.
+    """
+    import re
+
+    def one(v, where=""):
+        if isinstance(v, bool):
+            raise ValueError(f"expected a number or an option id{where}")
+        if isinstance(v, (int, float)):
+            if not math.isfinite(v):
+                raise ValueError(f"must be a finite number (not NaN or infinity){where}")
+            return float(v)
+        if isinstance(v, str) and re.match(ID_PATTERN, v):
+            return v
+        raise ValueError(f"expected a number or an option id{where}")
+
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str) or not re.match(ID_PATTERN, key):
+                raise ValueError(f"`{key}` is not a party id (or `default`)")
+        return {k: one(v, f" for `{k}`") for k, v in value.items()}
+    try:
+        return one(value)
+    except ValueError:
+        raise ValueError("expected a number, an option id, or {PARTY: value, default: value}") from None
+
+
+StatusQuoValue = Annotated[
+    Any,
+    PlainValidator(_status_quo_value),
+    WithJsonSchema({"anyOf": [
+        {"type": "number"}, {"type": "string", "pattern": ID_PATTERN},
+        {"type": "object", "patternProperties": {ID_PATTERN: {
+            "anyOf": [{"type": "number"}, {"type": "string", "pattern": ID_PATTERN}]}},
+         "additionalProperties": False},
+    ]}),
+]
+
 RESERVED_NAMES = frozenset(
     {"self", "data", "sum", "mean", "min", "max", "abs", "sqrt", "exp", "log", "x"}
 )
@@ -118,7 +192,9 @@ class Party(_Strict):
     name: str | None = None
     weight: float = Field(1.0, gt=0)
     data: dict[Id, float | dict[Id, float]] = Field(default_factory=dict)
-    reservation: float = 0.0
+    # a number, or `status_quo`: the party's utility at the case's status quo
+    # (computed when the case is resolved; see negotiate.case.status_quo)
+    reservation: Reservation = 0.0
     criteria: dict[Id, Criterion] = Field(min_length=1)
     limits: dict[Id, str] = Field(default_factory=dict)
     description: str | None = None
@@ -133,6 +209,12 @@ class Party(_Strict):
         if all(isinstance(w, float) for w in weights) and sum(weights) <= 0:
             raise ValueError("criteria weights sum to 0: give at least one criterion a positive weight")
         return self
+
+    @field_serializer("reservation")
+    def _reservation_as_written(self, value):
+        # a computed status-quo reservation is written back as `status_quo`, so a
+        # changed copy of the case computes it again
+        return "status_quo" if getattr(value, "from_status_quo", False) else value
 
 
 # -- two-level negotiation (CASE_FORMAT.md section 7) ---------------------------------
@@ -244,6 +326,10 @@ class Case(_Strict):
     options: dict[Id, dict[Id, Any]] = Field(default_factory=dict)
     scenarios: dict[Id, dict[str, Any]] = Field(default_factory=dict)
     decision_rule: Literal["unanimity"] | DecisionRule = "unanimity"  # CASE_FORMAT.md section 7
+    # each issue's value with no agreement (CASE_FORMAT.md section 6): a shared
+    # issue one value (an option id if discrete), a per-party issue
+    # {PARTY: value, default: value}
+    status_quo: dict[Id, StatusQuoValue] = Field(default_factory=dict)
 
     _source: Any = PrivateAttr(default=None)
     _resolved: Any = PrivateAttr(default=None)  # the case's meaning, once computed
