@@ -3,17 +3,52 @@
     import negotiate
     case = negotiate.load_case("cases/bilateral_fta.yaml")
     proposal = negotiate.solve(case, concept="nash")
+
+The public names are imported on first use (PEP 562), so that `import
+negotiate` and the command line start fast: pydantic, numpy and HiGHS load
+only when a case is read or solved.
 """
 
-from negotiate.case.load import load_case
-from negotiate.case.schema import CONCEPTS, Case
-from negotiate.errors import CaseError, NegotiateError, Problem, SolveError
-from negotiate.proposal import Proposal
-from negotiate.solving import solve
-from negotiate.whatif import Negotiation
-from negotiate.compare import Comparison, compare
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
+
+# public name -> the module that defines it
+_EXPORTS = {
+    "CONCEPTS": "negotiate.case.schema", "Case": "negotiate.case.schema",
+    "load_case": "negotiate.case.load",
+    "CaseError": "negotiate.errors", "NegotiateError": "negotiate.errors", "Problem": "negotiate.errors",
+    "SolveError": "negotiate.errors",
+    "Proposal": "negotiate.proposal",
+    "solve": "negotiate.solving",
+    "Negotiation": "negotiate.whatif",
+    "Comparison": "negotiate.compare", "compare": "negotiate.compare",
+}
+
+if TYPE_CHECKING:  # for editors and type checkers: the eager imports
+    from negotiate.case.load import load_case
+    from negotiate.case.schema import CONCEPTS, Case
+    from negotiate.compare import Comparison, compare
+    from negotiate.errors import CaseError, NegotiateError, Problem, SolveError
+    from negotiate.proposal import Proposal
+    from negotiate.solving import solve
+    from negotiate.whatif import Negotiation
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'negotiate' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
 
 
 def to_pyomo(case, concept: str | None = None):

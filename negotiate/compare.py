@@ -25,7 +25,8 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from negotiate.case.schema import CONCEPTS, Case
-from negotiate.errors import CaseError, NegotiateError
+from negotiate.errors import CaseError, NegotiateError, SolveError
+from negotiate.flatten import agreement_columns, case_agreement_columns
 
 BASE = "base"
 TOL = 1e-7
@@ -138,6 +139,7 @@ def _row(job, case: Case, kind: str, name: str, prop, ideal: dict, extra: dict |
         row[f"satisfaction.{p}"] = sat[p]
     row.update(_spread([v for v in sat.values() if v is not None]))
     row["agreement"] = prop.agreement
+    row.update(agreement_columns(prop.agreement))
     if extra:
         row.update(extra)
     return row
@@ -287,11 +289,12 @@ def improve(session, floor: dict) -> dict | None:
 
 # -- scenarios ------------------------------------------------------------------------
 def sweep_scenarios(sweeps: dict[str, Iterable[float]]) -> dict[str, dict]:
-    """A grid over several paths: {"target=35,w=2": {"parameters.target": 35, ...}}."""
+    """A grid over several paths, each scenario named by the full path of every swept value:
+    {"parameters.target=35,parties.PL.reservation=0.5": {"parameters.target": 35, ...}}."""
     paths = list(sweeps)
     out = {}
     for combo in itertools.product(*(list(v) for v in sweeps.values())):
-        name = ",".join(f"{p.split('.')[-1]}={_fmt(v)}" for p, v in zip(paths, combo))
+        name = ",".join(f"{p}={_fmt(v)}" for p, v in zip(paths, combo))
         out[name] = dict(zip(paths, combo))
     return out
 
@@ -311,12 +314,15 @@ class Comparison:
     seconds: float = 0.0
     executor: str = ""
     parties: list = field(default_factory=list)
+    scenarios: dict = field(default_factory=dict)  # name -> its changes ({} for the base case)
+    sweeps: dict = field(default_factory=dict)  # swept path -> its values (a grid when several)
 
     @property
     def table(self):
         import pandas as pd
 
         cols = ["scenario", "kind", "name", "status", "collective_benefit"]
+        cols += case_agreement_columns(self.case)  # the agreed values: `issue` or `issue.PARTY`
         for what in ("utility", "gain", "satisfaction", "ideal"):
             cols += [f"{what}.{p}" for p in self.parties]
         cols += ["min_satisfaction", "satisfaction_range", "satisfaction_gini", "rejected_by", "dominated_by",
@@ -425,6 +431,7 @@ def compare(
     scen = {BASE: {}}
     scen.update(_scenarios(case, scenarios))
     if sweeps:
+        sweeps = {p: list(v) for p, v in sweeps.items()}
         scen.update(sweep_scenarios(sweeps))
     data = case.model_dump(exclude_unset=True)
     key = _case_key(data)
@@ -436,7 +443,8 @@ def compare(
     _dominance(rows, list(case.parties))
     for r in rows:
         r.pop("_index", None)
-    return Comparison(case, rows, interrupted, round(time.perf_counter() - t0, 6), label, list(case.parties))
+    return Comparison(case, rows, interrupted, round(time.perf_counter() - t0, 6), label, list(case.parties),
+                      scen, {p: list(v) for p, v in (sweeps or {}).items()})
 
 
 def _options(case: Case, options) -> tuple:
@@ -462,6 +470,16 @@ def _pick(section: dict, wanted, kind: str) -> dict:
                                  did_you_mean(n, section) or f"{kind}s: {', '.join(section) or 'none'}")
                          for n in missing])
     return {n: dict(section[n]) for n in wanted}
+
+
+class WorkerError(SolveError):
+    """The worker processes of a comparison could not start (no row was computed)."""
+
+
+_POOL_FAILED = (
+    "the {workers} worker processes could not start ({error}). Workers are spawned: each one imports "
+    "the script that called compare(), so a script must call it under `if __name__ == \"__main__\":` "
+    "(see the README); or run with workers=1.")
 
 
 def _run(jobs: list[Job], executor, workers: int, progress) -> tuple[list[dict], bool, str]:
@@ -490,6 +508,11 @@ def _run(jobs: list[Job], executor, workers: int, progress) -> tuple[list[dict],
         for fut in cf.as_completed(futures):
             try:
                 rows += fut.result()
+            except cf.process.BrokenProcessPool as e:
+                if not rows:  # no worker ever answered: the pool could not start
+                    raise WorkerError(_POOL_FAILED.format(workers=workers, error=e)) from e
+                job = jobs[futures.index(fut)]  # a worker died mid-batch: its jobs become error rows
+                rows += [_error_row(job, name, kind, "error", f"{type(e).__name__}: {e}") for kind, name in _labels(job)]
             except Exception as e:  # a job that could not even run (a dead worker)
                 job = jobs[futures.index(fut)]
                 rows += [_error_row(job, name, kind, "error", f"{type(e).__name__}: {e}") for kind, name in _labels(job)]
