@@ -38,6 +38,7 @@ def diagnose(problem: Problem, concept: str, group_budget: int = 64) -> dict:
     out = {"message": message, "cause": cause,
            "relaxations": relax["changes"] if relax else None,
            "total_scaled_relaxation": relax["total"] if relax else None}
+    out["alternatives"] = equally_small(problem, relax["changes"]) if relax else []
     hint = [c["party"] for c in (relax["changes"] if relax else []) if c.get("party")]
     out["largest_group"] = largest_group(problem.case, concept, hint, group_budget)
     if not problem.is_mip:
@@ -172,4 +173,57 @@ def infeasible_subset(problem: Problem) -> list[dict] | None:
         if j in issue_cols:  # score and utility bounds are the model's own, not the case's
             out.append({"id": f"issues.{issue_cols[j].key[0]}.range ({issue_cols[j].name})", "kind": "range",
                         "party": issue_cols[j].key[1]})
+    return out
+
+
+def equally_small(problem: Problem, found: list[dict], limit: int = 4) -> list[list[dict]]:
+    """Other sets of concessions exactly as small as `found` (ties), at most `limit`.
+
+    The elastic program again, once per concession of `found` with that
+    concession forbidden: where the smallest total stays the same, the answer
+    is an equally small alternative (a different set of rows to relax).
+    """
+    from negotiate.backends.highs import HighsBackend
+
+    if not found:
+        return []
+    spans = _spans(problem)
+    b = HighsBackend(problem, mip_gap=1e-6)
+    sides = [(i, side) for i in spans for side, bound in (("lower", problem.row_lo[i]), ("upper", problem.row_hi[i]))
+             if math.isfinite(bound)]
+    cols = b.add_cols([0.0] * len(sides), [INF] * len(sides), [f"slack.{i}.{s}" for i, s in sides])
+    col_of = {}
+    for j, (i, side) in zip(cols, sides):
+        b.set_coef(i, j, 1.0 if side == "lower" else -1.0)
+        col_of[(problem.row_info[i].case_id, side)] = (j, i)
+    b.set_objective({j: -1.0 / spans[i] for j, (i, _) in zip(cols, sides)})
+    total = sum(c["scaled"] for c in found)
+    seen = {frozenset((c["id"], c["bound"]) for c in found)}
+    out = []
+    for c in found:
+        if (c["id"], c["bound"]) not in col_of:
+            continue
+        j, _ = col_of[(c["id"], c["bound"])]
+        b.set_col_bounds(j, 0.0, 0.0)
+        r = b.solve()
+        b.set_col_bounds(j, 0.0, INF)
+        if not r.has_solution or -r.objective > total + 1e-7 * max(1.0, total):
+            continue
+        changes = []
+        for (cid, side), (k, i) in col_of.items():
+            amount = float(r.x[k])
+            if amount <= TOL * max(1.0, spans[i]):
+                continue
+            old = problem.row_lo[i] if side == "lower" else problem.row_hi[i]
+            info = problem.row_info[i]
+            changes.append({"id": cid, "kind": info.kind, "party": info.party, "bound": side, "from": _clean(old),
+                            "to": _clean(old - amount if side == "lower" else old + amount),
+                            "by": _clean(amount), "scaled": _clean(amount / spans[i]),
+                            "text": _words(info, side, old, old - amount if side == "lower" else old + amount)})
+        key = frozenset((x["id"], x["bound"]) for x in changes)
+        if changes and key not in seen:
+            seen.add(key)
+            out.append(sorted(changes, key=lambda x: -x["scaled"]))
+        if len(out) >= limit:
+            break
     return out
