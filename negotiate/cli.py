@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.console import Console
 
 import negotiate
 from negotiate.errors import CaseError, SolveError
@@ -25,15 +24,43 @@ from negotiate.errors import CaseError, SolveError
 
 EXIT_OK, EXIT_CASE, EXIT_USAGE, EXIT_NO_AGREEMENT, EXIT_SOLVER = 0, 1, 2, 3, 4
 
+ROOT_EXAMPLES = """
+\b
+Examples:
+  negotiate validate cases/*.yaml
+  negotiate solve cases/bilateral_fta.yaml --concept egalitarian
+  negotiate explain cases/climate_club.yaml --format json
+  negotiate compare cases/bilateral_fta.yaml --concepts all --report report.html
+  negotiate COMMAND --help        (each command's options, defaults and examples)
+"""
+
 app = typer.Typer(
     name="negotiate",
     help="Propose agreements for multi-party negotiations: exact, explained, fast.",
+    epilog=ROOT_EXAMPLES,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,  # plain click help: readable at 80 columns, flags shown as --ideals / --no-ideals
 )
-err = Console(stderr=True)
+
+
+class _LazyConsole:
+    """A rich Console made on first use: `negotiate --help` does not import rich."""
+
+    def __init__(self, **kw):
+        self._kw, self._console = kw, None
+
+    def __getattr__(self, name):
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._kw)
+        return getattr(self._console, name)
+
+
+err = _LazyConsole(stderr=True)
+out = _LazyConsole()
 
 
 def _version(value: bool):
@@ -138,34 +165,32 @@ def _load(path: Path):
 
 
 @app.command()
-def validate(cases: List[Path] = typer.Argument(..., help="Case files (YAML, JSON or TOML).")):
+def validate(cases: List[Path] = typer.Argument(..., metavar="CASE...", help="Case files (YAML, JSON or TOML).")):
     """Check case files: every problem, located, at once."""
-    from negotiate.report.text import case_errors
+    from negotiate.case.load import load_case
 
     worst = EXIT_OK
     for path in cases:
         try:
-            case = negotiate.load_case(path)
+            case = load_case(path)
         except CaseError as e:
+            from negotiate.report.text import case_errors  # rich, only when there is something to show
+
             err.print(case_errors(e))
             worst = EXIT_CASE
             continue
-        Console().print(f"[green]ok[/green]  {path}: {case.name} ({len(case.parties)} parties, "
-                        f"{len(case.issues)} issues)")
+        typer.secho("ok", fg="green", nl=False)
+        typer.echo(f"  {path}: {case.name} ({len(case.parties)} parties, {len(case.issues)} issues)")
     raise typer.Exit(worst)
 
 
 SOLVE_EXAMPLES = """
+\b
 Examples:
-
   negotiate solve cases/bilateral_fta.yaml
-
   negotiate solve cases/climate_club.yaml --concept ks --ideals
-
   negotiate solve cases/climate_club.yaml --set parameters.target=35 --format json -o result.json
-
   negotiate solve cases/eu_effort_sharing_2030.yaml --sweep parameters.target=36:44:2
-
   negotiate solve cases/trade_standards.yaml --mip-gap 1e-4 --no-require-acceptance
 
 Exit codes: 0 agreement found, 1 invalid case file, 2 usage error, 3 no acceptable agreement, 4 solver failure.
@@ -175,25 +200,25 @@ Exit codes: 0 agreement found, 1 invalid case file, 2 usage error, 3 no acceptab
 @app.command(epilog=SOLVE_EXAMPLES)
 def solve(
     case_file: Path = typer.Argument(..., metavar="CASE", help="The case file (YAML, JSON or TOML)."),
-    concept: Optional[str] = typer.Option(None, "--concept", "-c", help=CONCEPT_HELP, show_default=False),
-    set_: List[str] = typer.Option([], "--set", help=SET_HELP, show_default=False),
-    fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", show_default=False,
+    concept: Optional[str] = typer.Option(None, "--concept", "-c", metavar="NAME", help=CONCEPT_HELP, show_default=False),
+    set_: List[str] = typer.Option([], "--set", metavar="PATH=VALUE", help=SET_HELP, show_default=False),
+    fmt: str = typer.Option("text", "--format", "-f", metavar="FORMAT", help="text | json"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", show_default=False,
                                           help="Write the result to this file (default: the terminal)."),
-    backend: Optional[str] = typer.Option(None, "--backend", show_default=False,
+    backend: Optional[str] = typer.Option(None, "--backend", metavar="NAME", show_default=False,
                                           help="highs | pyomo. Default: the case's solve.backend (highs)."),
-    solver: Optional[str] = typer.Option(None, "--solver", show_default=False,
+    solver: Optional[str] = typer.Option(None, "--solver", metavar="NAME", show_default=False,
                                          help="A Pyomo solver name (with --backend pyomo), e.g. appsi_highs, cbc."),
     ideals: Optional[bool] = typer.Option(None, "--ideals/--no-ideals", show_default=False,
                                           help="Compute every party's ideal and satisfaction. "
                                                "Default: the case's solve.ideals (off; always on for ks)."),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit", show_default=False,
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", metavar="SECONDS", show_default=False,
                                                help="Seconds per solver call. Default: the case's solve.time_limit "
                                                     "(none)."),
-    mip_gap: Optional[float] = typer.Option(None, "--mip-gap", min=0, max=1, help=MIP_GAP_HELP, show_default=False),
+    mip_gap: Optional[float] = typer.Option(None, "--mip-gap", metavar="GAP", min=0, max=1, help=MIP_GAP_HELP, show_default=False),
     require_acceptance: Optional[bool] = typer.Option(None, "--require-acceptance/--no-require-acceptance",
                                                       help=ACCEPT_HELP, show_default=False),
-    sweep: Optional[str] = typer.Option(None, "--sweep", show_default=False,
+    sweep: Optional[str] = typer.Option(None, "--sweep", metavar="PATH=START:STOP:STEP", show_default=False,
                                         help="path=start:stop:step: one solve per value, on one warm model; "
                                              "shows how the agreement and each party's gain move."),
 ):
@@ -260,18 +285,13 @@ def _sweep(case_file, path, values, concept, changes, fmt, output, backend, solv
 
 
 COMPARE_EXAMPLES = """
+\b
 Examples:
-
   negotiate compare cases/bilateral_fta.yaml --concepts all
-
   negotiate compare cases/bilateral_fta.yaml --options drafts.yaml --scenario eu_farm_pressure
-
   negotiate compare cases/eu_effort_sharing_2030.yaml --sweep parameters.target=36:44:2 --report report.html
-
   negotiate compare CASE --sweep parameters.target=30:45:5 --sweep parties.PL.reservation=0.5:0.7:0.1
-
   negotiate compare CASE --workers 2 --format csv -o table.csv
-
   negotiate compare CASE --scheduler tcp://scheduler:8786
 """
 
@@ -279,27 +299,27 @@ Examples:
 @app.command(epilog=COMPARE_EXAMPLES)
 def compare(
     case_file: Path = typer.Argument(..., metavar="CASE", help="The case file (YAML, JSON or TOML)."),
-    concepts: Optional[str] = typer.Option(None, "--concepts", show_default=False,
+    concepts: Optional[str] = typer.Option(None, "--concepts", metavar="NAMES", show_default=False,
                                            help="Comma-separated concepts, or all. Default: the case's "
                                                 "solve.concept, or none when the case drafts options."),
-    options: Optional[Path] = typer.Option(None, "--options", show_default=False,
+    options: Optional[Path] = typer.Option(None, "--options", metavar="FILE", show_default=False,
                                            help="A YAML/JSON file of drafted packages (name -> package), "
                                                 "added to the case's options. Default: the case's options."),
-    scenario: List[str] = typer.Option([], "--scenario", show_default=False,
+    scenario: List[str] = typer.Option([], "--scenario", metavar="NAME", show_default=False,
                                        help="A scenario of the case (repeatable). Default: all of them; "
                                             "the base case always comes first."),
-    sweep: List[str] = typer.Option([], "--sweep", show_default=False,
+    sweep: List[str] = typer.Option([], "--sweep", metavar="PATH=START:STOP:STEP", show_default=False,
                                     help="path=start:stop:step, more scenarios (repeat it for a grid)."),
-    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes (1: this process)."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", show_default=False,
+    workers: int = typer.Option(1, "--workers", "-w", metavar="N", min=1, help="Worker processes (1: this process)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", show_default=False,
                                             help="A Dask scheduler address (tcp://...) to run the scenarios on."),
-    mip_gap: Optional[float] = typer.Option(None, "--mip-gap", min=0, max=1, help=MIP_GAP_HELP, show_default=False),
+    mip_gap: Optional[float] = typer.Option(None, "--mip-gap", metavar="GAP", min=0, max=1, help=MIP_GAP_HELP, show_default=False),
     require_acceptance: Optional[bool] = typer.Option(None, "--require-acceptance/--no-require-acceptance",
                                                       help=ACCEPT_HELP, show_default=False),
-    fmt: str = typer.Option("text", "--format", "-f", help="text | json | csv"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", show_default=False,
+    fmt: str = typer.Option("text", "--format", "-f", metavar="FORMAT", help="text | json | csv"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", show_default=False,
                                           help="Write the result to this file (default: the terminal)."),
-    report: Optional[Path] = typer.Option(None, "--report", show_default=False,
+    report: Optional[Path] = typer.Option(None, "--report", metavar="FILE.html", show_default=False,
                                           help="Also write a self-contained HTML report here."),
 ):
     """Compare concepts, drafted options and scenarios side by side."""
@@ -377,26 +397,24 @@ def _progress():
 
 
 EXPLAIN_EXAMPLES = """
+\b
 Examples:
-
   negotiate explain cases/climate_club.yaml
-
   negotiate explain cases/climate_club.yaml --concept utilitarian --format json
-
   negotiate explain tests/data/no_deal.yaml        # why there is no agreement
 """
 
 
-@app.command(epilog=EXPLAIN_EXAMPLES)
+@app.command(epilog=EXPLAIN_EXAMPLES, short_help="Shadow prices, or why there is no agreement.")
 def explain(
     case_file: Path = typer.Argument(..., metavar="CASE", help="The case file (YAML, JSON or TOML)."),
-    concept: Optional[str] = typer.Option(None, "--concept", "-c", help=CONCEPT_HELP, show_default=False),
-    set_: List[str] = typer.Option([], "--set", help=SET_HELP, show_default=False),
-    mip_gap: Optional[float] = typer.Option(None, "--mip-gap", min=0, max=1, help=MIP_GAP_HELP, show_default=False),
+    concept: Optional[str] = typer.Option(None, "--concept", "-c", metavar="NAME", help=CONCEPT_HELP, show_default=False),
+    set_: List[str] = typer.Option([], "--set", metavar="PATH=VALUE", help=SET_HELP, show_default=False),
+    mip_gap: Optional[float] = typer.Option(None, "--mip-gap", metavar="GAP", min=0, max=1, help=MIP_GAP_HELP, show_default=False),
     require_acceptance: Optional[bool] = typer.Option(None, "--require-acceptance/--no-require-acceptance",
                                                       help=ACCEPT_HELP, show_default=False),
-    fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", show_default=False,
+    fmt: str = typer.Option("text", "--format", "-f", metavar="FORMAT", help="text | json"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", show_default=False,
                                           help="Write the explanation to this file (default: the terminal)."),
 ):
     """Binding constraints, shadow prices and, without an agreement, why not."""
@@ -426,7 +444,7 @@ def models():
     from negotiate.case.load import read_document
     from negotiate.case.models import available_models
 
-    console = Console()
+    console = out
     for name, path in available_models().items():
         data, _ = read_document(path)
         table = Table(title=f"[bold]{name}[/bold]: {data.get('name', '')}", title_justify="left",
@@ -443,7 +461,8 @@ def models():
 
 
 @app.command()
-def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file.")):
+def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", show_default=False,
+                                                help="Write to this file (default: standard output).")):
     """The JSON Schema of case files (for editors and validators)."""
     from negotiate.case.schema import case_json_schema
 
@@ -456,7 +475,7 @@ def main() -> None:
     if hasattr(signal, "SIGPIPE"):  # `negotiate ... | head` ends quietly
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
-        app()
+        app(prog_name="negotiate")
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/yellow]")
         sys.exit(130)

@@ -63,9 +63,14 @@ class Negotiation:
         return self._problem
 
     def __repr__(self) -> str:
-        dropped = f", dropped={sorted(self._dropped)}" if self._dropped else ""
-        return (f"Negotiation({self._case.name!r}, parties={len(self._case.parties)}{dropped}, "
-                f"rebuilds={self.rebuilds}, patches={self.patches})")
+        from negotiate.report.notebook import session_repr
+
+        return session_repr(self)
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return f"<code>{escape(repr(self))}</code>" + self._case._repr_html_()
 
     # -- changes -------------------------------------------------------------
     def set(self, path: str, value: Any) -> "Negotiation":

@@ -45,11 +45,11 @@ def case_errors(err: CaseError) -> Group:
         if p.path:
             head.append("  " + p.path, style="magenta")
         lines.append(head)
-        lines.append(Text("  " + p.message))
+        lines.append(_line(p.message))
         if p.value is not None:
-            lines.append(Text(f"  got: {p.shown_value}", style="yellow"))
+            lines.append(_line(f"got: {p.shown_value}", style="yellow"))
         if p.hint:
-            lines.append(Text(f"  hint: {p.hint}", style="green"))
+            lines.append(_line(f"hint: {p.hint}", style="green"))
     return Group(*lines)
 
 
@@ -245,7 +245,7 @@ def _sig(v, digits: int = 4) -> str:
 
 def _line(text: str, indent: int = 2, style: str | None = None) -> Padding:
     """A message line, wrapped at the console's width with its indent kept: never cut."""
-    return Padding(Text(text, style=style or ""), (0, 0, 0, indent))
+    return Padding(Text(text, style=style or ""), (0, 0, 0, indent), expand=False)
 
 
 def _value_cell(v, digits: int = 4) -> str:
