@@ -78,8 +78,8 @@ class FitTable:
         for n, block in enumerate(blocks):
             title = self.title
             if len(blocks) > 1:
-                title = f"{self.title or ''} ({n + 1} of {len(blocks)}: the columns continue" + (
-                    " below)" if n < len(blocks) - 1 else ")")
+                title = f"{self.title or ''} (columns {n + 1} of {len(blocks)}" + (
+                    ", continued below)" if n < len(blocks) - 1 else ")")
             if title:
                 yield Text(title.strip(), style="italic")
             yield self._table(self.keys + block, self.caption if n == len(blocks) - 1 else None)
@@ -89,7 +89,7 @@ class FitTable:
     def _table(self, cols: list[Column], caption) -> Table:
         t = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, PAD, 0, 0), collapse_padding=True)
         for c in cols:
-            t.add_column(c.header, justify=c.justify, style=c.style, no_wrap=True, overflow="ignore",
+            t.add_column(c.header, justify=c.justify, style=c.style, no_wrap=True, overflow="fold",
                          min_width=c.width() - PAD - 1)
         for i in range(self.n_rows):
             t.add_row(*(c.cells[i] for c in cols))

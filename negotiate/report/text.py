@@ -90,6 +90,7 @@ def proposal(prop: Proposal, case=None) -> Group:
         parts.append(Text("Red lines that cost the most", style="bold"))
         for line in costly:
             parts.append(_line(line))
+    parts.append(Text(""))
     foot = Text(f"collective benefit {prop.collective_benefit:.4f}", style="bold")
     s = prop.solver
     foot.append(f"   ·   {s.get('backend')}/{s.get('name')} {s.get('version')}, {s.get('solves')} solve(s), "
@@ -151,7 +152,7 @@ def diagnosis(d: dict, case=None) -> list:
                               "in the model's own units; share of its span: the size that is minimised"))
         alternatives = alternatives_text(d.get("alternatives") or [], case)
         if alternatives:
-            parts.append(Text("Equally small alternatives:", style="bold"))
+            parts.append(Text("\nEqually small alternatives:", style="bold"))
             parts.extend(_line("or: " + a) for a in alternatives)
     group = d.get("largest_group")
     if group:
@@ -301,7 +302,7 @@ def sweep_table(frame, title: str, case=None, max_parties: int = 6) -> Group:
     cols += [Column(c, [_value_cell(v) if k else "-" for v, k in zip(frame[c], ok)]) for c in shared]
     few = len(parties) <= max_parties
     if few:
-        cols += [Column(f"gain {p}", [_value_cell(v) if k else "-" for v, k in zip(frame[f"gain.{p}"], ok)])
+        cols += [Column(p, [_value_cell(v) if k else "-" for v, k in zip(frame[f"gain.{p}"], ok)])
                  for p in parties]
     elif gains:
         g = frame[gains].astype(float)
@@ -314,7 +315,8 @@ def sweep_table(frame, title: str, case=None, max_parties: int = 6) -> Group:
                  Column("largest gain", [_value_cell(v) if k else "-" for v, k in zip(high, ok)]),
                  Column("whose", [str(w).replace("gain.", "") if k else "" for w, k in zip(who_high, ok)]
                         if who_high is not None else [""] * len(frame), justify="left")]
-    caption = "; ".join(x for x in (legend({path: short}), _issue_unit_caption(case, shared)) if x) or None
+    gain_note = f"{', '.join(parties)}: each party's gain (utility - reservation)" if few and parties else None
+    caption = "; ".join(x for x in (gain_note, legend({path: short}), _issue_unit_caption(case, shared)) if x) or None
     parts: list = [Text(title, style="bold"), FitTable(None, [Column(short, swept)], cols, caption)]
     for issue, members in per_party.items():
         unit = case.issues[issue].unit if case is not None else None
