@@ -12,6 +12,8 @@ only when a case is read or solved.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
@@ -36,6 +38,22 @@ if TYPE_CHECKING:  # for editors and type checkers: the eager imports
     from negotiate.proposal import Proposal
     from negotiate.solving import solve
     from negotiate.whatif import Negotiation
+
+
+class _Package(types.ModuleType):
+    """`negotiate.compare` stays the function when the submodule of that name is imported.
+
+    (Importing a submodule sets it as an attribute of its package; the eager
+    `from negotiate.compare import compare` used to rebind the name, as this does.)
+    """
+
+    def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == value.__name__:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str):
