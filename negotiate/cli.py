@@ -202,7 +202,7 @@ def solve(
     case_file: Path = typer.Argument(..., metavar="CASE", help="The case file (YAML, JSON or TOML)."),
     concept: Optional[str] = typer.Option(None, "--concept", "-c", metavar="NAME", help=CONCEPT_HELP, show_default=False),
     set_: List[str] = typer.Option([], "--set", metavar="PATH=VALUE", help=SET_HELP, show_default=False),
-    fmt: str = typer.Option("text", "--format", "-f", metavar="FORMAT", help="text | json"),
+    fmt: str = typer.Option("text", "--format", "-f", metavar="FORMAT", help="text | json (| csv with --sweep)"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", show_default=False,
                                           help="Write the result to this file (default: the terminal)."),
     backend: Optional[str] = typer.Option(None, "--backend", metavar="NAME", show_default=False,
@@ -225,8 +225,8 @@ def solve(
     """Propose the agreement a solution concept gives for CASE."""
     from negotiate.report.text import proposal
 
-    if fmt not in ("text", "json"):
-        raise _usage(f"--format is text or json (got {fmt!r})")
+    if fmt not in ("text", "json", "csv") or (fmt == "csv" and not sweep):
+        raise _usage(f"--format is text or json, or csv for a --sweep (got {fmt!r})")
     if backend not in (None, "highs", "pyomo"):
         raise _usage(f"--backend is highs or pyomo (got {backend!r})")
     if solver and backend != "pyomo":
@@ -279,6 +279,9 @@ def _sweep(case_file, path, values, concept, changes, fmt, output, backend, solv
         frame = session.sweep(path, values, concept)
     if fmt == "json":
         _emit(frame.to_json(orient="records", indent=2), output)
+        return
+    if fmt == "csv":
+        _emit(frame.to_csv(index=False), output)
         return
     title = f"{case.name}: sweep of {path} ({frame.shape[0]} solves, one warm model)"
     _show(sweep_table(frame, title, session.case), output)

@@ -352,7 +352,7 @@ def comparison_table(comparison, max_parties: int = 5, max_scenarios: int = 12) 
     head = Text(f"{comparison.case.name}: {len(frame)} rows, {len(scenarios)} scenario(s) "
                 f"({comparison.executor}, {comparison.seconds:.2f} s)", style="bold")
     parts: list = [head]
-    if len(scenarios) <= max_scenarios:
+    if len(scenarios) <= max_scenarios and not getattr(comparison, "sweeps", None):
         for name in scenarios:
             parts.append(Text(""))
             parts.extend(_comparison_rows(comparison, frame[frame["scenario"] == name], few, f"scenario {name}",
@@ -385,9 +385,10 @@ def _comparison_rows(comparison, frame, few: bool, title, with_scenario: bool) -
     names = [r["name"] if r["kind"] == "concept" else f"option {r['name']}" for _, r in frame.iterrows()]
     keys = [Column("concept / option", names, "left", "cyan")]
     notes_legend = None
-    if with_scenario:
+    if with_scenario:  # one table for every scenario: rows numbered, the pivots below refer to them
         labels, notes_legend = _scenario_labels(comparison, frame["scenario"])
-        keys.insert(0, Column("scenario", labels, "left"))
+        keys = [Column("#", [str(k) for k in range(1, len(names) + 1)]), Column("scenario", labels, "left"),
+                keys[0]]
     shared, per_party = _split_agreement(frame, case)
     answered = [_float(v) is not None for v in frame["collective_benefit"]]
     cols = [Column("status", [str(s) for s in frame["status"]]),
@@ -404,13 +405,13 @@ def _comparison_rows(comparison, frame, few: bool, title, with_scenario: bool) -
     out: list = [FitTable(title, keys, cols, caption)]
     for issue, members in per_party.items():
         unit = case.issues[issue].unit
-        row_labels = [f"{lab}: {n}" if with_scenario else n
-                      for lab, n in zip(keys[0].cells, names)] if with_scenario else names
+        row_labels = [f"#{k}" for k in range(1, len(names) + 1)] if with_scenario else names
         values = [Column(lab, [_value_cell(frame[c].iloc[i]) if answered[i] else "-" for _, c in members])
                   for i, lab in enumerate(row_labels)]
-        out += [Text(""), FitTable(f"{issue}{f' ({unit})' if unit else ''} by party",
+        where = ", columns: the rows # of the table above" if with_scenario else ""
+        out += [Text(""), FitTable(f"{issue}{f' ({unit})' if unit else ''} by party{where}",
                                    [Column("party", [p for p, _ in members], "left", "cyan")], values)]
-    for (_, r), name in zip(frame.iterrows(), names):
+    for k, ((_, r), name) in enumerate(zip(frame.iterrows(), names), 1):
         notes = []
         if isinstance(r.get("rejected_by"), str):
             notes.append("rejected by " + r["rejected_by"])
@@ -425,7 +426,7 @@ def _comparison_rows(comparison, frame, few: bool, title, with_scenario: bool) -
         if isinstance(r.get("error"), str):
             notes.append(r["error"])
         if notes:
-            who = f"{r['scenario']}: {name}" if with_scenario else name
+            who = f"#{k} {name}" if with_scenario else name
             out.append(_line(f"{who}: " + "; ".join(notes), style="yellow"))
     return out
 
