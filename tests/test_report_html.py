@@ -27,9 +27,9 @@ def swept():
 
 @pytest.fixture(scope="module")
 def report(swept):
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time: the machine may be shared (HiGHS runs in this process)
     html = swept.to_html()
-    return html, time.perf_counter() - t0
+    return html, time.process_time() - t0
 
 
 def panels(html: str) -> list[str]:
@@ -37,6 +37,7 @@ def panels(html: str) -> list[str]:
 
 
 def test_56_rows_build_in_under_two_seconds(swept, report):
+    """With the two-party Pareto frontier (its solves are most of the time)."""
     assert len(swept.rows) == 56
     assert report[1] < 2.0, f"{report[1]:.2f} s"
 

@@ -561,7 +561,7 @@ def _mix(a, b, t: float) -> str:
 
 
 # -- the Pareto frontier (two parties) ---------------------------------------------------------------
-def pareto_frontier(case, points: int = 31, session=None) -> list[tuple[float, float]]:
+def pareto_frontier(case, points: int = 25, session=None) -> list[tuple[float, float]]:
     """Two parties: the most B can get for each level of A (epsilon-constraint), base case."""
     from negotiate.whatif import Negotiation
 
