@@ -110,3 +110,14 @@ def test_nice_ticks_and_labels():
     assert nice_ticks(30, 50, 4) == [30, 35, 40, 45, 50]
     spots = spread_labels([10, 10, 10, 100], 10, 0, 200)
     assert sorted(spots)[:3] == [10, 20, 30] and spots[3] == 100
+
+
+def test_table_rows_span_the_whole_table(report):
+    html, _ = report
+    table = html.split("<h2>Comparison</h2>")[1].split("</table>")[0]
+    head1, head2 = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[0])
+    width = sum(int(re.search(r"colspan='(\d+)'", th).group(1)) if "colspan" in th else 1
+                for th in re.findall(r"<th[^>]*>", head1))
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody>")[1]):
+        cells = re.findall(r"<td[^>]*>", row)
+        assert sum(int(re.search(r"colspan='(\d+)'", td).group(1)) if "colspan" in td else 1 for td in cells) == width

@@ -51,7 +51,7 @@ svg { max-width: 100%; height: auto; }
 @media print {
   body { max-width: none; margin: 0; font-size: 9pt; }
   .wide { overflow: visible; }
-  table { font-size: 7pt; }
+  table { font-size: 7pt; } th, td { padding: .15em .3em; }
   h2 { break-after: avoid; }
   .panel, svg { break-inside: avoid; }
 }
@@ -161,8 +161,8 @@ def _table(comparison, rows: list[dict]) -> str:
     head2 = []
     if agreement_cols:
         head1.append(f"<th class='grp' colspan='{len(agreement_cols)}'>the agreement</th>")
-        head2 += [f"<th>{esc(_issue_label(case, i))}</th>" for i in shared]
-        head2 += [f"<th>{esc(i)} {esc(p)}</th>" for i in shown_pp for p in parties]
+        head2 += [f"<th>{_breakable(_issue_label(case, i))}</th>" for i in shared]
+        head2 += [f"<th>{_breakable(i)} {esc(p)}</th>" for i in shown_pp for p in parties]
     ranged = per_party if not few else []  # many parties: each per-party issue's range over the parties
     if ranged and not agreement_cols:
         head1.append(f"<th class='grp' colspan='{len(ranged)}'>the agreement: lowest - highest over the parties</th>")
@@ -174,7 +174,7 @@ def _table(comparison, rows: list[dict]) -> str:
     if ranged and agreement_cols:
         head1.append(f"<th class='grp' colspan='{len(ranged)}'>lowest - highest over the parties</th>")
         head2 += [f"<th>{esc(_issue_label(case, i))}</th>" for i in ranged]
-    width = 4 + many + len(agreement_cols) + len(ranged) + (len(parties) if few else 0)
+    width = 5 + many + len(agreement_cols) + len(ranged) + (len(parties) if few else 0)
     body = []
     last = None
     for r in rows:
@@ -223,6 +223,11 @@ def _changes_text(comparison, name: str) -> str:
     if not changes or all(f"{k}=" in name for k in changes):  # a sweep's scenario names its changes
         return ""
     return ": " + esc(", ".join(f"{k} = {v}" for k, v in changes.items()))
+
+
+def _breakable(text: str) -> str:
+    """A header that may break after its underscores (beef_quota), so narrow pages wrap it."""
+    return esc(text).replace("_", "_<wbr>")
 
 
 def _row_notes(r: dict) -> str:
