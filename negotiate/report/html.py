@@ -270,7 +270,8 @@ def _utility_panels(comparison, rows: list[dict]) -> str:
            + f". One scale for every panel: {lo:g} to {hi:g}.</p>")
     out = [key]
     groups = _by_scenario(rows)
-    if len(groups) <= 3:  # a few scenarios: a heading and a row of panels each
+    per_line = max(len(g) for _, g in groups)
+    if len(groups) <= 3 or per_line * (width + 8) + 160 > 1150:  # a heading and a row of panels per scenario
         for scenario, group in groups:
             out.append(f"<h3>scenario {esc(scenario)}</h3><div class='panels'>")
             for r in group:
@@ -408,7 +409,7 @@ def _sweep_section(comparison, rows: list[dict]) -> str:
             for facet, group in facets.items():
                 series = [(name, [(float(swept[r["scenario"]][path]), value(r)) for r in group
                                   if _label(r, False) == name], colour(k)) for k, name in enumerate(names)]
-                out.append(f"<div class='panel'>{_line_panel(facet or iid, series, path, iid, ticks, xs_all, cats)}"
+                out.append(f"<div class='panel'>{_line_panel(facet or iid, series, path, iid, ticks, xs_all, cats, wide=True)}"
                            "</div>")
         out.append("</div>")
     return "".join(out)
@@ -440,10 +441,10 @@ def _series_key(names) -> str:
         for k, n in enumerate(names)) + "</p>"
 
 
-def _line_panel(title, series, xlabel, ylabel, ticks, xs_all, cats=None) -> str:
+def _line_panel(title, series, xlabel, ylabel, ticks, xs_all, cats=None, wide: bool = False) -> str:
     labelled = len(series) > 12 or len(series) == 1
     left = 46 if cats is None else 12 + 6.5 * max(len(c) for c in cats)
-    width = 540 if len(series) > 12 else 330
+    width = 540 if (len(series) > 12 or wide) else 330
     height = max(210, 64 + 10 * len(series)) if labelled else 210
     right = 40 if labelled else 12
     top, bottom = 22, 40
@@ -460,9 +461,11 @@ def _line_panel(title, series, xlabel, ylabel, ticks, xs_all, cats=None) -> str:
     c.x_axis(x, height - bottom, nice_ticks(xs_all[0], xs_all[-1], 4) if len(xs_all) > 1 else xs_all,
              xlabel)
     ends = []
-    for name, pts, col in series:
+    for k, (name, pts, col) in enumerate(series):
         pts = sorted((a, b) for a, b in pts if b is not None)
-        xy = [(x(a), y(b)) for a, b in pts if xs_all[0] - 1e-9 <= a <= xs_all[-1] + 1e-9]
+        # options: lines that choose the same option are drawn side by side, a few pixels apart
+        nudge = (k - (len(series) - 1) / 2) * min(2.5, 18 / max(1, len(series))) if cats is not None else 0.0
+        xy = [(x(a), y(b) + nudge) for a, b in pts if xs_all[0] - 1e-9 <= a <= xs_all[-1] + 1e-9]
         c.polyline(xy, col, 1.6)
         for px, py in xy if len(xy) <= 25 else []:
             c.circle(px, py, 2.2, col)
