@@ -164,8 +164,13 @@ def _load(path: Path):
         return negotiate.load_case(path)
 
 
-@app.command()
-def validate(cases: List[Path] = typer.Argument(..., metavar="CASE...", help="Case files (YAML, JSON or TOML).")):
+@app.command(epilog="""
+\b
+Examples:
+  negotiate validate cases/*.yaml
+  negotiate validate my_case.yaml      (exit 1 and every problem, located, if it is invalid)
+""")
+def validate(cases: List[Path] = typer.Argument(..., metavar="CASE", help="Case files (YAML, JSON or TOML).")):
     """Check case files: every problem, located, at once."""
     from negotiate.case.load import load_case
 
@@ -439,7 +444,11 @@ def explain(
     raise typer.Exit(EXIT_OK if result.ok else EXIT_NO_AGREEMENT)
 
 
-@app.command()
+@app.command(epilog="""
+\b
+Example:
+  negotiate models        (then `model: climate_targets` in a case file)
+""")
 def models():
     """The shipped negotiation models and their parameters."""
     from rich.table import Table
@@ -463,7 +472,11 @@ def models():
         console.print()
 
 
-@app.command()
+@app.command(epilog="""
+\b
+Example:
+  negotiate schema -o case.schema.json   (point your editor's YAML/JSON schema setting at it)
+""")
 def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", show_default=False,
                                                 help="Write to this file (default: standard output).")):
     """The JSON Schema of case files (for editors and validators)."""
