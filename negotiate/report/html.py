@@ -79,7 +79,7 @@ def comparison_html(comparison) -> str:
                  + ("; <b>interrupted</b>: only finished rows" if comparison.interrupted else "") + "</p>")
     parts.append(_table(comparison, rows))
     if answered:
-        if comparison.sweeps:
+        if getattr(comparison, "sweeps", None):  # (a Comparison from before sweeps were recorded has none)
             parts.append(_sweep_section(comparison, answered))
         parts.append("<h2>Utility and satisfaction per party, every row</h2>")
         parts.append(_utility_panels(comparison, answered))
@@ -343,7 +343,8 @@ def _sweep_section(comparison, rows: list[dict]) -> str:
     paths = list(comparison.sweeps)
     path = paths[0]
     others = paths[1:]
-    swept = {n: ch for n, ch in comparison.scenarios.items() if path in ch and all(o in ch for o in others)}
+    swept = {n: ch for n, ch in (getattr(comparison, "scenarios", None) or {}).items()
+             if path in ch and all(o in ch for o in others)}
     pts = [r for r in rows if r["scenario"] in swept]
     if not pts:
         return ""
