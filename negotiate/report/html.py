@@ -365,12 +365,12 @@ def _sweep_section(comparison, rows: list[dict]) -> str:
                          max([v for v in u_vals if v is not None] + [0.0]), 4)
     out.append("<h3>Each party's utility</h3>" + _series_key(parties) + "<div class='panels'>")
     for facet, group in facets.items():
+        out.append(_facet_break(facet))
         for name in names:
             sel = [r for r in group if _label(r, False) == name]
             series = [(p, [(float(swept[r["scenario"]][path]), _num(r.get(f"utility.{p}"))) for r in sel], colour(k))
                       for k, p in enumerate(parties)]
-            title = name + (f" ({facet})" if facet else "")
-            out.append(f"<div class='panel'>{_line_panel(title, series, path, 'utility', u_ticks, xs_all)}</div>")
+            out.append(f"<div class='panel'>{_line_panel(name, series, path, 'utility', u_ticks, xs_all)}</div>")
     out.append("</div>")
     # the agreed values
     for iid, issue in case.issues.items():
@@ -396,12 +396,12 @@ def _sweep_section(comparison, rows: list[dict]) -> str:
             ticks = _value_ticks(vals, cats)
             out.append(_series_key(parties) + "<div class='panels'>")
             for facet, group in facets.items():
+                out.append(_facet_break(facet))
                 for name in names:
                     sel = [r for r in group if _label(r, False) == name]
                     series = [(p, [(float(swept[r["scenario"]][path]), value(r, p)) for r in sel], colour(k))
                               for k, p in enumerate(parties)]
-                    title = name + (f" ({facet})" if facet else "")
-                    out.append(f"<div class='panel'>{_line_panel(title, series, path, iid, ticks, xs_all, cats)}"
+                    out.append(f"<div class='panel'>{_line_panel(name, series, path, iid, ticks, xs_all, cats)}"
                                "</div>")
         else:
             vals = [value(r) for r in pts]
@@ -414,6 +414,13 @@ def _sweep_section(comparison, rows: list[dict]) -> str:
                            "</div>")
         out.append("</div>")
     return "".join(out)
+
+
+def _facet_break(facet: str) -> str:
+    """In a grid sweep, each value of the other swept paths starts a new line of panels, named."""
+    if not facet:
+        return ""
+    return f"</div><p class='key'><b>{esc(facet)}</b></p><div class='panels'>"
 
 
 def _agreement_col(r: dict, iid: str, party: str | None) -> str:
