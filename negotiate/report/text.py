@@ -1,4 +1,9 @@
-"""Rich renderings of proposals and case errors, for people at a terminal."""
+"""Rich renderings for people at a terminal: proposals, explanations, sweeps, comparisons, case errors.
+
+Every table is a `FitTable` (negotiate.report.layout): it fits the console's
+width by continuing in blocks, and never cuts a number; messages wrap with
+their indent. Concessions are worded by negotiate.report.words.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +20,6 @@ from negotiate.report.layout import Column, FitTable, legend, short_ids
 
 if TYPE_CHECKING:
     from negotiate.proposal import Proposal
-
-
-def compact_table(title: str | None = None, **kw) -> Table:
-    """The report's table style: a rule under the header, no outer box, tight padding."""
-    return Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0), title=title, title_justify="left", **kw)
 
 
 def _num(v, digits: int = 3) -> str:
