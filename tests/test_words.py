@@ -73,3 +73,21 @@ def test_explanation_data_carries_the_words():
     d = data["diagnosis"]
     assert d["relaxations"][0]["words"]
     assert d["alternatives_in_words"]
+
+
+def test_red_line_cost_is_per_unit_of_the_issue_not_of_the_row():
+    """Utilitarian benefit 2 * p/200 + (1 - p/200) rises by 1/200 per EUR/t of price: the buyer's red
+    line `2 * price <= 160` costs 0.005 per EUR/t (0.0025 per unit of its row)."""
+    from conftest import case_from_dict
+    from negotiate.report.text import red_line_costs
+
+    case = case_from_dict({
+        "name": "price cap", "issues": {"price": {"range": [0, 200], "unit": "EUR/t"}},
+        "parties": {
+            "seller": {"weight": 2, "criteria": {"revenue": {"of": "price", "points": [[0, 0], [200, 1]]}}},
+            "buyer": {"criteria": {"cost": {"of": "price", "points": [[0, 1], [200, 0]]}},
+                      "limits": {"budget": "2 * price <= 160"}}}})
+    prop = negotiate.solve(case, "utilitarian")
+    assert prop.agreement["price"] == pytest.approx(80)
+    (line,) = red_line_costs(prop, case)
+    assert line == "relaxing buyer's budget by 1 EUR/t raises collective benefit by 0.005"

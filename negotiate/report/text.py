@@ -175,7 +175,10 @@ def diagnosis(d: dict, case=None) -> list:
 
 
 def red_line_costs(prop: Proposal, case=None, top: int = 3) -> list[str]:
-    """'relaxing FRA max_cut by 1 % raises collective benefit by 0.012', for the costliest red lines."""
+    """The costliest red lines in the case's words: "relaxing IND's development room by 1% below base
+    year raises collective benefit by 0.012" (the price per unit of what the red line bounds)."""
+    from negotiate.report.words import describe_bound
+
     if not prop.shadow_prices or not prop.shadow_prices.get("available"):
         return []
     limits = [c for c in prop.constraints if c.kind == "limit" and c.shadow_price and c.shadow_price > 1e-9]
@@ -184,11 +187,22 @@ def red_line_costs(prop: Proposal, case=None, top: int = 3) -> list[str]:
     given = " (given the discrete choices)" if prop.shadow_prices.get("conditional_on_discrete_choices") else ""
     out = []
     for c in limits[:top]:
+        side = "upper" if _near_bound(c) == c.upper and c.upper is not None else "lower"
+        try:
+            bound = describe_bound(case, c.id, c.party, side) if case is not None else None
+        except Exception:  # an id the case cannot place: say it by its id
+            bound = None
+        if bound is not None and bound.scale:
+            unit = bound.unit
+            amount = "1" + (unit if unit.startswith("%") else f" {unit}" if unit else "")
+            price = c.shadow_price * abs(bound.scale)  # per unit of the bounded quantity, not of the row
+            where = f" ({bound.parameter})" if bound.parameter else ""
+            out.append(f"relaxing {bound.what}{where} by {amount} raises {objective} by {price:.3g}{given}")
+            continue
         _, party, _, name = (c.id.split("[")[0].split(".") + ["", "", "", ""])[:4]
         unit = _row_unit(case, c.id)
         amount = "1 unit" if not unit else (f"1 ({unit})" if " " in unit else f"1 {unit}")
-        out.append(f"relaxing {party} {name} by {amount} raises {objective} "
-                   f"by {c.shadow_price:.3g}{given}")
+        out.append(f"relaxing {party} {name} by {amount} raises {objective} by {c.shadow_price:.3g}{given}")
     return out
 
 
