@@ -3,17 +3,71 @@
     import negotiate
     case = negotiate.load_case("cases/bilateral_fta.yaml")
     proposal = negotiate.solve(case, concept="nash")
+
+The public names are imported on first use (PEP 562), so that `import
+negotiate` and the command line start fast: pydantic, numpy and HiGHS load
+only when a case is read or solved.
 """
 
-from negotiate.case.load import load_case
-from negotiate.case.schema import CONCEPTS, Case
-from negotiate.errors import CaseError, Finding, NegotiateError, SolveError
-from negotiate.proposal import Proposal
-from negotiate.solving import solve
-from negotiate.whatif import Negotiation
-from negotiate.compare import Comparison, compare
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
+
+# public name -> the module that defines it
+_EXPORTS = {
+    "CONCEPTS": "negotiate.case.schema", "Case": "negotiate.case.schema",
+    "load_case": "negotiate.case.load",
+    "CaseError": "negotiate.errors", "NegotiateError": "negotiate.errors", "Finding": "negotiate.errors",
+    "Problem": "negotiate.errors",
+    "SolveError": "negotiate.errors",
+    "Proposal": "negotiate.proposal",
+    "solve": "negotiate.solving",
+    "Negotiation": "negotiate.whatif",
+    "Comparison": "negotiate.compare", "compare": "negotiate.compare",
+}
+
+if TYPE_CHECKING:  # for editors and type checkers: the eager imports
+    from negotiate.case.load import load_case
+    from negotiate.case.schema import CONCEPTS, Case
+    from negotiate.compare import Comparison, compare
+    from negotiate.errors import CaseError, Finding, NegotiateError, Problem, SolveError
+    from negotiate.proposal import Proposal
+    from negotiate.solving import solve
+    from negotiate.whatif import Negotiation
+
+
+class _Package(types.ModuleType):
+    """`negotiate.compare` stays the function when the submodule of that name is imported.
+
+    (Importing a submodule sets it as an attribute of its package; the eager
+    `from negotiate.compare import compare` used to rebind the name, as this does.)
+    """
+
+    def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == value.__name__:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'negotiate' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
 
 
 def to_pyomo(case, concept: str | None = None):

@@ -15,24 +15,54 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.console import Console
 
 import negotiate
 from negotiate import registry
 from negotiate.errors import CaseError, SolveError
 from negotiate.results import Status, status_of
 
+# Heavy modules (pydantic models, numpy, highspy, pandas) are imported inside the
+# commands that need them: `negotiate --help` and `validate` start fast.
+
 EXIT_OK, EXIT_CASE, EXIT_USAGE, EXIT_NO_AGREEMENT, EXIT_SOLVER = 0, 1, 2, 3, 4
+
+ROOT_EXAMPLES = """
+\b
+Examples:
+  negotiate validate cases/*.yaml
+  negotiate solve cases/bilateral_fta.yaml --concept egalitarian
+  negotiate explain cases/climate_club.yaml --format json
+  negotiate compare cases/bilateral_fta.yaml --concepts all --report report.html
+  negotiate COMMAND --help        (each command's options, defaults and examples)
+"""
 
 app = typer.Typer(
     name="negotiate",
     help="Propose agreements for multi-party negotiations: exact, explained, fast.",
+    epilog=ROOT_EXAMPLES,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,  # plain click help: readable at 80 columns, flags shown as --ideals / --no-ideals
 )
-err = Console(stderr=True)
+
+
+class _LazyConsole:
+    """A rich Console made on first use: `negotiate --help` does not import rich."""
+
+    def __init__(self, **kw):
+        self._kw, self._console = kw, None
+
+    def __getattr__(self, name):
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._kw)
+        return getattr(self._console, name)
+
+
+err = _LazyConsole(stderr=True)
+out = _LazyConsole()
 
 
 def _version(value: bool):
@@ -51,6 +81,23 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
               "A folder of your own models for `model:` (repeatable; also $NEGOTIATE_MODEL_PATH)."))):
     """Propose agreements for multi-party negotiations."""
     _MODEL_PATH[:] = model_path
+
+
+CONCEPT_HELP = ("utilitarian | egalitarian | kalai_smorodinsky (ks) | nash. "
+                "Default: the case's solve.concept (nash if the case does not say).")
+SET_HELP = "A what-if change path=value, e.g. parameters.target=45 (repeatable)."
+MIP_GAP_HELP = "Relative MIP gap at which the solver stops. Default: the case's solve.mip_gap (1e-7)."
+ACCEPT_HELP = ("Require every party to get at least its reservation. "
+               "Default: the case's solve.require_acceptance (on).")
+
+
+def _settings(changes: dict, mip_gap: float | None, require_acceptance: bool | None) -> dict:
+    """Flags that override the case's `solve:` settings, as changes of the case."""
+    if mip_gap is not None:
+        changes["solve.mip_gap"] = mip_gap
+    if require_acceptance is not None:
+        changes["solve.require_acceptance"] = require_acceptance
+    return changes
 
 
 def _usage(message: str) -> typer.Exit:
@@ -78,7 +125,9 @@ def _concept(name: str | None) -> str | None:
     if name is None:
         return None
     try:
-        return negotiate.solving.concept_name(name)
+        from negotiate.solving import concept_name
+
+        return concept_name(name)
     except ValueError as e:
         raise _usage(str(e)) from None
 
@@ -153,63 +202,96 @@ def _load(path: Path):
         return negotiate.load_case(path, model_path=_MODEL_PATH)
 
 
-@app.command()
-def validate(cases: List[Path] = typer.Argument(..., help="Case files (YAML, JSON or TOML).")):
+@app.command(epilog="""
+\b
+Examples:
+  negotiate validate cases/*.yaml
+  negotiate validate my_case.yaml      (exit 1 and every problem, located, if it is invalid)
+""")
+def validate(cases: List[Path] = typer.Argument(..., metavar="CASE", help="Case files (YAML, JSON or TOML).")):
     """Check case files: every problem, located, at once."""
-    from negotiate.report.text import case_errors
+    from negotiate.case.load import load_case
 
     worst = EXIT_OK
     for path in cases:
         try:
-            case = negotiate.load_case(path, model_path=_MODEL_PATH)
+            case = load_case(path, model_path=_MODEL_PATH)
         except CaseError as e:
+            from negotiate.report.text import case_errors  # rich, only when there is something to show
+
             err.print(case_errors(e))
             worst = EXIT_CASE
             continue
-        Console().print(f"[green]ok[/green]  {path}: {case.name} ({len(case.parties)} parties, "
-                        f"{len(case.issues)} issues)")
+        typer.secho("ok", fg="green", nl=False)
+        typer.echo(f"  {path}: {case.name} ({len(case.parties)} parties, {len(case.issues)} issues)")
     raise typer.Exit(worst)
 
 
-@app.command()
+SOLVE_EXAMPLES = """
+\b
+Examples:
+  negotiate solve cases/bilateral_fta.yaml
+  negotiate solve cases/climate_club.yaml --concept ks --ideals
+  negotiate solve cases/climate_club.yaml --set parameters.target=35 --format json -o result.json
+  negotiate solve cases/eu_effort_sharing_2030.yaml --sweep parameters.target=36:44:2
+  negotiate solve cases/trade_standards.yaml --mip-gap 1e-4 --no-require-acceptance
+
+Exit codes: 0 agreement found, 1 invalid case file, 2 usage error, 3 no acceptable agreement, 4 solver failure.
+"""
+
+
+@app.command(epilog=SOLVE_EXAMPLES)
 def solve(
-    case_file: Path = typer.Argument(..., metavar="CASE", help="The case file."),
-    concept: Optional[str] = typer.Option(None, "--concept", "-c",
-                                          help=registry.choices()),
-    set_: List[str] = typer.Option([], "--set", help="What-if change path=value (repeatable)."),
-    fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the result to this file."),
-    backend: Optional[str] = typer.Option(None, "--backend", help="highs (default) | pyomo"),
-    solver: Optional[str] = typer.Option(None, "--solver", help="Pyomo solver name (with --backend pyomo)."),
-    ideals: bool = typer.Option(False, "--ideals", help="Compute every party's ideal and satisfaction."),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds per solver call."),
-    sweep: Optional[str] = typer.Option(None, "--sweep", help="path=start:stop:step: one solve per value (warm)."),
-    voice: Optional[str] = typer.Option(None, "--voice", help="equal | population | sqrt_population: "
-                                        "party weights from data."),
+    case_file: Path = typer.Argument(..., metavar="CASE", help="The case file (YAML, JSON or TOML)."),
+    concept: Optional[str] = typer.Option(None, "--concept", "-c", metavar="NAME", help=CONCEPT_HELP, show_default=False),
+    set_: List[str] = typer.Option([], "--set", metavar="PATH=VALUE", help=SET_HELP, show_default=False),
+    fmt: str = typer.Option("text", "--format", "-f", metavar="FORMAT", help="text | json (| csv with --sweep)"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", show_default=False,
+                                          help="Write the result to this file (default: the terminal)."),
+    backend: Optional[str] = typer.Option(None, "--backend", metavar="NAME", show_default=False,
+                                          help="highs | pyomo. Default: the case's solve.backend (highs)."),
+    solver: Optional[str] = typer.Option(None, "--solver", metavar="NAME", show_default=False,
+                                         help="A Pyomo solver name (with --backend pyomo), e.g. appsi_highs, cbc."),
+    ideals: Optional[bool] = typer.Option(None, "--ideals/--no-ideals", show_default=False,
+                                          help="Compute every party's ideal and satisfaction. "
+                                               "Default: the case's solve.ideals (off; always on for ks)."),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", metavar="SECONDS", show_default=False,
+                                               help="Seconds per solver call. Default: the case's solve.time_limit "
+                                                    "(none)."),
+    mip_gap: Optional[float] = typer.Option(None, "--mip-gap", metavar="GAP", min=0, max=1, help=MIP_GAP_HELP, show_default=False),
+    require_acceptance: Optional[bool] = typer.Option(None, "--require-acceptance/--no-require-acceptance",
+                                                      help=ACCEPT_HELP, show_default=False),
+    sweep: Optional[str] = typer.Option(None, "--sweep", metavar="PATH=START:STOP:STEP", show_default=False,
+                                        help="path=start:stop:step: one solve per value, on one warm model; "
+                                             "shows how the agreement and each party's gain move."),
+    voice: Optional[str] = typer.Option(None, "--voice", metavar="VOICE", show_default=False,
+                                        help="equal | population | sqrt_population: party weights from data. "
+                                             "Default: the case's own weights (equal voice)."),
 ):
     """Propose the agreement a solution concept gives for CASE."""
     from negotiate.report.text import proposal
 
-    if fmt not in ("text", "json"):
-        raise _usage(f"--format is text or json (got {fmt!r})")
+    if fmt not in ("text", "json", "csv") or (fmt == "csv" and not sweep):
+        raise _usage(f"--format is text or json, or csv for a --sweep (got {fmt!r})")
     _writable(output, "--output")
-    if sweep:
-        path, values = _parse_sweep(sweep)
-        changes = _with_voice(_load(case_file), voice, _parse_sets(set_)) if voice else _parse_sets(set_)
-        _sweep(case_file, path, values, _concept(concept), changes, fmt, output, backend, solver)
-        return
     if backend not in (None, "highs", "pyomo"):
         raise _usage(f"--backend is highs or pyomo (got {backend!r})")
     if solver and backend != "pyomo":
         raise _usage("--solver chooses a Pyomo solver: add --backend pyomo")
     name = _concept(concept)
-    changes = _parse_sets(set_)
+    changes = _settings(_parse_sets(set_), mip_gap, require_acceptance)
+    if sweep:
+        path, values = _parse_sweep(sweep)
+        if voice:
+            changes = _with_voice(_load(case_file), voice, changes)
+        _sweep(case_file, path, values, name, changes, fmt, output, backend, solver)
+        return
     case = _load(case_file)
     changes = _with_voice(case, voice, changes)
     with _user_errors():
-        result = negotiate.solve(case, name, backend=backend, solver=solver, ideals=ideals or None,
-                                 time_limit=time_limit, changes=changes or None)
-    shown = case.update(changes) if changes else case
+        shown = case.update(changes) if changes else case
+        result = negotiate.solve(shown, name, backend=backend, solver=solver, ideals=ideals,
+                                 time_limit=time_limit)
     if fmt == "json":
         _emit(result.to_json(), output)
     else:
@@ -250,24 +332,53 @@ def _sweep(case_file, path, values, concept, changes, fmt, output, backend, solv
     if fmt == "json":
         _emit(frame.to_json(orient="records", indent=2), output)
         return
-    _show(sweep_table(frame, f"{case.name}: sweep of {path} ({frame.shape[0]} solves, one warm model)"),
-          output, width=160)
+    if fmt == "csv":
+        _emit(frame.to_csv(index=False), output)
+        return
+    title = f"{case.name}: sweep of {path} ({frame.shape[0]} solves, one warm model)"
+    _show(sweep_table(frame, title, session.case), output)
 
 
-@app.command()
+COMPARE_EXAMPLES = """
+\b
+Examples:
+  negotiate compare cases/bilateral_fta.yaml --concepts all
+  negotiate compare cases/bilateral_fta.yaml --options drafts.yaml --scenario eu_farm_pressure
+  negotiate compare cases/eu_effort_sharing_2030.yaml --sweep parameters.target=36:44:2 --report report.html
+  negotiate compare CASE --sweep parameters.target=30:45:5 --sweep parties.PL.reservation=0.5:0.7:0.1
+  negotiate compare CASE --workers 2 --format csv -o table.csv
+  negotiate compare CASE --scheduler tcp://scheduler:8786
+"""
+
+
+@app.command(epilog=COMPARE_EXAMPLES)
 def compare(
-    case_file: Path = typer.Argument(..., metavar="CASE", help="The case file."),
-    concepts: Optional[str] = typer.Option(None, "--concepts", help="Comma-separated concepts, or all."),
-    options: Optional[Path] = typer.Option(None, "--options", help="A YAML/JSON file of drafted packages."),
-    scenario: List[str] = typer.Option([], "--scenario", help="A scenario of the case (repeatable; default all)."),
-    sweep: List[str] = typer.Option([], "--sweep", help="path=start:stop:step (repeatable: a grid)."),
-    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="A Dask scheduler address (tcp://...)."),
-    fmt: str = typer.Option("text", "--format", "-f", help="text | json | csv"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the result to this file."),
-    report: Optional[Path] = typer.Option(None, "--report", help="Write a self-contained HTML report here."),
-    voice: Optional[str] = typer.Option(None, "--voice", help="equal | population | sqrt_population: "
-                                        "party weights from data."),
+    case_file: Path = typer.Argument(..., metavar="CASE", help="The case file (YAML, JSON or TOML)."),
+    concepts: Optional[str] = typer.Option(None, "--concepts", metavar="NAMES", show_default=False,
+                                           help="Comma-separated concepts, or all. Default: the case's "
+                                                "solve.concept, or none when the case drafts options."),
+    options: Optional[Path] = typer.Option(None, "--options", metavar="FILE", show_default=False,
+                                           help="A YAML/JSON file of drafted packages (name -> package), "
+                                                "added to the case's options. Default: the case's options."),
+    scenario: List[str] = typer.Option([], "--scenario", metavar="NAME", show_default=False,
+                                       help="A scenario of the case (repeatable). Default: all of them; "
+                                            "the base case always comes first."),
+    sweep: List[str] = typer.Option([], "--sweep", metavar="PATH=START:STOP:STEP", show_default=False,
+                                    help="path=start:stop:step, more scenarios (repeat it for a grid)."),
+    workers: int = typer.Option(1, "--workers", "-w", metavar="N", min=1, help="Worker processes (1: this process)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", show_default=False,
+                                            help="A Dask scheduler address (tcp://...) to run the scenarios on."),
+    mip_gap: Optional[float] = typer.Option(None, "--mip-gap", metavar="GAP", min=0, max=1, help=MIP_GAP_HELP, show_default=False),
+    require_acceptance: Optional[bool] = typer.Option(None, "--require-acceptance/--no-require-acceptance",
+                                                      help=ACCEPT_HELP, show_default=False),
+    fmt: str = typer.Option("text", "--format", "-f", metavar="FORMAT", help="text | json | csv"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", show_default=False,
+                                          help="Write the result to this file (default: the terminal)."),
+    report: Optional[Path] = typer.Option(None, "--report", metavar="FILE.html", show_default=False,
+                                          help="Also write a self-contained HTML report here."),
+    voice: Optional[str] = typer.Option(None, "--voice", metavar="VOICE", show_default=False,
+                                        help="equal | population | sqrt_population: party weights from data. "
+                                             "Default: the case's own weights (equal voice)."),
 ):
     """Compare concepts, drafted options and scenarios side by side."""
     from negotiate.compare import compare as run_compare
@@ -282,9 +393,12 @@ def compare(
         names = "all" if concepts.strip() == "all" else [_concept(c.strip()) for c in concepts.split(",") if c.strip()]
     sweeps = dict(_parse_sweep(s) for s in sweep)
     case = _load(case_file)
+    settings = _settings({}, mip_gap, require_acceptance)
     if voice:
+        settings = _with_voice(case, voice, settings)
+    if settings:
         with _user_errors():
-            case = case.update(_with_voice(case, voice, {}))
+            case = case.update(settings)
     drafts = None
     if options:
         from negotiate.case.load import read_document
@@ -297,7 +411,7 @@ def compare(
         try:
             from dask.distributed import Client
         except ImportError:
-            raise _usage("--scheduler needs dask: pip install 'negotiate-optimizer[dask]'") from None
+            raise _usage("--scheduler needs dask: pip install \".[dask]\" (from a clone of negotiate)") from None
         try:
             client = Client(scheduler, timeout="10s")
         except OSError as e:
@@ -322,7 +436,7 @@ def compare(
     elif fmt == "csv":
         _emit(result.to_csv(), output)
     else:
-        _show(comparison_table(result), output, width=160)
+        _show(comparison_table(result), output)
     summary = result.failure_summary()
     if summary:  # rows that could not be computed: the batch did not do its job
         err.print(f"[red]{summary}[/red]", highlight=False)
@@ -350,58 +464,56 @@ def _progress():
         yield tick
 
 
-@app.command()
+EXPLAIN_EXAMPLES = """
+\b
+Examples:
+  negotiate explain cases/climate_club.yaml
+  negotiate explain cases/climate_club.yaml --concept utilitarian --format json
+  negotiate explain tests/data/no_deal.yaml        # why there is no agreement
+"""
+
+
+@app.command(epilog=EXPLAIN_EXAMPLES, short_help="Shadow prices, or why there is no agreement.")
 def explain(
-    case_file: Path = typer.Argument(..., metavar="CASE", help="The case file."),
-    concept: Optional[str] = typer.Option(None, "--concept", "-c", help="The concept whose prices to explain."),
-    set_: List[str] = typer.Option([], "--set", help="What-if change path=value (repeatable)."),
+    case_file: Path = typer.Argument(..., metavar="CASE", help="The case file (YAML, JSON or TOML)."),
+    concept: Optional[str] = typer.Option(None, "--concept", "-c", metavar="NAME", help=CONCEPT_HELP, show_default=False),
+    set_: List[str] = typer.Option([], "--set", metavar="PATH=VALUE", help=SET_HELP, show_default=False),
+    mip_gap: Optional[float] = typer.Option(None, "--mip-gap", metavar="GAP", min=0, max=1, help=MIP_GAP_HELP, show_default=False),
+    require_acceptance: Optional[bool] = typer.Option(None, "--require-acceptance/--no-require-acceptance",
+                                                      help=ACCEPT_HELP, show_default=False),
+    fmt: str = typer.Option("text", "--format", "-f", metavar="FORMAT", help="text | json"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", show_default=False,
+                                          help="Write the explanation to this file (default: the terminal)."),
     pivotal: bool = typer.Option(False, "--pivotal", help="Name the parties and constituencies whose "
-                                 "acceptance is decisive."),
+                                 "acceptance is decisive (two-level cases)."),
 ):
     """Binding constraints, shadow prices and, without an agreement, why not."""
-    from rich.text import Text
+    from negotiate.report.text import explanation
+    from negotiate.report.words import explanation_data
 
-    from negotiate.report.text import _num, compact_table, diagnosis, red_line_costs
-
+    if fmt not in ("text", "json"):
+        raise _usage(f"--format is text or json (got {fmt!r})")
+    _writable(output, "--output")
     name = _concept(concept)
-    changes = _parse_sets(set_)
+    changes = _settings(_parse_sets(set_), mip_gap, require_acceptance)
     case = _load(case_file)
     if pivotal:
         raise typer.Exit(cli_twolevel.explain_pivotal(case, name, changes))
     with _user_errors():
         shown = case.update(changes) if changes else case
         result = negotiate.solve(shown, name)
-    console = Console()
-    console.print(Text(f"{case.name}  ·  {result.concept}  ·  {result.status}", style="bold"))
-    if result.ok:
-        prices = result.shadow_prices or {}
-        table = compact_table(f"Constraints at the agreement (prices: change of {prices.get('objective')} per unit "
-                              "of relaxation" + (", given the discrete choices" if prices.get(
-                                  "conditional_on_discrete_choices") else "") + ")")
-        for col in ("constraint", "value", "bound", "slack", "binding", "price"):
-            table.add_column(col, justify="left" if col == "constraint" else "right",
-                             no_wrap=col != "constraint", overflow="fold")
-        for c in sorted(result.constraints, key=lambda c: (not c.binding, -(c.shadow_price or 0))):
-            table.add_row(c.id, _num(c.value), _bound_text(c), _num(c.slack, 4),
-                          "yes" if c.binding else "", _num(c.shadow_price, 4))
-        console.print(table)
-        for line in red_line_costs(result, shown, top=3):
-            console.print("  " + line)
+    if fmt == "json":
+        _emit(json.dumps(explanation_data(result, shown), indent=2), output)
     else:
-        for part in diagnosis(result.diagnosis or {}):
-            console.print(part)
+        _show(explanation(result, shown), output)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_NO_AGREEMENT)
 
 
-def _bound_text(c) -> str:
-    from negotiate.report.text import _num
-
-    if c.lower is not None and c.upper is not None:
-        return _num(c.lower) if c.lower == c.upper else f"{_num(c.lower)}..{_num(c.upper)}"
-    return f">= {_num(c.lower)}" if c.lower is not None else f"<= {_num(c.upper)}"
-
-
-@app.command()
+@app.command(epilog="""
+\b
+Example:
+  negotiate models        (then `model: climate_targets` in a case file)
+""")
 def models():
     """The shipped negotiation models and their parameters."""
     from rich.table import Table
@@ -409,7 +521,7 @@ def models():
     from negotiate.case.load import read_document
     from negotiate.case.models import available_models
 
-    console = Console()
+    console = out
     for name, path in available_models(_MODEL_PATH).items():
         try:
             data, _ = read_document(path)
@@ -429,8 +541,13 @@ def models():
         console.print()
 
 
-@app.command()
-def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file.")):
+@app.command(epilog="""
+\b
+Example:
+  negotiate schema -o case.schema.json   (point your editor's YAML/JSON schema setting at it)
+""")
+def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", show_default=False,
+                                                help="Write to this file (default: standard output).")):
     """The JSON Schema of case files (for editors and validators)."""
     from negotiate.case.schema import case_json_schema
 
@@ -450,7 +567,7 @@ def main() -> None:
     if hasattr(signal, "SIGPIPE"):  # `negotiate ... | head` ends quietly
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
-        app()
+        app(prog_name="negotiate")
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/yellow]")
         sys.exit(130)

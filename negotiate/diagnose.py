@@ -80,6 +80,7 @@ class Diagnosis(JsonMapping):
     total_scaled_relaxation: float | None
     largest_group: Group | None
     iis: list[ConflictMember] | None
+    alternatives: list = field(default_factory=list)  # equally small sets of concessions (lists of dicts)
     seconds: float = 0.0  # not serialised: how long the diagnosis took
 
     def to_dict(self) -> dict:
@@ -88,6 +89,7 @@ class Diagnosis(JsonMapping):
             "cause": self.cause,
             "relaxations": None if self.relaxations is None else [r.to_dict() for r in self.relaxations],
             "total_scaled_relaxation": self.total_scaled_relaxation,
+            "alternatives": list(self.alternatives),
             "largest_group": None if self.largest_group is None else self.largest_group.to_dict(),
             "iis": None if self.iis is None else [m.to_dict() for m in self.iis],
         }
@@ -116,7 +118,8 @@ def diagnose(problem: Problem, concept: str, budget: Budget | None = None) -> Di
     iis = conflicting_set(problem, budget)
     hint = [c.party for c in changes or [] if c.party]
     group = largest_group(problem, concept, hint, budget)
-    return Diagnosis(message, cause, changes, total, group, iis, seconds=time.perf_counter() - t0)
+    alternatives = equally_small(problem, changes, budget) if changes else []
+    return Diagnosis(message, cause, changes, total, group, iis, alternatives, seconds=time.perf_counter() - t0)
 
 
 def _spans(problem: Problem) -> dict[int, float]:
@@ -257,3 +260,55 @@ def infeasible_subset(problem: Problem) -> list[dict] | None:
     """An irreducible conflicting set as JSON (see `conflicting_set`)."""
     members = conflicting_set(problem)
     return None if members is None else [m.to_dict() for m in members]
+
+
+def equally_small(problem: Problem, found: list, budget: Budget | None = None, limit: int = 4) -> list[list[dict]]:
+    """Other sets of concessions exactly as small as `found` (ties), at most `limit`.
+
+    The elastic program again, once per concession of `found` with that
+    concession forbidden: where the smallest total stays the same, the answer
+    is an equally small alternative (a different set of rows to relax). Within
+    the diagnosis's `budget`: alternatives not reached in time are not listed.
+    """
+    if not found:
+        return []
+    spans = _spans(problem)
+    b = BudgetedHighs(problem, budget or Budget())
+    sides = [(i, side) for i in spans for side, bound in (("lower", problem.row_lo[i]), ("upper", problem.row_hi[i]))
+             if math.isfinite(bound)]
+    cols = b.add_cols([0.0] * len(sides), [INF] * len(sides), [f"slack.{i}.{s}" for i, s in sides])
+    col_of = {}
+    for j, (i, side) in zip(cols, sides):
+        b.set_coef(i, j, 1.0 if side == "lower" else -1.0)
+        col_of[(problem.row_info[i].case_id, side)] = (j, i)
+    b.set_objective({j: -1.0 / spans[i] for j, (i, _) in zip(cols, sides)})
+    total = sum(c["scaled"] for c in found)
+    seen = {frozenset((c["id"], c["bound"]) for c in found)}
+    out = []
+    for c in found:
+        if (c["id"], c["bound"]) not in col_of:
+            continue
+        j, _ = col_of[(c["id"], c["bound"])]
+        b.set_col_bounds(j, 0.0, 0.0)
+        r = b.solve()
+        b.set_col_bounds(j, 0.0, INF)
+        if not r.has_solution or -r.objective > total + 1e-7 * max(1.0, total):
+            continue
+        changes = []
+        for (cid, side), (k, i) in col_of.items():
+            amount = float(r.x[k])
+            if amount <= TOL * max(1.0, spans[i]):
+                continue
+            old = problem.row_lo[i] if side == "lower" else problem.row_hi[i]
+            info = problem.row_info[i]
+            changes.append({"id": cid, "kind": info.kind, "party": info.party, "bound": side, "from": _clean(old),
+                            "to": _clean(old - amount if side == "lower" else old + amount),
+                            "by": _clean(amount), "scaled": _clean(amount / spans[i]),
+                            "text": _words(info, side, old, old - amount if side == "lower" else old + amount)})
+        key = frozenset((x["id"], x["bound"]) for x in changes)
+        if changes and key not in seen:
+            seen.add(key)
+            out.append(sorted(changes, key=lambda x: -x["scaled"]))
+        if len(out) >= limit:
+            break
+    return out

@@ -232,10 +232,10 @@ class Proposal:
         return f"{head}, collective_benefit={self.collective_benefit:.4f}, utilities: {utils})"
 
     def _repr_html_(self) -> str:
-        if not self.ok:
-            return f"<b>{self.case}</b>: {self.concept}: <i>{self.status}</i>"
-        return (f"<b>{self.case}</b> &mdash; {self.concept} ({self.status}), collective benefit "
-                f"{self.collective_benefit:.4f}" + self.parties_frame()._repr_html_())
+        """The agreement, the parties, the binding red lines and, without an agreement, the diagnosis."""
+        from negotiate.report.notebook import proposal_html
+
+        return proposal_html(self)
 
 
 def _r(v):

@@ -65,9 +65,14 @@ class Negotiation:
         return self._problem
 
     def __repr__(self) -> str:
-        dropped = f", dropped={sorted(self._dropped)}" if self._dropped else ""
-        return (f"Negotiation({self._case.name!r}, parties={len(self._case.parties)}{dropped}, "
-                f"rebuilds={self.rebuilds}, patches={self.patches})")
+        from negotiate.report.notebook import session_repr
+
+        return session_repr(self)
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return f"<code>{escape(repr(self))}</code>" + self._case._repr_html_()
 
     # -- changes -------------------------------------------------------------
     def set(self, path: str, value: Any) -> "Negotiation":
@@ -163,7 +168,8 @@ class Negotiation:
         return found
 
     def sweep(self, path: str, values: Iterable[Any], concept: str | None = None, progress=None):
-        """One row per value of `path`: status, collective benefit, each party's utility.
+        """One row per value of `path`: status, collective benefit, the agreed values
+        (`issue`, or `issue.PARTY` for a per-party issue), each party's utility and gain.
 
         The session is restored afterwards. A value the case rejects gives a row
         with its error; the sweep goes on.
@@ -491,7 +497,10 @@ def _with_changes(data: dict, changes: dict[str, Any]) -> dict:
 
 
 def _sweep_row(prop: Proposal) -> dict:
+    from negotiate.flatten import agreement_columns
+
     row: dict[str, Any] = {"status": prop.status, "collective_benefit": prop.collective_benefit}
+    row.update(agreement_columns(prop.agreement))
     for p, o in prop.parties.items():
         row[f"utility.{p}"] = o.utility
     for p, o in prop.parties.items():

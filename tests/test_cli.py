@@ -127,7 +127,7 @@ def test_models_command_lists_models_and_parameters():
 def test_explain_prices_and_diagnosis():
     r = run("explain", str(ROOT / "cases" / "asia_pacific_compact.yaml"), "-c", "utilitarian", width=200)
     assert r.exit_code == 0
-    assert "parties.IND.limits.development_room" in r.output and "relaxing IND development_room" in r.output
+    assert "parties.IND.limits.development_room" in r.output and "relaxing IND's development room" in r.output
     r = run("explain", NO_DEAL)
     assert r.exit_code == 3 and "smallest concessions" in r.output
 
@@ -144,4 +144,4 @@ def test_solve_sweep_table_and_json():
 def test_text_output_names_costly_red_lines():
     r = run("solve", str(ROOT / "cases" / "asia_pacific_compact.yaml"), "-c", "utilitarian", width=200)
     assert "Red lines that cost the most" in r.output
-    assert "relaxing IND development_room by 1" in r.output and "raises collective benefit by" in r.output
+    assert "relaxing IND's development room by 1% below" in r.output and "raises collective benefit by" in r.output

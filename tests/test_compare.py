@@ -135,7 +135,7 @@ def test_grids_and_exports(tmp_path):
     result = compare(BILATERAL, concepts=["nash"], scenarios=[],
                      sweeps={"parties.EU.reservation": [0.3, 0.5], "parties.MERCOSUR.reservation": [0.3, 0.4, 0.5]})
     names = [r["scenario"] for r in result.rows if r["kind"] == "concept"]
-    assert names[0] == "base" and len(names) == 1 + 6 and "reservation=0.3,reservation=0.5" in names
+    assert names[0] == "base" and len(names) == 1 + 6 and "parties.EU.reservation=0.3,parties.MERCOSUR.reservation=0.5" in names
     data = json.loads(result.to_json())
     assert len(data["rows"]) == len(result.rows)
     csv = result.to_csv()

@@ -370,6 +370,19 @@ class Case(_Strict):
             set_path(data, path, value)
         return validate_data(data, source=self._source, changed=list(changes))
 
+    # -- short views (the full content is `model_dump()`) -------------------------
+    def __repr__(self) -> str:
+        from negotiate.report.notebook import case_repr
+
+        return case_repr(self)
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        from negotiate.report.notebook import case_html
+
+        return case_html(self)
+
 
 def set_path(data: dict, path: str, value: Any) -> None:
     """Set `data[a][b][c] = value` for the path "a.b.c", creating mappings."""

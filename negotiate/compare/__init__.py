@@ -7,7 +7,7 @@
   `negotiate.analysis`.
 """
 
-from negotiate.compare.batch import BASE, Job, compare, run_job, sweep_scenarios, worker_init
+from negotiate.compare.batch import BASE, Job, WorkerError, compare, run_job, sweep_scenarios, worker_init
 from negotiate.compare.table import Comparison
 
-__all__ = ["BASE", "Comparison", "Job", "compare", "run_job", "sweep_scenarios", "worker_init"]
+__all__ = ["BASE", "Comparison", "Job", "WorkerError", "compare", "run_job", "sweep_scenarios", "worker_init"]

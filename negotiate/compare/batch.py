@@ -26,7 +26,8 @@ from negotiate.analysis.options import evaluate_option
 from negotiate.analysis.pareto import mark_dominance
 from negotiate.case.schema import Case
 from negotiate.compare.table import Comparison
-from negotiate.errors import CaseError, NegotiateError
+from negotiate.errors import CaseError, NegotiateError, SolveError
+from negotiate.flatten import agreement_columns
 from negotiate.results import Status
 
 BASE = "base"
@@ -140,6 +141,7 @@ def _row(job, case: Case, kind: str, name: str, prop, ideal: dict, extra: dict |
         row[f"satisfaction.{p}"] = sat[p]
     row.update(satisfaction_spread([v for v in sat.values() if v is not None]))
     row["agreement"] = prop.agreement
+    row.update(agreement_columns(prop.agreement))
     if extra:
         row.update(extra)
     return row
@@ -147,11 +149,12 @@ def _row(job, case: Case, kind: str, name: str, prop, ideal: dict, extra: dict |
 
 # -- scenarios ------------------------------------------------------------------------
 def sweep_scenarios(sweeps: dict[str, Iterable[float]]) -> dict[str, dict]:
-    """A grid over several paths: {"target=35,w=2": {"parameters.target": 35, ...}}."""
+    """A grid over several paths, each scenario named by the full path of every swept value:
+    {"parameters.target=35,parties.PL.reservation=0.5": {"parameters.target": 35, ...}}."""
     paths = list(sweeps)
     out = {}
     for combo in itertools.product(*(list(v) for v in sweeps.values())):
-        name = ",".join(f"{p.split('.')[-1]}={_fmt(v)}" for p, v in zip(paths, combo))
+        name = ",".join(f"{p}={_fmt(v)}" for p, v in zip(paths, combo))
         out[name] = dict(zip(paths, combo))
     return out
 
@@ -198,6 +201,7 @@ def compare(
     scen = {BASE: {}}
     scen.update(_scenarios(case, scenarios))
     if sweeps:
+        sweeps = {p: list(v) for p, v in sweeps.items()}
         scen.update(sweep_scenarios(sweeps))
     data = case.model_dump(exclude_unset=True)
     key = _case_key(data)
@@ -210,7 +214,7 @@ def compare(
     for r in rows:
         r.pop("_index", None)
     return Comparison(case, rows, interrupted, round(time.perf_counter() - t0, 6), label, list(case.parties),
-                      retried)
+                      retried, scenarios=scen, sweeps=dict(sweeps or {}))
 
 
 def _options(case: Case, options) -> tuple:
@@ -236,6 +240,16 @@ def _pick(section: dict, wanted, kind: str) -> dict:
                                  did_you_mean(n, section) or f"{kind}s: {', '.join(section) or 'none'}")
                          for n in missing])
     return {n: dict(section[n]) for n in wanted}
+
+
+class WorkerError(SolveError):
+    """The worker processes of a comparison could not start (no row was computed)."""
+
+
+_POOL_FAILED = (
+    "the {workers} worker processes could not start ({error}). Workers are spawned: each one imports "
+    "the script that called compare(), so a script must call it under `if __name__ == \"__main__\":` "
+    "(see the README); or run with workers=1.")
 
 
 def _run(jobs: list[Job], executor, workers: int, progress,
@@ -274,6 +288,8 @@ def _run(jobs: list[Job], executor, workers: int, progress,
         if failed:  # once more, on fresh workers
             again, still = _retry([job for job, _ in failed], None if own else executor, runner, tick)
             rows += again
+            if still and not rows and all(isinstance(e, cf.process.BrokenProcessPool) for _, e in still):
+                raise WorkerError(_POOL_FAILED.format(workers=workers, error=still[0][1]))
             for job, e in still:
                 rows += [_error_row(job, name, kind, Status.ERROR, f"the job failed twice: {type(e).__name__}: {e}")
                          for kind, name in _labels(job)]

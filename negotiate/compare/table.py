@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from negotiate.case.schema import Case
+from negotiate.flatten import case_agreement_columns
 from negotiate.results import StatusGroup, status_of
 
 
@@ -23,6 +24,8 @@ class Comparison:
     executor: str = ""
     parties: list = field(default_factory=list)
     retried: int = 0  # jobs run a second time because their worker died
+    scenarios: dict = field(default_factory=dict)  # name -> its changes ({} for the base case)
+    sweeps: dict = field(default_factory=dict)  # swept path -> its values (a grid when several)
 
     @property
     def failed(self) -> list[dict]:
@@ -47,6 +50,7 @@ class Comparison:
         import pandas as pd
 
         cols = ["scenario", "kind", "name", "status", "collective_benefit"]
+        cols += case_agreement_columns(self.case)  # the agreed values: `issue` or `issue.PARTY`
         for what in ("utility", "gain", "satisfaction", "ideal"):
             cols += [f"{what}.{p}" for p in self.parties]
         cols += ["min_satisfaction", "satisfaction_range", "satisfaction_gini", "rejected_by", "dominated_by",
