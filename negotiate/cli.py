@@ -489,7 +489,7 @@ def explain(
 ):
     """Binding constraints, shadow prices and, without an agreement, why not."""
     from negotiate.report.text import explanation
-    from negotiate.report.words import explanation_data
+    from negotiate.report.text import explanation_data
 
     if fmt not in ("text", "json"):
         raise _usage(f"--format is text or json (got {fmt!r})")

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
-from negotiate.cli import EXIT_OK, _emit, _load, _show, _usage, _user_errors, app
+from negotiate.cli import EXIT_OK, _emit, _load, _show, _usage, _user_errors, app, err, out
 from negotiate.errors import CaseError
 
 PRESETS = {
@@ -66,7 +65,7 @@ def power(
             result = voting_power(voting_rule(case), case.name,
                                   [p for p, party in case.parties.items() if party.role == "stakeholder"])
         except PowerError as e:
-            Console(stderr=True).print(f"[red]cannot count exactly:[/red] {e}")
+            err.print(f"[red]cannot count exactly:[/red] {e}")
             raise typer.Exit(1) from None
     if fmt == "json":
         _emit(result.to_json(), output)
@@ -177,7 +176,7 @@ def explain_pivotal(case, concept, changes) -> int:
     import negotiate
     from negotiate.analysis.winset import pivots
 
-    console = Console()
+    console = out
     with _user_errors():
         shown = case.update(changes) if changes else case
         result = negotiate.solve(shown, concept)

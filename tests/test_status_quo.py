@@ -170,7 +170,7 @@ def test_a_sub_case_keeps_the_status_quo_of_its_parties():
 
 
 def test_status_quo_agreement_reads_like_a_proposal():
-    from negotiate.case.status_quo import status_quo_agreement
+    from negotiate.analysis.status_quo import status_quo_agreement
 
     case = negotiate.load_case(SMALL)
     assert status_quo_agreement(case) == {"cut": {"A": 2.0, "B": 1.0}, "std": "none"}

@@ -10,7 +10,8 @@ import pytest
 
 import negotiate
 from conftest import ROOT
-from negotiate.report.words import concession, describe_bound, explanation_data
+from negotiate.report.text import explanation_data
+from negotiate.report.words import concession, describe_bound
 
 PRICE_FLOOR = ROOT / "tests" / "data" / "price_floor.yaml"
 CLIMATE = ROOT / "cases" / "climate_club.yaml"

@@ -612,7 +612,7 @@ def pareto_frontier(case, points: int = 25, session=None) -> list[tuple[float, f
 
 
 def _improved_utilities(session, package: dict) -> tuple[float, float] | None:
-    from negotiate.compare import _values_of
+    from negotiate.analysis.options import values_of as _values_of
     from negotiate.proposal import utilities
 
     try:

@@ -176,22 +176,3 @@ def alternatives_text(alternatives: list, case: Case | None) -> list[str]:
         changes = alt.get("relaxations", alt) if isinstance(alt, dict) else alt
         out.append(" and ".join(concession(c, case) for c in changes))
     return out
-
-
-def explanation_data(prop, case: Case | None) -> dict:
-    """`negotiate explain --format json`: constraints and prices, the costliest red lines, or the
-    diagnosis with each concession in words."""
-    from negotiate.report.text import red_line_costs
-
-    data = {"case": prop.case, "concept": prop.concept, "status": prop.status,
-            "shadow_prices": prop.shadow_prices,
-            "constraints": [c.to_dict() for c in prop.constraints],
-            "costliest_red_lines": red_line_costs(prop, case, top=3) if prop.ok else [],
-            "diagnosis": None}
-    if not prop.ok and prop.diagnosis:
-        d = dict(prop.diagnosis)
-        d["relaxations"] = [dict(c, words=concession(c, case)) for c in d.get("relaxations") or []]
-        if d.get("alternatives"):
-            d["alternatives_in_words"] = alternatives_text(d["alternatives"], case)
-        data["diagnosis"] = d
-    return data
