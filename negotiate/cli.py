@@ -83,8 +83,7 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
     _MODEL_PATH[:] = model_path
 
 
-CONCEPT_HELP = ("utilitarian | egalitarian | kalai_smorodinsky (ks) | nash. "
-                "Default: the case's solve.concept (nash if the case does not say).")
+CONCEPT_HELP = (registry.choices() + ". Default: the case's solve.concept (nash if the case does not say).")
 SET_HELP = "A what-if change path=value, e.g. parameters.target=45 (repeatable)."
 MIP_GAP_HELP = "Relative MIP gap at which the solver stops. Default: the case's solve.mip_gap (1e-7)."
 ACCEPT_HELP = ("Require every party to get at least its reservation. "

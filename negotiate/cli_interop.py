@@ -81,7 +81,8 @@ def _ties_table(found):
     from rich.console import Group
     from rich.text import Text
 
-    from negotiate.report.text import _num, compact_table
+    from negotiate.report.layout import Column, FitTable
+    from negotiate.report.text import _num
 
     more = "" if found.complete else " (at least: the search stopped at its limit)"
     head = Text(f"{found.case}  ·  {found.concept}  ·  {found.count} equally good agreement"
@@ -90,12 +91,12 @@ def _ties_table(found):
     frame = found.frame()
     if frame.empty:
         return Group(head, Text("no acceptable agreement"))
-    table = compact_table()
-    table.add_column("#", justify="right")
-    for col in frame.columns:
-        table.add_column(col.replace("utility.", "u "), justify="right" if col.startswith("utility.") else "left")
-    for k, row in enumerate(frame.itertuples(index=False), start=1):
-        table.add_row(str(k), *[_num(v) if isinstance(v, float) else str(v) for v in row])
+    rows = list(frame.itertuples(index=False))
+    keys = [Column("#", [str(k) for k in range(1, len(rows) + 1)])]
+    values = [Column(col.replace("utility.", "u "), [_num(r[i]) if isinstance(r[i], float) else str(r[i]) for r in rows],
+                     justify="right" if col.startswith("utility.") else "left")
+              for i, col in enumerate(frame.columns)]
+    table = FitTable(None, keys, values)
     lines = [head, table]
     if not found.listed_all:
         lines.append(Text(f"the first {len(found.agreements):,} are listed"))

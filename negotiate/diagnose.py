@@ -89,9 +89,9 @@ class Diagnosis(JsonMapping):
             "cause": self.cause,
             "relaxations": None if self.relaxations is None else [r.to_dict() for r in self.relaxations],
             "total_scaled_relaxation": self.total_scaled_relaxation,
-            "alternatives": list(self.alternatives),
             "largest_group": None if self.largest_group is None else self.largest_group.to_dict(),
             "iis": None if self.iis is None else [m.to_dict() for m in self.iis],
+            "alternatives": list(self.alternatives),  # added after the contract's keys
         }
 
 
