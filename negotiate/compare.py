@@ -5,9 +5,9 @@ job per scenario (the case's data and the scenario's changes, never solver
 objects) on any `concurrent.futures.Executor`, and returns a `Comparison`: a
 table with one row per (scenario, concept or option).
 
-Each worker process keeps one warm `Negotiation` per case; every job starts
-from that session's pristine model (no rebuild, but no history either), so a
-row does not depend on which worker ran it or what it ran before.
+Each worker process keeps one `Negotiation` per case (validated and compiled
+once); every job starts from a fresh solver model of it, so a row does not
+depend on which worker ran it or what it ran before.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def run_job(job: Job) -> list[dict]:
     t0 = time.perf_counter()
     try:
         session = _session(job)
-        session.pristine()
+        session.rebuild()  # rows do not depend on what this worker ran before
         with session.scenario(job.changes):
             rows = _rows(session, job)
     except CaseError as e:

@@ -23,7 +23,7 @@ import numpy as np
 
 from negotiate.backends.base import INF, Backend, LPResult
 
-NASH_TOL = 1e-7
+NASH_TOL = 1e-10
 GAIN_TOL = 1e-9  # a gain this small (relative to the utility scale) is zero
 DUAL_TOL = 1e-9
 MAX_NASH_ROUNDS = 200
@@ -86,9 +86,7 @@ class ConceptRunner:
         return r, None
 
     def run(self, concept: str, ideals: bool = False) -> Outcome:
-        mark = self.b.mark()
-        if concept == "nash":  # its cuts persist on the backend (valid for every later solve)
-            mark = None
+        mark = self.b.mark()  # every helper row and column goes afterwards: no solve feels another
         try:
             if concept == "utilitarian":
                 out = self.utilitarian()
@@ -101,8 +99,7 @@ class ConceptRunner:
             else:
                 raise ValueError(f"unknown concept {concept!r}")
         finally:
-            if mark is not None:
-                self.b.rollback(mark)
+            self.b.rollback(mark)
         if out.ok:
             self._price(concept, out)
         if out.ok and ideals and out.ideals is None:
@@ -286,19 +283,12 @@ class ConceptRunner:
             s_k = r.objective
             eps = 1e-8 * max(1.0, abs(s_k))
             b.add_rows([(objective, s_k - eps, INF, f"leximin.S{k}")])
-            if k < n and hasattr(b, "set_start"):
+            if k < n and b.capabilities.mip_start:
                 b.set_start(np.concatenate([r.x, np.zeros(n + 1)]))
         return Outcome("optimal", r.x, None, r.objective)
 
     def nash(self) -> Outcome:
-        state = self._nash_state()
-        if state.get("gains") and not state.get("held"):
-            # a warm start: the cuts of the last Nash solve, at the gains it found. Any
-            # party with a positive gain at the end shows it can gain: none is held.
-            out = self._nash_cuts([p for p in self.parties], [], state, start=None)
-            if out.ok and all(g > GAIN_TOL * max(1.0, abs(self.reservation[p]) + g)
-                              for p, g in state["gains"].items()):
-                return out
+        state = {"z": {}, "cuts": []}
         held, level, fail = self._nash_active()
         if fail:
             return fail
@@ -325,17 +315,6 @@ class ConceptRunner:
         out.notes = notes + out.notes
         return out
 
-    def _nash_state(self) -> dict:
-        """Nash's helper columns and cuts kept on the backend, dropped if rolled back."""
-        b = self.b
-        state = getattr(b, "_nash", None)
-        if state is None or any(j >= b.n_cols for j in state["z"].values()) \
-                or set(state["z"]) != set(self.parties):
-            state = {"z": {}, "cuts": [], "gains": None, "held": None}
-            b._nash = state
-        state["cuts"] = [c for c in state["cuts"] if c[0] < b.n_rows]
-        return state
-
     def _cut(self, state, p: str, g: float):
         # z_p <= log g + (u_p - d_p - g)/g  <=>  z_p - u_p/g <= log g - 1 - d_p/g
         return ({state["z"][p]: 1.0, self.ucol[p]: -1.0 / g}, -INF,
@@ -354,13 +333,7 @@ class ConceptRunner:
             cols = b.add_cols([-INF] * len(missing), [INF] * len(missing), [f"nash.log.{p}" for p in missing])
             state["z"].update(zip(missing, cols))
         d = self.reservation
-        for i, p, g in state["cuts"]:  # reservations may have changed since the cut was made
-            b.set_row_bounds(i, -INF, math.log(g) - 1.0 - d[p] / g)
-        have = {p for _, p, _ in state["cuts"]}
-        if start is not None:
-            self._add_cuts(state, [(p, start * f) for p in active for f in (0.25, 1.0, 4.0)])
-        elif any(p not in have for p in active):
-            return Outcome("error", message="no cuts to start from")
+        self._add_cuts(state, [(p, start * f) for p in active for f in (0.25, 1.0, 4.0)])
         z = state["z"]
         objective = {z[p]: self.weight[p] for p in active}
         best, best_val, gap, stall = None, -INF, INF, 0
@@ -385,7 +358,6 @@ class ConceptRunner:
             if not new:
                 break
             self._add_cuts(state, new)
-        state["gains"], state["held"] = dict(best_gains), list(held)
         out = Outcome("optimal", best.x, best.row_dual, best_val, held=list(held), gap=max(gap, 0.0),
                       prices=best.row_dual)
         if gap > NASH_TOL:
