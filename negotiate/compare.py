@@ -187,6 +187,9 @@ def _option_row(session, job: Job, name: str, values: dict, ideal: dict) -> dict
     finally:
         for k, (lo, hi) in saved.items():
             b.set_col_bounds(problem.var_col[k], lo, hi)
+    if x_values is None and open_issues:  # not even the group's best completion respects the red lines
+        return _error_row(job, name, "option", "infeasible",
+                          "no completion of this package satisfies the limits and constraints")
     if x_values is None:
         values_map = dict(fixed)
     else:
