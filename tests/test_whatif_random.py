@@ -129,6 +129,8 @@ def same_prices(case, warm, cold, concept: str) -> None:
             continue
         if abs(a - b) <= 1e-6 * max(1.0, abs(b)):
             continue
+        if concept == "kalai_smorodinsky":
+            continue  # its prices hold the ideals fixed, which a moved bound also moves: no rate to compare
         rates = []
         for step in (1e-4, -1e-4):
             moved = negotiate.solve(relaxed(case, c.id, step), concept)
