@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -237,7 +238,49 @@ def compile_case(case: Case | Resolved, previous: "Problem | None" = None) -> Pr
         nonconcave=nonconcave,
     )
     problem._blocks = blocks
+    _check_numbers(problem)
     return problem
+
+
+def _check_numbers(problem: Problem) -> None:
+    """Values no scaling brings within a solver's reach are the case's error, located."""
+    from negotiate.backends.scaling import numeric_problems
+    from negotiate.case.source import SourceMap
+    from negotiate.errors import CaseError, Location
+    from negotiate.errors import Problem as CaseProblem
+
+    found = numeric_problems(problem)
+    if not found:
+        return
+    source = problem.case._source or SourceMap()
+    out, seen = [], set()
+    for kind, k, what in found:
+        path = _case_path(problem, kind, k)
+        if path in seen:
+            continue
+        seen.add(path)
+        out.append(CaseProblem(
+            f"{what}: beyond what the solver can represent, even with rows and columns scaled",
+            ".".join(path), source.locate(path) if source.positions else Location(source.file), None,
+            "use units that keep the case's numbers within about 12 orders of magnitude of each other "
+            "(e.g. millions instead of units), and keep expressions finite"))
+    raise CaseError(out)
+
+
+def _case_path(problem: Problem, kind: str, k: int) -> tuple:
+    """The case path a row or column of the model comes from."""
+    if kind == "col":
+        name = problem.col_names[k]
+        if not name.startswith("parties."):  # an issue's column: reduction[CHN]
+            return ("issues", name.split("[")[0], "range")
+        parts = name.split(".")
+        return tuple(parts[:4]) if parts[2] == "criteria" else (parts[0], parts[1], "criteria")
+    parts = problem.row_info[k].case_id.split("[")[0].split(".")
+    if parts[0] == "issues":
+        return tuple(parts[:2])
+    if parts[0] == "parties" and parts[2] == "utility":
+        return (parts[0], parts[1], "criteria")
+    return tuple(parts[:4]) if parts[0] == "parties" else tuple(parts[:2])
 
 
 def _block(crit: ScoreCurve, var_col: dict, bounds: dict, old: _Block | None) -> _Block:
@@ -264,6 +307,20 @@ def _place(blk: _Block, b: _Builder) -> None:
     b.row_lo.extend(src.row_lo)
     b.row_hi.extend(src.row_hi)
     b.row_info.extend(src.row_info)
+
+
+def utility_scales(problem: Problem) -> dict[str, float]:
+    """Each party's utility scale: the span its criteria can give (or its reservation's size).
+    Tolerances on gains and acceptance are relative to it, so scores in any unit behave alike."""
+    out = {}
+    for p in problem.parties:
+        span = 0.0
+        for c in problem.resolved.criteria[p]:
+            vals = list(c.lin.terms.values()) if c.xs is None else list(c.ys)
+            span += c.weight * (max(vals) - min(vals))
+        size = max(span, abs(problem.case.parties[p].reservation))
+        out[p] = float(size) if size > 0 and math.isfinite(size) else 1.0
+    return out
 
 
 def _coefs(terms: dict, var_col: dict) -> dict:
@@ -321,21 +378,23 @@ def _shape(xs, ys, lo: float, hi: float) -> tuple[list, list, bool]:
     overhead costs more than the arithmetic (this runs once per criterion).
     """
     xs, ys = [float(v) for v in xs], [float(v) for v in ys]
-    if hi - lo <= 1e-12 * max(1.0, abs(lo), abs(hi)):
+    # tolerances relative to the curve's own units: x by its magnitude, slopes by the steepest
+    if hi - lo <= 1e-12 * max(abs(lo), abs(hi), xs[-1] - xs[0]):
         return [lo], [_interp(lo, xs, ys)], True
     x = [lo] + [v for v in xs if lo < v < hi] + [hi]
     y = [_interp(v, xs, ys) for v in x]
     slopes = [(y[i + 1] - y[i]) / (x[i + 1] - x[i]) for i in range(len(x) - 1)]
+    steepest = max(abs(v) for v in slopes)
     keep_x, keep_y, kept = [x[0]], [y[0]], []
     for i in range(1, len(x) - 1):
         a, b = slopes[i - 1], slopes[i]
-        if abs(a - b) > 1e-12 * max(1.0, abs(a), abs(b)):
+        if abs(a - b) > 1e-12 * steepest:
             keep_x.append(x[i])
             keep_y.append(y[i])
     keep_x.append(x[-1])
     keep_y.append(y[-1])
     kept = [(keep_y[i + 1] - keep_y[i]) / (keep_x[i + 1] - keep_x[i]) for i in range(len(keep_x) - 1)]
-    concave = all(kept[i + 1] - kept[i] <= CONCAVE_TOL * max(1.0, abs(kept[i])) for i in range(len(kept) - 1))
+    concave = all(kept[i + 1] - kept[i] <= CONCAVE_TOL * steepest for i in range(len(kept) - 1))
     return keep_x, keep_y, concave
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from negotiate.backends import make_backend
 from negotiate.case.load import load_case
 from negotiate.case.schema import CONCEPTS, Case
-from negotiate.compile import Problem, compile_case
+from negotiate.compile import Problem, compile_case, utility_scales
 from negotiate.errors import SolveError
 from negotiate.formulation.concepts import ConceptRunner, Outcome
 from negotiate.proposal import (
@@ -24,6 +24,7 @@ from negotiate.proposal import (
     utilities,
 )
 
+ACCEPT_TOL = 1e-7  # a gain this far below 0, relative to the party's utility scale, is a rejection
 ALIASES = {"ks": "kalai_smorodinsky", "kalai-smorodinsky": "kalai_smorodinsky"}
 
 
@@ -97,6 +98,33 @@ def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False)
     return _proposal(problem, concept, out, diagnosis, solver)
 
 
+CHECK_TOL = 1e-6  # a violation beyond this, relative to the row's own scale, is not an agreement
+
+
+def verify(problem: Problem, x, values: dict, utils: dict, uscale: dict) -> list[str]:
+    """Every range, limit, collective constraint and acceptance, recomputed from the agreed
+    values (not read off the solver); what fails, in words. Tolerances are relative to the
+    size of each row's terms (or of a party's utility), so any unit is checked alike."""
+    out = []
+    for v in problem.resolved.variables:
+        raw = float(x[problem.var_col[v.key]])
+        size = max(abs(v.lb), abs(v.ub), v.ub - v.lb)
+        if not (v.lb - CHECK_TOL * size <= raw <= v.ub + CHECK_TOL * size) or raw != raw:
+            out.append(f"{v.name} = {raw:.6g} is outside its range [{v.lb:g}, {v.ub:g}]")
+    for r in problem.resolved.rows:
+        act = r.lin.value(values)
+        size = max([abs(c * values[k]) for k, c in r.lin.terms.items()] + [abs(r.lin.const)]
+                   + [abs(b) for b in (r.lo, r.hi) if b == b and abs(b) != float("inf")] + [1e-300])
+        if act < r.lo - CHECK_TOL * size or act > r.hi + CHECK_TOL * size or act != act:
+            out.append(f"{r.id} = {act:.6g} is outside [{r.lo:g}, {r.hi:g}]")
+    if problem.case.solve.require_acceptance:
+        for p in problem.parties:
+            d = problem.case.parties[p].reservation
+            if not utils[p] >= d - ACCEPT_TOL * uscale[p]:
+                out.append(f"{p}'s utility {utils[p]:.6g} is below its reservation {d:g}")
+    return out
+
+
 def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -> Proposal:
     case = problem.case
     if not out.ok:
@@ -105,6 +133,13 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -
         return Proposal(case.name, concept, out.status, None, parties, None, [], diagnosis, solver, out.notes)
     values = issue_values(problem, out.x)
     utils, scores = utilities(problem, values)
+    uscale = utility_scales(problem)
+    violations = verify(problem, out.x, values, utils, uscale)
+    if violations:
+        failed = Outcome("error", notes=list(out.notes) + [
+            "the solver's agreement fails the check of the agreed values, so it is not proposed: "
+            + "; ".join(violations[:5]) + (f"; and {len(violations) - 5} more" if len(violations) > 5 else "")])
+        return _proposal(problem, concept, failed, diagnosis, solver)
     parties = {}
     for p in problem.parties:
         d = case.parties[p].reservation
@@ -113,11 +148,11 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -
         satisfaction = None
         if ideal is not None:
             span = ideal - d
-            satisfaction = gain / span if span > 1e-9 * max(1.0, abs(ideal)) else None
+            satisfaction = gain / span if span > 1e-9 * uscale[p] else None
         parties[p] = PartyOutcome(
             utility=utils[p], reservation=d, ideal=ideal, gain=gain, satisfaction=satisfaction,
             criteria=scores[p], weight=case.parties[p].weight,
-            accepts=gain >= -1e-7 * max(1.0, abs(d)), held=p in out.held,
+            accepts=gain >= -ACCEPT_TOL * uscale[p], held=p in out.held,
         )
     benefit = sum(case.parties[p].weight * utils[p] for p in problem.parties)
     constraints = constraint_outcomes(problem, values, utils, out.prices)

@@ -95,8 +95,11 @@ def same_as_cold(n, concept: str) -> None:
         assert warm.parties[p].utility == pytest.approx(cold.parties[p].utility, abs=tol), (concept, p)
     if concept != "nash":
         assert concept_value(n.case, warm, concept) == pytest.approx(concept_value(n.case, cold, concept), abs=1e-6)
-    same_agreement(warm.agreement, cold.agreement, 1e-4 if concept == "nash" else 1e-6)
-    same_prices(n.case, warm, cold, concept)
+    try:
+        same_agreement(warm.agreement, cold.agreement, 1e-4 if concept == "nash" else 1e-6)
+        same_prices(n.case, warm, cold, concept)
+    except AssertionError as e:
+        raise AssertionError(f"{concept}: {e}") from e
 
 
 def flat(agreement: dict) -> dict:

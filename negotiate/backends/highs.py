@@ -21,11 +21,11 @@ import highspy
 import numpy as np
 
 from negotiate.backends.base import Backend, Capabilities, LPResult
+from negotiate.backends.scaling import _pow2, column_scales, scale_model
 
 _HINF = highspy.kHighsInf
 _bannered = False
 THREADS: int | None = None  # set in batch workers (one HiGHS thread per process)
-MAX_SCALED = 1e15  # beyond this after scaling a value is not a number HiGHS can work with
 
 
 def new_highs() -> highspy.Highs:
@@ -64,55 +64,6 @@ def _arr(values, dtype=float) -> np.ndarray:
     return a
 
 
-def _pow2(m: np.ndarray) -> np.ndarray:
-    """The power of two nearest each magnitude (1 where it is 0 or not finite)."""
-    m = np.asarray(m, float)
-    ok = np.isfinite(m) & (m > 0)
-    out = np.ones_like(m)
-    out[ok] = np.exp2(np.round(np.log2(m[ok])))
-    return out
-
-
-def column_scales(lb: np.ndarray, ub: np.ndarray, integer: np.ndarray) -> np.ndarray:
-    """A column's scale: the magnitude of its finite bounds (1 for integer columns,
-    and 0 for free ones until their rows say)."""
-    mag = np.maximum(np.where(np.isfinite(lb), np.abs(lb), 0.0), np.where(np.isfinite(ub), np.abs(ub), 0.0))
-    c = _pow2(mag)
-    c[integer] = 1.0
-    c[~(np.isfinite(lb) | np.isfinite(ub))] = 0.0
-    return c
-
-
-def _row_max(indptr: np.ndarray, mag: np.ndarray) -> np.ndarray:
-    n = len(indptr) - 1
-    out = np.zeros(n)
-    nonempty = np.flatnonzero(np.diff(indptr) > 0)
-    if len(nonempty):
-        out[nonempty] = np.maximum.reduceat(mag, indptr[nonempty])
-    return out
-
-
-def scale_model(indptr, indices, values, lb, ub, integer) -> tuple[np.ndarray, np.ndarray]:
-    """Column and row scales (powers of two) of a CSR model; see the module docstring."""
-    c = column_scales(lb, ub, integer)
-    a = np.abs(values)
-    for _ in range(2):  # free columns (utilities) take the scale their rows give them
-        r = 1.0 / _pow2(_row_max(indptr, a * c[indices]))
-        free = c[indices] == 0
-        if not free.any():
-            break
-        rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
-        guess = np.zeros(len(c))
-        has_known = _row_max(indptr, a * c[indices]) > 0
-        use = free & has_known[rows]
-        np.maximum.at(guess, indices[use], a[use] * r[rows[use]])
-        fill = (c == 0) & (guess > 0)
-        c[fill] = 1.0 / _pow2(guess[fill])
-    c[c == 0] = 1.0
-    r = 1.0 / _pow2(_row_max(indptr, a * c[indices]))
-    return c, r
-
-
 class HighsBackend(Backend):
     name = "highs"
     capabilities = Capabilities(basis=True, mip_start=True, iis=True, deltas=True, scaling=True)
@@ -147,7 +98,8 @@ class HighsBackend(Backend):
             h.addRows(m, _arr(problem.row_lo * rs), _arr(problem.row_hi * rs), len(vals),
                       problem.indptr[:-1].astype(np.int32), problem.indices.astype(np.int32), vals)
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        self._cost = np.zeros(n)
+        self._cost = np.zeros(n)  # as HiGHS has it: scaled by the columns' scales and _obj_scale
+        self._obj_scale = 1.0
         self._integer = problem.col_int.copy()
         self._lb, self._ub = problem.col_lb.astype(float).copy(), problem.col_ub.astype(float).copy()
         # the Problem's columns and rows at HiGHS positions; helpers follow the model's positions
@@ -156,6 +108,7 @@ class HighsBackend(Backend):
         self._model_cols, self._model_rows = n, m  # HiGHS positions of the model (live or retired)
         self._ncols, self._nrows = n, m  # HiGHS positions in all, helpers included
         self.retired = 0  # retired rows and columns still held by HiGHS
+        self._unscaled: set[int] = set()  # helper columns waiting for a row to measure them by
 
     # -- positions ------------------------------------------------------------
     @property
@@ -185,8 +138,17 @@ class HighsBackend(Backend):
 
     # -- structure ----------------------------------------------------------------
     def add_cols(self, lb, ub, names) -> list[int]:
+        """Helper columns; one without a bound to measure it by takes its scale from the
+        first row it appears in (a leximin level is in the units of the gains it bounds)."""
         first = self.n_cols
-        self._append_cols(np.asarray(lb, float), np.asarray(ub, float), np.zeros(len(lb), bool), np.ones(len(lb)))
+        lb, ub = np.asarray(lb, float), np.asarray(ub, float)
+        scale = column_scales(lb, ub, np.zeros(len(lb), bool)) if self.scaling else np.ones(len(lb))
+        mag = np.maximum(np.where(np.isfinite(lb), np.abs(lb), 0.0), np.where(np.isfinite(ub), np.abs(ub), 0.0))
+        pending = np.flatnonzero(mag == 0) if self.scaling else []
+        scale[scale == 0] = 1.0
+        at = self._ncols
+        self._append_cols(lb, ub, np.zeros(len(lb), bool), scale)
+        self._unscaled.update(at + int(k) for k in pending)
         return list(range(first, first + len(lb)))
 
     def _append_cols(self, lb, ub, integer, scale) -> None:
@@ -214,6 +176,8 @@ class HighsBackend(Backend):
         """Rows given by HiGHS positions and unscaled coefficients; each scaled on its own."""
         starts, idx, val, lo, hi, rs = [], [], [], [], [], []
         for coefs, lower, upper in rows:
+            if self._unscaled:
+                self._scale_helpers(coefs)
             cols = np.fromiter(coefs.keys(), np.int64, len(coefs))
             vals = np.fromiter(coefs.values(), float, len(coefs)) * self._cs[cols]
             big = np.abs(vals).max() if len(vals) else 0.0
@@ -228,6 +192,23 @@ class HighsBackend(Backend):
                        np.array(idx, np.int32), np.array(val, float))
         self._nrows += len(rows)
         self._rs = np.concatenate([self._rs, rs])
+
+    def _scale_helpers(self, coefs: dict) -> None:
+        """Give unscaled helper columns of this row the scale of its other entries."""
+        mine = [k for k in coefs if k in self._unscaled]
+        known = [abs(v) * self._cs[k] for k, v in coefs.items() if k not in self._unscaled and v]
+        if not mine or not known:
+            return
+        for k in mine:
+            if coefs[k]:
+                c = float(_pow2(np.array([max(known) / abs(coefs[k])]))[0])
+                self._cs[k] = c
+                lo, hi = self._lb[k], self._ub[k]
+                self.h.changeColBounds(int(k), float(_arr(lo / c)), float(_arr(hi / c)))
+                if self._cost[k]:
+                    self.h.changeColCost(int(k), float(self._cost[k] * c))
+                    self._cost[k] *= c
+            self._unscaled.discard(k)
 
     def set_row_bounds(self, i, lo, hi) -> None:
         self._set_row_bounds_at(self._r(i), lo, hi)
@@ -270,10 +251,15 @@ class HighsBackend(Backend):
         self.h.changeCoeff(int(k), int(q), float(value * self._rs[k] * self._cs[q]))
 
     def set_objective(self, coefs: dict) -> None:
+        """Maximise sum(coefs[j] x_j); HiGHS sees it scaled to a largest cost near 1 (its
+        optimality tolerance is absolute), and objective values and duals come back unscaled."""
         new = np.zeros(self._ncols)
         for j, c in coefs.items():
             k = self._c(j)
             new[k] += c * self._cs[k]
+        big = np.abs(new).max() if len(new) else 0.0
+        self._obj_scale = 1.0 / float(_pow2(np.array([big]))[0]) if self.scaling else 1.0
+        new *= self._obj_scale
         changed = np.flatnonzero(new != self._cost)
         if len(changed):
             self.h.changeColsCost(len(changed), changed.astype(np.int32), new[changed])
@@ -297,6 +283,7 @@ class HighsBackend(Backend):
             self._integer = self._integer[:cols]
             self._lb, self._ub = self._lb[:cols], self._ub[:cols]
             self._cs = self._cs[:cols]
+            self._unscaled = {k for k in self._unscaled if k < cols}
 
     def is_mip(self) -> bool:
         return bool(self._integer.any())
@@ -411,8 +398,10 @@ class HighsBackend(Backend):
         x = self._to_problem(np.array(sol.col_value) * self._cs, self._col_at, self._model_cols)
         duals = None
         if not self.is_mip() and sol.dual_valid:
-            duals = self._to_problem(np.array(sol.row_dual) * self._rs, self._row_at, self._model_rows)
-        return LPResult(kind, x, duals, info.objective_function_value, seconds, h.modelStatusToString(status))
+            duals = self._to_problem(np.array(sol.row_dual) * self._rs / self._obj_scale, self._row_at,
+                                     self._model_rows)
+        objective = info.objective_function_value / self._obj_scale
+        return LPResult(kind, x, duals, objective, seconds, h.modelStatusToString(status))
 
     def set_start(self, x: np.ndarray) -> None:
         """A MIP start (a feasible agreement found earlier), in the Problem's columns."""

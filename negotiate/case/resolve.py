@@ -212,6 +212,9 @@ def _criteria(case: Case, p: str, col: _Collector, keep: dict | None = None) -> 
             weights[cid] = 0.0
         if weights[cid] < 0:
             col.add(("parties", p, "criteria", cid, "weight"), "a criterion weight must be >= 0", weights[cid])
+    largest = max(weights.values(), default=0.0)
+    if largest > 0 and math.isfinite(largest):  # relative weights: 1e308 twice must not overflow
+        weights = {cid: w / largest for cid, w in weights.items()}
     total = sum(weights.values())
     if total <= 0:
         col.add(("parties", p, "criteria"), "criteria weights sum to 0: give at least one criterion a positive weight")
