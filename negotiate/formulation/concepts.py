@@ -324,7 +324,20 @@ class ConceptRunner:
             return out
         out = self._nash_cuts(active, held, state, start=level)
         out.notes = notes + out.notes
+        if held and out.ok:
+            self._complete_for_held(out, active, held)
         return out
+
+    def _complete_for_held(self, out: Outcome, active, held) -> None:
+        """The Nash product leaves the held parties' utilities open (many agreements give the
+        others the same gains): among those, the one best for the held parties (weighted sum),
+        so that the proposal does not depend on where the solver happened to stop."""
+        u = self.utility_of(out.x)
+        self.b.add_rows([({self.ucol[p]: 1.0}, u[p] - 1e-9 * self.uscale[p], INF, f"nash.keep.{p}")
+                         for p in active])
+        r, fail = self._solve({self.ucol[p]: self.weight[p] for p in held}, "nash completion")
+        if not fail:
+            out.x = r.x
 
     def _cut(self, state, p: str, g: float):
         # z_p <= log g + (u_p - d_p - g)/g  <=>  z_p - u_p/g <= log g - 1 - d_p/g
