@@ -139,6 +139,8 @@ def solve(
     concept: Optional[str] = typer.Option(None, "--concept", "-c",
                                           help="utilitarian | egalitarian | kalai_smorodinsky (ks) | nash"),
     set_: List[str] = typer.Option([], "--set", help="What-if change path=value (repeatable)."),
+    set_new: List[str] = typer.Option([], "--set-new", help="Like --set, and may add a parameter or data field "
+                                                            "the case does not have (repeatable)."),
     fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the result to this file."),
     backend: Optional[str] = typer.Option(None, "--backend", help="highs (default) | pyomo"),
@@ -152,17 +154,20 @@ def solve(
 
     if fmt not in ("text", "json"):
         raise _usage(f"--format is text or json (got {fmt!r})")
+    from negotiate.backends import backend_names
+
+    created = _parse_sets(set_new)
     if sweep:
         path, values = _parse_sweep(sweep)
-        _sweep(case_file, path, values, _concept(concept), _parse_sets(set_), fmt, output, backend, solver)
+        _sweep(case_file, path, values, _concept(concept), _parse_sets(set_), fmt, output, backend, solver, created)
         return
-    if backend not in (None, "highs", "pyomo"):
-        raise _usage(f"--backend is highs or pyomo (got {backend!r})")
+    if backend not in (None, *backend_names()):
+        raise _usage(f"--backend is one of {', '.join(backend_names())} (got {backend!r})")
     if solver and backend != "pyomo":
         raise _usage("--solver chooses a Pyomo solver: add --backend pyomo")
     name = _concept(concept)
     changes = _parse_sets(set_)
-    case = _load(case_file)
+    case = _with_new(_load(case_file), created)
     with _user_errors():
         result = negotiate.solve(case, name, backend=backend, solver=solver, ideals=ideals or None,
                                  time_limit=time_limit, changes=changes or None)
@@ -192,11 +197,19 @@ def _parse_sweep(text: str) -> tuple[str, list[float]]:
     return path.strip(), [round(float(v), 12) for v in start + step * np.arange(count)]
 
 
-def _sweep(case_file, path, values, concept, changes, fmt, output, backend, solver) -> None:
+def _with_new(case, created: dict):
+    """The case with `--set-new` changes (which may add parameters and data fields)."""
+    if not created:
+        return case
+    with _user_errors():
+        return case.update(created, create=True)
+
+
+def _sweep(case_file, path, values, concept, changes, fmt, output, backend, solver, created=None) -> None:
     from negotiate.report.text import sweep_table
     from negotiate.whatif import Negotiation
 
-    case = _load(case_file)
+    case = _with_new(_load(case_file), created or {})
     with _user_errors():
         session = Negotiation(case, backend=backend, solver=solver)
         if changes:

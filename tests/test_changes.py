@@ -134,3 +134,17 @@ def test_a_change_says_what_it_touches(eu):
 def test_removing_a_red_line_with_none(eu):
     with_cap = eu.update({"parties.PL.limits.cap": "reduction[self] <= 15"})
     assert "cap" not in with_cap.update({"parties.PL.limits.cap": None}).parties["PL"].limits
+
+
+def test_the_cli_refuses_an_unknown_parameter_and_adds_one_with_set_new():
+    from typer.testing import CliRunner
+
+    from negotiate.cli import app
+
+    runner = CliRunner()
+    typo = runner.invoke(app, ["solve", str(EU), "--set", "parameters.targte=42", "-c", "utilitarian"])
+    assert typo.exit_code == 1
+    assert "<change>" in typo.output and "did you mean `target`?" in typo.output
+    added = runner.invoke(app, ["solve", str(EU), "--set-new", "parameters.knob=42", "-c", "utilitarian",
+                                "-f", "json"])
+    assert added.exit_code == 0, added.output
