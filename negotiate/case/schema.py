@@ -18,12 +18,15 @@ from pydantic import (
     model_validator,
 )
 
+from negotiate.backends import DEFAULT_BACKEND, REGISTRY  # names only: no solver is imported
+
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 # A number, or a constant expression over parameters and the party's data
 # (`"data.max_cut[self]"`), evaluated per party when the case is resolved.
 Number = float | str
 
+BackendName = Literal[tuple(REGISTRY)]  # the backend registry's names, nothing hard-coded here
 CONCEPTS = ("utilitarian", "egalitarian", "kalai_smorodinsky", "nash")
 Concept = Literal["utilitarian", "egalitarian", "kalai_smorodinsky", "nash"]
 RESERVED_NAMES = frozenset(
@@ -192,7 +195,7 @@ class SolveSettings(_Strict):
 
     concept: Concept = "nash"
     require_acceptance: bool = True
-    backend: Literal["highs", "pyomo"] = "highs"
+    backend: BackendName = DEFAULT_BACKEND  # type: ignore[valid-type]
     solver: str | None = None
     time_limit: float | None = Field(None, gt=0)
     mip_gap: float = Field(1e-7, ge=0, le=1)
