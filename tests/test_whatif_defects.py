@@ -95,3 +95,23 @@ def test_sessions_count_in_place_updates_and_rebuilds_with_reasons():
     n.set("parties.DE.reservation", 0.55)
     assert n.last_delta.row_bounds == {"parties.DE.reservation": (0.55, float("inf"))}
     assert not n.last_delta.structural
+
+
+def test_a_backend_without_deltas_rebuilds_and_says_why():
+    n = Negotiation(BILATERAL, backend="pyomo")
+    n.set("parties.EU.reservation", 0.5)
+    assert n.stats()["rebuild_reasons"] == {str(RebuildReason.FIRST_BUILD): 1,
+                                            str(RebuildReason.BACKEND_CANNOT_PATCH): 1}
+    assert n.in_place == 0
+    assert n.solve("utilitarian").collective_benefit == pytest.approx(
+        negotiate.solve(n.case, "utilitarian").collective_benefit, abs=1e-7)
+
+
+def test_backends_declare_capabilities_in_one_registry():
+    from negotiate.backends import backend_names, capabilities_of
+
+    assert backend_names() == ["highs", "pyomo"]
+    assert capabilities_of("highs").deltas and capabilities_of("highs").basis
+    assert not capabilities_of("pyomo").deltas
+    with pytest.raises(ValueError, match="unknown backend"):
+        capabilities_of("gurobi")

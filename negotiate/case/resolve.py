@@ -366,21 +366,17 @@ def _fix(fixed, issue, iid, party, value, path, col, ranges):
 
 
 def _check_scenarios(case: Case, col: _Collector) -> None:
-    full = case.model_dump()
+    """Each scenario's paths read by the grammar of changes (negotiate.case.changes), so a
+    scenario names parameters, parties and criteria exactly as `--set` and `Case.update` do."""
+    from negotiate.case.changes import parse_change
+
     for name, changes in case.scenarios.items():
-        for key in changes:
-            parts = str(key).split(".")
-            node = full
-            ok = True
-            for part in parts[:-1]:
-                if isinstance(node, dict) and part in node and isinstance(node[part], dict):
-                    node = node[part]
-                else:
-                    ok = False
-                    break
-            if not ok or not isinstance(node, dict):
-                col.add(("scenarios", name, str(key)), f"`{key}` is not a path in this case",
-                        None, "paths look like parameters.target or parties.IND.reservation")
+        for key, value in changes.items():
+            try:
+                parse_change(case, str(key), value)
+            except CaseError as e:
+                for p in e.problems:
+                    col.add(("scenarios", name, str(key)), p.message, None, p.hint)
 
 
 # -- incremental resolution (what-if sessions) --------------------------------------
