@@ -21,14 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np  # noqa: E402
-from generate import make_case  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
+import numpy as np
+from generate import make_case
+from rich.console import Console
+from rich.table import Table
 
-import negotiate  # noqa: E402
-from negotiate.case.load import validate_data  # noqa: E402
-from negotiate.whatif import Negotiation  # noqa: E402
+import negotiate
+from negotiate.case.load import validate_data
+from negotiate.whatif import Negotiation
 
 
 def timed(fn):

@@ -165,7 +165,7 @@ class _Block:
         return np.where(self.own, self.cols - BLOCK_COL + offset, self.cols)
 
 
-def compile_case(case: Case | Resolved, previous: "Problem | None" = None) -> Problem:
+def compile_case(case: Case | Resolved, previous: Problem | None = None) -> Problem:
     """The case's model; criteria whose curve and issue bounds are those of `previous`
     reuse its blocks (a what-if change re-draws only the curves it touches)."""
     resolved = case if isinstance(case, Resolved) else resolve(case)

@@ -5,6 +5,7 @@ This is the one place that turns a backend's numbers into a `Proposal`.
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -109,13 +110,13 @@ def verify(problem: Problem, x, values: dict, utils: dict, uscale: dict) -> list
     for v in problem.resolved.variables:
         raw = float(x[problem.var_col[v.key]])
         size = max(abs(v.lb), abs(v.ub), v.ub - v.lb)
-        if not (v.lb - CHECK_TOL * size <= raw <= v.ub + CHECK_TOL * size) or raw != raw:
+        if not (v.lb - CHECK_TOL * size <= raw <= v.ub + CHECK_TOL * size):  # (NaN fails this too)
             out.append(f"{v.name} = {raw:.6g} is outside its range [{v.lb:g}, {v.ub:g}]")
     for r in problem.resolved.rows:
         act = r.lin.value(values)
         size = max([abs(c * values[k]) for k, c in r.lin.terms.items()] + [abs(r.lin.const)]
-                   + [abs(b) for b in (r.lo, r.hi) if b == b and abs(b) != float("inf")] + [1e-300])
-        if act < r.lo - CHECK_TOL * size or act > r.hi + CHECK_TOL * size or act != act:
+                   + [abs(b) for b in (r.lo, r.hi) if math.isfinite(b)] + [1e-300])
+        if not (r.lo - CHECK_TOL * size <= act <= r.hi + CHECK_TOL * size):  # (NaN fails this too)
             out.append(f"{r.id} = {act:.6g} is outside [{r.lo:g}, {r.hi:g}]")
     if problem.case.solve.require_acceptance:
         for p in problem.parties:

@@ -22,17 +22,25 @@ from __future__ import annotations
 
 import collections
 import contextlib
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from negotiate.backends import make_backend
-from negotiate.case.changes import CHANGE, apply_changes, changed_names, parse_changes, units
+from negotiate.case.changes import (
+    CHANGE,
+    apply_changes,
+    changed_names,
+    parse_changes,
+    units,
+)
 from negotiate.case.expr import did_you_mean
 from negotiate.case.load import changed_error, validate_structure
 from negotiate.case.resolve import _resolve, re_resolve
 from negotiate.case.schema import Case
 from negotiate.compile import Problem, compile_case
 from negotiate.delta import ModelDelta, RebuildReason, model_delta
-from negotiate.errors import CaseError, Problem as CaseProblem, SolveError
+from negotiate.errors import CaseError, SolveError
+from negotiate.errors import Problem as CaseProblem
 from negotiate.proposal import Proposal
 from negotiate.solving import as_case, concept_name, solve_problem
 
@@ -92,11 +100,11 @@ class Negotiation:
                 f"rebuilds={self.rebuilds}, in_place={self.in_place})")
 
     # -- changes -------------------------------------------------------------
-    def set(self, path: str, value: Any, create: bool = False) -> "Negotiation":
+    def set(self, path: str, value: Any, create: bool = False) -> Negotiation:
         """Change one dotted path (see negotiate.case.changes); `create=True` to add a parameter."""
         return self.update({path: value}, create=create)
 
-    def update(self, changes: dict[str, Any], create: bool = False) -> "Negotiation":
+    def update(self, changes: dict[str, Any], create: bool = False) -> Negotiation:
         """Apply several changes at once (validated together, all or nothing)."""
         parsed = parse_changes(self._case, changes, create)
         data = apply_changes(self._data, parsed)
@@ -113,7 +121,7 @@ class Negotiation:
         self._move(data, new)
         return self
 
-    def drop_party(self, party: str) -> "Negotiation":
+    def drop_party(self, party: str) -> Negotiation:
         """Negotiate without `party` (restore it with `restore_party`)."""
         if party not in self._data.get("parties", {}):
             raise CaseError([CaseProblem(f"no party `{party}` to drop", f"parties.{party}", CHANGE, None,
@@ -125,7 +133,7 @@ class Negotiation:
         self._dropped[party] = removed
         return self
 
-    def restore_party(self, party: str) -> "Negotiation":
+    def restore_party(self, party: str) -> Negotiation:
         """Bring back a party dropped with `drop_party`."""
         if party not in self._dropped:
             raise CaseError([CaseProblem(f"`{party}` was not dropped", f"parties.{party}", CHANGE, None,
@@ -138,7 +146,7 @@ class Negotiation:
         del self._dropped[party]
         return self
 
-    def reset(self) -> "Negotiation":
+    def reset(self) -> Negotiation:
         """Back to the case the session started from."""
         self._dropped.clear()
         self._move(self._base.model_dump(exclude_unset=True), self._base)

@@ -4,10 +4,17 @@ import copy
 import pickle
 
 import pytest
+from conftest import ROOT
 
 import negotiate
-from conftest import ROOT
-from negotiate.case.changes import ACCEPTANCE, CURVES, ROWS, STRUCTURE, VALUES, parse_change
+from negotiate.case.changes import (
+    ACCEPTANCE,
+    CURVES,
+    ROWS,
+    STRUCTURE,
+    VALUES,
+    parse_change,
+)
 from negotiate.errors import CaseError
 from negotiate.whatif import Negotiation
 
@@ -39,9 +46,11 @@ def test_a_loaded_case_cannot_be_changed_in_place(eu, mutate):
 
 
 def test_attributes_are_frozen_too(eu):
-    with pytest.raises(Exception):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="frozen"):
         eu.name = "other"
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         eu.parties["PL"].reservation = 1.0
 
 
@@ -110,9 +119,8 @@ def test_a_new_red_line_is_fine_but_a_near_miss_is_a_typo(eu):
 
 def test_unknown_scenarios_and_sweep_paths_are_located(eu):
     n = Negotiation(eu)
-    with pytest.raises(CaseError) as info:
-        with n.scenario("target_53"):
-            pass
+    with pytest.raises(CaseError) as info, n.scenario("target_53"):
+        pass
     assert "did you mean `target_35`?" in _problem(info).hint
     with n.scenario("target_35"):
         assert n.case.parameters["target"] == 35

@@ -11,15 +11,15 @@ import math
 
 import numpy as np
 import pytest
+import rescale
+from test_whatif_random import CONCEPTS, cases, flat
 
 import negotiate
-import rescale
 from negotiate.backends.highs import HighsBackend
 from negotiate.case.load import validate_data
 from negotiate.compile import compile_case
 from negotiate.errors import CaseError
 from negotiate.solving import solve_problem
-from test_whatif_random import CONCEPTS, cases, flat
 
 ISSUE = {"asia": "reduction", "trade": "tariff_cut", "bilateral": "transition"}
 TRANSFORMS = {

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 import negotiate
-from conftest import ROOT
 from negotiate.compare import compare
 from negotiate.compile import compile_case
 from negotiate.delta import RebuildReason

@@ -16,10 +16,10 @@ import random
 
 import numpy as np
 import pytest
-
-import negotiate
 from conftest import ROOT
 from independent import concept_value
+
+import negotiate
 from negotiate.case.load import validate_data
 from negotiate.compile import compile_case
 from negotiate.errors import CaseError
@@ -282,7 +282,7 @@ def run(seed: int, steps: int, names=None) -> dict:
         n = Negotiation(case)
         driver = Driver(n, rng)
 
-        def check():
+        def check(n=n):
             same_problem(n)
             concept = rng.choice(CONCEPTS)
             same_as_cold(n, concept)

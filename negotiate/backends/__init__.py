@@ -36,10 +36,19 @@ def capabilities_of(name: str) -> Capabilities:
 def make_backend(problem, backend: str | None = None, solver: str | None = None, **options) -> Backend:
     """A built backend for `problem`; `solver` is for backends that drive several solvers."""
     cls = backend_class(backend or DEFAULT_BACKEND)
-    if solver is not None and getattr(cls, "takes_solver", False):
+    if solver is not None and cls.takes_solver:
         options["solver"] = solver
     return cls(problem, **options)
 
 
-__all__ = ["Backend", "Capabilities", "LPResult", "Tolerances", "DEFAULT_BACKEND", "backend_class",
-           "backend_names", "capabilities_of", "make_backend"]
+__all__ = [
+    "DEFAULT_BACKEND",
+    "Backend",
+    "Capabilities",
+    "LPResult",
+    "Tolerances",
+    "backend_class",
+    "backend_names",
+    "capabilities_of",
+    "make_backend",
+]

@@ -60,6 +60,7 @@ class Tolerances:
 class Backend(ABC):
     name = "?"
     capabilities = Capabilities()
+    takes_solver = False  # drives several solvers: make_backend passes `solver=`
 
     def __init__(self, problem, time_limit: float | None = None, mip_gap: float = 1e-7):
         self.problem = problem
@@ -123,7 +124,7 @@ class Backend(ABC):
 
     def get_basis(self):
         """The current basis, to start another solve of the same model from (or None)."""
-        return None
+        return
 
     def set_basis(self, basis) -> None:
         """Start the next solve from `basis` (from `get_basis` on the same model)."""

@@ -431,7 +431,7 @@ class HighsBackend(Backend):
             _, iis = self.h.getIis()
             if not iis.valid_:
                 return None
-        except Exception:  # an older HiGHS without IIS support
+        except (AttributeError, RuntimeError, TypeError):  # an older HiGHS without IIS support
             return None
         row_of = {int(k): i for i, k in enumerate(self._row_at)}
         col_of = {int(k): j for j, k in enumerate(self._col_at)}

@@ -84,8 +84,8 @@ def numeric_problems(problem) -> list[tuple[str, int, str]]:
     rows = np.repeat(np.arange(problem.n_rows), np.diff(problem.indptr))
     scaled = np.abs(problem.values * rs[rows] * cs[problem.indices])
     for k in np.flatnonzero(scaled > MAX_SCALED)[:20]:
-        out.append(("row", int(rows[k]), f"a coefficient of {problem.values[k]:.3g} on "
-                                         f"`{problem.col_names[problem.indices[k]]}`"))
+        col = problem.col_names[problem.indices[k]]
+        out.append(("row", int(rows[k]), f"a coefficient of {problem.values[k]:.3g} on `{col}`"))
     for name, lo, hi, sc in (("row", problem.row_lo, problem.row_hi, rs),
                              ("col", problem.col_lb, problem.col_ub, 1.0 / cs)):
         for b in (lo, hi):

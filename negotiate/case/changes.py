@@ -23,8 +23,9 @@ change reaches; `units` which resolved items must be computed again.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from negotiate.case.expr import did_you_mean
 from negotiate.errors import CaseError, Location, Problem
