@@ -240,7 +240,7 @@ def _without_acceptance(session):
     from negotiate.solving import solve_problem
 
     with _reservations_lifted(session):
-        return solve_problem(session.problem, session._backend, "utilitarian")
+        return solve_problem(session.problem, session._backend, "utilitarian", require_acceptance=False)
 
 
 def _rejections(problem, case: Case, values: dict, utils: dict) -> list[tuple[str, str]]:

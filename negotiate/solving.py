@@ -68,7 +68,10 @@ def solve(
                          s.ideals if ideals is None else ideals)
 
 
-def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False) -> Proposal:
+def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False,
+                  require_acceptance: bool | None = None) -> Proposal:
+    """The proposal of `concept` on a built backend. `require_acceptance=False` tells the
+    re-check of the agreement that the caller lifted the reservations on the backend."""
     t0 = time.perf_counter()
     solves0, seconds0 = backend.solves, backend.solver_seconds
 
@@ -96,13 +99,14 @@ def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False)
     }
     if out.gap is not None:
         solver["nash_gap"] = out.gap
-    return _proposal(problem, concept, out, diagnosis, solver)
+    accept = problem.case.solve.require_acceptance if require_acceptance is None else require_acceptance
+    return _proposal(problem, concept, out, diagnosis, solver, accept)
 
 
 CHECK_TOL = 1e-6  # a violation beyond this, relative to the row's own scale, is not an agreement
 
 
-def verify(problem: Problem, x, values: dict, utils: dict, uscale: dict) -> list[str]:
+def verify(problem: Problem, x, values: dict, utils: dict, uscale: dict, acceptance: bool = True) -> list[str]:
     """Every range, limit, collective constraint and acceptance, recomputed from the agreed
     values (not read off the solver); what fails, in words. Tolerances are relative to the
     size of each row's terms (or of a party's utility), so any unit is checked alike."""
@@ -118,7 +122,7 @@ def verify(problem: Problem, x, values: dict, utils: dict, uscale: dict) -> list
                    + [abs(b) for b in (r.lo, r.hi) if math.isfinite(b)] + [1e-300])
         if not (r.lo - CHECK_TOL * size <= act <= r.hi + CHECK_TOL * size):  # (NaN fails this too)
             out.append(f"{r.id} = {act:.6g} is outside [{r.lo:g}, {r.hi:g}]")
-    if problem.case.solve.require_acceptance:
+    if acceptance and problem.case.solve.require_acceptance:
         for p in problem.parties:
             d = problem.case.parties[p].reservation
             if not utils[p] >= d - ACCEPT_TOL * uscale[p]:
@@ -126,7 +130,7 @@ def verify(problem: Problem, x, values: dict, utils: dict, uscale: dict) -> list
     return out
 
 
-def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -> Proposal:
+def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver, acceptance: bool = True) -> Proposal:
     case = problem.case
     if not out.ok:
         parties = {p: PartyOutcome(None, case.parties[p].reservation, weight=case.parties[p].weight)
@@ -135,7 +139,7 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -
     values = issue_values(problem, out.x)
     utils, scores = utilities(problem, values)
     uscale = utility_scales(problem)
-    violations = verify(problem, out.x, values, utils, uscale)
+    violations = verify(problem, out.x, values, utils, uscale, acceptance)
     if violations:
         failed = Outcome("error", notes=list(out.notes) + [
             "the solver's agreement fails the check of the agreed values, so it is not proposed: "

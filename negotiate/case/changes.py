@@ -244,12 +244,19 @@ def apply_changes(data: dict, changes: list[Change]) -> dict:
             child = copy.copy(child) if isinstance(child, dict) else {}
             node[key] = child
             node = child
-        removable = ch.kind in ("limit", "constraint", "criterion") and len(ch.keys) == 4 - (ch.kind == "constraint") * 2
-        if ch.value is None and (removable or ch.keys[0] in ("options", "scenarios") and len(ch.keys) == 2):
+        if ch.value is None and _removable(ch):
             node.pop(ch.keys[-1], None)
         else:
             node[ch.keys[-1]] = _plain(ch.value)
     return out
+
+
+def _removable(ch: Change) -> bool:
+    """A whole limit, constraint, criterion, option or scenario: None removes it."""
+    whole = {"limit": 4, "criterion": 4, "constraint": 2}.get(ch.kind)
+    if whole is not None:
+        return len(ch.keys) == whole
+    return ch.keys[0] in ("options", "scenarios") and len(ch.keys) == 2
 
 
 def _plain(value: Any) -> Any:
