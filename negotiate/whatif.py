@@ -118,7 +118,10 @@ class Negotiation:
         if problems:
             raise changed_error(problems, paths)
         new._resolved = resolved
-        self._move(data, new)
+        try:
+            self._move(data, new)
+        except CaseError as e:  # numbers no solver can take (compile's check): located at the change
+            raise changed_error(e.problems, paths) from None
         return self
 
     def drop_party(self, party: str) -> Negotiation:

@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pytest
 import rescale
+from conftest import ROOT
 from test_whatif_random import CONCEPTS, cases, flat
 
 import negotiate
@@ -151,3 +152,20 @@ def test_scaling_is_by_powers_of_two_and_leaves_the_answer_exact():
     assert np.all(np.log2(b._cs) == np.round(np.log2(b._cs)))
     assert np.all(np.log2(b._rs) == np.round(np.log2(b._rs)))
     assert math.isclose(b._cs[problem.var_col[("price", None, None)]], 2.0 ** 30)
+
+
+def test_nan_built_inside_an_expression_is_a_located_error():
+    """Before: `1e999 - 1e999` passed validation and failed in the solver."""
+    from negotiate.whatif import Negotiation
+
+    case = negotiate.load_case(ROOT / "cases" / "bilateral_fta.yaml")
+    change = {"parties.EU.limits.weird": "transition * (1e999 - 1e999) <= 3"}
+    with pytest.raises(CaseError) as info:
+        negotiate.solve(case.update(change), "nash")
+    assert info.value.problems[0].path == "parties.EU.limits.weird"
+    n = Negotiation(case)
+    with pytest.raises(CaseError) as info:
+        n.set(*next(iter(change.items())))
+    assert str(info.value.problems[0].location) == "<change>"
+    assert "weird" not in n.case.parties["EU"].limits and n.solve("nash").ok  # the session is as it was
+
