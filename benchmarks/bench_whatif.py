@@ -4,9 +4,11 @@ For each size and change (one parameter, one reservation, one limit), the warm
 time is `n.set(path, value); n.solve(concept)` on a session kept built; the
 cold time is what a user does without a session: `case.update({path: value})`
 (validation) then `negotiate.solve(changed, concept)` (compile, build, solve).
-Then a 20-point sweep against 20 cold solves, and LP solves per proposal.
+Then a 20-point sweep against 20 cold solves. Each row also says how the
+session kept its model: in-place updates (a ModelDelta applied to the live
+HiGHS model) and rebuilds (with their reasons).
 
-    python benchmarks/bench_whatif.py [--sizes 50 200] [--concept utilitarian]
+    python benchmarks/bench_whatif.py [--sizes 50 200] [--concepts utilitarian nash]
 """
 
 from __future__ import annotations
@@ -19,14 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np  # noqa: E402
-from generate import make_case  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
+import numpy as np
+from generate import make_case
+from rich.console import Console
+from rich.table import Table
 
-import negotiate  # noqa: E402
-from negotiate.case.load import validate_data  # noqa: E402
-from negotiate.whatif import Negotiation  # noqa: E402
+import negotiate
+from negotiate.case.load import validate_data
+from negotiate.whatif import Negotiation
 
 
 def timed(fn):
@@ -37,7 +39,7 @@ def timed(fn):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[50, 200])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[50])
     ap.add_argument("--concepts", nargs="+", default=["utilitarian", "nash"])
     ap.add_argument("--criteria", type=int, default=30)
     ap.add_argument("--points", type=int, default=10)
@@ -45,7 +47,8 @@ def main() -> None:
     args = ap.parse_args()
     console = Console(width=160)
     table = Table(title="What-if: warm session vs cold solve of the changed case")
-    for col in ("parties", "concept", "change", "warm s", "cold s (update + solve)", "speed-up", "same answer"):
+    for col in ("parties", "concept", "change", "warm s", "cold s (update + solve)", "speed-up", "same answer",
+                "in place", "rebuilds"):
         table.add_column(col, justify="right")
     for n in args.sizes:
         case = validate_data(make_case(n, args.criteria, args.points))
@@ -61,6 +64,7 @@ def main() -> None:
             session.solve(concept)
             for label, path, values in changes:
                 warm, cold, same = [], [], True
+                in_place0, rebuilds0 = session.in_place, session.rebuilds
                 for v in values:
                     before = session.case  # the cold side starts from the same state, changed the same way
                     tw, a = timed(lambda: (session.set(path, v), session.solve(concept))[1])
@@ -69,15 +73,19 @@ def main() -> None:
                     cold.append(tc)
                     same &= abs(_value(a, concept) - _value(b, concept)) <= 1e-6 * max(1, abs(_value(b, concept)))
                 w, c = statistics.median(warm), statistics.median(cold)
-                table.add_row(str(n), concept, label, f"{w:.3f}", f"{c:.3f}", f"{c / w:.1f}x", "yes" if same else "NO")
+                table.add_row(str(n), concept, label, f"{w:.3f}", f"{c:.3f}", f"{c / w:.1f}x", "yes" if same else "NO",
+                              str(session.in_place - in_place0), str(session.rebuilds - rebuilds0))
                 console.print(f"[dim]{n} {concept} {label}: warm {w:.3f}s cold {c:.3f}s[/dim]", highlight=False)
             session.reset()
             values = np.linspace(20, 30, args.sweep).round(3).tolist()
+            in_place0, rebuilds0 = session.in_place, session.rebuilds
             tw, frame = timed(lambda: session.sweep("parameters.target", values, concept))
             tc, _ = timed(lambda: [negotiate.solve(case.update({"parameters.target": v}), concept) for v in values])
             table.add_row(str(n), concept, f"sweep x{args.sweep}", f"{tw:.3f}", f"{tc:.3f}", f"{tc / tw:.1f}x",
-                          "yes" if (frame["status"] == "optimal").all() else "NO")
+                          "yes" if (frame["status"] == "optimal").all() else "NO",
+                          str(session.in_place - in_place0), str(session.rebuilds - rebuilds0))
             console.print(f"[dim]{n} {concept} sweep: warm {tw:.3f}s cold {tc:.3f}s[/dim]", highlight=False)
+        console.print(f"[dim]{n} parties: session stats {session.stats()}[/dim]", highlight=False)
     console.print(table)
 
 
@@ -85,7 +93,7 @@ def _value(prop, concept):
     if concept == "nash":
         import math
 
-        return sum(math.log(o.gain) for o in prop.parties.values() if not o.held)
+        return sum(o.weight * math.log(o.gain) for o in prop.parties.values() if not o.held)
     if concept == "utilitarian":
         return prop.collective_benefit
     return min(o.gain for o in prop.parties.values())

@@ -244,11 +244,14 @@ def solve(
     case_file: Path = typer.Argument(..., metavar="CASE", help="The case file (YAML, JSON or TOML)."),
     concept: Optional[str] = typer.Option(None, "--concept", "-c", metavar="NAME", help=CONCEPT_HELP, show_default=False),
     set_: List[str] = typer.Option([], "--set", metavar="PATH=VALUE", help=SET_HELP, show_default=False),
+    set_new: List[str] = typer.Option([], "--set-new", metavar="PATH=VALUE", show_default=False,
+                                      help="Like --set, and may add a parameter or data field the case does "
+                                           "not have (repeatable)."),
     fmt: str = typer.Option("text", "--format", "-f", metavar="FORMAT", help="text | json (| csv with --sweep)"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", show_default=False,
                                           help="Write the result to this file (default: the terminal)."),
     backend: Optional[str] = typer.Option(None, "--backend", metavar="NAME", show_default=False,
-                                          help="highs | pyomo. Default: the case's solve.backend (highs)."),
+                                          help="highs | pyomo (the registered backends). Default: the case's solve.backend (highs)."),
     solver: Optional[str] = typer.Option(None, "--solver", metavar="NAME", show_default=False,
                                          help="A Pyomo solver name (with --backend pyomo), e.g. appsi_highs, cbc."),
     ideals: Optional[bool] = typer.Option(None, "--ideals/--no-ideals", show_default=False,
@@ -273,19 +276,22 @@ def solve(
     if fmt not in ("text", "json", "csv") or (fmt == "csv" and not sweep):
         raise _usage(f"--format is text or json, or csv for a --sweep (got {fmt!r})")
     _writable(output, "--output")
-    if backend not in (None, "highs", "pyomo"):
-        raise _usage(f"--backend is highs or pyomo (got {backend!r})")
+    from negotiate.backends import backend_names
+
+    if backend not in (None, *backend_names()):
+        raise _usage(f"--backend is one of {', '.join(backend_names())} (got {backend!r})")
     if solver and backend != "pyomo":
         raise _usage("--solver chooses a Pyomo solver: add --backend pyomo")
     name = _concept(concept)
     changes = _settings(_parse_sets(set_), mip_gap, require_acceptance)
+    created = _parse_sets(set_new)
     if sweep:
         path, values = _parse_sweep(sweep)
         if voice:
             changes = _with_voice(_load(case_file), voice, changes)
-        _sweep(case_file, path, values, name, changes, fmt, output, backend, solver)
+        _sweep(case_file, path, values, name, changes, fmt, output, backend, solver, created)
         return
-    case = _load(case_file)
+    case = _with_new(_load(case_file), created)
     changes = _with_voice(case, voice, changes)
     with _user_errors():
         shown = case.update(changes) if changes else case
@@ -318,11 +324,19 @@ def _parse_sweep(text: str) -> tuple[str, list[float]]:
     return path.strip(), [round(float(v), 12) for v in start + step * np.arange(count)]
 
 
-def _sweep(case_file, path, values, concept, changes, fmt, output, backend, solver) -> None:
+def _with_new(case, created: dict):
+    """The case with `--set-new` changes (which may add parameters and data fields)."""
+    if not created:
+        return case
+    with _user_errors():
+        return case.update(created, create=True)
+
+
+def _sweep(case_file, path, values, concept, changes, fmt, output, backend, solver, created=None) -> None:
     from negotiate.report.text import sweep_table
     from negotiate.whatif import Negotiation
 
-    case = _load(case_file)
+    case = _with_new(_load(case_file), created or {})
     with _user_errors():
         session = Negotiation(case, backend=backend, solver=solver)
         if changes:

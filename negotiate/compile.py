@@ -10,6 +10,8 @@ Every row and column is named by the case id it comes from.
 from __future__ import annotations
 
 import bisect
+import functools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,6 +56,17 @@ class Problem:
     case_rows: dict = field(default_factory=dict)  # case id -> row (limits, constraints)
     nonconcave: list[str] = field(default_factory=list)  # criteria modelled as MIP
     twolevel: dict = field(default_factory=dict)  # ratification/decision-rule columns (formulation.ratification)
+    _blocks: dict = field(default_factory=dict, repr=False, compare=False)  # (party, criterion) -> _Block
+
+    @functools.cached_property
+    def col_index(self) -> dict[str, int]:
+        """Column name (a case id) -> column."""
+        return {name: j for j, name in enumerate(self.col_names)}
+
+    @functools.cached_property
+    def row_index(self) -> dict[str, int]:
+        """Row name (a case id) -> row."""
+        return {name: i for i, name in enumerate(self.row_names)}
 
     @property
     def case(self) -> Case:
@@ -81,6 +94,9 @@ class Problem:
 
 
 class _Builder:
+    """Columns and rows as they are made; row coefficients kept as chunks of
+    one or more rows (`row_len` says how many entries each row has)."""
+
     def __init__(self, offset: int = 0):
         self.offset = offset  # index of the first column this builder adds
         self.names: list[str] = []
@@ -90,8 +106,9 @@ class _Builder:
         self.row_names: list[str] = []
         self.row_lo: list[float] = []
         self.row_hi: list[float] = []
-        self.row_cols: list[list[int]] = []
-        self.row_vals: list[list[float]] = []
+        self.row_len: list[int] = []
+        self.col_chunks: list[np.ndarray] = []
+        self.val_chunks: list[np.ndarray] = []
         self.row_info: list[RowInfo] = []
 
     def col(self, name, lb, ub, integer=False) -> int:
@@ -103,8 +120,9 @@ class _Builder:
 
     def row(self, name, coefs: dict, lo, hi, info: RowInfo) -> int:
         self.row_names.append(name)
-        self.row_cols.append(np.fromiter(coefs.keys(), np.int32, len(coefs)))
-        self.row_vals.append(np.fromiter(coefs.values(), float, len(coefs)))
+        self.col_chunks.append(np.fromiter(coefs.keys(), np.int64, len(coefs)))
+        self.val_chunks.append(np.fromiter(coefs.values(), float, len(coefs)))
+        self.row_len.append(len(coefs))
         self.row_lo.append(lo)
         self.row_hi.append(hi)
         self.row_info.append(info)
@@ -113,14 +131,44 @@ class _Builder:
     def rows(self, names, cols: np.ndarray, vals: np.ndarray, lo, hi, info: RowInfo) -> None:
         """A block of rows on the same columns: vals[k] are row k's coefficients."""
         self.row_names.extend(names)
-        self.row_cols.extend([cols] * len(names))
-        self.row_vals.extend(vals)
+        self.col_chunks.append(np.tile(np.asarray(cols, np.int64), len(names)))
+        self.val_chunks.append(np.asarray(vals, float).ravel())
+        self.row_len.extend([len(cols)] * len(names))
         self.row_lo.extend(lo)
         self.row_hi.extend(hi)
         self.row_info.extend([info] * len(names))
 
 
-def compile_case(case: Case | Resolved) -> Problem:
+BLOCK_COL = 1 << 30  # a criterion block numbers its own columns from here until placed
+
+
+@dataclass
+class _Block:
+    """One criterion's columns and rows, built once and placed at any column offset.
+
+    Its rows name issue columns by their index and its own columns from
+    BLOCK_COL up; `place` turns those into the model's indices.
+    """
+
+    curve: ScoreCurve
+    bounds: tuple  # the issue bounds it was drawn over
+    score: int  # local index of the score column
+    concave: bool
+    built: _Builder
+
+    def __post_init__(self):
+        src = self.built
+        self.cols = np.concatenate(src.col_chunks) if src.col_chunks else np.zeros(0, np.int64)
+        self.vals = np.concatenate(src.val_chunks) if src.val_chunks else np.zeros(0)
+        self.own = self.cols >= BLOCK_COL
+
+    def place(self, offset: int) -> np.ndarray:
+        return np.where(self.own, self.cols - BLOCK_COL + offset, self.cols)
+
+
+def compile_case(case: Case | Resolved, previous: Problem | None = None) -> Problem:
+    """The case's model; criteria whose curve and issue bounds are those of `previous`
+    reuse its blocks (a what-if change re-draws only the curves it touches)."""
     resolved = case if isinstance(case, Resolved) else resolve(case)
     b = _Builder()
     var_col = {}
@@ -129,17 +177,20 @@ def compile_case(case: Case | Resolved) -> Problem:
         var_col[v.key] = b.col(v.name, v.lb, v.ub, v.integer)
         bounds[v.key] = (v.lb, v.ub)
     _choices(resolved, var_col, b)
+    reuse = previous._blocks if previous is not None and previous.var_col == var_col else {}
 
     score_col, utility_col, utility_row, nonconcave = {}, {}, {}, []
-    curve_cols, curve_rows = {}, {}
+    curve_cols, curve_rows, blocks = {}, {}, {}
     for p in resolved.parties:
         for crit in resolved.criteria[p]:
+            blk = _block(crit, var_col, bounds, reuse.get((p, crit.id)))
+            blocks[(p, crit.id)] = blk
             c0, r0 = len(b.names), len(b.row_names)
-            j, concave = _score(crit, var_col, bounds, b)
-            score_col[(p, crit.id)] = j
+            _place(blk, b)
+            score_col[(p, crit.id)] = c0 + blk.score
             curve_cols[(p, crit.id)] = list(range(c0, len(b.names)))
             curve_rows[(p, crit.id)] = list(range(r0, len(b.row_names)))
-            if not concave:
+            if not blk.concave:
                 nonconcave.append(f"parties.{p}.criteria.{crit.id}")
         u = b.col(f"parties.{p}.utility", -INF, INF)
         utility_col[p] = u
@@ -163,11 +214,11 @@ def compile_case(case: Case | Resolved) -> Problem:
             cid = f"parties.{p}.reservation"
             reservation_row[p] = b.row(cid, {utility_col[p]: 1.0}, d, INF, RowInfo("reservation", cid, p))
 
-    indptr = np.zeros(len(b.row_cols) + 1, dtype=np.int32)
-    indptr[1:] = np.cumsum([len(c) for c in b.row_cols])
-    indices = np.concatenate(b.row_cols).astype(np.int32) if b.row_cols else np.zeros(0, np.int32)
-    values = np.concatenate(b.row_vals).astype(float) if b.row_vals else np.zeros(0)
-    return Problem(
+    indptr = np.zeros(len(b.row_len) + 1, dtype=np.int32)
+    indptr[1:] = np.cumsum(b.row_len)
+    indices = np.concatenate(b.col_chunks).astype(np.int32) if b.col_chunks else np.zeros(0, np.int32)
+    values = np.concatenate(b.val_chunks).astype(float) if b.val_chunks else np.zeros(0)
+    problem = Problem(
         resolved=resolved,
         col_names=b.names,
         col_lb=np.array(b.lb, float),
@@ -191,6 +242,90 @@ def compile_case(case: Case | Resolved) -> Problem:
         nonconcave=nonconcave,
         twolevel=twolevel,
     )
+    problem._blocks = blocks
+    _check_numbers(problem)
+    return problem
+
+
+def _check_numbers(problem: Problem) -> None:
+    """Values no scaling brings within a solver's reach are the case's error, located."""
+    from negotiate.backends.scaling import numeric_problems
+    from negotiate.case.source import SourceMap
+    from negotiate.errors import CaseError, Location
+    from negotiate.errors import Problem as CaseProblem
+
+    found = numeric_problems(problem)
+    if not found:
+        return
+    source = problem.case._source or SourceMap()
+    out, seen = [], set()
+    for kind, k, what in found:
+        path = _case_path(problem, kind, k)
+        if path in seen:
+            continue
+        seen.add(path)
+        out.append(CaseProblem(
+            f"{what}: beyond what the solver can represent, even with rows and columns scaled",
+            ".".join(path), source.locate(path) if source.positions else Location(source.file), None,
+            "use units that keep the case's numbers within about 12 orders of magnitude of each other "
+            "(e.g. millions instead of units), and keep expressions finite"))
+    raise CaseError(out)
+
+
+def _case_path(problem: Problem, kind: str, k: int) -> tuple:
+    """The case path a row or column of the model comes from."""
+    if kind == "col":
+        name = problem.col_names[k]
+        if not name.startswith("parties."):  # an issue's column: reduction[CHN]
+            return ("issues", name.split("[")[0], "range")
+        parts = name.split(".")
+        return tuple(parts[:4]) if parts[2] == "criteria" else (parts[0], parts[1], "criteria")
+    parts = problem.row_info[k].case_id.split("[")[0].split(".")
+    if parts[0] == "issues":
+        return tuple(parts[:2])
+    if parts[0] == "parties" and parts[2] == "utility":
+        return (parts[0], parts[1], "criteria")
+    return tuple(parts[:4]) if parts[0] == "parties" else tuple(parts[:2])
+
+
+def _block(crit: ScoreCurve, var_col: dict, bounds: dict, old: _Block | None) -> _Block:
+    key = tuple(bounds[k] for k in crit.lin.terms)
+    if old is not None and old.curve is crit and old.bounds == key:
+        return old
+    built = _Builder(BLOCK_COL)
+    j, concave = _score(crit, var_col, bounds, built)
+    return _Block(crit, key, j - BLOCK_COL, concave, built)
+
+
+def _place(blk: _Block, b: _Builder) -> None:
+    """Append a criterion block to the model being built."""
+    src = blk.built
+    offset = len(b.names)
+    b.names.extend(src.names)
+    b.lb.extend(src.lb)
+    b.ub.extend(src.ub)
+    b.integer.extend(src.integer)
+    b.row_names.extend(src.row_names)
+    b.col_chunks.append(blk.place(offset))
+    b.val_chunks.append(blk.vals)
+    b.row_len.extend(src.row_len)
+    b.row_lo.extend(src.row_lo)
+    b.row_hi.extend(src.row_hi)
+    b.row_info.extend(src.row_info)
+
+
+def utility_scales(problem: Problem) -> dict[str, float]:
+    """Each party's utility scale: the span its criteria can give (or its reservation's size).
+    Tolerances on gains and acceptance are relative to it, so scores in any unit behave alike."""
+    out = {}
+    for p in problem.parties:
+        span = 0.0
+        for c in problem.resolved.criteria[p]:
+            vals = list(c.lin.terms.values()) if c.xs is None else list(c.ys)
+            span += c.weight * (max(vals) - min(vals))
+        size = max(span, abs(problem.case.parties[p].reservation))
+        out[p] = float(size) if size > 0 and math.isfinite(size) else 1.0
+    return out
 
 
 def _twolevel_rows(resolved, b, var_col, bounds, utility_col) -> dict:
@@ -255,29 +390,24 @@ def _shape(xs, ys, lo: float, hi: float) -> tuple[list, list, bool]:
     overhead costs more than the arithmetic (this runs once per criterion).
     """
     xs, ys = [float(v) for v in xs], [float(v) for v in ys]
-    if hi - lo <= 1e-12 * max(1.0, abs(lo), abs(hi)):
+    # tolerances relative to the curve's own units: x by its magnitude, slopes by the steepest
+    if hi - lo <= 1e-12 * max(abs(lo), abs(hi), xs[-1] - xs[0]):
         return [lo], [_interp(lo, xs, ys)], True
     x = [lo] + [v for v in xs if lo < v < hi] + [hi]
     y = [_interp(v, xs, ys) for v in x]
     slopes = [(y[i + 1] - y[i]) / (x[i + 1] - x[i]) for i in range(len(x) - 1)]
+    steepest = max(abs(v) for v in slopes)
     keep_x, keep_y, kept = [x[0]], [y[0]], []
     for i in range(1, len(x) - 1):
         a, b = slopes[i - 1], slopes[i]
-        if abs(a - b) > 1e-12 * max(1.0, abs(a), abs(b)):
+        if abs(a - b) > 1e-12 * steepest:
             keep_x.append(x[i])
             keep_y.append(y[i])
     keep_x.append(x[-1])
     keep_y.append(y[-1])
     kept = [(keep_y[i + 1] - keep_y[i]) / (keep_x[i + 1] - keep_x[i]) for i in range(len(keep_x) - 1)]
-    concave = all(kept[i + 1] - kept[i] <= CONCAVE_TOL * max(1.0, abs(kept[i])) for i in range(len(kept) - 1))
+    concave = all(kept[i + 1] - kept[i] <= CONCAVE_TOL * steepest for i in range(len(kept) - 1))
     return keep_x, keep_y, concave
-
-
-def score_block(crit: ScoreCurve, var_col: dict, bounds: dict, offset: int) -> tuple[int, bool, _Builder]:
-    """One criterion's score column, helper columns and rows, numbered from `offset`."""
-    b = _Builder(offset)
-    j, concave = _score(crit, var_col, bounds, b)
-    return j, concave, b
 
 
 def _score(crit: ScoreCurve, var_col: dict, bounds: dict, b: _Builder) -> tuple[int, bool]:

@@ -72,6 +72,8 @@ def agreement_of(problem, values: dict) -> dict:
 
 
 def _clean(v: float, digits: int = 9) -> float:
+    if v and math.isfinite(v) and abs(v) < 1:  # small values keep `digits` significant digits
+        digits += -math.floor(math.log10(abs(v)))
     r = round(v, digits)
     return 0.0 if r == 0 else r
 

@@ -6,6 +6,7 @@ This is the one place that turns a backend's numbers into a `Proposal`.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from negotiate.backends import make_backend
 from negotiate.case.load import load_case
 from negotiate import registry
 from negotiate.case.schema import Case
-from negotiate.compile import Problem, compile_case
+from negotiate.compile import Problem, compile_case, utility_scales
 from negotiate.errors import SolveError
 from negotiate.formulation.concepts import ConceptRunner, Outcome
 from negotiate.case.status_quo import status_quo_utilities
@@ -26,6 +27,9 @@ from negotiate.proposal import (
     issue_values,
     utilities,
 )
+
+ACCEPT_TOL = 1e-7  # a gain this far below 0, relative to the party's utility scale, is a rejection
+
 
 def concept_name(name: str) -> str:
     """The canonical concept name (`ks` is short for kalai_smorodinsky); ValueError if unknown."""
@@ -63,7 +67,10 @@ def solve(
                          s.ideals if ideals is None else ideals)
 
 
-def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False) -> Proposal:
+def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False,
+                  require_acceptance: bool | None = None) -> Proposal:
+    """The proposal of `concept` on a built backend. `require_acceptance=False` tells the
+    re-check of the agreement that the caller lifted the reservations on the backend."""
     t0 = time.perf_counter()
     solves0, seconds0 = backend.solves, backend.solver_seconds
 
@@ -92,7 +99,8 @@ def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False)
     }
     if out.gap is not None:
         solver["nash_gap"] = out.gap
-    proposal = _proposal(problem, concept, out, diagnosis, solver)
+    accept = problem.case.solve.require_acceptance if require_acceptance is None else require_acceptance
+    proposal = _proposal(problem, concept, out, diagnosis, solver, accept)
     if tied is not None:
         proposal = dataclasses.replace(proposal, ties=tied.count, tied_agreements=tied.agreements)
     return proposal
@@ -116,7 +124,44 @@ def _settle_ties(problem: Problem, concept: str, out: Outcome, runner: ConceptRu
     return tied
 
 
-def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -> Proposal:
+CHECK_TOL = 1e-6  # a violation beyond this, relative to the row's own scale, is not an agreement
+
+
+def verify(problem: Problem, x, values: dict, utils: dict, uscale: dict, acceptance: bool = True) -> list[str]:
+    """Every range, limit, collective constraint and acceptance, recomputed from the agreed
+    values (not read off the solver); what fails, in words. Tolerances are relative to the
+    size of each row's terms (or of a party's utility), so any unit is checked alike."""
+    out = []
+    for v in problem.resolved.variables:
+        raw = float(x[problem.var_col[v.key]])
+        size = max(abs(v.lb), abs(v.ub), v.ub - v.lb)
+        if not (v.lb - CHECK_TOL * size <= raw <= v.ub + CHECK_TOL * size):  # (NaN fails this too)
+            out.append(f"{v.name} = {raw:.6g} is outside its range [{v.lb:g}, {v.ub:g}]")
+    for r in problem.resolved.rows:
+        act = r.lin.value(values)
+        size = max([abs(c * values[k]) for k, c in r.lin.terms.items()] + [abs(r.lin.const)]
+                   + [abs(b) for b in (r.lo, r.hi) if math.isfinite(b)] + [1e-300])
+        if not (r.lo - CHECK_TOL * size <= act <= r.hi + CHECK_TOL * size):  # (NaN fails this too)
+            out.append(f"{r.id} = {act:.6g} is outside [{r.lo:g}, {r.hi:g}]")
+    if acceptance and problem.case.solve.require_acceptance:
+        handled = set((getattr(problem, "twolevel", None) or {}).get("handled", ()))
+        if handled:  # a two-level case: acceptance is ratification and the decision rule
+            from negotiate.formulation.ratification import evaluate
+
+            found = evaluate(problem, values, utils, x)
+            if found is not None and not found.passes:
+                out.append(f"the agreement does not pass the decision rule ({found.rule}): "
+                           f"accepted by {', '.join(found.accepting) or 'nobody'}")
+        for p in problem.parties:
+            if p in handled:  # outvoted parties may fall below their reservation; stakeholders have no veto
+                continue
+            d = problem.case.parties[p].reservation
+            if not utils[p] >= d - ACCEPT_TOL * uscale[p]:
+                out.append(f"{p}'s utility {utils[p]:.6g} is below its reservation {d:g}")
+    return out
+
+
+def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver, acceptance: bool = True) -> Proposal:
     case = problem.case
     if not out.ok:
         parties = {p: PartyOutcome(None, case.parties[p].reservation, weight=case.parties[p].weight)
@@ -125,6 +170,13 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -
                         out.notes + _two_level_notes(problem), status_quo=status_quo_utilities(problem.resolved))
     values = issue_values(problem, out.x)
     utils, scores = utilities(problem, values)
+    uscale = utility_scales(problem)
+    violations = verify(problem, out.x, values, utils, uscale, acceptance)
+    if violations:
+        failed = Outcome("error", notes=list(out.notes) + [
+            "the solver's agreement fails the check of the agreed values, so it is not proposed: "
+            + "; ".join(violations[:5]) + (f"; and {len(violations) - 5} more" if len(violations) > 5 else "")])
+        return _proposal(problem, concept, failed, diagnosis, solver)
     parties = {}
     for p in problem.parties:
         d = case.parties[p].reservation
@@ -133,11 +185,11 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -
         satisfaction = None
         if ideal is not None:
             span = ideal - d
-            satisfaction = gain / span if span > 1e-9 * max(1.0, abs(ideal)) else None
+            satisfaction = gain / span if span > 1e-9 * uscale[p] else None
         parties[p] = PartyOutcome(
             utility=utils[p], reservation=d, ideal=ideal, gain=gain, satisfaction=satisfaction,
             criteria=scores[p], weight=case.parties[p].weight,
-            accepts=gain >= -1e-7 * max(1.0, abs(d)), held=p in out.held,
+            accepts=gain >= -ACCEPT_TOL * uscale[p], held=p in out.held,
         )
     ratification = _ratification(problem, values, utils, out.x, parties)
     benefit = sum(case.parties[p].weight * utils[p] for p in problem.parties)

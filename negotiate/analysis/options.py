@@ -48,6 +48,11 @@ def evaluate_option(session, name: str, values: dict, concept: str):
     finally:
         for k, (lo, hi) in saved.items():
             b.set_col_bounds(problem.var_col[k], lo, hi)
+    if x_values is None and open_issues:  # not even the group's best completion respects the red lines
+        parties = {p: PartyOutcome(None, case.parties[p].reservation, weight=case.parties[p].weight)
+                   for p in problem.parties}
+        return Proposal(case.name, f"option {name}", "infeasible", None, parties, None,
+                        notes=["no completion of this package satisfies the limits and constraints"]), None
     values_map = dict(fixed) if x_values is None else values_of(problem, x_values)
     utils, scores = utilities(problem, values_map)
     rejected = rejections(problem, case, values_map, utils)
@@ -97,7 +102,7 @@ def _without_acceptance(session):
     from negotiate.solving import solve_problem
 
     with reservations_lifted(session):
-        return solve_problem(session.problem, session._backend, "utilitarian")
+        return solve_problem(session.problem, session._backend, "utilitarian", require_acceptance=False)
 
 
 def two_level_rejections(problem, values: dict, utils: dict, rejected: list) -> list:

@@ -32,15 +32,50 @@ class LPResult:
         return self.x is not None
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do; callers ask these instead of probing for methods."""
+
+    basis: bool = False  # get_basis/set_basis carry a warm start between solves
+    mip_start: bool = False  # set_start seeds a MIP with a known feasible point
+    iis: bool = False  # irreducible infeasible subsets of an LP
+    deltas: bool = False  # apply(ModelDelta) changes the live model in place
+    scaling: bool = False  # rows and columns are scaled before the solver sees them
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """The solver's tolerances, in the scaled units it works in (see `Backend.scaled`)."""
+
+    primal_feasibility: float = 1e-9
+    dual_feasibility: float = 1e-9
+    mip_feasibility: float = 1e-9
+    mip_gap: float = 1e-7
+
+    def to_dict(self) -> dict:
+        return {"primal_feasibility": self.primal_feasibility, "dual_feasibility": self.dual_feasibility,
+                "mip_feasibility": self.mip_feasibility, "mip_gap": self.mip_gap}
+
+
 class Backend(ABC):
     name = "?"
+    capabilities = Capabilities()
+    takes_solver = False  # drives several solvers: make_backend passes `solver=`
 
     def __init__(self, problem, time_limit: float | None = None, mip_gap: float = 1e-7):
         self.problem = problem
         self.time_limit = time_limit
         self.mip_gap = mip_gap
+        self.tolerances = Tolerances(mip_gap=mip_gap)
         self.solves = 0
         self.solver_seconds = 0.0
+
+    def apply(self, delta) -> None:
+        """Bring the live model to `delta.new` in place (only if `capabilities.deltas`)."""
+        raise TypeError(f"the {self.name} backend does not apply deltas; rebuild it")
+
+    def set_start(self, x) -> None:
+        """A MIP start (only if `capabilities.mip_start`)."""
 
     # -- structure --------------------------------------------------------
     @property
@@ -89,7 +124,7 @@ class Backend(ABC):
 
     def get_basis(self):
         """The current basis, to start another solve of the same model from (or None)."""
-        return None
+        return
 
     def set_basis(self, basis) -> None:
         """Start the next solve from `basis` (from `get_basis` on the same model)."""

@@ -1,18 +1,27 @@
-"""HiGHS through highspy directly: one persistent Highs object per model.
+"""HiGHS through highspy directly: one persistent, scaled Highs object per model.
 
-Built from the Problem's numpy arrays in one call each; later changes
-(bounds, costs, helper rows) keep the basis, so re-solves hot start.
+Built from the Problem's numpy arrays in one call each. Rows and columns are
+scaled by powers of two before HiGHS sees them (a column by the magnitude of
+its bounds, a row by its largest scaled coefficient), so ranges, scores and
+weights from 1e-6 to 1e9 reach the solver as numbers near 1 and its
+tolerances act relative to the problem's own scale; values come back
+unscaled. A `ModelDelta` is applied in place (`apply`): retired rows are freed
+and retired columns fixed at 0 where they are, added ones appended, so the
+basis survives and HiGHS hot starts. Callers address rows and columns by the
+Problem's indices; the map to HiGHS's positions is kept here, and nowhere else.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import time
 
 import highspy
 import numpy as np
 
-from negotiate.backends.base import Backend, LPResult
+from negotiate.backends.base import Backend, Capabilities, LPResult
+from negotiate.backends.scaling import _pow2, column_scales, scale_model
 
 _HINF = highspy.kHighsInf
 _bannered = False
@@ -57,97 +66,200 @@ def _arr(values, dtype=float) -> np.ndarray:
 
 class HighsBackend(Backend):
     name = "highs"
+    capabilities = Capabilities(basis=True, mip_start=True, iis=True, deltas=True, scaling=True)
 
-    def __init__(self, problem, time_limit: float | None = None, mip_gap: float = 1e-7, threads: int | None = None):
+    def __init__(self, problem, time_limit: float | None = None, mip_gap: float = 1e-7,
+                 threads: int | None = None, scaling: bool = True):
         super().__init__(problem, time_limit, mip_gap)
         h = self.h = new_highs()
+        tol = self.tolerances
         if time_limit:
             h.setOptionValue("time_limit", float(time_limit))
         h.setOptionValue("mip_rel_gap", float(mip_gap))
-        h.setOptionValue("mip_feasibility_tolerance", 1e-9)
-        h.setOptionValue("primal_feasibility_tolerance", 1e-9)
-        h.setOptionValue("dual_feasibility_tolerance", 1e-9)
-        n = problem.n_cols
-        h.addVars(n, _arr(problem.col_lb), _arr(problem.col_ub))
+        h.setOptionValue("mip_feasibility_tolerance", tol.mip_feasibility)
+        h.setOptionValue("primal_feasibility_tolerance", tol.primal_feasibility)
+        h.setOptionValue("dual_feasibility_tolerance", tol.dual_feasibility)
+        self.scaling = scaling
+        n, m = problem.n_cols, problem.n_rows
+        if scaling:
+            cs, rs = scale_model(problem.indptr, problem.indices, problem.values, problem.col_lb,
+                                 problem.col_ub, problem.col_int)
+        else:
+            cs, rs = np.ones(n), np.ones(m)
+        self._cs, self._rs = cs, rs  # per HiGHS position: x = cs * y, row i is multiplied by rs[i]
+        h.addVars(n, _arr(problem.col_lb / cs), _arr(problem.col_ub / cs))
         ints = np.flatnonzero(problem.col_int)
         if len(ints):
             h.changeColsIntegrality(len(ints), ints.astype(np.int32),
                                     np.full(len(ints), highspy.HighsVarType.kInteger))
-        m = problem.n_rows
         if m:
-            h.addRows(m, _arr(problem.row_lo), _arr(problem.row_hi), len(problem.values),
-                      problem.indptr[:-1].astype(np.int32), problem.indices.astype(np.int32),
-                      problem.values.astype(float))
+            rows = np.repeat(np.arange(m), np.diff(problem.indptr))
+            vals = problem.values * rs[rows] * cs[problem.indices]
+            h.addRows(m, _arr(problem.row_lo * rs), _arr(problem.row_hi * rs), len(vals),
+                      problem.indptr[:-1].astype(np.int32), problem.indices.astype(np.int32), vals)
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        self._cost = np.zeros(n)
-        self._ncols, self._nrows = n, m
+        self._cost = np.zeros(n)  # as HiGHS has it: scaled by the columns' scales and _obj_scale
+        self._obj_scale = 1.0
         self._integer = problem.col_int.copy()
         self._lb, self._ub = problem.col_lb.astype(float).copy(), problem.col_ub.astype(float).copy()
+        # the Problem's columns and rows at HiGHS positions; helpers follow the model's positions
+        self._col_at = np.arange(n)
+        self._row_at = np.arange(m)
+        self._model_cols, self._model_rows = n, m  # HiGHS positions of the model (live or retired)
+        self._ncols, self._nrows = n, m  # HiGHS positions in all, helpers included
+        self.retired = 0  # retired rows and columns still held by HiGHS
+        self._unscaled: set[int] = set()  # helper columns waiting for a row to measure them by
 
+    # -- positions ------------------------------------------------------------
     @property
     def n_cols(self) -> int:
-        return self._ncols
+        return self.problem.n_cols + self._ncols - self._model_cols
 
     @property
     def n_rows(self) -> int:
-        return self._nrows
+        return self.problem.n_rows + self._nrows - self._model_rows
 
+    def _c(self, j: int) -> int:
+        n = self.problem.n_cols
+        return int(self._col_at[j]) if j < n else self._model_cols + (j - n)
+
+    def _r(self, i: int) -> int:
+        m = self.problem.n_rows
+        return int(self._row_at[i]) if i < m else self._model_rows + (i - m)
+
+    def _cols_of(self, virtual: np.ndarray) -> np.ndarray:
+        n = self.problem.n_cols
+        virtual = np.asarray(virtual, np.int64)
+        return np.where(virtual < n, self._col_at[np.minimum(virtual, max(n - 1, 0))] if n else 0,
+                        self._model_cols + virtual - n)
+
+    def _to_problem(self, v: np.ndarray, at: np.ndarray, model: int) -> np.ndarray:
+        return np.concatenate([v[at], v[model:]])
+
+    # -- structure ----------------------------------------------------------------
     def add_cols(self, lb, ub, names) -> list[int]:
+        """Helper columns; one without a bound to measure it by takes its scale from the
+        first row it appears in (a leximin level is in the units of the gains it bounds)."""
+        first = self.n_cols
+        lb, ub = np.asarray(lb, float), np.asarray(ub, float)
+        scale = column_scales(lb, ub, np.zeros(len(lb), bool)) if self.scaling else np.ones(len(lb))
+        mag = np.maximum(np.where(np.isfinite(lb), np.abs(lb), 0.0), np.where(np.isfinite(ub), np.abs(ub), 0.0))
+        pending = np.flatnonzero(mag == 0) if self.scaling else []
+        scale[scale == 0] = 1.0
+        at = self._ncols
+        self._append_cols(lb, ub, np.zeros(len(lb), bool), scale)
+        self._unscaled.update(at + int(k) for k in pending)
+        return list(range(first, first + len(lb)))
+
+    def _append_cols(self, lb, ub, integer, scale) -> None:
         k = len(lb)
-        self.h.addVars(k, _arr(lb), _arr(ub))
-        first = self._ncols
+        self.h.addVars(k, _arr(lb / scale), _arr(ub / scale))
+        ints = np.flatnonzero(integer)
+        if len(ints):
+            self.h.changeColsIntegrality(len(ints), (self._ncols + ints).astype(np.int32),
+                                         np.full(len(ints), highspy.HighsVarType.kInteger))
         self._ncols += k
         self._cost = np.concatenate([self._cost, np.zeros(k)])
-        self._integer = np.concatenate([self._integer, np.zeros(k, bool)])
-        self._lb = np.concatenate([self._lb, np.asarray(lb, float)])
-        self._ub = np.concatenate([self._ub, np.asarray(ub, float)])
-        return list(range(first, first + k))
+        self._integer = np.concatenate([self._integer, integer])
+        self._lb = np.concatenate([self._lb, lb])
+        self._ub = np.concatenate([self._ub, ub])
+        self._cs = np.concatenate([self._cs, scale])
 
     def add_rows(self, rows) -> list[int]:
         if not rows:
             return []
-        starts, idx, val, lo, hi = [], [], [], [], []
-        for coefs, l, u, _name in rows:
-            starts.append(len(idx))
-            idx.extend(coefs.keys())
-            val.extend(coefs.values())
-            lo.append(l)
-            hi.append(u)
-        self.h.addRows(len(rows), _arr(lo), _arr(hi), len(idx), np.array(starts, np.int32),
-                       np.array(idx, np.int32), np.array(val, float))
-        first = self._nrows
-        self._nrows += len(rows)
+        first = self.n_rows
+        self._append_rows([({self._c(j): v for j, v in coefs.items()}, lo, hi) for coefs, lo, hi, _ in rows])
         return list(range(first, first + len(rows)))
 
+    def _append_rows(self, rows: list[tuple[dict, float, float]]) -> None:
+        """Rows given by HiGHS positions and unscaled coefficients; each scaled on its own."""
+        starts, idx, val, lo, hi, rs = [], [], [], [], [], []
+        for coefs, lower, upper in rows:
+            if self._unscaled:
+                self._scale_helpers(coefs)
+            cols = np.fromiter(coefs.keys(), np.int64, len(coefs))
+            vals = np.fromiter(coefs.values(), float, len(coefs)) * self._cs[cols]
+            big = np.abs(vals).max() if len(vals) else 0.0
+            r = 1.0 / float(_pow2(np.array([big]))[0]) if self.scaling else 1.0
+            starts.append(len(idx))
+            idx.extend(cols.tolist())
+            val.extend((vals * r).tolist())
+            lo.append(lower * r)
+            hi.append(upper * r)
+            rs.append(r)
+        self.h.addRows(len(rows), _arr(lo), _arr(hi), len(idx), np.array(starts, np.int32),
+                       np.array(idx, np.int32), np.array(val, float))
+        self._nrows += len(rows)
+        self._rs = np.concatenate([self._rs, rs])
+
+    def _scale_helpers(self, coefs: dict) -> None:
+        """Give unscaled helper columns of this row the scale of its other entries."""
+        mine = [k for k in coefs if k in self._unscaled]
+        known = [abs(v) * self._cs[k] for k, v in coefs.items() if k not in self._unscaled and v]
+        if not mine or not known:
+            return
+        for k in mine:
+            if coefs[k]:
+                c = float(_pow2(np.array([max(known) / abs(coefs[k])]))[0])
+                self._cs[k] = c
+                lo, hi = self._lb[k], self._ub[k]
+                self.h.changeColBounds(int(k), float(_arr(lo / c)), float(_arr(hi / c)))
+                if self._cost[k]:
+                    self.h.changeColCost(int(k), float(self._cost[k] * c))
+                    self._cost[k] *= c
+            self._unscaled.discard(k)
+
     def set_row_bounds(self, i, lo, hi) -> None:
-        self.h.changeRowBounds(int(i), float(_arr(lo)), float(_arr(hi)))
+        self._set_row_bounds_at(self._r(i), lo, hi)
+
+    def _set_row_bounds_at(self, k: int, lo: float, hi: float) -> None:
+        r = self._rs[k]
+        self.h.changeRowBounds(int(k), float(_arr(lo * r)), float(_arr(hi * r)))
 
     def set_col_bounds(self, j, lo, hi) -> None:
-        self.h.changeColBounds(int(j), float(_arr(lo)), float(_arr(hi)))
-        self._lb[j], self._ub[j] = lo, hi
+        self._set_col_bounds_at(self._c(j), lo, hi)
+
+    def _set_col_bounds_at(self, k: int, lo: float, hi: float) -> None:
+        c = self._cs[k]
+        self.h.changeColBounds(int(k), float(_arr(lo / c)), float(_arr(hi / c)))
+        self._lb[k], self._ub[k] = lo, hi
 
     def col_bounds(self, j) -> tuple[float, float]:
-        return float(self._lb[j]), float(self._ub[j])
+        k = self._c(j)
+        return float(self._lb[k]), float(self._ub[k])
 
     def is_integer(self, j) -> bool:
-        return bool(self._integer[j])
+        return bool(self._integer[self._c(j)])
 
     def set_col_integer(self, j, integer) -> None:
+        self._set_integer_at(self._c(j), integer)
+
+    def _set_integer_at(self, k: int, integer: bool) -> None:
         kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
-        self.h.changeColIntegrality(int(j), kind)
-        self._integer[j] = integer
+        self.h.changeColIntegrality(int(k), kind)
+        self._integer[k] = integer
 
     def prefer_primal(self, primal: bool) -> None:
         # 4: primal simplex, which continues from a primal feasible basis; 1: dual (HiGHS's default)
         self.h.setOptionValue("simplex_strategy", 4 if primal else 1)
 
     def set_coef(self, i, j, value) -> None:
-        self.h.changeCoeff(int(i), int(j), float(value))
+        self._set_coef_at(self._r(i), self._c(j), value)
+
+    def _set_coef_at(self, k: int, q: int, value: float) -> None:
+        self.h.changeCoeff(int(k), int(q), float(value * self._rs[k] * self._cs[q]))
 
     def set_objective(self, coefs: dict) -> None:
+        """Maximise sum(coefs[j] x_j); HiGHS sees it scaled to a largest cost near 1 (its
+        optimality tolerance is absolute), and objective values and duals come back unscaled."""
         new = np.zeros(self._ncols)
         for j, c in coefs.items():
-            new[j] += c
+            k = self._c(j)
+            new[k] += c * self._cs[k]
+        big = np.abs(new).max() if len(new) else 0.0
+        self._obj_scale = 1.0 / float(_pow2(np.array([big]))[0]) if self.scaling else 1.0
+        new *= self._obj_scale
         changed = np.flatnonzero(new != self._cost)
         if len(changed):
             self.h.changeColsCost(len(changed), changed.astype(np.int32), new[changed])
@@ -155,19 +267,105 @@ class HighsBackend(Backend):
 
     def rollback(self, mark) -> None:
         cols, rows = mark
+        self._truncate(self._c(cols) if cols < self.n_cols else self._ncols,
+                       self._r(rows) if rows < self.n_rows else self._nrows)
+
+    def _truncate(self, cols: int, rows: int) -> None:
+        """Delete HiGHS positions from `cols` and `rows` on (helpers only)."""
         if self._nrows > rows:
             self.h.deleteRows(self._nrows - rows, np.arange(rows, self._nrows, dtype=np.int32))
             self._nrows = rows
+            self._rs = self._rs[:rows]
         if self._ncols > cols:
             self.h.deleteCols(self._ncols - cols, np.arange(cols, self._ncols, dtype=np.int32))
             self._ncols = cols
             self._cost = self._cost[:cols]
             self._integer = self._integer[:cols]
             self._lb, self._ub = self._lb[:cols], self._ub[:cols]
+            self._cs = self._cs[:cols]
+            self._unscaled = {k for k in self._unscaled if k < cols}
 
     def is_mip(self) -> bool:
         return bool(self._integer.any())
 
+    # -- deltas ---------------------------------------------------------------------
+    def apply(self, delta) -> None:
+        """Bring the live model to `delta.new` (see negotiate.delta)."""
+        old, new = self.problem, delta.new
+        self._truncate(self._model_cols, self._model_rows)  # helpers go: they belong to `old`
+        col_at = {name: int(self._col_at[j]) for name, j in old.col_index.items()}
+        row_at = {name: int(self._row_at[i]) for name, i in old.row_index.items()}
+        for name in delta.retired_rows:
+            k = row_at.pop(name)
+            self.h.changeRowBounds(k, -_HINF, _HINF)
+        for name in delta.retired_cols:
+            k = col_at.pop(name)
+            self._set_col_bounds_at(k, 0.0, 0.0)
+            if self._integer[k]:
+                self._set_integer_at(k, False)
+            if self._cost[k]:
+                self.h.changeColCost(k, 0.0)
+                self._cost[k] = 0.0
+        self.retired += len(delta.retired_rows) + len(delta.retired_cols)
+        if delta.added_cols:
+            js = np.array([new.col_index[n] for n in delta.added_cols])
+            lb, ub, integer = new.col_lb[js], new.col_ub[js], new.col_int[js]
+            scale = np.ones(len(js))
+            if self.scaling:
+                scale = column_scales(lb, ub, integer)
+                scale[scale == 0] = self._free_column_scale(new, js)[scale == 0]
+            first = self._ncols
+            self._append_cols(lb, ub, integer, scale)
+            col_at.update((n, first + k) for k, n in enumerate(delta.added_cols))
+        if delta.added_rows:
+            first = self._nrows
+            rows = []
+            for name in delta.added_rows:
+                cols, vals = new.row(new.row_index[name])
+                rows.append(({col_at[new.col_names[j]]: float(v) for j, v in zip(cols, vals)},
+                             float(new.row_lo[new.row_index[name]]), float(new.row_hi[new.row_index[name]])))
+            self._append_rows(rows)
+            row_at.update((n, first + k) for k, n in enumerate(delta.added_rows))
+        self._model_cols, self._model_rows = self._ncols, self._nrows
+        for name, (lo, hi) in delta.col_bounds.items():
+            self._set_col_bounds_at(col_at[name], lo, hi)
+        for name, integer in delta.col_integer.items():
+            self._set_integer_at(col_at[name], integer)
+        for name, (lo, hi) in delta.row_bounds.items():
+            self._set_row_bounds_at(row_at[name], lo, hi)
+        for (rname, cname), v in delta.coefficients.items():
+            if rname in row_at and cname in col_at:
+                self._set_coef_at(row_at[rname], col_at[cname], v)
+        self._col_at = np.fromiter((col_at[n] for n in new.col_names), np.int64, new.n_cols)
+        self._row_at = np.fromiter((row_at[n] for n in new.row_names), np.int64, new.n_rows)
+        self.problem = new
+
+    def _free_column_scale(self, new, js: np.ndarray) -> np.ndarray:
+        """Scales of added free columns (utilities): from the other columns of their rows."""
+        out = np.ones(len(js))
+        want = {int(j): k for k, j in enumerate(js)}
+        for i in range(new.n_rows):
+            cols, vals = new.row(i)
+            hit = [(want[int(j)], abs(v)) for j, v in zip(cols, vals) if int(j) in want]
+            if not hit:
+                continue
+            known = [abs(v) * self._scale_of(new, int(j)) for j, v in zip(cols, vals) if int(j) not in want]
+            if known:
+                for k, a in hit:
+                    if a > 0:
+                        out[k] = max(out[k], float(_pow2(np.array([max(known) / a]))[0]))
+        return out
+
+    def _scale_of(self, new, j: int) -> float:
+        name = new.col_names[j]
+        old = self.problem.col_index.get(name)
+        if old is not None:
+            return float(self._cs[self._col_at[old]])
+        lb, ub = new.col_lb[j], new.col_ub[j]
+        mag = max(abs(v) for v in (lb, ub) if math.isfinite(v)) if (math.isfinite(lb) or math.isfinite(ub)) else 1.0
+        return float(_pow2(np.array([mag]))[0])
+
+    # -- solving --------------------------------------------------------------------
     def _solve(self) -> LPResult:
         h = self.h
         t0 = time.perf_counter()
@@ -197,17 +395,24 @@ class HighsBackend(Backend):
             return LPResult(kind if kind == "limit" else "error", seconds=seconds,
                             message=h.modelStatusToString(status))
         sol = h.getSolution()
-        x = np.array(sol.col_value)
-        duals = np.array(sol.row_dual) if (not self.is_mip() and sol.dual_valid) else None
-        return LPResult(kind, x, duals, info.objective_function_value, seconds, h.modelStatusToString(status))
+        x = self._to_problem(np.array(sol.col_value) * self._cs, self._col_at, self._model_cols)
+        duals = None
+        if not self.is_mip() and sol.dual_valid:
+            duals = self._to_problem(np.array(sol.row_dual) * self._rs / self._obj_scale, self._row_at,
+                                     self._model_rows)
+        objective = info.objective_function_value / self._obj_scale
+        return LPResult(kind, x, duals, objective, seconds, h.modelStatusToString(status))
 
     def set_start(self, x: np.ndarray) -> None:
-        """A MIP start (a feasible agreement found earlier)."""
-        if len(x) == self._ncols:
-            sol = highspy.HighsSolution()
-            sol.col_value = list(map(float, x))
-            sol.value_valid = True
-            self.h.setSolution(sol)
+        """A MIP start (a feasible agreement found earlier), in the Problem's columns."""
+        if len(x) != self.n_cols:
+            return
+        y = np.zeros(self._ncols)
+        y[self._cols_of(np.arange(len(x)))] = np.asarray(x, float)
+        sol = highspy.HighsSolution()
+        sol.col_value = list(map(float, y / self._cs))
+        sol.value_valid = True
+        self.h.setSolution(sol)
 
     def get_basis(self):
         basis = self.h.getBasis()
@@ -216,6 +421,22 @@ class HighsBackend(Backend):
     def set_basis(self, basis) -> None:
         if basis is not None:
             self.h.setBasis(basis)
+
+    def infeasible_subset(self) -> tuple[list[int], list[int]] | None:
+        """HiGHS's irreducible infeasible subset: (rows, columns) in the Problem's indices."""
+        try:
+            self.h.setOptionValue("iis_strategy", 4)
+            self.set_objective({})
+            self.h.run()
+            _, iis = self.h.getIis()
+            if not iis.valid_:
+                return None
+        except (AttributeError, RuntimeError, TypeError):  # an older HiGHS without IIS support
+            return None
+        row_of = {int(k): i for i, k in enumerate(self._row_at)}
+        col_of = {int(k): j for j, k in enumerate(self._col_at)}
+        return ([row_of[int(k)] for k in np.asarray(iis.row_index_, int) if int(k) in row_of],
+                [col_of[int(k)] for k in np.asarray(iis.col_index_, int) if int(k) in col_of])
 
     def solver_info(self) -> tuple[str, str]:
         return "highs", f"{self.h.versionMajor()}.{self.h.versionMinor()}.{self.h.versionPatch()}"

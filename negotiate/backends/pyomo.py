@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from negotiate.backends.base import Backend, LPResult
+from negotiate.backends.base import Backend, Capabilities, LPResult
 
 _KIND_COMPONENT = {
     "limit": "limit",
@@ -27,12 +27,17 @@ _KIND_COMPONENT = {
 }
 
 
+HIGHS_SOLVERS = ("appsi_highs", "highs")  # Pyomo's names of HiGHS, which takes our tolerance options
+
+
 def _bound(v: float):
     return None if not math.isfinite(v) else float(v)
 
 
 class PyomoBackend(Backend):
     name = "pyomo"
+    capabilities = Capabilities()  # no basis, start, IIS or deltas: sessions rebuild it
+    takes_solver = True
 
     def __init__(self, problem, solver: str | None = None, time_limit: float | None = None,
                  mip_gap: float = 1e-7):
@@ -106,7 +111,7 @@ class PyomoBackend(Backend):
     def set_objective(self, coefs: dict) -> None:
         self._cost = dict(coefs)
         m = self.m
-        if hasattr(m, "objective"):
+        if m.component("objective") is not None:
             m.del_component("objective")
         expr = sum(c * self.cols[j] for j, c in coefs.items()) if coefs else 0.0
         m.objective = self.pyo.Objective(expr=expr, sense=self.pyo.maximize)
@@ -131,21 +136,23 @@ class PyomoBackend(Backend):
         pyo = self.pyo
         from pyomo.opt import TerminationCondition as TC
 
-        if not hasattr(self.m, "objective"):
+        if self.m.component("objective") is None:
             self.set_objective({})
         opt = pyo.SolverFactory(self.solver_name)
         if not opt.available(exception_flag=False):
             return LPResult("error", message=f"Pyomo solver {self.solver_name!r} is not available")
         options = {}
-        if self.solver_name in ("appsi_highs", "highs"):
-            options = {"mip_rel_gap": self.mip_gap, "primal_feasibility_tolerance": 1e-9,
-                       "dual_feasibility_tolerance": 1e-9, "mip_feasibility_tolerance": 1e-9}
+        if self.solver_name in HIGHS_SOLVERS:
+            tol = self.tolerances
+            options = {"mip_rel_gap": self.mip_gap, "primal_feasibility_tolerance": tol.primal_feasibility,
+                       "dual_feasibility_tolerance": tol.dual_feasibility,
+                       "mip_feasibility_tolerance": tol.mip_feasibility}
             if self.time_limit:
                 options["time_limit"] = self.time_limit
         mip = self.is_mip()
-        if mip and hasattr(self.m, "dual"):  # MIP solvers have no duals to import
+        if mip and self.m.component("dual") is not None:  # MIP solvers have no duals to import
             self.m.del_component("dual")
-        elif not mip and not hasattr(self.m, "dual"):
+        elif not mip and self.m.component("dual") is None:
             self.m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
         t0 = time.perf_counter()
         try:

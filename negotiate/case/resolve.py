@@ -233,6 +233,9 @@ def _criteria(case: Case, p: str, col: _Collector, keep: dict | None = None) -> 
             weights[cid] = 0.0
         if weights[cid] < 0:
             col.add(("parties", p, "criteria", cid, "weight"), "a criterion weight must be >= 0", weights[cid])
+    largest = max(weights.values(), default=0.0)
+    if largest > 0 and math.isfinite(largest):  # relative weights: 1e308 twice must not overflow
+        weights = {cid: w / largest for cid, w in weights.items()}
     total = sum(weights.values())
     if total <= 0:
         col.add(("parties", p, "criteria"), "criteria weights sum to 0: give at least one criterion a positive weight")
@@ -399,21 +402,17 @@ def _fix(fixed, issue, iid, party, value, path, col, ranges):
 
 
 def _check_scenarios(case: Case, col: _Collector) -> None:
-    full = case.model_dump()
+    """Each scenario's paths read by the grammar of changes (negotiate.case.changes), so a
+    scenario names parameters, parties and criteria exactly as `--set` and `Case.update` do."""
+    from negotiate.case.changes import parse_change
+
     for name, changes in case.scenarios.items():
-        for key in changes:
-            parts = str(key).split(".")
-            node = full
-            ok = True
-            for part in parts[:-1]:
-                if isinstance(node, dict) and part in node and isinstance(node[part], dict):
-                    node = node[part]
-                else:
-                    ok = False
-                    break
-            if not ok or not isinstance(node, dict):
-                col.add(("scenarios", name, str(key)), f"`{key}` is not a path in this case",
-                        None, "paths look like parameters.target or parties.IND.reservation")
+        for key, value in changes.items():
+            try:
+                parse_change(case, str(key), value)
+            except CaseError as e:
+                for p in e.problems:
+                    col.add(("scenarios", name, str(key)), p.message, None, p.hint)
 
 
 # -- incremental resolution (what-if sessions) --------------------------------------

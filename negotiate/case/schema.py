@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from negotiate.registry import NAMES
+from negotiate.backends import DEFAULT_BACKEND, REGISTRY  # names only: no solver is imported
 
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
@@ -31,6 +32,7 @@ Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 # (`"data.max_cut[self]"`), evaluated per party when the case is resolved.
 Number = float | str
 
+BackendName = Literal[tuple(REGISTRY)]  # the backend registry's names, nothing hard-coded here
 CONCEPTS = NAMES  # the registered concepts (negotiate.registry)
 Concept = Literal[NAMES]
 
@@ -108,8 +110,67 @@ RESERVED_NAMES = frozenset(
 )
 
 
+IMMUTABLE = "a Case is immutable: use case.update({\"dotted.path\": value}) for a changed copy"
+
+
+class FrozenDict(dict):
+    """A mapping of a loaded case: reads like a dict, refuses every change."""
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError(IMMUTABLE)
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
+
+    def __reduce__(self):
+        return (FrozenDict, (dict(self),))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self  # nothing inside can change
+
+
+class FrozenList(list):
+    """A list of a loaded case (points, options): reads like a list, refuses every change."""
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError(IMMUTABLE)
+
+    __setitem__ = __delitem__ = append = extend = insert = pop = remove = clear = sort = reverse = _refuse
+    __iadd__ = __imul__ = _refuse
+
+    def __reduce__(self):
+        return (FrozenList, (list(self),))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def freeze(value: Any) -> Any:
+    """Dicts and lists (at any depth) as their frozen twins; models are frozen already."""
+    if isinstance(value, dict) and not isinstance(value, FrozenDict):
+        return FrozenDict({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, list) and not isinstance(value, FrozenList):
+        return FrozenList(freeze(v) for v in value)
+    if isinstance(value, tuple):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _freeze(self):
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, (dict, list, tuple)):
+                object.__setattr__(self, name, freeze(value))
+        return self
 
 
 class Issue(_Strict):
@@ -305,7 +366,7 @@ class SolveSettings(_Strict):
 
     concept: Concept = "nash"
     require_acceptance: bool = True
-    backend: Literal["highs", "pyomo"] = "highs"
+    backend: BackendName = DEFAULT_BACKEND  # type: ignore[valid-type]
     solver: str | None = None
     time_limit: float | None = Field(None, gt=0)
     mip_gap: float = Field(1e-7, ge=0, le=1)
@@ -358,16 +419,18 @@ class Case(_Strict):
     __hash__ = None  # mutable containers inside: not hashable
 
     # -- what-if copies -------------------------------------------------
-    def update(self, changes: dict[str, Any]) -> "Case":
+    def update(self, changes: dict[str, Any], create: bool = False) -> "Case":
         """A validated copy with `{"dotted.path": value}` changes applied.
 
-        Raises `CaseError` (located at the dotted path) if the copy is invalid.
+        Paths follow `negotiate.case.changes`; an unknown parameter, party,
+        criterion, ... is a `CaseError` located at `<change>` (new parameters
+        need `create=True`), as is a copy that is invalid.
         """
+        from negotiate.case.changes import apply_changes, parse_changes
         from negotiate.case.validate import validate_data  # late: validation imports the schema
 
-        data = self.model_dump(exclude_unset=True)
-        for path, value in changes.items():
-            set_path(data, path, value)
+        parsed = parse_changes(self, changes, create)
+        data = apply_changes(self.model_dump(exclude_unset=True), parsed)
         return validate_data(data, source=self._source, changed=list(changes))
 
     # -- short views (the full content is `model_dump()`) -------------------------
@@ -382,30 +445,6 @@ class Case(_Strict):
         from negotiate.report.notebook import case_html
 
         return case_html(self)
-
-
-def set_path(data: dict, path: str, value: Any) -> None:
-    """Set `data[a][b][c] = value` for the path "a.b.c", creating mappings."""
-    keys = path.split(".")
-    node = data
-    for key in keys[:-1]:
-        nxt = node.get(key) if isinstance(node, dict) else None
-        if nxt is None:
-            nxt = {}
-            node[key] = nxt
-        elif not isinstance(nxt, dict):
-            raise _into_scalar(path, keys[:keys.index(key) + 1])
-        node = nxt
-    if not isinstance(node, dict):
-        raise _into_scalar(path, keys[:-1])
-    node[keys[-1]] = copy.deepcopy(value)
-
-
-def _into_scalar(path: str, prefix: list[str]):
-    from negotiate.errors import CaseError, Finding, Location
-
-    return CaseError([Finding(f"`{prefix[-1]}` holds a single value: the change cannot go inside it", path,
-                              Location("<change>"), None, f"change `{'.'.join(prefix)}` itself")])
 
 
 def case_json_schema() -> dict:

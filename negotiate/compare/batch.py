@@ -6,7 +6,7 @@ objects) on any `concurrent.futures.Executor`, and returns a `Comparison`: a
 table with one row per (scenario, concept or option).
 
 Each worker process keeps one warm `Negotiation` per case; every job starts
-from that session's pristine model (no rebuild, but no history either), so a
+from a fresh solver model of it (validated and compiled once), so a
 row does not depend on which worker ran it or what it ran before.
 """
 
@@ -83,7 +83,7 @@ def run_job(job: Job) -> list[dict]:
     t0 = time.perf_counter()
     try:
         session = _session(job)
-        session.pristine()
+        session.rebuild()  # rows do not depend on what this worker ran before
         with session.scenario(job.changes):
             rows = _rows(session, job)
     except CaseError as e:
@@ -128,7 +128,7 @@ def _row(job, case: Case, kind: str, name: str, prop, ideal: dict, extra: dict |
     row: dict[str, Any] = {"scenario": job.scenario, "kind": kind, "name": name, "status": prop.status,
                            "_index": job.index}
     if not prop.ok:
-        row["error"] = (prop.diagnosis or {}).get("message")
+        row["error"] = (prop.diagnosis or {}).get("message") or "; ".join(prop.notes) or None
         return row
     row["collective_benefit"] = prop.collective_benefit
     sat = {}

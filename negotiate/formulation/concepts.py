@@ -9,7 +9,10 @@
   the sum of the k smallest gains for k = 1..n, each fixed before the next.
 - nash: maximise sum(w_i log(gain_i)) by outer approximation, tangent cuts
   z_i <= log(g) + (gain_i - g)/g added at each solution until the gap between
-  the cut model and the true log objective is below NASH_TOL (relative).
+  the cut model and the true log objective is below NASH_TOL (relative, 1e-10).
+  Every solve starts from the same cuts (none survive it), so a warm session
+  and a cold solve agree to that certified gap; the objective is flat at its
+  top, so utilities agree to about sqrt(gap) and issue values a little less.
 Helper rows and columns are added after a mark and rolled back at the end,
 so the built model is left as it was.
 """
@@ -23,8 +26,9 @@ import numpy as np
 
 from negotiate import registry
 from negotiate.backends.base import INF, Backend, LPResult
+from negotiate.compile import utility_scales
 
-NASH_TOL = 1e-7
+NASH_TOL = 1e-10
 GAIN_TOL = 1e-9  # a gain this small (relative to the utility scale) is zero
 DUAL_TOL = 1e-9
 MAX_NASH_ROUNDS = 200
@@ -73,6 +77,7 @@ class ConceptRunner:
         self.weight = {p: case.parties[p].weight for p in self.parties}
         self.reservation = {p: case.parties[p].reservation for p in self.parties}
         self.ucol = problem.utility_col
+        self.uscale = utility_scales(problem)  # tolerances on gains are relative to these
         self.limited = False  # a solve stopped at a limit (status feasible)
 
     # -- one solve ---------------------------------------------------------
@@ -87,14 +92,11 @@ class ConceptRunner:
         return r, None
 
     def run(self, concept: str, ideals: bool = False) -> Outcome:
-        mark = self.b.mark()
-        if concept == "nash":  # its cuts persist on the backend (valid for every later solve)
-            mark = None
+        mark = self.b.mark()  # every helper row and column goes afterwards: no solve feels another
         try:
             out = registry.concept(concept).solve(self)
         finally:
-            if mark is not None:
-                self.b.rollback(mark)
+            self.b.rollback(mark)
         if out.ok:
             self._price(concept, out)
         if out.ok and ideals and out.ideals is None:
@@ -179,7 +181,7 @@ class ConceptRunner:
         if isinstance(ideals, Outcome):
             return ideals
         span = {p: ideals[p] - self.reservation[p] for p in self.parties}
-        held = [p for p in self.parties if span[p] <= GAIN_TOL * max(1.0, abs(ideals[p]))]
+        held = [p for p in self.parties if span[p] <= GAIN_TOL * self.uscale[p]]
         scale = {p: 1.0 / span[p] for p in self.parties if p not in held}
         out = self.leximin(scale)
         out.ideals = ideals
@@ -206,6 +208,7 @@ class ConceptRunner:
         b = self.b
         free = list(scale)
         first = last = None
+        unit = self._level_unit(scale)
         b.prefer_primal(False)
         try:
             while free:
@@ -220,8 +223,8 @@ class ConceptRunner:
                 level = r.objective
                 saturated = [p for p in free if r.row_dual is not None and abs(r.row_dual[rows[p]]) > DUAL_TOL]
                 if not saturated:  # no dual says it: test each (rare, degenerate)
-                    saturated = self._test_saturated(free, scale, rows, t, level)
-                b.set_col_bounds(t, level - 1e-9 * max(1.0, abs(level)), INF)
+                    saturated = self._test_saturated(free, scale, rows, t, level, unit)
+                b.set_col_bounds(t, level - 1e-9 * max(unit, abs(level)), INF)
                 free = [p for p in free if p not in saturated]
         finally:
             b.prefer_primal(False)
@@ -238,14 +241,18 @@ class ConceptRunner:
         ])
         return t, dict(zip(parties, rows))
 
-    def _test_saturated(self, free, scale, rows, t, level) -> list[str]:
+    def _level_unit(self, scale: dict) -> float:
+        """The size of a leximin level: scaled gains of this size are the problem's own scale."""
+        return max(abs(scale[p]) * self.uscale[p] for p in scale)
+
+    def _test_saturated(self, free, scale, rows, t, level, unit) -> list[str]:
         b = self.b
-        eps = 1e-9 * max(1.0, abs(level))
+        eps = 1e-9 * max(unit, abs(level))
         b.set_col_bounds(t, level - eps, INF)
         out = []
         for p in free:
             r, fail = self._solve({self.ucol[p]: scale[p]}, "leximin test")
-            if fail or r.objective - scale[p] * self.reservation[p] <= level + 1e-7 * max(1.0, abs(level)):
+            if fail or r.objective - scale[p] * self.reservation[p] <= level + 1e-7 * max(unit, abs(level)):
                 out.append(p)
         b.set_col_bounds(t, -INF, INF)
         return out or free[:1]
@@ -255,6 +262,7 @@ class ConceptRunner:
         b = self.b
         ps = list(scale)
         n = len(ps)
+        unit = self._level_unit(scale)
         r = None
         for k in range(1, n + 1):
             cols = b.add_cols([-INF] + [0.0] * n, [INF] * (n + 1), [f"leximin.r{k}"] + [f"leximin.d{k}.{p}" for p in ps])
@@ -269,21 +277,14 @@ class ConceptRunner:
             if fail:
                 return fail
             s_k = r.objective
-            eps = 1e-8 * max(1.0, abs(s_k))
+            eps = 1e-8 * max(k * unit, abs(s_k))
             b.add_rows([(objective, s_k - eps, INF, f"leximin.S{k}")])
-            if k < n and hasattr(b, "set_start"):
+            if k < n and b.capabilities.mip_start:
                 b.set_start(np.concatenate([r.x, np.zeros(n + 1)]))
         return Outcome("optimal", r.x, None, r.objective)
 
     def nash(self) -> Outcome:
-        state = self._nash_state()
-        if state.get("gains") and not state.get("held"):
-            # a warm start: the cuts of the last Nash solve, at the gains it found. Any
-            # party with a positive gain at the end shows it can gain: none is held.
-            out = self._nash_cuts([p for p in self.parties], [], state, start=None)
-            if out.ok and all(g > GAIN_TOL * max(1.0, abs(self.reservation[p]) + g)
-                              for p, g in state["gains"].items()):
-                return out
+        state = {"z": {}, "cuts": []}
         held, level, fail = self._nash_active()
         if fail:
             return fail
@@ -308,18 +309,20 @@ class ConceptRunner:
             return out
         out = self._nash_cuts(active, held, state, start=level)
         out.notes = notes + out.notes
+        if held and out.ok:
+            self._complete_for_held(out, active, held)
         return out
 
-    def _nash_state(self) -> dict:
-        """Nash's helper columns and cuts kept on the backend, dropped if rolled back."""
-        b = self.b
-        state = getattr(b, "_nash", None)
-        if state is None or any(j >= b.n_cols for j in state["z"].values()) \
-                or set(state["z"]) != set(self.parties):
-            state = {"z": {}, "cuts": [], "gains": None, "held": None}
-            b._nash = state
-        state["cuts"] = [c for c in state["cuts"] if c[0] < b.n_rows]
-        return state
+    def _complete_for_held(self, out: Outcome, active, held) -> None:
+        """The Nash product leaves the held parties' utilities open (many agreements give the
+        others the same gains): among those, the one best for the held parties (weighted sum),
+        so that the proposal does not depend on where the solver happened to stop."""
+        u = self.utility_of(out.x)
+        self.b.add_rows([({self.ucol[p]: 1.0}, u[p] - 1e-9 * self.uscale[p], INF, f"nash.keep.{p}")
+                         for p in active])
+        r, fail = self._solve({self.ucol[p]: self.weight[p] for p in held}, "nash completion")
+        if not fail:
+            out.x = r.x
 
     def _cut(self, state, p: str, g: float):
         # z_p <= log g + (u_p - d_p - g)/g  <=>  z_p - u_p/g <= log g - 1 - d_p/g
@@ -339,13 +342,7 @@ class ConceptRunner:
             cols = b.add_cols([-INF] * len(missing), [INF] * len(missing), [f"nash.log.{p}" for p in missing])
             state["z"].update(zip(missing, cols))
         d = self.reservation
-        for i, p, g in state["cuts"]:  # reservations may have changed since the cut was made
-            b.set_row_bounds(i, -INF, math.log(g) - 1.0 - d[p] / g)
-        have = {p for _, p, _ in state["cuts"]}
-        if start is not None:
-            self._add_cuts(state, [(p, start * f) for p in active for f in (0.25, 1.0, 4.0)])
-        elif any(p not in have for p in active):
-            return Outcome("error", message="no cuts to start from")
+        self._add_cuts(state, [(p, start * f) for p in active for f in (0.25, 1.0, 4.0)])
         z = state["z"]
         objective = {z[p]: self.weight[p] for p in active}
         best, best_val, gap, stall = None, -INF, INF, 0
@@ -355,8 +352,7 @@ class ConceptRunner:
                 return fail
             utils = self.utility_of(r.x)
             gains = {p: utils[p] - d[p] for p in active}
-            scale = max(1.0, max(abs(utils[p]) for p in active))
-            floor = GAIN_TOL * scale
+            floor = GAIN_TOL * max(self.uscale[p] for p in active)
             true = sum(self.weight[p] * math.log(max(gains[p], 1e-300)) for p in active)
             if true > best_val + 1e-12 * max(1.0, abs(true)):
                 best, best_val, best_gains, stall = r, true, gains, 0
@@ -370,12 +366,19 @@ class ConceptRunner:
             if not new:
                 break
             self._add_cuts(state, new)
-        state["gains"], state["held"] = dict(best_gains), list(held)
         out = Outcome("optimal", best.x, best.row_dual, best_val, held=list(held), gap=max(gap, 0.0),
-                      prices=best.row_dual)
+                      prices=self._nash_prices(active, best_gains, best.row_dual))
         if gap > NASH_TOL:
             out.notes.append(f"the Nash tangent cuts stalled at a relative gap of {gap:.1e} (target {NASH_TOL:g})")
         return out
+
+    def _nash_prices(self, active, gains: dict, fallback):
+        """The Nash objective's shadow prices: the duals of the LP of its gradient at the
+        agreement, max sum(w_p / g_p * u_p) (the agreement is optimal there, and by the KKT
+        conditions these duals are the sensitivities of sum(w log g)). The cut model's own
+        duals depend on which cuts happen to be tight."""
+        r, fail = self._solve({self.ucol[p]: self.weight[p] / gains[p] for p in active}, "nash prices")
+        return fallback if fail or r.row_dual is None else r.row_dual
 
     def _nash_active(self) -> tuple[list[str], float | None, Outcome | None]:
         """Parties that cannot gain at all (held at d_i), and the max-min gain of the others."""
@@ -391,7 +394,7 @@ class ConceptRunner:
                 r, fail = self._solve({t: 1.0}, "nash start")
                 if fail:
                     return held, None, fail
-                scale = max(1.0, max(abs(r.x[self.ucol[p]]) for p in free))
+                scale = max(self.uscale[p] for p in free)
                 if r.objective > GAIN_TOL * scale:
                     return held, r.objective, None
                 if r.row_dual is None:  # MIP: ask the ideals

@@ -87,7 +87,7 @@ def session_repr(session) -> str:
         parts.append("changed: " + _names(changes, 4))
     if dropped:
         parts.append("dropped: " + ", ".join(dropped))
-    parts.append(f"{session.rebuilds} build(s), {session.patches} in-place patch(es)")
+    parts.append(f"{session.rebuilds} build(s), {session.in_place} in-place update(s)")
     return f"Negotiation({', '.join(parts)})"
 
 

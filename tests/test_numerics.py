@@ -1,0 +1,171 @@
+"""Numerically honest: the same negotiation in any units gives the same agreement.
+
+Checked against closed forms (a one-issue price negotiation solved by hand) and
+against the same case in natural units (shipped cases rescaled by powers of
+ten: an issue's range, every score, every weight). Values no scaling can save
+are located errors, and an agreement that fails the re-check of its values is
+status `error`, never `optimal`.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import rescale
+from conftest import ROOT
+from test_whatif_random import CONCEPTS, cases, flat
+
+import negotiate
+from negotiate.backends.highs import HighsBackend
+from negotiate.case.load import validate_data
+from negotiate.compile import compile_case
+from negotiate.errors import CaseError
+from negotiate.solving import solve_problem
+
+ISSUE = {"asia": "reduction", "trade": "tariff_cut", "bilateral": "transition"}
+TRANSFORMS = {
+    "range x1e6": lambda d, issue: rescale.issue_times(d, issue, 1e6),
+    "range x1e-6": lambda d, issue: rescale.issue_times(d, issue, 1e-6),
+    "scores x1e-9": lambda d, issue: rescale.scores_times(d, 1e-9),
+    "scores x1e9": lambda d, issue: rescale.scores_times(d, 1e9),
+    "party weights x1e8": lambda d, issue: rescale.party_weights_times(d, 1e8),
+    "criterion weights x1e8": lambda d, issue: rescale.criterion_weights_times(d, 1e8),
+    "criterion weights x1e300": lambda d, issue: rescale.criterion_weights_times(d, 1e300),
+}
+
+
+@pytest.fixture(scope="module")
+def natural():
+    out = {}
+    for name, case in cases().items():
+        out[name] = (case.model_dump(exclude_unset=True), {c: negotiate.solve(case, c) for c in CONCEPTS})
+    return out
+
+
+@pytest.mark.parametrize("name", ["asia", "trade", "bilateral"])
+@pytest.mark.parametrize("transform", list(TRANSFORMS))
+def test_rescaled_cases_give_the_same_agreement(natural, name, transform):
+    if name == "bilateral" and transform.startswith("range"):
+        pytest.skip("its only range is an integer number of years")
+    data, expected = natural[name]
+    case = rescale.case_of(TRANSFORMS[transform](data, ISSUE[name]))
+    unit = {"range x1e6": 1e6, "range x1e-6": 1e-6}.get(transform, 1.0)
+    for concept in CONCEPTS:
+        got = negotiate.solve(case, concept)
+        assert got.status == expected[concept].status == "optimal", concept
+        tol = 1e-4 if concept == "nash" else 1e-6  # Nash: to its certified gap (see concepts.py)
+        mine, theirs = flat(got.agreement), flat(expected[concept].agreement)
+        for key, v in theirs.items():
+            if isinstance(v, str):
+                assert mine[key] == v, (concept, key)
+            else:
+                k = unit if key.startswith(ISSUE[name]) else 1.0
+                assert mine[key] / k == pytest.approx(v, abs=tol * max(1.0, abs(v))), (concept, key)
+        assert [o.accepts for o in got.parties.values()] == [o.accepts for o in expected[concept].parties.values()]
+
+
+# -- a price negotiation solved by hand ----------------------------------------------------
+def price_case(hi=100.0, scores=1.0, weights=(1.0, 1.0), acceptance=True):
+    """Buyer: u = 0.5 (1 - p/hi) + 0.5 (0.2 p/hi), reservation 0.3; seller (weight 2): u = 0.8 p/(hi/2)
+    up to hi/2, reservation 0.2. By hand (hi = 100): Nash p = 37.5 (max log(0.2 - 0.004p) +
+    2 log(0.016p - 0.2)), Kalai-Smorodinsky p = 31.25 (ideals at p = 12.5 and p = 50),
+    utilitarian p = 50 (the buyer's reservation binds). All scores times `scores`."""
+    k = scores
+    return validate_data({
+        "name": "price", "issues": {"price": {"range": [0, hi]}},
+        "solve": {"require_acceptance": acceptance},
+        "parties": {
+            "buyer": {"reservation": 0.3 * k, "criteria": {
+                "cost": {"of": "price", "points": [[0, k], [hi, 0]], "weight": weights[0]},
+                "quality": {"of": "price", "points": [[0, 0], [hi, 0.2 * k]], "weight": weights[1]}}},
+            "seller": {"reservation": 0.2 * k, "weight": 2, "criteria": {
+                "revenue": {"of": "price", "points": [[0, 0], [hi / 2, 0.8 * k], [hi, k]]}}}}})
+
+
+BY_HAND = {"nash": 37.5, "kalai_smorodinsky": 31.25, "utilitarian": 50.0}
+
+
+@pytest.mark.parametrize("hi", [1e-6, 1.0, 100.0, 1e8, 1e9, 1e12])
+@pytest.mark.parametrize("concept", list(BY_HAND))
+def test_a_price_range_of_any_size(hi, concept):
+    """Before: a range up to 1e9 gave the wrong price (KS, utilitarian), 1e12 'no agreement'."""
+    prop = negotiate.solve(price_case(hi), concept)
+    assert prop.status == "optimal"
+    assert prop.agreement["price"] / hi * 100 == pytest.approx(BY_HAND[concept], abs=2e-3)
+
+
+@pytest.mark.parametrize("scores", [1e-12, 1e-6, 1.0, 1e6, 1e12])
+@pytest.mark.parametrize("concept", list(BY_HAND))
+def test_scores_of_any_size(scores, concept):
+    """Before: scores on a 1e12 scale gave Nash a price of 12.5 and failed Kalai-Smorodinsky;
+    on a 1e-12 scale every concept proposed a price of 0."""
+    prop = negotiate.solve(price_case(scores=scores), concept)
+    assert prop.status == "optimal"
+    assert prop.agreement["price"] == pytest.approx(BY_HAND[concept], abs=2e-3)
+    for o in prop.parties.values():
+        assert o.accepts and o.gain >= -1e-7 * scores
+
+
+def test_acceptance_is_judged_in_the_scores_own_units():
+    """Before: with scores on a 1e-12 scale a party below its reservation 'accepted'."""
+    for k in (1e-12, 1.0, 1e12):
+        case = price_case(scores=k, acceptance=False).update({"parties.buyer.reservation": 0.45 * k})
+        prop = negotiate.solve(case, "utilitarian")
+        buyer = prop.parties["buyer"]
+        assert buyer.utility < buyer.reservation and buyer.accepts is False, k
+        assert prop.parties["seller"].accepts is True
+
+
+def test_weights_that_would_overflow_are_relative():
+    """Before: two criterion weights of 1e308 summed to infinity: 'no agreement'."""
+    huge = negotiate.solve(price_case(weights=(1e308, 1e308)), "nash")
+    assert huge.status == "optimal"
+    assert huge.agreement["price"] == pytest.approx(BY_HAND["nash"], abs=2e-3)
+
+
+def test_values_no_scaling_can_save_are_located_case_errors():
+    data = price_case().model_dump(exclude_unset=True)
+    data["parties"]["buyer"]["data"] = {"size": 1e308}
+    data["parties"]["buyer"]["limits"] = {"overflow": "10 * data.size[self] * price <= 1"}
+    case = validate_data(data)
+    with pytest.raises(CaseError) as info:
+        negotiate.solve(case, "nash")
+    problem = info.value.problems[0]
+    assert problem.path == "parties.buyer.limits.overflow" and "solver can represent" in problem.message
+    assert problem.hint
+
+
+def test_an_agreement_that_fails_its_recheck_is_an_error_not_optimal():
+    """Without scaling, HiGHS's absolute tolerances accept the 1e9 price case's wrong answer
+    (the buyer below its reservation); the re-check of the agreed values catches it."""
+    problem = compile_case(price_case(1e9))
+    prop = solve_problem(problem, HighsBackend(problem, scaling=False), "utilitarian")
+    assert prop.status == "error" and prop.agreement is None
+    assert any("below its reservation" in note for note in prop.notes)
+    scaled = solve_problem(problem, HighsBackend(problem), "utilitarian")
+    assert scaled.status == "optimal"
+
+
+def test_scaling_is_by_powers_of_two_and_leaves_the_answer_exact():
+    problem = compile_case(price_case(1e9))
+    b = HighsBackend(problem)
+    assert np.all(np.log2(b._cs) == np.round(np.log2(b._cs)))
+    assert np.all(np.log2(b._rs) == np.round(np.log2(b._rs)))
+    assert math.isclose(b._cs[problem.var_col[("price", None, None)]], 2.0 ** 30)
+
+
+def test_nan_built_inside_an_expression_is_a_located_error():
+    """Before: `1e999 - 1e999` passed validation and failed in the solver."""
+    from negotiate.whatif import Negotiation
+
+    case = negotiate.load_case(ROOT / "cases" / "bilateral_fta.yaml")
+    change = {"parties.EU.limits.weird": "transition * (1e999 - 1e999) <= 3"}
+    with pytest.raises(CaseError) as info:
+        negotiate.solve(case.update(change), "nash")
+    assert info.value.problems[0].path == "parties.EU.limits.weird"
+    n = Negotiation(case)
+    with pytest.raises(CaseError) as info:
+        n.set(*next(iter(change.items())))
+    assert str(info.value.problems[0].location) == "<change>"
+    assert "weird" not in n.case.parties["EU"].limits and n.solve("nash").ok  # the session is as it was
+
