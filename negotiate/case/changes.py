@@ -13,6 +13,10 @@ understood, checked and reported the same way everywhere:
     constraints.C                        a collective constraint (as limits)
     issues.I.FIELD                       an issue's range, unit, ...
     solve.FIELD, name, description, options.O, scenarios.S
+    status_quo.I[.P]                     the status quo of an issue (of one party's, or `default`)
+    blocs.B, coalition_rules.C           a bloc's members, a constraint's coalition rule
+    decision_rule[...]                   the case's decision rule (two-level cases)
+    parties.P.role | .constituencies.K[...] | .ratification[...]   a party's part in ratification
 
 A path that names an unknown parameter, party, criterion, limit, data field,
 issue or field is a `CaseError` located at `<change>` (never the case or model
@@ -44,9 +48,11 @@ SETTINGS = "solver settings"
 NOTHING = "nothing solved"
 
 _PARTY_LEAVES = {"reservation": ACCEPTANCE, "weight": OBJECTIVE, "name": NOTHING, "description": NOTHING}
+_TWO_LEVEL = ("role", "constituencies", "ratification")  # a party's part in ratification (CASE_FORMAT section 7)
 _ISSUE_FIELDS = {"range": BOUNDS, "unit": NOTHING, "description": NOTHING, "options": STRUCTURE,
                  "per_party": STRUCTURE, "integer": STRUCTURE}
-_TOP = ("name", "description", "parameters", "issues", "constraints", "parties", "solve", "options", "scenarios")
+_TOP = ("name", "description", "parameters", "issues", "constraints", "parties", "solve", "options", "scenarios",
+        "status_quo", "blocs", "coalition_rules", "decision_rule")
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,7 @@ def parse_change(case, path: str, value: Any, create: bool = False) -> Change:
 
     def leaf(depth: int, what: str) -> None:
         if len(keys) > depth:
-            raise _err(path, f"`{what}` takes a value: the path cannot go deeper than "
+            raise _err(path, f"`{what}` holds a single value: the path cannot go deeper than "
                              f"`{'.'.join(keys[:depth])}`", value)
 
     def need(depth: int, what: str) -> None:
@@ -157,6 +163,22 @@ def parse_change(case, path: str, value: Any, create: bool = False) -> Change:
         touched = SETTINGS if rest[0] in ("time_limit", "mip_gap") else \
             ACCEPTANCE if rest[0] == "require_acceptance" else NOTHING
         return Change(path, keys, value, "solve", frozenset({touched}), item=rest[0])
+    if head == "status_quo":
+        # the no-agreement point: it moves the reservations written `status_quo`
+        need(2, "an issue: status_quo.ISSUE[.PARTY]")
+        _known(path, "issue", rest[0], case.issues)
+        if len(keys) == 3:
+            _known(path, "party", keys[2], list(case.parties) + ["default"])
+        leaf(3, ".".join(keys[:3]))
+        return Change(path, keys, value, "status_quo", frozenset({ACCEPTANCE}), item=rest[0])
+    if head in ("blocs", "coalition_rules"):
+        # read by coalition analysis only (negotiate.analysis.coalitions): nothing solved changes
+        need(2, f"a name: {head}.NAME")
+        leaf(2, f"{head}.{rest[0]}")
+        return Change(path, keys, value, "case", frozenset({NOTHING}), item=rest[0])
+    if head == "decision_rule":
+        # the rule's rows and binaries are rebuilt with it (a two-level case is never patched)
+        return Change(path, keys, value, "case", frozenset({STRUCTURE}), item="decision_rule")
     if head in ("options", "scenarios"):
         need(2, f"a name: {head}.NAME")
         return Change(path, keys, value, "case", frozenset({NOTHING}), item=rest[0])
@@ -171,7 +193,13 @@ def parse_change(case, path: str, value: Any, create: bool = False) -> Change:
         return Change(path, keys, value, "party", frozenset({STRUCTURE}), party=p)
     party = case.parties[p]
     sub = keys[2]
-    _known(path, "party field", sub, list(_PARTY_LEAVES) + ["criteria", "limits", "data"])
+    _known(path, "party field", sub, list(_PARTY_LEAVES) + ["criteria", "limits", "data"] + list(_TWO_LEVEL))
+    if sub in _TWO_LEVEL:  # ratification is rebuilt with the case (a two-level case is never patched)
+        if sub == "constituencies" and len(keys) >= 4 and not create and not isinstance(value, dict):
+            _known(path, "constituency", keys[3], party.constituencies)
+        if sub == "role":
+            leaf(3, sub)
+        return Change(path, keys, value, "party", frozenset({STRUCTURE}), party=p, item=sub)
     if sub in _PARTY_LEAVES:
         leaf(3, sub)
         kind = "reservation" if sub == "reservation" else "party"
