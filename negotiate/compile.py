@@ -161,9 +161,13 @@ class _Block:
         self.cols = np.concatenate(src.col_chunks) if src.col_chunks else np.zeros(0, np.int64)
         self.vals = np.concatenate(src.val_chunks) if src.val_chunks else np.zeros(0)
         self.own = self.cols >= BLOCK_COL
+        self._at: int | None = None
+        self._placed = self.cols
 
     def place(self, offset: int) -> np.ndarray:
-        return np.where(self.own, self.cols - BLOCK_COL + offset, self.cols)
+        if self._at != offset:  # the last placement is kept: most blocks stay put
+            self._at, self._placed = offset, np.where(self.own, self.cols - BLOCK_COL + offset, self.cols)
+        return self._placed
 
 
 def compile_case(case: Case | Resolved, previous: Problem | None = None) -> Problem:
@@ -178,12 +182,17 @@ def compile_case(case: Case | Resolved, previous: Problem | None = None) -> Prob
         bounds[v.key] = (v.lb, v.ub)
     _choices(resolved, var_col, b)
     reuse = previous._blocks if previous is not None and previous.var_col == var_col else {}
+    n_vars = len(resolved.variables)
+    same_bounds = bool(reuse) and np.array_equal(previous.col_lb[:n_vars], b.lb) \
+        and np.array_equal(previous.col_ub[:n_vars], b.ub)
 
     score_col, utility_col, utility_row, nonconcave = {}, {}, {}, []
     curve_cols, curve_rows, blocks = {}, {}, {}
     for p in resolved.parties:
         for crit in resolved.criteria[p]:
-            blk = _block(crit, var_col, bounds, reuse.get((p, crit.id)))
+            old = reuse.get((p, crit.id))
+            blk = old if same_bounds and old is not None and old.curve is crit else \
+                _block(crit, var_col, bounds, old)
             blocks[(p, crit.id)] = blk
             c0, r0 = len(b.names), len(b.row_names)
             _place(blk, b)

@@ -152,13 +152,20 @@ class FrozenList(list):
 
 def freeze(value: Any) -> Any:
     """Dicts and lists (at any depth) as their frozen twins; models are frozen already."""
-    if isinstance(value, dict) and not isinstance(value, FrozenDict):
-        return FrozenDict({k: freeze(v) for k, v in value.items()})
-    if isinstance(value, list) and not isinstance(value, FrozenList):
-        return FrozenList(freeze(v) for v in value)
-    if isinstance(value, tuple):
+    if isinstance(value, dict):
+        if isinstance(value, FrozenDict):
+            return value
+        return FrozenDict({k: v if isinstance(v, _LEAVES) else freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        if isinstance(value, FrozenList):
+            return value
+        return FrozenList([v if isinstance(v, _LEAVES) else freeze(v) for v in value])
+    if isinstance(value, tuple) and not all(isinstance(v, _LEAVES) for v in value):
         return tuple(freeze(v) for v in value)
     return value
+
+
+_LEAVES = (str, int, float, bool, type(None), BaseModel)  # nothing inside to freeze
 
 
 class _Strict(BaseModel):
@@ -168,7 +175,9 @@ class _Strict(BaseModel):
     def _freeze(self):
         for name in type(self).model_fields:
             value = getattr(self, name)
-            if isinstance(value, (dict, list, tuple)):
+            if isinstance(value, list) and value and isinstance(value[0], tuple):
+                object.__setattr__(self, name, FrozenList(value))  # points: pairs of numbers
+            elif isinstance(value, (dict, list)):  # (tuples of the schema hold numbers)
                 object.__setattr__(self, name, freeze(value))
         return self
 
