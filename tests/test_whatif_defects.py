@@ -72,7 +72,9 @@ def test_warm_nash_equals_cold_nash_after_changes():
     cuts and closes the gap to 1e-10."""
     n = Negotiation(EU)
     worst = 0.0
-    for path, value in [("parameters.target", 42), ("parties.DE.reservation", 0.6),
+    # (the EU case's status quo is the 2018 targets: a deal exists up to a 42% target, and
+    # Germany's reservation, 0.564 at the status quo, can rise a little)
+    for path, value in [("parameters.target", 41), ("parties.DE.reservation", 0.57),
                         ("parameters.w_ability_to_pay", 2), ("parties.PL.weight", 2.0),
                         ("parameters.target", 38)]:
         n.set(path, value)

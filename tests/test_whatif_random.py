@@ -169,9 +169,8 @@ def relaxed(case, cid: str, step: float):
     text = case.parties[parts[1]].limits[parts[3]] if parts[0] == "parties" else case.constraints[parts[1].split("[")[0]]
     op = next(o for o in ("<=", ">=", "==") if o in text)
     lhs, _, rhs = text.partition(op)
-    bound = float(rhs)  # the rows compared here all end in a number
-    moved = bound - step if op == ">=" else bound + step  # an equality: its price is per unit increase
-    return case.update({key: f"{lhs}{op} {moved}"})
+    delta = -step if op == ">=" else step  # an equality: its price is per unit increase
+    return case.update({key: f"{lhs}{op} ({rhs.strip()}) + ({delta!r})"})  # a bound may be an expression
 
 
 def objective(prop, concept: str) -> float:

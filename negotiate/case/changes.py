@@ -180,7 +180,8 @@ def parse_change(case, path: str, value: Any, create: bool = False) -> Change:
         # the rule's rows and binaries are rebuilt with it (a two-level case is never patched)
         return Change(path, keys, value, "case", frozenset({STRUCTURE}), item="decision_rule")
     if head in ("options", "scenarios"):
-        need(2, f"a name: {head}.NAME")
+        if len(keys) == 1:  # all of them at once (a mapping of name -> package or changes)
+            return Change(path, keys, value, "case", frozenset({NOTHING}), item=head)
         return Change(path, keys, value, "case", frozenset({NOTHING}), item=rest[0])
     # parties
     need(2, "a party: parties.ID...")
