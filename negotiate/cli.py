@@ -391,3 +391,8 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+from negotiate.cli_interop import register as _register_interop  # noqa: E402  (negotiate import)
+
+_register_interop(app)

@@ -138,6 +138,8 @@ class Proposal:
     solver: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
     shadow_prices: dict | None = None  # {"objective": ..., "conditional_on_discrete_choices": ...}
+    ties: int | None = None  # agreements equally optimal for the concept (None: not enumerated)
+    tied_agreements: list | None = None  # the first of them, in outcome order; `agreement` is the first
 
     @property
     def ok(self) -> bool:
@@ -157,7 +159,13 @@ class Proposal:
             "diagnosis": self.diagnosis,
             "solver": self.solver,
             "notes": list(self.notes),
+            "ties": self.ties,
         }
+
+    def tie_set(self) -> list | None:
+        """Every agreement equally optimal for the concept (the first 1,000), the proposed one
+        first; None when the case was not enumerated (continuous issues or too many outcomes)."""
+        return None if self.tied_agreements is None else list(self.tied_agreements)
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)

@@ -5,6 +5,7 @@ This is the one place that turns a backend's numbers into a `Proposal`.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,7 @@ def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False)
 
     runner = ConceptRunner(backend, problem, utility_of)
     out = runner.run(concept, ideals=ideals or concept == "kalai_smorodinsky")
+    tied = _settle_ties(problem, concept, out, runner) if out.ok else None
     diagnosis = None
     if out.status == "infeasible":
         from negotiate.diagnose import diagnose
@@ -94,7 +96,28 @@ def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False)
     }
     if out.gap is not None:
         solver["nash_gap"] = out.gap
-    return _proposal(problem, concept, out, diagnosis, solver)
+    proposal = _proposal(problem, concept, out, diagnosis, solver)
+    if tied is not None:
+        proposal = dataclasses.replace(proposal, ties=tied.count, tied_agreements=tied.agreements)
+    return proposal
+
+
+def _settle_ties(problem: Problem, concept: str, out: Outcome, runner: ConceptRunner):
+    """Small discrete cases: count the ties and propose the first (negotiate.ties)."""
+    from negotiate.tie_sets import settle
+
+    tied, moved, note = settle(problem, concept, out, runner.b)
+    if note:
+        out.notes.append(note)
+    if tied is not None and tied.count > 1:
+        out.notes.append(f"{tied.count} agreements are equally good for {concept}: the first in outcome order "
+                         "(issues and options as listed) is proposed; Proposal.tie_set() lists them")
+    if moved and out.prices is not None:  # the prices were the solver's pick's: price the proposed tie
+        out.prices, out.prices_conditional = None, False
+        runner._price(concept, out)
+        if out.prices is None:
+            out.notes.append("shadow prices not available: the proposed tie's discrete choices could not be priced")
+    return tied
 
 
 def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -> Proposal:

@@ -1,0 +1,347 @@
+"""Tie sets: every agreement a concept finds equally good, by enumeration.
+
+In small discrete domains several agreements often reach a concept's optimum
+(an issue nobody cares about, symmetric scores). For a case whose issues are
+all discrete or integer ranges and whose outcome space is small enough, every
+outcome is evaluated at once with numpy (utilities, red lines, collective
+constraints, acceptance), the concept's optimum is found on that table, and
+the tie set is every acceptable outcome that reaches it (within `TIE_TOL`,
+relative). The proposed agreement is the first tie in outcome order — issues
+in case order, options in listed order, integers ascending, per-party values
+by party order — so the answer does not depend on the solver's pick.
+
+Cases with a continuous issue are not enumerated (`ties(...)` raises
+ValueError saying why); beyond the enumeration cap `ties(...)` searches the
+MIP with no-good cuts (negotiate.tie_search), up to a limit it reports, and a
+proposal's `ties` is null (with a note).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from negotiate.case.resolve import resolve
+from negotiate.case.schema import Case
+
+TIE_TOL = 1e-9  # relative to the concept value's scale
+GAIN_TOL = 1e-9  # as the concepts: a gain this small is zero
+ROW_TOL = 1e-9  # red lines and collective constraints, relative to their bound
+AUTO_CAP = 20_000  # outcomes enumerated on every solve
+API_CAP = 2_000_000  # outcomes `ties()` enumerates when asked
+CHUNK = 50_000  # outcomes evaluated at once (memory bound)
+LISTED = 1_000  # tied agreements kept in a result
+
+
+@dataclass(frozen=True)
+class TieSet:
+    """Every agreement optimal for `concept`; `agreements[0]` is the one proposed."""
+
+    case: str
+    concept: str
+    count: int  # how many agreements tie at the optimum
+    outcomes: int  # the size of the enumerated outcome space
+    agreements: list = field(default_factory=list)  # the first LISTED ties, in outcome order
+    utilities: list = field(default_factory=list)  # {party: utility} per listed tie
+    value: list = field(default_factory=list)  # the concept's optimum (sorted gains for leximin)
+    method: str = "enumeration"  # enumeration | mip (no-good cuts, beyond the enumeration cap)
+    complete: bool = True  # False: the search stopped at its limit, `count` is a lower bound
+
+    @property
+    def capped(self) -> bool:
+        return not self.complete
+
+    @property
+    def listed_all(self) -> bool:
+        return len(self.agreements) == self.count
+
+    def to_dict(self) -> dict:
+        return {"case": self.case, "concept": self.concept, "ties": self.count, "complete": self.complete,
+                "method": self.method, "outcomes": self.outcomes, "value": self.value,
+                "agreements": self.agreements, "utilities": self.utilities, "listed_all": self.listed_all}
+
+    def frame(self):
+        """pandas: one row per listed tie, its issue values and every party's utility."""
+        import pandas as pd
+
+        rows = []
+        for a, u in zip(self.agreements, self.utilities):
+            row = {}
+            for iid, v in a.items():
+                if isinstance(v, dict):
+                    row.update({f"{iid}[{p}]": x for p, x in v.items()})
+                else:
+                    row[iid] = v
+            row.update({f"utility.{p}": x for p, x in u.items()})
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        more = "" if self.complete else " (at least: the search stopped at its limit)"
+        return (f"TieSet({self.case!r}, concept={self.concept!r}, ties={self.count}{more}, "
+                f"outcomes={self.outcomes}, method={self.method!r})")
+
+
+# -- the outcome space ---------------------------------------------------------
+@dataclass
+class _Axis:
+    issue: str
+    party: str | None
+    options: list | None  # discrete: option names
+    values: np.ndarray | None  # integer range: the whole numbers in it
+
+    @property
+    def size(self) -> int:
+        return len(self.options) if self.options is not None else len(self.values)
+
+
+def outcome_axes(resolved) -> list[_Axis] | str:
+    """One axis per (issue, party) choice, or the reason the space is not enumerable."""
+    case = resolved.case
+    by_key = {v.key: v for v in resolved.variables}
+    axes = []
+    for iid, issue in case.issues.items():
+        for p in (resolved.parties if issue.per_party else [None]):
+            if issue.options is not None:
+                axes.append(_Axis(iid, p, list(issue.options), None))
+                continue
+            v = by_key[(iid, p, None)]
+            if v.lb == v.ub:
+                axes.append(_Axis(iid, p, None, np.array([v.lb])))
+            elif not v.integer:
+                return f"issue {iid} is continuous"
+            else:
+                lo, hi = math.ceil(v.lb - 1e-9), math.floor(v.ub + 1e-9)
+                axes.append(_Axis(iid, p, None, np.arange(lo, hi + 1, dtype=float)))
+    return axes
+
+
+def space_size(axes: list[_Axis]) -> int:
+    return math.prod(a.size for a in axes)
+
+
+def _indicator_block(resolved, axes, start: int, stop: int) -> tuple[np.ndarray, list]:
+    """Variable values for outcomes start..stop-1 (C order: the first axis slowest)."""
+    keys = [v.key for v in resolved.variables]
+    col = {k: j for j, k in enumerate(keys)}
+    X = np.zeros((stop - start, len(keys)))
+    idx = np.unravel_index(np.arange(start, stop), [a.size for a in axes])
+    for a, i in zip(axes, idx):
+        if a.options is not None:
+            for k, o in enumerate(a.options):
+                X[:, col[(a.issue, a.party, o)]] = i == k
+        else:
+            X[:, col[(a.issue, a.party, None)]] = a.values[i]
+    return X, idx
+
+
+def _lin_value(lin, X, col) -> np.ndarray:
+    out = np.full(X.shape[0], float(lin.const))
+    for key, c in lin.terms.items():
+        if c:
+            out += c * X[:, col[key]]
+    return out
+
+
+def evaluate(resolved, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Utilities (outcomes x parties) and whether red lines and constraints hold."""
+    col = {v.key: j for j, v in enumerate(resolved.variables)}
+    U = np.zeros((X.shape[0], len(resolved.parties)))
+    for i, p in enumerate(resolved.parties):
+        for c in resolved.criteria[p]:
+            e = _lin_value(c.lin, X, col)
+            U[:, i] += c.weight * (e if c.xs is None else np.interp(e, c.xs, c.ys))
+    ok = np.ones(X.shape[0], bool)
+    for r in resolved.rows:
+        v = _lin_value(r.lin, X, col)
+        if math.isfinite(r.lo):
+            ok &= v >= r.lo - ROW_TOL * max(1.0, abs(r.lo))
+        if math.isfinite(r.hi):
+            ok &= v <= r.hi + ROW_TOL * max(1.0, abs(r.hi))
+    return U, ok
+
+
+# -- the concepts on the table -------------------------------------------------
+def _leximin_mask(G: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, list]:
+    """Rows of `mask` whose sorted gains equal the leximin optimum (within tolerance)."""
+    S = np.sort(G, axis=1)
+    best = []
+    for k in range(S.shape[1]):
+        m = float(S[mask, k].max())
+        best.append(m)
+        mask = mask & (S[:, k] >= m - TIE_TOL * max(1.0, abs(m)))
+    return mask, best
+
+
+def concept_mask(concept: str, U: np.ndarray, acceptable: np.ndarray, w: np.ndarray,
+                 d: np.ndarray) -> tuple[np.ndarray, list]:
+    """Which outcomes are optimal for the concept, and the optimum, as the concepts define them."""
+    if not acceptable.any():
+        return acceptable, []
+    ideal = U[acceptable].max(axis=0)
+    held = ideal - d <= GAIN_TOL * np.maximum(1.0, np.abs(ideal))
+    if concept == "utilitarian":
+        v = U @ w
+        best = float(v[acceptable].max())
+        return acceptable & (v >= best - TIE_TOL * max(1.0, abs(best))), [best]
+    if concept == "egalitarian":
+        return _leximin_mask((U - d) / w, acceptable)
+    if concept == "kalai_smorodinsky":
+        free = ~held
+        if not free.any():
+            return concept_mask("utilitarian", U, acceptable, w, d)
+        return _leximin_mask((U[:, free] - d[free]) / (ideal[free] - d[free]), acceptable)
+    if concept == "nash":
+        active = ~held
+        if not active.any():
+            return concept_mask("utilitarian", U, acceptable, w, d)
+        gains = U[:, active] - d[active]
+        positive = acceptable & (gains > GAIN_TOL * np.maximum(1.0, np.abs(d[active]) + np.abs(gains))).all(axis=1)
+        if not positive.any():  # the Nash product is 0 everywhere: egalitarian over the active parties
+            return _leximin_mask(gains / w[active], acceptable)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = np.where(positive[:, None], np.log(np.where(gains > 0, gains, 1.0)), -np.inf) @ w[active]
+        v[~positive] = -np.inf
+        best = float(v[positive].max())
+        return positive & (v >= best - TIE_TOL * max(1.0, abs(best))), [best]
+    raise ValueError(f"unknown concept {concept!r}")
+
+
+# -- the public entry points -----------------------------------------------------
+def _table(resolved, axes) -> tuple[np.ndarray, np.ndarray]:
+    n = space_size(axes)
+    case = resolved.case
+    d = np.array([case.parties[p].reservation for p in resolved.parties])
+    Us, oks = [], []
+    for start in range(0, n, CHUNK):
+        X, _ = _indicator_block(resolved, axes, start, min(n, start + CHUNK))
+        U, ok = evaluate(resolved, X)
+        if case.solve.require_acceptance:
+            ok &= (U >= d - GAIN_TOL * np.maximum(1.0, np.abs(d))).all(axis=1)
+        Us.append(U)
+        oks.append(ok)
+    return np.vstack(Us), np.concatenate(oks)
+
+
+def _agreement(resolved, axes, index: int) -> dict:
+    idx = np.unravel_index(index, [a.size for a in axes])
+    out: dict = {}
+    for a, i in zip(axes, idx):
+        v = a.options[int(i)] if a.options is not None else _number(a.values[int(i)], resolved.case.issues[a.issue])
+        if a.party is None:
+            out[a.issue] = v
+        else:
+            out.setdefault(a.issue, {})[a.party] = v
+    return out
+
+
+def _number(v: float, issue):
+    return int(v) if issue.integer else float(v)
+
+
+def tie_set(case: Case, concept: str, cap: int = API_CAP, limit: int = LISTED, resolved=None) -> TieSet:
+    """Every agreement optimal for `concept` on a discrete case.
+
+    Up to `cap` outcomes: by enumeration (all of them counted, the first
+    LISTED listed). Beyond: by no-good cuts on the MIP, at most `limit` ties
+    (`complete` is False when the search stopped there). Raises ValueError
+    for a case with a continuous issue (its optimal agreements may form a
+    continuum).
+    """
+    from negotiate.solving import concept_name
+
+    concept = concept_name(concept)
+    resolved = resolved or resolve(case)
+    axes = outcome_axes(resolved)
+    if isinstance(axes, str):
+        raise ValueError(f"tie sets are listed for discrete cases, and {axes}")
+    if space_size(axes) > cap:
+        from negotiate.tie_search import mip_tie_set
+
+        return mip_tie_set(resolved.case, concept, limit=limit)
+    return _tie_set(resolved, axes, concept)[0]
+
+
+def _tie_set(resolved, axes, concept: str) -> tuple[TieSet, np.ndarray]:
+    U, acceptable = _table(resolved, axes)
+    parties = resolved.parties
+    w = np.array([resolved.case.parties[p].weight for p in parties])
+    d = np.array([resolved.case.parties[p].reservation for p in parties])
+    mask, value = concept_mask(concept, U, acceptable, w, d)
+    found = np.flatnonzero(mask)
+    listed = found[:LISTED]
+    tied = TieSet(
+        case=resolved.case.name, concept=concept, count=int(found.size), outcomes=space_size(axes),
+        agreements=[_agreement(resolved, axes, int(i)) for i in listed],
+        utilities=[{p: float(U[i, k]) for k, p in enumerate(parties)} for i in listed],
+        value=[float(v) for v in value],
+    )
+    return tied, mask
+
+
+def _within_bounds(problem, axes, backend) -> list[_Axis]:
+    """The axes cut to the backend's current column bounds (drafted options fix some)."""
+    out = []
+    for a in axes:
+        if a.options is not None:
+            keep = [o for o in a.options if backend.col_bounds(problem.var_col[(a.issue, a.party, o)])[1] > 0.5]
+            out.append(_Axis(a.issue, a.party, keep, None))
+        else:
+            lo, hi = backend.col_bounds(problem.var_col[(a.issue, a.party, None)])
+            out.append(_Axis(a.issue, a.party, None, a.values[(a.values >= lo - 1e-9) & (a.values <= hi + 1e-9)]))
+    return out
+
+
+def _position(problem, axes, x) -> int | None:
+    """The solver's agreement as an index into the enumerated outcomes."""
+    idx = []
+    for a in axes:
+        if a.options is not None:
+            vals = [x[problem.var_col[(a.issue, a.party, o)]] for o in a.options]
+            k = int(np.argmax(vals)) if vals else -1
+            if k < 0 or vals[k] < 0.5:
+                return None
+        else:
+            v = x[problem.var_col[(a.issue, a.party, None)]]
+            hits = np.flatnonzero(np.abs(a.values - v) <= 1e-6)
+            if not hits.size:
+                return None
+            k = int(hits[0])
+        idx.append(k)
+    return int(np.ravel_multi_index(idx, [a.size for a in axes]))
+
+
+def settle(problem, concept: str, out, backend) -> tuple[TieSet | None, bool, str | None]:
+    """On a small discrete case: the concept's tie set, and `out.x` moved to its first tie.
+
+    Returns (tie set or None, whether the agreement moved, a note or None).
+    Called by `solve_problem` after the concept ran, on the backend's current
+    bounds; leaves `out` alone when the space is not enumerable, or when the
+    solver's agreement is not among the enumerated optima (then says so).
+    """
+    resolved = problem.resolved
+    axes = outcome_axes(resolved)
+    if isinstance(axes, str):
+        return None, False, None
+    axes = _within_bounds(problem, axes, backend)
+    n = space_size(axes)
+    if n > AUTO_CAP:
+        return None, False, (f"tie set not computed: {n:,} outcomes, above the {AUTO_CAP:,} enumerated on every "
+                             "solve (negotiate.ties(case, concept) enumerates up to 2,000,000)")
+    found, mask = _tie_set(resolved, axes, concept)
+    here = _position(problem, axes, out.x)
+    if here is None or not mask[here]:
+        return None, False, "tie set not computed: the solver's agreement is not among the enumerated optima"
+    first = found.agreements[0]
+    x = np.array(out.x, dtype=float, copy=True)
+    for a in axes:
+        v = first[a.issue] if a.party is None else first[a.issue][a.party]
+        if a.options is not None:
+            for o in a.options:
+                x[problem.var_col[(a.issue, a.party, o)]] = 1.0 if o == v else 0.0
+        else:
+            x[problem.var_col[(a.issue, a.party, None)]] = float(v)
+    out.x = x
+    return found, here != int(np.flatnonzero(mask)[0]), None
