@@ -49,10 +49,15 @@ def solve(
     ideals: bool | None = None,
     time_limit: float | None = None,
     changes: dict[str, Any] | None = None,
+    enumerate: bool | None = None,
 ) -> Proposal:
     """The agreement `concept` proposes for `case` (a Case or a file path).
 
-    `changes` are what-if edits `{"dotted.path": value}` applied first. Never
+    `changes` are what-if edits `{"dotted.path": value}` applied first.
+    `enumerate`: small discrete cases are solved by enumerating every outcome
+    (negotiate.discrete) unless False, or unless the pyomo backend or a named
+    solver is asked for (None, the default); True insists (ValueError if the
+    case has a continuous issue or too many outcomes). Never
     raises for "no agreement": that is `status == "infeasible"`. Raises
     CaseError for an invalid case and SolveError if the solver itself fails.
     """
@@ -60,11 +65,26 @@ def solve(
     if changes:
         case = case.update(changes)
     s = case.solve
+    name = concept_name(concept or s.concept)
+    if _enumerating(enumerate, backend or s.backend, solver or s.solver):
+        from negotiate.case.resolve import resolve
+        from negotiate.discrete import enumerable, solve_enumerated
+
+        resolved = resolve(case)
+        axes = enumerable(resolved)
+        if axes is not None or enumerate:
+            return solve_enumerated(resolved, name, s.ideals if ideals is None else ideals, axes)
     problem = compile_case(case)
     be = make_backend(problem, backend or s.backend, solver or s.solver,
                       time_limit=time_limit or s.time_limit, mip_gap=s.mip_gap)
-    return solve_problem(problem, be, concept_name(concept or s.concept),
-                         s.ideals if ideals is None else ideals)
+    return solve_problem(problem, be, name, s.ideals if ideals is None else ideals)
+
+
+def _enumerating(enumerate: bool | None, backend: str, solver: str | None) -> bool:
+    """Whether small discrete cases go to the enumeration (see `solve`)."""
+    if enumerate is None:
+        return backend == "highs" and solver is None
+    return enumerate
 
 
 def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False) -> Proposal:

@@ -182,6 +182,13 @@ class Negotiation:
     def solve(self, concept: str | None = None, *, ideals: bool | None = None) -> Proposal:
         """The proposal of `concept` for the current state (re-using the warm model)."""
         name = concept_name(concept or self._case.solve.concept)
+        if self._backend_name == "highs" and self._solver is None:  # small discrete: every outcome at once
+            from negotiate.discrete import enumerable, solve_enumerated
+
+            axes = enumerable(self._problem.resolved, self._problem, self._backend)
+            if axes is not None:
+                return solve_enumerated(self._problem, name,
+                                        self._case.solve.ideals if ideals is None else ideals, axes)
         return solve_problem(self._problem, self._backend, name,
                              self._case.solve.ideals if ideals is None else ideals)
 
