@@ -144,7 +144,8 @@ def solve(
     backend: Optional[str] = typer.Option(None, "--backend", help="highs (default) | pyomo"),
     solver: Optional[str] = typer.Option(None, "--solver", help="Pyomo solver name (with --backend pyomo)."),
     ideals: bool = typer.Option(False, "--ideals", help="Compute every party's ideal and satisfaction."),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds per solver call."),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit",
+                                               help="Seconds per solver call (default: the case's, else 60)."),
     sweep: Optional[str] = typer.Option(None, "--sweep", help="path=start:stop:step: one solve per value (warm)."),
 ):
     """Propose the agreement a solution concept gives for CASE."""
@@ -160,10 +161,12 @@ def solve(
         raise _usage(f"--backend is highs or pyomo (got {backend!r})")
     if solver and backend != "pyomo":
         raise _usage("--solver chooses a Pyomo solver: add --backend pyomo")
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
+        raise _usage(f"--time-limit is a positive, finite number of seconds (got {time_limit:g})")
     name = _concept(concept)
     changes = _parse_sets(set_)
     case = _load(case_file)
-    with _user_errors():
+    with _user_errors(), _progress(f"solving {case.name} ({name})"):
         result = negotiate.solve(case, name, backend=backend, solver=solver, ideals=ideals or None,
                                  time_limit=time_limit, changes=changes or None)
     shown = case.update(changes) if changes else case
@@ -391,6 +394,16 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@contextlib.contextmanager
+def _progress(message: str):
+    """A spinner on stderr while a solve runs, when stderr is a terminal (never in pipes or logs)."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    with Console(stderr=True).status(message, spinner="dots"):
+        yield
 
 
 from negotiate.cli_interop import register as _register_interop  # noqa: E402  (negotiate import)

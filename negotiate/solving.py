@@ -6,6 +6,7 @@ This is the one place that turns a backend's numbers into a `Proposal`.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,10 @@ from negotiate.proposal import (
     issue_values,
     utilities,
 )
+
+# Seconds per solver call when neither the case (solve.time_limit) nor the caller sets one:
+# a MIP too large to prove optimal then stops with status "feasible" and its gap.
+DEFAULT_TIME_LIMIT = 60.0
 
 ALIASES = {"ks": "kalai_smorodinsky", "kalai-smorodinsky": "kalai_smorodinsky"}
 
@@ -66,6 +71,7 @@ def solve(
         case = case.update(changes)
     s = case.solve
     name = concept_name(concept or s.concept)
+    limit = time_limit_of(time_limit, s.time_limit)
     if _enumerating(enumerate, backend or s.backend, solver or s.solver):
         from negotiate.case.resolve import resolve
         from negotiate.discrete import enumerable, solve_enumerated
@@ -76,8 +82,18 @@ def solve(
             return solve_enumerated(resolved, name, s.ideals if ideals is None else ideals, axes)
     problem = compile_case(case)
     be = make_backend(problem, backend or s.backend, solver or s.solver,
-                      time_limit=time_limit or s.time_limit, mip_gap=s.mip_gap)
+                      time_limit=limit, mip_gap=s.mip_gap)
     return solve_problem(problem, be, name, s.ideals if ideals is None else ideals)
+
+
+def time_limit_of(asked: float | None, case_limit: float | None) -> float:
+    """Seconds per solver call: the caller's, else the case's, else DEFAULT_TIME_LIMIT.
+
+    Raises ValueError unless it is a positive, finite number of seconds."""
+    limit = asked if asked is not None else case_limit if case_limit is not None else DEFAULT_TIME_LIMIT
+    if not isinstance(limit, (int, float)) or isinstance(limit, bool) or not math.isfinite(limit) or limit <= 0:
+        raise ValueError(f"the time limit is a positive, finite number of seconds (got {limit!r})")
+    return float(limit)
 
 
 def _enumerating(enumerate: bool | None, backend: str, solver: str | None) -> bool:
@@ -116,6 +132,11 @@ def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False)
     }
     if out.gap is not None:
         solver["nash_gap"] = out.gap
+    if runner.limited:
+        solver["stopped_at_time_limit"] = True
+        solver["time_limit"] = backend.time_limit
+        if runner.limit_gap is not None:
+            solver["mip_gap"] = runner.limit_gap
     proposal = _proposal(problem, concept, out, diagnosis, solver)
     if tied is not None:
         proposal = dataclasses.replace(proposal, ties=tied.count, tied_agreements=tied.agreements)

@@ -513,7 +513,8 @@ def settle(problem, concept: str, out, backend) -> tuple[TieSet | None, bool, st
     axes = _within_bounds(problem, axes, backend)
     n = space_size(axes)
     if n > AUTO_CAP:
-        return None, False, (f"tie set not computed: {n:,} outcomes, above the {AUTO_CAP:,} enumerated on every "
+        count = f"{n:,}" if n < 10**15 else f"about {float(n):.1e}"
+        return None, False, (f"tie set not computed: {count} outcomes, above the {AUTO_CAP:,} enumerated on every "
                              "solve (negotiate.ties(case, concept) enumerates up to 2,000,000)")
     found, mask = _tie_set(resolved, axes, concept)
     here = _position(problem, axes, out.x)

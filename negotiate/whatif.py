@@ -34,7 +34,7 @@ from negotiate.compile import Problem, compile_case
 from negotiate.delta import ModelDelta, RebuildReason, model_delta
 from negotiate.errors import CaseError, Problem as CaseProblem, SolveError
 from negotiate.proposal import Proposal
-from negotiate.solving import as_case, concept_name, solve_problem
+from negotiate.solving import as_case, concept_name, solve_problem, time_limit_of
 
 COMPACT_AFTER = 0.5  # rebuild once retired rows and columns are this share of the live model
 
@@ -244,7 +244,7 @@ class Negotiation:
     # -- internals ----------------------------------------------------------------
     def _build(self, reason: RebuildReason) -> None:
         self._backend = make_backend(self._problem, self._backend_name, self._solver,
-                                     time_limit=self._time_limit or self._case.solve.time_limit,
+                                     time_limit=time_limit_of(self._time_limit, self._case.solve.time_limit),
                                      mip_gap=self._case.solve.mip_gap)
         self.rebuilds += 1
         self.rebuild_reasons[reason] += 1

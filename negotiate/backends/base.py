@@ -26,6 +26,7 @@ class LPResult:
     objective: float | None = None
     seconds: float = 0.0
     message: str = ""
+    gap: float | None = None  # MIP: the relative gap between the solution and the best bound
 
     @property
     def has_solution(self) -> bool:

@@ -412,7 +412,8 @@ class HighsBackend(Backend):
         duals = None
         if not self.is_mip() and sol.dual_valid:
             duals = self._to_problem(np.array(sol.row_dual) * self._rs, self._row_at, self._model_rows)
-        return LPResult(kind, x, duals, info.objective_function_value, seconds, h.modelStatusToString(status))
+        gap = float(info.mip_gap) if self.is_mip() and math.isfinite(info.mip_gap) else None
+        return LPResult(kind, x, duals, info.objective_function_value, seconds, h.modelStatusToString(status), gap)
 
     def set_start(self, x: np.ndarray) -> None:
         """A MIP start (a feasible agreement found earlier), in the Problem's columns."""
