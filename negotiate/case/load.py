@@ -20,7 +20,7 @@ from negotiate.case.source import Path, SourceMap, dotted
 from negotiate.errors import CaseError, Location, Problem
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_NODES = 500_000  # after alias expansion: stops "billion laughs" documents
+MAX_NODES = 500_000  # values made by expanding aliases: stops "billion laughs" documents
 
 
 # -- reading ---------------------------------------------------------------
@@ -109,6 +109,18 @@ def _read_json(text: str, name: str) -> tuple[Any, SourceMap]:
 
 
 def _read_yaml(text: str, name: str) -> tuple[Any, SourceMap]:
+    """Valid documents: the C parser, positions read only if a problem needs them.
+    Anything the fast reader is unsure of (errors, aliases, merge keys, duplicate
+    or non-text keys, timestamps, unusual numbers) is read by ruamel as before."""
+    from negotiate.case.fast_yaml import fast_load
+
+    data = fast_load(text)
+    if data is not _SLOW:
+        return data, _LazySourceMap(name, text)
+    return _read_yaml_located(text, name)
+
+
+def _read_yaml_located(text: str, name: str) -> tuple[Any, SourceMap]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -128,7 +140,7 @@ def _read_yaml(text: str, name: str) -> tuple[Any, SourceMap]:
     source = SourceMap(name)
     budget = [MAX_NODES]
     try:
-        data = _plain(doc, (), source, budget)
+        data = _plain(doc, (), source, budget, set())
     except _TooBig:
         raise CaseError([Problem(
             f"the document expands to more than {MAX_NODES:,} values",
@@ -143,11 +155,46 @@ class _TooBig(Exception):
     pass
 
 
-def _plain(node: Any, path: Path, source: SourceMap, budget: list[int]) -> Any:
-    """ruamel's round-trip nodes -> plain dict/list/scalars, recording positions."""
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise _TooBig
+_SLOW = None  # fast_load's answer when ruamel must read the document
+
+
+class _LazySourceMap(SourceMap):
+    """A SourceMap whose positions are read (by ruamel) the first time they are asked for."""
+
+    def __init__(self, file: str, text: str):
+        super().__init__(file)
+        del self.positions  # reading it calls __getattr__ below, once
+        self._text = text
+
+    def __getattr__(self, attr: str):
+        if attr != "positions":
+            raise AttributeError(attr)
+        text, self._text = self.__dict__.get("_text"), None
+        self.positions = {}
+        if text is not None:
+            try:
+                _, located = _read_yaml_located(text, self.file)
+                self.positions = located.positions
+            except CaseError:  # the fast reader read it: ruamel should too; without positions then
+                pass
+        return self.positions
+
+
+def _plain(node: Any, path: Path, source: SourceMap, budget: list[int], seen: set,
+           expanding: bool = False) -> Any:
+    """ruamel's round-trip nodes -> plain dict/list/scalars, recording positions.
+
+    `budget` counts the values made by expanding aliases (a mapping or list met
+    a second time is an alias): a large case without aliases costs nothing."""
+    if isinstance(node, (dict, list)):
+        if id(node) in seen:
+            expanding = True
+        else:
+            seen.add(id(node))
+    if expanding:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _TooBig
     lc = getattr(node, "lc", None)
     if isinstance(node, dict):
         out = {}
@@ -160,7 +207,7 @@ def _plain(node: Any, path: Path, source: SourceMap, budget: list[int]) -> Any:
                     source.positions.setdefault(sub, (pos[0] + 1, pos[1] + 1))
                 except (KeyError, TypeError):
                     pass
-            out[k] = _plain(value, sub, source, budget)
+            out[k] = _plain(value, sub, source, budget, seen, expanding)
         return out
     if isinstance(node, list):
         out_list = []
@@ -172,7 +219,7 @@ def _plain(node: Any, path: Path, source: SourceMap, budget: list[int]) -> Any:
                     source.positions.setdefault(sub, (pos[0] + 1, pos[1] + 1))
                 except (KeyError, TypeError, IndexError):
                     pass
-            out_list.append(_plain(value, sub, source, budget))
+            out_list.append(_plain(value, sub, source, budget, seen, expanding))
         return out_list
     if isinstance(node, bool) or node is None:
         return node
