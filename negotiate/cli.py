@@ -166,7 +166,7 @@ def solve(
     name = _concept(concept)
     changes = _parse_sets(set_)
     case = _load(case_file)
-    with _user_errors(), _progress(f"solving {case.name} ({name})"):
+    with _user_errors(), _solving_status(f"solving {case.name} ({name})"):
         result = negotiate.solve(case, name, backend=backend, solver=solver, ideals=ideals or None,
                                  time_limit=time_limit, changes=changes or None)
     shown = case.update(changes) if changes else case
@@ -397,7 +397,7 @@ if __name__ == "__main__":
 
 
 @contextlib.contextmanager
-def _progress(message: str):
+def _solving_status(message: str):
     """A spinner on stderr while a solve runs, when stderr is a terminal (never in pipes or logs)."""
     if not sys.stderr.isatty():
         yield

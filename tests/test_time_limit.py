@@ -68,3 +68,11 @@ def test_cli_time_limit_is_used():
     r = CliRunner().invoke(app, ["solve", str(ROOT / "cases" / "climate_club.yaml"), "--time-limit", "30",
                                  "--format", "json", "-c", "utilitarian"])
     assert r.exit_code == 0, r.output
+
+
+def test_cli_spinner_is_off_when_stderr_is_not_a_terminal(capsys):
+    from negotiate.cli import _solving_status
+
+    with _solving_status("solving"):
+        pass
+    assert capsys.readouterr().err == ""
