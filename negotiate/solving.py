@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from negotiate.backends import make_backend
+from negotiate.backends.base import DEFAULT_MIP_TIME_LIMIT
 from negotiate.case.load import load_case
 from negotiate.case.schema import CONCEPTS, Case
 from negotiate.compile import Problem, compile_case
@@ -26,9 +27,9 @@ from negotiate.proposal import (
     utilities,
 )
 
-# Seconds per solver call when neither the case (solve.time_limit) nor the caller sets one:
+# Seconds per MIP solve when neither the case (solve.time_limit) nor the caller sets one:
 # a MIP too large to prove optimal then stops with status "feasible" and its gap.
-DEFAULT_TIME_LIMIT = 60.0
+DEFAULT_TIME_LIMIT = DEFAULT_MIP_TIME_LIMIT
 
 ALIASES = {"ks": "kalai_smorodinsky", "kalai-smorodinsky": "kalai_smorodinsky"}
 
@@ -86,11 +87,14 @@ def solve(
     return solve_problem(problem, be, name, s.ideals if ideals is None else ideals)
 
 
-def time_limit_of(asked: float | None, case_limit: float | None) -> float:
-    """Seconds per solver call: the caller's, else the case's, else DEFAULT_TIME_LIMIT.
+def time_limit_of(asked: float | None, case_limit: float | None) -> float | None:
+    """Seconds per solver call set by the caller, else by the case, else None (then the
+    backends give a MIP DEFAULT_TIME_LIMIT and an LP none).
 
-    Raises ValueError unless it is a positive, finite number of seconds."""
-    limit = asked if asked is not None else case_limit if case_limit is not None else DEFAULT_TIME_LIMIT
+    Raises ValueError unless a limit set is a positive, finite number of seconds."""
+    limit = asked if asked is not None else case_limit
+    if limit is None:
+        return None
     if not isinstance(limit, (int, float)) or isinstance(limit, bool) or not math.isfinite(limit) or limit <= 0:
         raise ValueError(f"the time limit is a positive, finite number of seconds (got {limit!r})")
     return float(limit)
@@ -134,7 +138,7 @@ def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False)
         solver["nash_gap"] = out.gap
     if runner.limited:
         solver["stopped_at_time_limit"] = True
-        solver["time_limit"] = backend.time_limit
+        solver["time_limit"] = backend.effective_time_limit()
         if runner.limit_gap is not None:
             solver["mip_gap"] = runner.limit_gap
     proposal = _proposal(problem, concept, out, diagnosis, solver)

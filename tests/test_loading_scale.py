@@ -123,3 +123,17 @@ def test_a_generated_case_loads_the_same_fast_or_located(tmp_path):
     assert data == ruamel_data(path.read_text())
     case = negotiate.load_case(path)
     assert len(case.parties) == 12
+
+
+def test_an_alias_bomb_is_refused_by_the_fast_reader_in_milliseconds():
+    import time
+
+    from negotiate.case.fast_yaml import TOO_BIG
+
+    text = (ROOT / "tests" / "data" / "bad" / "alias_bomb.yaml").read_text()
+    t0 = time.perf_counter()
+    assert fast_load(text, 500_000) is TOO_BIG
+    assert time.perf_counter() - t0 < 1.0
+    one_alias = "big: [" + ", ".join(str(i) for i in range(2000)) + "]\nsmall: &s [1, 2]\nagain: *s\n"
+    assert fast_load(one_alias, 100) is None  # 2,000 values but 2 made by an alias: ruamel reads it
+    assert parse_document(one_alias)[0]["again"] == [1, 2]

@@ -40,14 +40,15 @@ def test_a_huge_mip_stops_at_the_time_limit_with_its_gap():
     assert prop.solver["solver_seconds"] < 10  # per call: the solve and the pricing LP
 
 
-def test_the_default_time_limit_applies_when_nobody_sets_one():
-    case = negotiate.load_case(ROOT / "cases" / "climate_club.yaml")
-    assert case.solve.time_limit is None
-    n = negotiate.Negotiation(case)
-    assert n.backend.time_limit == DEFAULT_TIME_LIMIT
-    assert negotiate.Negotiation(case, time_limit=5).backend.time_limit == 5
-    assert negotiate.Negotiation(case.update({"solve.time_limit": 7})).backend.time_limit == 7
-    assert time_limit_of(None, None) == DEFAULT_TIME_LIMIT and time_limit_of(2, 7) == 2
+def test_the_default_time_limit_applies_to_mips_when_nobody_sets_one():
+    mip = negotiate.load_case(ROOT / "cases" / "climate_club.yaml")  # an options issue: a MIP
+    lp = negotiate.load_case(ROOT / "cases" / "eu_effort_sharing_2030.yaml")
+    assert mip.solve.time_limit is None and lp.solve.time_limit is None
+    assert negotiate.Negotiation(mip).backend.effective_time_limit() == DEFAULT_TIME_LIMIT
+    assert negotiate.Negotiation(lp).backend.effective_time_limit() is None  # an LP finishes on its own
+    assert negotiate.Negotiation(lp, time_limit=5).backend.effective_time_limit() == 5
+    assert negotiate.Negotiation(mip.update({"solve.time_limit": 7})).backend.effective_time_limit() == 7
+    assert time_limit_of(None, None) is None and time_limit_of(2, 7) == 2 and time_limit_of(None, 7) == 7
 
 
 @pytest.mark.parametrize("bad", [0, -1, math.inf, math.nan])

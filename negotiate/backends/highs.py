@@ -395,6 +395,8 @@ class HighsBackend(Backend):
 
     def _run(self) -> None:
         h = self.h
+        limit = self.effective_time_limit()
+        h.setOptionValue("time_limit", float(limit) if limit else highspy.kHighsInf)
         if not self._cold_ipm():
             h.run()
             return

@@ -31,6 +31,13 @@ class _Unsure(Exception):
     """The fast reader does not decide this document: ruamel reads it."""
 
 
+class _Alias(_Unsure):
+    """An alias: ruamel expands it (counting), unless the expansion is already too big."""
+
+
+TOO_BIG = object()  # fast_load's answer for an alias bomb
+
+
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # PyYAML built without libyaml: still correct
 
 
@@ -40,7 +47,7 @@ class _Loader(_Base):
 
     def construct_object(self, node, deep=False):
         if node in self.constructed_objects:
-            raise _Unsure  # an alias: ruamel expands it, counting
+            raise _Alias
         return super().construct_object(node, deep)
 
     def construct_mapping(self, node, deep=False):
@@ -94,8 +101,28 @@ for _tag in ("timestamp", "binary", "set", "omap", "pairs", "merge", "value", "y
 _Loader.add_constructor(None, _unsure)
 
 
-def fast_load(text: str) -> Any:
-    """The document's plain data, or None when ruamel must read it (see the module docstring)."""
+def _expanded(node, sizes: dict, open_: set) -> int:
+    """How many values `node` stands for with every alias expanded (shared nodes counted each time)."""
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in open_:
+        return 1  # a recursive alias: ruamel says what it makes of it
+    open_.add(key)
+    if isinstance(node, yaml.MappingNode):
+        n = 1 + sum(_expanded(k, sizes, open_) + _expanded(v, sizes, open_) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        n = 1 + sum(_expanded(v, sizes, open_) for v in node.value)
+    else:
+        n = 1
+    open_.discard(key)
+    sizes[key] = n
+    return n
+
+
+def fast_load(text: str, max_expanded: int | None = None) -> Any:
+    """The document's plain data, None when ruamel must read it (see the module docstring),
+    or TOO_BIG when its aliases expand to more than `max_expanded` values."""
     import gc
 
     if text.lstrip().startswith("%"):
@@ -105,12 +132,16 @@ def fast_load(text: str) -> Any:
     try:
         loader = _Loader(text)
         try:
-            if loader.check_data():
-                data = loader.get_data()
-                if loader.check_data():
-                    return None  # several documents: ruamel says what is wrong
-                return data
-            return None
+            node = loader.get_single_node()  # several documents: an error, ruamel says which
+            if node is None:
+                return None
+            try:
+                return loader.construct_document(node)
+            except _Alias:
+                sizes: dict = {}
+                if max_expanded is not None and _expanded(node, sizes, set()) - len(sizes) > max_expanded:
+                    return TOO_BIG  # values made by expanding aliases, as ruamel's reader counts them
+                return None
         finally:
             loader.dispose()
     except (_Unsure, yaml.YAMLError, RecursionError, ValueError, TypeError):

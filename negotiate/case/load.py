@@ -112,12 +112,21 @@ def _read_yaml(text: str, name: str) -> tuple[Any, SourceMap]:
     """Valid documents: the C parser, positions read only if a problem needs them.
     Anything the fast reader is unsure of (errors, aliases, merge keys, duplicate
     or non-text keys, timestamps, unusual numbers) is read by ruamel as before."""
-    from negotiate.case.fast_yaml import fast_load
+    from negotiate.case.fast_yaml import TOO_BIG, fast_load
 
-    data = fast_load(text)
+    data = fast_load(text, MAX_NODES)
+    if data is TOO_BIG:
+        raise _too_big(name)
     if data is not _SLOW:
         return data, _LazySourceMap(name, text)
     return _read_yaml_located(text, name)
+
+
+def _too_big(name: str) -> CaseError:
+    return CaseError([Problem(
+        f"the document expands to more than {MAX_NODES:,} values",
+        location=Location(name), hint="YAML anchors/aliases nested many levels deep (an 'alias bomb')?",
+    )])
 
 
 def _read_yaml_located(text: str, name: str) -> tuple[Any, SourceMap]:
@@ -142,10 +151,7 @@ def _read_yaml_located(text: str, name: str) -> tuple[Any, SourceMap]:
     try:
         data = _plain(doc, (), source, budget, set())
     except _TooBig:
-        raise CaseError([Problem(
-            f"the document expands to more than {MAX_NODES:,} values",
-            location=Location(name), hint="YAML anchors/aliases nested many levels deep (an 'alias bomb')?",
-        )]) from None
+        raise _too_big(name) from None
     except RecursionError:
         raise CaseError([Problem("the document is nested too deeply", location=Location(name))]) from None
     return data, source
