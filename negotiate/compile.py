@@ -378,8 +378,11 @@ def _shape(xs, ys, lo: float, hi: float) -> tuple[list, list, bool]:
     xs, ys = [float(v) for v in xs], [float(v) for v in ys]
     if hi - lo <= 1e-12 * max(1.0, abs(lo), abs(hi)):
         return [lo], [_interp(lo, xs, ys)], True
-    x = [lo] + [v for v in xs if lo < v < hi] + [hi]
-    y = [_interp(v, xs, ys) for v in x]
+    # xs strictly increase (validated): the points inside (lo, hi) are a slice, their values
+    # are the curve's own; only the two ends are interpolated
+    i, k = bisect.bisect_right(xs, lo), bisect.bisect_left(xs, hi)
+    x = [lo] + xs[i:k] + [hi]
+    y = [_interp(lo, xs, ys)] + ys[i:k] + [_interp(hi, xs, ys)]
     slopes = [(y[i + 1] - y[i]) / (x[i + 1] - x[i]) for i in range(len(x) - 1)]
     keep_x, keep_y, kept = [x[0]], [y[0]], []
     for i in range(1, len(x) - 1):

@@ -102,3 +102,22 @@ def test_large_generated_lp_uses_the_shared_column_by_default():
     case = validate_data(make_case(120, 4, 10))
     problem = compile_mod.compile_case(case)
     assert problem.shared_cols  # 120 parties x 9 segments x 119 terms saved
+
+
+def test_clipping_a_curve_interpolates_only_its_ends():
+    """compile._shape against the direct reading: every point of (lo, hi) at its own value."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(0)
+    for _ in range(2000):
+        xs = sorted(rng.sample(range(-50, 50), rng.randint(2, 12)))
+        xs = [x / 3 for x in xs]
+        ys = [rng.random() for _ in xs]
+        lo = rng.choice([rng.uniform(-30, 30), rng.choice(xs), -100.0])
+        hi = max(lo, rng.choice([lo + rng.uniform(0, 40), rng.choice(xs), 100.0]))
+        kx, ky, _ = compile_mod._shape(xs, ys, lo, hi)
+        assert kx[0] == lo and kx[-1] == hi or len(kx) == 1
+        grid = np.linspace(lo, hi, 41)
+        assert np.allclose(np.interp(grid, kx, ky), np.interp(grid, xs, ys), atol=1e-12)
