@@ -184,7 +184,7 @@ def compile_case(case: Case | Resolved, previous: "Problem | None" = None) -> Pr
     curve_cols, curve_rows, blocks = {}, {}, {}
     for p in resolved.parties:
         for crit in resolved.criteria[p]:
-            blk = _block(crit, var_col, bounds, reuse.get((p, crit.id)), shared.get(_terms_key(crit)))
+            blk = _block(crit, var_col, bounds, reuse.get((p, crit.id)), shared.get((p, crit.id)))
             blocks[(p, crit.id)] = blk
             c0, r0 = len(b.names), len(b.row_names)
             _place(blk, b)
@@ -273,7 +273,7 @@ def _terms_key(crit: ScoreCurve):
 def _shared_arguments(resolved: Resolved, var_col: dict, bounds: dict, b: _Builder) -> tuple[dict, dict]:
     """Columns (and defining rows) for multi-term curve arguments several criteria share.
 
-    Returns {terms key: column} and {column name: column}. The column is named after the
+    Returns {(party, criterion): column} and {column name: column}. The column is named after the
     criteria using it (`criteria.climate.argument`); its bounds are the argument's
     reachable range without the constant (each curve adds its own)."""
     seen: dict = {}
@@ -300,7 +300,8 @@ def _shared_arguments(resolved: Resolved, var_col: dict, bounds: dict, b: _Build
         for jj, c in _coefs(terms, var_col).items():
             coefs[jj] = coefs.get(jj, 0.0) - c
         b.row(name, coefs, 0.0, 0.0, RowInfo("curve", name, None))
-        shared[key], names[name] = j, j
+        names[name] = j
+        shared.update({user: j for user in users})
     return shared, names
 
 
