@@ -2,7 +2,7 @@
 
 The case below (40 parties, a per-party integer issue on 0..100 scored by a
 non-concave curve, a shared budget) is a MIP HiGHS cannot prove optimal in
-half a second; stopped there, the proposal is feasible, says so, and reports
+a tenth of a second; stopped there, the proposal is feasible, says so, and reports
 the relative gap HiGHS certified.
 """
 
@@ -32,9 +32,9 @@ def huge_mip(n: int = 40, seed: int = 0) -> dict:
 
 def test_a_huge_mip_stops_at_the_time_limit_with_its_gap():
     case = case_from_dict(huge_mip())
-    prop = negotiate.solve(case, "utilitarian", time_limit=0.5)
+    prop = negotiate.solve(case, "utilitarian", time_limit=0.15)  # proving optimality takes ~1 s
     assert prop.status == "feasible" and prop.agreement is not None
-    assert prop.solver["stopped_at_time_limit"] and prop.solver["time_limit"] == 0.5
+    assert prop.solver["stopped_at_time_limit"] and prop.solver["time_limit"] == 0.15
     assert 0 < prop.solver["mip_gap"] < 1
     assert any("time limit" in n and "relative MIP gap" in n for n in prop.notes)
     assert prop.solver["solver_seconds"] < 10  # per call: the solve and the pricing LP
