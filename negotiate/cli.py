@@ -258,8 +258,8 @@ def solve(
                                           help="Compute every party's ideal and satisfaction. "
                                                "Default: the case's solve.ideals (off; always on for ks)."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", metavar="SECONDS", show_default=False,
-                                               help="Seconds per solver call. Default: the case's solve.time_limit "
-                                                    "(none)."),
+                                               help="Seconds per solver call. Default: the case's solve.time_limit, "
+                                                    "else 60 s per MIP solve (an LP has none)."),
     mip_gap: Optional[float] = typer.Option(None, "--mip-gap", metavar="GAP", min=0, max=1, help=MIP_GAP_HELP, show_default=False),
     require_acceptance: Optional[bool] = typer.Option(None, "--require-acceptance/--no-require-acceptance",
                                                       help=ACCEPT_HELP, show_default=False),
@@ -282,6 +282,8 @@ def solve(
         raise _usage(f"--backend is one of {', '.join(backend_names())} (got {backend!r})")
     if solver and backend != "pyomo":
         raise _usage("--solver chooses a Pyomo solver: add --backend pyomo")
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
+        raise _usage(f"--time-limit is a positive, finite number of seconds (got {time_limit:g})")
     name = _concept(concept)
     changes = _settings(_parse_sets(set_), mip_gap, require_acceptance)
     created = _parse_sets(set_new)
@@ -295,6 +297,7 @@ def solve(
     changes = _with_voice(case, voice, changes)
     with _user_errors():
         shown = case.update(changes) if changes else case
+    with _user_errors(), _solving_status(f"solving {case.name} ({name})"):
         result = negotiate.solve(shown, name, backend=backend, solver=solver, ideals=ideals,
                                  time_limit=time_limit)
     if fmt == "json":
@@ -594,6 +597,16 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@contextlib.contextmanager
+def _solving_status(message: str):
+    """A spinner on stderr while a solve runs, when stderr is a terminal (never in pipes or logs)."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    with err.status(message, spinner="dots"):
+        yield
 
 
 from negotiate.cli_interop import register as _register_interop  # noqa: E402  (negotiate import)

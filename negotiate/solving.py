@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from negotiate.backends import make_backend
+from negotiate.backends.base import DEFAULT_MIP_TIME_LIMIT
 from negotiate.case.load import load_case
 from negotiate import registry
 from negotiate.case.schema import Case
@@ -29,6 +30,9 @@ from negotiate.proposal import (
 )
 
 ACCEPT_TOL = 1e-7  # a gain this far below 0, relative to the party's utility scale, is a rejection
+# Seconds per MIP solve when neither the case (solve.time_limit) nor the caller sets one:
+# a MIP too large to prove optimal then stops with status "feasible" and its gap.
+DEFAULT_TIME_LIMIT = DEFAULT_MIP_TIME_LIMIT
 
 
 def concept_name(name: str) -> str:
@@ -49,10 +53,15 @@ def solve(
     ideals: bool | None = None,
     time_limit: float | None = None,
     changes: dict[str, Any] | None = None,
+    enumerate: bool | None = None,
 ) -> Proposal:
     """The agreement `concept` proposes for `case` (a Case or a file path).
 
-    `changes` are what-if edits `{"dotted.path": value}` applied first. Never
+    `changes` are what-if edits `{"dotted.path": value}` applied first.
+    `enumerate`: small discrete cases are solved by enumerating every outcome
+    (negotiate.discrete) unless False, or unless the pyomo backend or a named
+    solver is asked for (None, the default); True insists (ValueError if the
+    case has a continuous issue or too many outcomes). Never
     raises for "no agreement": that is `status == "infeasible"`. Raises
     CaseError for an invalid case and SolveError if the solver itself fails.
     """
@@ -60,11 +69,40 @@ def solve(
     if changes:
         case = case.update(changes)
     s = case.solve
+    name = concept_name(concept or s.concept)
+    limit = time_limit_of(time_limit, s.time_limit)
+    if _enumerating(enumerate, backend or s.backend, solver or s.solver):
+        from negotiate.case.resolve import resolve
+        from negotiate.discrete import enumerable, solve_enumerated
+
+        resolved = resolve(case)
+        axes = enumerable(resolved)
+        if axes is not None or enumerate:
+            return solve_enumerated(resolved, name, s.ideals if ideals is None else ideals, axes)
     problem = compile_case(case)
     be = make_backend(problem, backend or s.backend, solver or s.solver,
-                      time_limit=time_limit or s.time_limit, mip_gap=s.mip_gap)
-    return solve_problem(problem, be, concept_name(concept or s.concept),
-                         s.ideals if ideals is None else ideals)
+                      time_limit=limit, mip_gap=s.mip_gap)
+    return solve_problem(problem, be, name, s.ideals if ideals is None else ideals)
+
+
+def time_limit_of(asked: float | None, case_limit: float | None) -> float | None:
+    """Seconds per solver call set by the caller, else by the case, else None (then the
+    backends give a MIP DEFAULT_TIME_LIMIT and an LP none).
+
+    Raises ValueError unless a limit set is a positive, finite number of seconds."""
+    limit = asked if asked is not None else case_limit
+    if limit is None:
+        return None
+    if not isinstance(limit, (int, float)) or isinstance(limit, bool) or not math.isfinite(limit) or limit <= 0:
+        raise ValueError(f"the time limit is a positive, finite number of seconds (got {limit!r})")
+    return float(limit)
+
+
+def _enumerating(enumerate: bool | None, backend: str, solver: str | None) -> bool:
+    """Whether small discrete cases go to the enumeration (see `solve`)."""
+    if enumerate is None:
+        return backend == "highs" and solver is None
+    return enumerate
 
 
 def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False,
@@ -99,6 +137,11 @@ def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False,
     }
     if out.gap is not None:
         solver["nash_gap"] = out.gap
+    if runner.limited:
+        solver["stopped_at_time_limit"] = True
+        solver["time_limit"] = backend.effective_time_limit()
+        if runner.limit_gap is not None:
+            solver["mip_gap"] = runner.limit_gap
     accept = problem.case.solve.require_acceptance if require_acceptance is None else require_acceptance
     proposal = _proposal(problem, concept, out, diagnosis, solver, accept)
     if tied is not None:

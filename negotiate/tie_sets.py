@@ -180,8 +180,9 @@ def concept_mask(concept: str, U: np.ndarray, acceptable: np.ndarray, w: np.ndar
     """Which outcomes are optimal for the concept, and the optimum, as the concepts define them."""
     if not acceptable.any():
         return acceptable, []
-    ideal = U[acceptable].max(axis=0)
-    held = ideal - d <= GAIN_TOL * np.maximum(1.0, np.abs(ideal))
+    if concept in ("kalai_smorodinsky", "nash"):
+        ideal = U[acceptable].max(axis=0)
+        held = ideal - d <= GAIN_TOL * np.maximum(1.0, np.abs(ideal))
     if concept == "utilitarian":
         v = U @ w
         best = float(v[acceptable].max())
@@ -197,32 +198,213 @@ def concept_mask(concept: str, U: np.ndarray, acceptable: np.ndarray, w: np.ndar
         active = ~held
         if not active.any():
             return concept_mask("utilitarian", U, acceptable, w, d)
-        gains = U[:, active] - d[active]
-        positive = acceptable & (gains > GAIN_TOL * np.maximum(1.0, np.abs(d[active]) + np.abs(gains))).all(axis=1)
-        if not positive.any():  # the Nash product is 0 everywhere: egalitarian over the active parties
-            return _leximin_mask(gains / w[active], acceptable)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            v = np.where(positive[:, None], np.log(np.where(gains > 0, gains, 1.0)), -np.inf) @ w[active]
-        v[~positive] = -np.inf
-        best = float(v[positive].max())
-        return positive & (v >= best - TIE_TOL * max(1.0, abs(best))), [best]
+        rows = np.flatnonzero(acceptable)
+        gains = U[np.ix_(rows, np.flatnonzero(active))] - d[active]
+        up = (gains > GAIN_TOL * np.maximum(1.0, np.abs(d[active]) + np.abs(gains))).all(axis=1)
+        if not up.any():  # the Nash product is 0 everywhere: egalitarian over the active parties
+            return _leximin_mask((U[:, active] - d[active]) / w[active], acceptable)
+        rows, gains = rows[up], gains[up]
+        v = np.log(gains) @ w[active]
+        best = float(v.max())
+        mask = np.zeros(len(acceptable), bool)
+        mask[rows[v >= best - TIE_TOL * max(1.0, abs(best))]] = True
+        return mask, [best]
     raise ValueError(f"unknown concept {concept!r}")
 
 
 # -- the public entry points -----------------------------------------------------
 def _table(resolved, axes) -> tuple[np.ndarray, np.ndarray]:
+    """Utilities (outcomes x parties) and acceptability of every outcome, in outcome order."""
+    U, ok = outcome_table(resolved, axes)
+    return U, ok
+
+
+def outcome_table(resolved, axes) -> tuple[np.ndarray, np.ndarray]:
+    """Every outcome at once, by broadcasting one small table per axis.
+
+    A linear form over the issue variables is a sum over axes of a per-axis
+    vector (an option's coefficient, or the coefficient times each whole
+    number); summing those over the outcome grid gives its value on every
+    outcome without building the outcomes themselves. Criteria scored by
+    option fold into their party's utility directly, and so do curves of a
+    form on one axis (interpolated once per value of that axis); red lines
+    and constraints on one axis become a mask of that axis. Only curves and
+    rows that mix several axes are summed over the grid first.
+    """
+    plan = _plan(resolved, axes)
+    u_tab, u_const, mixed, e_tab, e_const = plan["u"], plan["u0"], plan["mixed"], plan["e"], plan["e0"]
+    masks, allowed, spread, r_tab, r_const = plan["masks"], plan["allowed"], plan["spread"], plan["r"], plan["r0"]
+    lo, hi, d, case = plan["lo"], plan["hi"], plan["d"], resolved.case
     n = space_size(axes)
-    case = resolved.case
-    d = np.array([case.parties[p].reservation for p in resolved.parties])
     Us, oks = [], []
     for start in range(0, n, CHUNK):
-        X, _ = _indicator_block(resolved, axes, start, min(n, start + CHUNK))
-        U, ok = evaluate(resolved, X)
+        block = None if n <= CHUNK else (start, min(n, start + CHUNK))
+        U = _grid_sum(axes, u_tab, u_const, block)
+        if mixed:
+            E = _grid_sum(axes, e_tab, e_const, block)
+            for j, (i, c, _) in enumerate(mixed):
+                U[:, i] += c.weight * np.interp(E[:, j], c.xs, c.ys)
+        ok = _grid_all(axes, masks, block)
+        if not allowed:
+            ok[:] = False
+        if spread:
+            ok &= _within(_grid_sum(axes, r_tab, r_const, block), lo, hi).all(axis=1)
         if case.solve.require_acceptance:
             ok &= (U >= d - GAIN_TOL * np.maximum(1.0, np.abs(d))).all(axis=1)
         Us.append(U)
         oks.append(ok)
+    if len(Us) == 1:
+        return Us[0], oks[0]
     return np.vstack(Us), np.concatenate(oks)
+
+
+def _axes_key(axes) -> tuple:
+    return tuple((a.issue, a.party, tuple(a.options) if a.options is not None else a.values.tobytes())
+                 for a in axes)
+
+
+def _plan(resolved, axes) -> dict:
+    """The per-axis tables of `outcome_table`, kept on the resolved case per set of axes."""
+    cache = resolved.__dict__.setdefault("_outcome_plans", {})
+    key = _axes_key(axes)
+    plan = cache.get(key)
+    if plan is None:
+        if len(cache) > 64:
+            cache.clear()
+        plan = cache[key] = _build_plan(resolved, axes)
+    return plan
+
+
+def _build_plan(resolved, axes) -> dict:
+    case = resolved.case
+    parties = resolved.parties
+    P, A = len(parties), len(axes)
+    place = {(a.issue, a.party): k for k, a in enumerate(axes)}
+    where = [({o: i for i, o in enumerate(a.options)} if a.options is not None else None) for a in axes]
+
+    def per_axis(lin) -> dict:
+        """axis -> the form's value on each of its positions (the constant left out)."""
+        out: dict = {}
+        for key, c in lin.terms.items():
+            if not c:
+                continue
+            k = place[key[:2]]
+            vec = out.get(k)
+            if vec is None:
+                vec = out[k] = np.zeros(axes[k].size)
+            if key[2] is None:
+                vec += c * axes[k].values
+            else:
+                i = where[k].get(key[2])
+                if i is not None:  # an option cut away by the current bounds is never chosen
+                    vec[i] += c
+        return out
+
+    u_tab, u_const = [None] * A, np.zeros(P)
+
+    def fold(k, i, vec):
+        if u_tab[k] is None:
+            u_tab[k] = np.zeros((axes[k].size, P))
+        u_tab[k][:, i] += vec
+
+    mixed = []  # (party index, criterion, its per-axis vectors): curves over several axes
+    for i, p in enumerate(parties):
+        for c in resolved.criteria[p]:
+            parts, const = per_axis(c.lin), float(c.lin.const)
+            if c.xs is None:
+                u_const[i] += c.weight * const
+                for k, vec in parts.items():
+                    fold(k, i, c.weight * vec)
+            elif len(parts) <= 1:
+                if not parts:
+                    u_const[i] += c.weight * float(np.interp(const, c.xs, c.ys))
+                for k, vec in parts.items():
+                    fold(k, i, c.weight * np.interp(const + vec, c.xs, c.ys))
+            else:
+                mixed.append((i, c, parts))
+    e_tab, e_const = [None] * A, np.zeros(len(mixed))
+    for j, (_, c, parts) in enumerate(mixed):
+        e_const[j] = float(c.lin.const)
+        _put(e_tab, axes, j, parts, len(mixed))
+    masks = [None] * A  # rows on one axis: which of its positions they allow
+    spread = []  # rows over several axes
+    allowed = True
+    for r in resolved.rows:
+        parts = per_axis(r.lin)
+        if len(parts) <= 1:
+            for k, vec in (parts.items() or [(None, np.zeros(1))]):
+                fine = _within(float(r.lin.const) + vec, r.lo, r.hi)
+                if k is None:
+                    allowed &= bool(fine.all())
+                else:
+                    masks[k] = fine if masks[k] is None else masks[k] & fine
+        else:
+            spread.append((r, parts))
+    r_tab, r_const = [None] * A, np.zeros(len(spread))
+    for j, (r, parts) in enumerate(spread):
+        r_const[j] = float(r.lin.const)
+        _put(r_tab, axes, j, parts, len(spread))
+    lo = np.array([r.lo for r, _ in spread])
+    hi = np.array([r.hi for r, _ in spread])
+    d = np.array([case.parties[p].reservation for p in parties])
+    return {"u": u_tab, "u0": u_const, "mixed": mixed, "e": e_tab, "e0": e_const, "masks": masks,
+            "allowed": allowed, "spread": spread, "r": r_tab, "r0": r_const, "lo": lo, "hi": hi, "d": d}
+
+
+def _put(tables, axes, column, parts: dict, width: int) -> None:
+    for k, vec in parts.items():
+        if tables[k] is None:
+            tables[k] = np.zeros((axes[k].size, width))
+        tables[k][:, column] += vec
+
+
+def _within(v, lo, hi) -> np.ndarray:
+    """v inside [lo, hi] up to ROW_TOL relative to the bounds (infinite bounds allowed)."""
+    lo, hi = np.asarray(lo, float), np.asarray(hi, float)
+    with np.errstate(invalid="ignore"):
+        return (v >= lo - ROW_TOL * np.maximum(1.0, np.abs(lo))) & (v <= hi + ROW_TOL * np.maximum(1.0, np.abs(hi)))
+
+
+def _grid_all(axes, masks, block=None) -> np.ndarray:
+    """(outcomes,): every per-axis mask holds at the outcome's position on its axis."""
+    shape = [a.size for a in axes]
+    if block is not None:
+        idx = np.unravel_index(np.arange(*block), shape)
+        ok = np.ones(block[1] - block[0], bool)
+        for k, m in enumerate(masks):
+            if m is not None:
+                ok &= m[idx[k]]
+        return ok
+    ok = np.ones(shape, bool)
+    n = len(axes)
+    for k, m in enumerate(masks):
+        if m is not None:
+            ok &= m.reshape([1] * k + [shape[k]] + [1] * (n - k - 1))
+    return ok.reshape(-1)
+
+
+def _grid_sum(axes, tables, const, block=None) -> np.ndarray:
+    """(outcomes x columns): const plus each axis's table row at the outcome's position on it.
+
+    The whole grid by broadcasting (block None), or outcomes start..stop-1 by gathering.
+    """
+    shape = [a.size for a in axes]
+    m = len(const)
+    if block is not None:
+        idx = np.unravel_index(np.arange(*block), shape)
+        out = np.empty((block[1] - block[0], m))
+        out[...] = const
+        for k, t in enumerate(tables):
+            if t is not None:
+                out += t[idx[k]]
+        return out
+    out = np.empty(shape + [m])
+    out[...] = const
+    n = len(axes)
+    for k, t in enumerate(tables):
+        if t is not None:
+            out += t.reshape([1] * k + [shape[k]] + [1] * (n - k - 1) + [m])
+    return out.reshape(-1, m)
 
 
 def _agreement(resolved, axes, index: int) -> dict:
@@ -263,7 +445,10 @@ def _within_bounds(problem, axes, backend) -> list[_Axis]:
     out = []
     for a in axes:
         if a.options is not None:
-            keep = [o for o in a.options if backend.col_bounds(problem.var_col[(a.issue, a.party, o)])[1] > 0.5]
+            bounds = {o: backend.col_bounds(problem.var_col[(a.issue, a.party, o)]) for o in a.options}
+            keep = [o for o in a.options if bounds[o][1] > 0.5]
+            forced = [o for o in keep if bounds[o][0] > 0.5]  # an option fixed at 1 leaves no other
+            keep = forced or keep
             out.append(_Axis(a.issue, a.party, keep, None))
         else:
             lo, hi = backend.col_bounds(problem.var_col[(a.issue, a.party, None)])
@@ -305,7 +490,8 @@ def settle(problem, concept: str, out, backend) -> tuple[TieSet | None, bool, st
     axes = _within_bounds(problem, axes, backend)
     n = space_size(axes)
     if n > AUTO_CAP:
-        return None, False, (f"tie set not computed: {n:,} outcomes, above the {AUTO_CAP:,} enumerated on every "
+        count = f"{n:,}" if n < 10**15 else f"about {float(n):.1e}"
+        return None, False, (f"tie set not computed: {count} outcomes, above the {AUTO_CAP:,} enumerated on every "
                              "solve (negotiate.ties(case, concept) enumerates up to 2,000,000)")
     found, mask = _tie_set(resolved, axes, concept)
     here = _position(problem, axes, out.x)

@@ -43,7 +43,7 @@ from negotiate.delta import ModelDelta, RebuildReason, model_delta
 from negotiate.errors import CaseError, SolveError
 from negotiate.errors import Problem as CaseProblem
 from negotiate.proposal import Proposal
-from negotiate.solving import as_case, concept_name, solve_problem
+from negotiate.solving import as_case, concept_name, solve_problem, time_limit_of
 
 COMPACT_AFTER = 0.5  # rebuild once retired rows and columns are this share of the live model
 
@@ -207,6 +207,13 @@ class Negotiation:
     def solve(self, concept: str | None = None, *, ideals: bool | None = None) -> Proposal:
         """The proposal of `concept` for the current state (re-using the warm model)."""
         name = concept_name(concept or self._case.solve.concept)
+        if self._backend_name == "highs" and self._solver is None:  # small discrete: every outcome at once
+            from negotiate.discrete import enumerable, solve_enumerated
+
+            axes = enumerable(self._problem.resolved, self._problem, self._backend)
+            if axes is not None:
+                return solve_enumerated(self._problem, name,
+                                        self._case.solve.ideals if ideals is None else ideals, axes)
         return solve_problem(self._problem, self._backend, name,
                              self._case.solve.ideals if ideals is None else ideals)
 
@@ -262,7 +269,7 @@ class Negotiation:
     # -- internals ----------------------------------------------------------------
     def _build(self, reason: RebuildReason) -> None:
         self._backend = make_backend(self._problem, self._backend_name, self._solver,
-                                     time_limit=self._time_limit or self._case.solve.time_limit,
+                                     time_limit=time_limit_of(self._time_limit, self._case.solve.time_limit),
                                      mip_gap=self._case.solve.mip_gap)
         self.rebuilds += 1
         self.rebuild_reasons[reason] += 1

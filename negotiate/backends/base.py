@@ -16,6 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 INF = float("inf")
+# Seconds per MIP solve when nobody set a time limit: a MIP too large to prove optimal stops
+# with status "feasible" and its gap. LPs finish on their own and get no default.
+DEFAULT_MIP_TIME_LIMIT = 60.0
 
 
 @dataclass
@@ -26,6 +29,7 @@ class LPResult:
     objective: float | None = None
     seconds: float = 0.0
     message: str = ""
+    gap: float | None = None  # MIP: the relative gap between the solution and the best bound
 
     @property
     def has_solution(self) -> bool:
@@ -148,3 +152,9 @@ class Backend(ABC):
 
     def is_mip(self) -> bool:
         return bool(self.problem.col_int.any())
+
+    def effective_time_limit(self) -> float | None:
+        """Seconds the next solve may take: the time limit set, else DEFAULT_MIP_TIME_LIMIT for a MIP."""
+        if self.time_limit:
+            return float(self.time_limit)
+        return DEFAULT_MIP_TIME_LIMIT if self.is_mip() else None

@@ -147,8 +147,8 @@ class PyomoBackend(Backend):
             options = {"mip_rel_gap": self.mip_gap, "primal_feasibility_tolerance": tol.primal_feasibility,
                        "dual_feasibility_tolerance": tol.dual_feasibility,
                        "mip_feasibility_tolerance": tol.mip_feasibility}
-            if self.time_limit:
-                options["time_limit"] = self.time_limit
+            if self.effective_time_limit():
+                options["time_limit"] = self.effective_time_limit()
         mip = self.is_mip()
         if mip and self.m.component("dual") is not None:  # MIP solvers have no duals to import
             self.m.del_component("dual")

@@ -434,6 +434,9 @@ class _Linear:
         raise self.err(f"unknown name `{n}`", node, did_you_mean(n, self.known_names()))
 
     def subscript(self, node: ast.Subscript):
+        one = self._one_party_issue(node)
+        if one is not None:
+            return one
         if isinstance(node.value, (ast.Attribute,)) or (
             isinstance(node.value, ast.Subscript) and _is_data(node.value)
         ):
@@ -466,6 +469,20 @@ class _Linear:
             raise self.err(f"`{node.value.id}` is shared: it has one value for all parties", node,
                            "only per-party issues (per_party: true) and data take [PARTY]")
         raise self.err("only vectors over parties and discrete issues can be indexed", node)
+
+    def _one_party_issue(self, node: ast.Subscript):
+        """`issue[self]` / `issue[PARTY]` of a per-party issue, without the vector over all
+        parties (what `name` then indexing would build: quadratic in parties over a case)."""
+        if not (isinstance(node.value, ast.Name) and isinstance(node.slice, ast.Name)):
+            return None
+        n, env = node.value.id, self.env
+        issue = env.issues.get(n)
+        if issue is None or not issue.per_party or n in env.parameters:
+            return None
+        if node.slice.id != "self" and node.slice.id not in env.parties:
+            return None  # issue[option]: a vector, as before
+        p = _party_index(node.slice, env, self.text, "this vector")
+        return Choice(n, p, issue.options) if issue.options is not None else Lin({(n, p, None): 1.0})
 
     def binop(self, node: ast.BinOp):
         a, b = self.visit(node.left), self.visit(node.right)

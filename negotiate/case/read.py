@@ -18,7 +18,7 @@ from negotiate.case.source import Path, SourceMap
 from negotiate.errors import CaseError, Finding, Location
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_NODES = 500_000  # after alias expansion: stops "billion laughs" documents
+MAX_NODES = 500_000  # values made by expanding aliases: stops "billion laughs" documents
 
 
 def read_document(path: str | FsPath) -> tuple[dict, SourceMap]:
@@ -131,6 +131,27 @@ def _read_json(text: str, name: str) -> tuple[Any, SourceMap]:
 
 
 def _read_yaml(text: str, name: str) -> tuple[Any, SourceMap]:
+    """Valid documents: the C parser, positions read only if a problem needs them.
+    Anything the fast reader is unsure of (errors, aliases, merge keys, duplicate
+    or non-text keys, timestamps, unusual numbers) is read by ruamel as before."""
+    from negotiate.case.fast_yaml import TOO_BIG, fast_load
+
+    data = fast_load(text, MAX_NODES)
+    if data is TOO_BIG:
+        raise _too_big(name)
+    if data is not _SLOW:
+        return data, _LazySourceMap(name, text)
+    return _read_yaml_located(text, name)
+
+
+def _too_big(name: str) -> CaseError:
+    return CaseError([Finding(
+        f"the document expands to more than {MAX_NODES:,} values",
+        location=Location(name), hint="YAML anchors/aliases nested many levels deep (an 'alias bomb')?",
+    )])
+
+
+def _read_yaml_located(text: str, name: str) -> tuple[Any, SourceMap]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -150,12 +171,9 @@ def _read_yaml(text: str, name: str) -> tuple[Any, SourceMap]:
     source = SourceMap(name)
     budget = [MAX_NODES]
     try:
-        data = _plain(doc, (), source, budget)
+        data = _plain(doc, (), source, budget, set())
     except _TooBig:
-        raise CaseError([Finding(
-            f"the document expands to more than {MAX_NODES:,} values",
-            location=Location(name), hint="YAML anchors/aliases nested many levels deep (an 'alias bomb')?",
-        )]) from None
+        raise _too_big(name) from None
     except RecursionError:
         raise CaseError([Finding("the document is nested too deeply", location=Location(name))]) from None
     return data, source
@@ -165,11 +183,46 @@ class _TooBig(Exception):
     pass
 
 
-def _plain(node: Any, path: Path, source: SourceMap, budget: list[int]) -> Any:
-    """ruamel's round-trip nodes -> plain dict/list/scalars, recording positions."""
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise _TooBig
+_SLOW = None  # fast_load's answer when ruamel must read the document
+
+
+class _LazySourceMap(SourceMap):
+    """A SourceMap whose positions are read (by ruamel) the first time they are asked for."""
+
+    def __init__(self, file: str, text: str):
+        super().__init__(file)
+        del self.positions  # reading it calls __getattr__ below, once
+        self._text = text
+
+    def __getattr__(self, attr: str):
+        if attr != "positions":
+            raise AttributeError(attr)
+        text, self._text = self.__dict__.get("_text"), None
+        self.positions = {}
+        if text is not None:
+            try:
+                _, located = _read_yaml_located(text, self.file)
+                self.positions = located.positions
+            except CaseError:  # the fast reader read it: ruamel should too; without positions then
+                pass
+        return self.positions
+
+
+def _plain(node: Any, path: Path, source: SourceMap, budget: list[int], seen: set,
+           expanding: bool = False) -> Any:
+    """ruamel's round-trip nodes -> plain dict/list/scalars, recording positions.
+
+    `budget` counts the values made by expanding aliases (a mapping or list met
+    a second time is an alias): a large case without aliases costs nothing."""
+    if isinstance(node, (dict, list)):
+        if id(node) in seen:
+            expanding = True
+        else:
+            seen.add(id(node))
+    if expanding:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _TooBig
     lc = getattr(node, "lc", None)
     if isinstance(node, dict):
         out = {}
@@ -182,7 +235,7 @@ def _plain(node: Any, path: Path, source: SourceMap, budget: list[int]) -> Any:
                     source.positions.setdefault(sub, (pos[0] + 1, pos[1] + 1))
                 except (KeyError, TypeError):
                     pass
-            out[k] = _plain(value, sub, source, budget)
+            out[k] = _plain(value, sub, source, budget, seen, expanding)
         return out
     if isinstance(node, list):
         out_list = []
@@ -194,7 +247,7 @@ def _plain(node: Any, path: Path, source: SourceMap, budget: list[int]) -> Any:
                     source.positions.setdefault(sub, (pos[0] + 1, pos[1] + 1))
                 except (KeyError, TypeError, IndexError):
                     pass
-            out_list.append(_plain(value, sub, source, budget))
+            out_list.append(_plain(value, sub, source, budget, seen, expanding))
         return out_list
     if isinstance(node, bool) or node is None:
         return node

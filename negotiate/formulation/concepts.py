@@ -79,6 +79,7 @@ class ConceptRunner:
         self.ucol = problem.utility_col
         self.uscale = utility_scales(problem)  # tolerances on gains are relative to these
         self.limited = False  # a solve stopped at a limit (status feasible)
+        self.limit_gap: float | None = None  # the largest relative MIP gap of the solves that stopped
 
     # -- one solve ---------------------------------------------------------
     def _solve(self, objective: dict, what: str) -> tuple[LPResult, Outcome | None]:
@@ -86,6 +87,8 @@ class ConceptRunner:
         r = self.b.solve()
         if r.status == "limit" and r.has_solution:
             self.limited = True
+            if r.gap is not None:
+                self.limit_gap = max(self.limit_gap or 0.0, r.gap)
             return r, None
         if r.status != "optimal":
             return r, _fail(r, what)
@@ -108,7 +111,8 @@ class ConceptRunner:
                 out.ideals = found
         if out.ok and self.limited and out.status == "optimal":
             out.status = "feasible"
-            out.notes.append("the solver stopped at a time limit: the agreement is feasible, maybe not optimal")
+            gap = f" (relative MIP gap {self.limit_gap:.2%})" if self.limit_gap is not None else ""
+            out.notes.append(f"the solver stopped at a time limit: the agreement is feasible, maybe not optimal{gap}")
         return out
 
     # -- shadow prices ----------------------------------------------------------

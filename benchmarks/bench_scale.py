@@ -1,0 +1,210 @@
+"""Scale: per size and concept, load, compile, solve, and HiGHS alone on the best form.
+
+    PYTHONPATH=$PWD python benchmarks/bench_scale.py [--sizes 5 20 50 200 800] [--criteria 30]
+        [--points 10] [--concepts utilitarian nash] [--repeat 1]
+
+For each size (benchmarks/generate.py cases) it prints:
+- load: `load_case` of the case written as YAML, beside a plain C YAML parse
+  of the same file (PyYAML CSafeLoader, GC paused) and their ratio;
+- compile: `compile_case` on the loaded case;
+- per concept: our end-to-end `negotiate.solve(case, concept)` (compile,
+  concept, proposal), its LP solves and HiGHS time inside;
+- HiGHS alone on the best exact formulation, written here straight into
+  highspy from the resolved case, NOT from our compiled model: concave curves
+  as bounded increments (one position row per curve, no score columns: the
+  scores enter the utility rows directly), a multi-term argument shared by
+  several curves as one column, IPM + crossover (the fastest cold method in
+  our measurements); only `run()` is timed;
+- ratio = ours (utilitarian) / HiGHS alone; for the other concepts ours /
+  (LP solves x HiGHS alone).
+Timings are best of --repeat runs in one process; on a shared machine only
+ratios within one run mean anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import highspy  # noqa: E402
+import yaml  # noqa: E402
+from generate import make_case  # noqa: E402
+
+import negotiate  # noqa: E402
+from negotiate.backends.highs import new_highs  # noqa: E402
+from negotiate.case.load import load_case  # noqa: E402
+from negotiate.case.resolve import resolve  # noqa: E402
+from negotiate.compile import _shape, compile_case, reachable  # noqa: E402
+
+CONCEPTS = ["utilitarian", "egalitarian", "kalai_smorodinsky", "nash"]
+
+
+def best_form(case) -> highspy.HighsLp:
+    """The utilitarian LP in the increment form (see the module docstring)."""
+    r = resolve(case)
+    inf = highspy.kHighsInf
+    cols_lo, cols_hi, cost = [], [], []
+    rows = []  # (coefs {col: value}, lo, hi)
+
+    def col(lo, hi, c=0.0):
+        cols_lo.append(lo)
+        cols_hi.append(hi)
+        cost.append(c)
+        return len(cols_lo) - 1
+
+    var = {}
+    bounds = {}
+    for v in r.variables:
+        var[v.key] = col(v.lb, v.ub)
+        bounds[v.key] = (v.lb, v.ub)
+
+    def lin(terms):
+        out = {}
+        for k, c in terms.items():
+            if c:
+                out[var[k]] = out.get(var[k], 0.0) + c
+        return out
+
+    for iid, issue in case.issues.items():  # one option per discrete choice
+        if issue.options is not None:
+            for p in (r.parties if issue.per_party else [None]):
+                rows.append(({var[(iid, p, o)]: 1.0 for o in issue.options}, 1.0, 1.0))
+    users = {}
+    for p in r.parties:
+        for c in r.criteria[p]:
+            if c.xs is not None and len(c.lin.terms) >= 3:
+                key = tuple((k, v) for k, v in c.lin.terms.items() if v)
+                users[key] = users.get(key, 0) + 1
+    shared = {}
+    for key, n in users.items():
+        if n >= 2:
+            j = col(-inf, inf)
+            coefs = {j: 1.0}
+            for jj, v in lin(dict(key)).items():
+                coefs[jj] = coefs.get(jj, 0.0) - v
+            rows.append((coefs, 0.0, 0.0))
+            shared[key] = j
+    for p in r.parties:
+        w = case.parties[p].weight
+        u = col(-inf, inf, w)
+        urow, uconst = {u: 1.0}, 0.0
+        for c in r.criteria[p]:
+            if c.xs is None:
+                for jj, v in lin(c.lin.terms).items():
+                    urow[jj] = urow.get(jj, 0.0) - c.weight * v
+                uconst += c.weight * c.lin.const
+                continue
+            lo, hi = reachable(c.lin.terms, c.lin.const, bounds)
+            xs, ys, concave = _shape(c.xs, c.ys, lo, hi)
+            assert concave, "the generated cases are LPs"
+            uconst += c.weight * ys[0]
+            if len(xs) == 1:
+                continue
+            key = tuple((k, v) for k, v in c.lin.terms.items() if v)
+            pos = {shared[key]: 1.0} if key in shared else lin(c.lin.terms)
+            for k in range(len(xs) - 1):
+                d = col(0.0, xs[k + 1] - xs[k])
+                pos[d] = -1.0
+                urow[d] = urow.get(d, 0.0) - c.weight * (ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k])
+            rows.append((pos, xs[0] - c.lin.const, xs[0] - c.lin.const))
+        rows.append((urow, uconst, uconst))
+        if case.solve.require_acceptance:
+            rows.append(({u: 1.0}, case.parties[p].reservation, inf))
+    for row in r.rows:
+        rows.append((lin(row.lin.terms), row.lo - row.lin.const, row.hi - row.lin.const))
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(cols_lo), len(rows)
+    lp.col_cost_ = np.array(cost)
+    lp.col_lower_ = np.clip(cols_lo, -inf, inf)
+    lp.col_upper_ = np.clip(cols_hi, -inf, inf)
+    lp.row_lower_ = np.clip([lo for _, lo, _ in rows], -inf, inf)
+    lp.row_upper_ = np.clip([hi for _, _, hi in rows], -inf, inf)
+    starts, index, value = [0], [], []
+    for coefs, _, _ in rows:
+        index.extend(coefs.keys())
+        value.extend(coefs.values())
+        starts.append(len(index))
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = np.array(starts, np.int32)
+    lp.a_matrix_.index_ = np.array(index, np.int32)
+    lp.a_matrix_.value_ = np.array(value, float)
+    lp.sense_ = highspy.ObjSense.kMaximize
+    return lp
+
+
+def highs_alone(lp) -> tuple[float, float]:
+    """Seconds of HiGHS run() (IPM + crossover) on the best form, and its optimum."""
+    h = new_highs()
+    h.passModel(lp)
+    h.setOptionValue("solver", "ipm")
+    h.setOptionValue("run_crossover", "on")
+    t0 = time.perf_counter()
+    h.run()
+    seconds = time.perf_counter() - t0
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return seconds, h.getInfo().objective_function_value
+
+
+def timed(f, repeat: int):
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = f()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[5, 20, 50, 200])
+    ap.add_argument("--criteria", type=int, default=30)
+    ap.add_argument("--points", type=int, default=10)
+    ap.add_argument("--concepts", nargs="+", default=CONCEPTS)
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args()
+    print(f"{'parties':>7} {'MB':>5} {'C parse':>8} {'load':>7} {'ratio':>6} {'compile':>8} {'rows':>7} "
+          f"{'concept':18} {'LPs':>4} {'solve':>8} {'HiGHS in':>8} {'best form':>9} {'ratio':>6}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            path = Path(tmp) / f"case{n}.yaml"
+            path.write_text(yaml.dump(make_case(n, args.criteria, args.points), Dumper=yaml.CSafeDumper,
+                                      default_flow_style=None, width=1000))
+            text = path.read_text()
+
+            def c_parse():
+                gc.disable()
+                try:
+                    return yaml.load(text, Loader=yaml.CSafeLoader)
+                finally:
+                    gc.enable()
+
+            parse_s = load_s = float("inf")
+            for _ in range(max(1, args.repeat)):  # interleaved: both see the same load
+                parse_s = min(parse_s, timed(c_parse, 1)[0])
+                load_s, case = min(load_s, timed(lambda: load_case(path), 1)[0]), load_case(path)
+            compile_s, problem = timed(lambda: compile_case(case), args.repeat)
+            alone, optimum = min(highs_alone(best_form(case)) for _ in range(args.repeat))
+            head = (f"{n:7d} {path.stat().st_size / 1e6:5.1f} {parse_s:8.3f} {load_s:7.3f} {load_s / parse_s:6.2f} "
+                    f"{compile_s:8.3f} {problem.n_rows:7d}")
+            for concept in args.concepts:
+                ours, prop = timed(lambda: negotiate.solve(case, concept), args.repeat)
+                lps = prop.solver["solves"]
+                if concept == "utilitarian":
+                    assert abs(prop.collective_benefit - optimum) <= 1e-6 * max(1.0, abs(optimum))
+                ratio = ours / (max(lps, 1) * alone)
+                print(f"{head} {concept:18} {lps:4d} {ours:8.3f} {prop.solver['solver_seconds']:8.3f} "
+                      f"{alone:9.3f} {ratio:6.2f}", flush=True)
+                head = " " * len(head)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+"""Small discrete cases, solved exactly by enumerating every outcome.
+
+When every issue is discrete (options or whole numbers) and the outcome
+space is small (at most ENUMERATE_CAP outcomes), every concept is applied to
+the table of every outcome's utilities (negotiate.tie_sets.outcome_table:
+red lines, collective constraints and acceptance as masks) instead of
+solving a MIP: utilitarian by argmax of the weighted sum, egalitarian and
+Kalai-Smorodinsky by sorting the scaled gains (leximin, ideals = column
+maxima over the acceptable outcomes), Nash by the largest weighted log sum
+(exact: its gap is 0). Ties are broken as tie sets break them: the first
+optimal outcome in outcome order is proposed, and `ties` counts them.
+
+Parties that cannot gain above their reservation in any acceptable outcome
+are held there (Kalai-Smorodinsky, Nash), as the MIP path holds them.
+
+Shadow prices: none. With every issue discrete, the agreement is a point of
+a finite set; no bound moves it continuously, and a price "conditional on the
+choices" would be the dual of an LP whose every issue column is fixed, which
+is degenerate (0 or arbitrary). The proposal says prices are not available
+and why. `solve(..., enumerate=False)` takes the MIP path (conditional
+prices as before).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from negotiate import tie_sets
+from negotiate.formulation.concepts import Outcome
+
+ENUMERATE_CAP = 100_000  # outcomes: above this, the MIP
+CELL_CAP = 20_000_000  # numbers held at once (outcomes x parties, curves, rows): a memory bound
+PRICE_NOTE = ("shadow prices not available: every issue is discrete (solved by enumerating the outcomes), "
+              "so no small change of a limit moves the agreement continuously")
+
+
+@dataclasses.dataclass
+class CaseView:
+    """What a proposal reads of a compiled Problem, without compiling: the
+    issue variables numbered as compile_case numbers them (first, in order)."""
+
+    resolved: object
+    var_col: dict
+    case_rows: dict = dataclasses.field(default_factory=dict)
+    reservation_row: dict = dataclasses.field(default_factory=dict)
+    nonconcave: list = dataclasses.field(default_factory=list)
+    is_mip: bool = False
+
+    @classmethod
+    def of(cls, resolved) -> "CaseView":
+        acceptance = resolved.case.solve.require_acceptance
+        return cls(resolved, {v.key: j for j, v in enumerate(resolved.variables)},
+                   reservation_row={p: None for p in resolved.parties} if acceptance else {},
+                   is_mip=any(v.integer for v in resolved.variables))
+
+    @property
+    def case(self):
+        return self.resolved.case
+
+    @property
+    def parties(self) -> list[str]:
+        return self.resolved.parties
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.var_col)
+
+
+def enumerable(resolved, problem=None, backend=None) -> list | None:
+    """The outcome axes if the case is solved by enumeration, else None.
+
+    With a compiled problem and its backend, the backend's current column
+    bounds cut the axes (drafted options fix some issues): the enumeration
+    then answers the same question the backend would.
+    """
+    axes = tie_sets.outcome_axes(resolved)
+    if isinstance(axes, str):
+        return None
+    if backend is not None:
+        axes = tie_sets._within_bounds(problem, axes, backend)
+    n = tie_sets.space_size(axes)
+    curves = sum(1 for p in resolved.parties for c in resolved.criteria[p] if c.xs is not None)
+    cells = min(n, tie_sets.CHUNK) * (len(resolved.parties) + curves + len(resolved.rows)) + n * len(resolved.parties)
+    if n > ENUMERATE_CAP or cells > CELL_CAP:
+        return None
+    return axes
+
+
+def solve_enumerated(problem, concept: str, ideals: bool = False, axes: list | None = None):
+    """The proposal of `concept` on a small discrete case (see the module docstring).
+
+    `problem`: a compiled Problem, or a Resolved case (then nothing is
+    compiled unless no agreement exists and the diagnosis needs the model).
+    """
+    from negotiate.case.resolve import Resolved
+    from negotiate.solving import _proposal
+
+    t0 = time.perf_counter()
+    compiled = None if isinstance(problem, Resolved) else problem
+    resolved = problem if compiled is None else compiled.resolved
+    problem = CaseView.of(resolved)  # the proposal reads the issue variables only
+    axes = axes if axes is not None else enumerable(resolved)
+    if axes is None:
+        raise ValueError("this case is not solved by enumeration: it has a continuous issue or too many outcomes")
+    case = resolved.case
+    parties = resolved.parties
+    U, acceptable = tie_sets._table(resolved, axes)
+    w = np.array([case.parties[p].weight for p in parties])
+    d = np.array([case.parties[p].reservation for p in parties])
+    mask, value = tie_sets.concept_mask(concept, U, acceptable, w, d)
+    found = np.flatnonzero(mask)
+    n = tie_sets.space_size(axes)
+    out, tied = _outcome(problem, concept, axes, U, acceptable, w, d, found, value, ideals)
+    seconds = round(time.perf_counter() - t0, 6)
+    solver = {"name": "enumeration", "version": np.__version__, "backend": "enumeration", "seconds": seconds,
+              "solver_seconds": seconds, "solves": 0, "mip": bool(problem.is_mip), "outcomes": n}
+    if concept == "nash" and out.ok:
+        solver["nash_gap"] = 0.0
+    diagnosis = None
+    if out.status == "infeasible":
+        from negotiate.compile import compile_case
+        from negotiate.diagnose import diagnose
+
+        diagnosis = diagnose(compiled if compiled is not None else compile_case(resolved), concept)
+    proposal = _proposal(problem, concept, out, diagnosis, solver)
+    if tied is not None:
+        proposal = dataclasses.replace(proposal, ties=tied.count, tied_agreements=tied.agreements)
+    return proposal
+
+
+def _outcome(problem, concept, axes, U, acceptable, w, d, found, value, ideals) -> tuple[Outcome, object]:
+    """The concept's Outcome (an x over the Problem's columns) and its tie set."""
+    resolved = problem.resolved
+    parties = resolved.parties
+    if not found.size:
+        return Outcome("infeasible", message="no agreement satisfies every range, limit, constraint and "
+                                             "reservation"), None
+    first = int(found[0])
+    wants_ideals = concept in ("kalai_smorodinsky", "nash") or ideals
+    best = U[acceptable].max(axis=0) if wants_ideals else None
+    held = [p for i, p in enumerate(parties)
+            if best[i] - d[i] <= tie_sets.GAIN_TOL * max(1.0, abs(best[i]))] \
+        if concept in ("kalai_smorodinsky", "nash") else []
+    agreement = tie_sets._agreement(resolved, axes, first)
+    x = np.zeros(problem.n_cols)
+    for a in axes:
+        v = agreement[a.issue] if a.party is None else agreement[a.issue][a.party]
+        if a.options is not None:
+            x[problem.var_col[(a.issue, a.party, v)]] = 1.0
+        else:
+            x[problem.var_col[(a.issue, a.party, None)]] = float(v)
+    out = Outcome("optimal", x, objective=float(value[0]) if value else None, held=held, gap=None)
+    if wants_ideals:
+        out.ideals = {p: float(best[i]) for i, p in enumerate(parties)}
+    if held:
+        where = "the leximin" if concept == "kalai_smorodinsky" else "the Nash product"
+        more = " (ideal = reservation)" if concept == "kalai_smorodinsky" else ""
+        out.notes.append(f"{', '.join(held)} cannot gain above the reservation in any acceptable agreement"
+                         f"{more}: held there, outside {where}")
+    if concept == "nash" and len(held) < len(parties):
+        active = np.array([p not in held for p in parties])
+        gains = U[first, active] - d[active]
+        if (gains <= tie_sets.GAIN_TOL * np.maximum(1.0, np.abs(d[active]) + np.abs(gains))).any():
+            out.notes.append("no agreement gives every party a positive gain at once: the Nash product is 0 "
+                             "everywhere, so the egalitarian agreement is proposed")
+    out.price_objective = _price_words(concept)
+    out.notes.append(PRICE_NOTE)
+    listed = found[:tie_sets.LISTED]
+    tied = tie_sets.TieSet(
+        case=resolved.case.name, concept=concept, count=int(found.size), outcomes=tie_sets.space_size(axes),
+        agreements=[tie_sets._agreement(resolved, axes, int(i)) for i in listed],
+        utilities=[{p: float(U[i, k]) for k, p in enumerate(parties)} for i in listed],
+        value=[float(v) for v in value],
+    )
+    if tied.count > 1:
+        out.notes.append(f"{tied.count} agreements are equally good for {concept}: the first in outcome order "
+                         "(issues and options as listed) is proposed; Proposal.tie_set() lists them")
+    return out, tied
+
+
+def _price_words(concept: str) -> str:
+    from negotiate.formulation.concepts import ConceptRunner
+
+    return ConceptRunner.OBJECTIVE_WORDS[concept]

@@ -1,0 +1,177 @@
+"""Small discrete cases solved by enumeration, against the MIP path and brute force.
+
+The enumeration (negotiate.discrete) must give the MIP path's answers on
+random cases, every concept: the same status, the same agreement where the
+MIP path settles its ties (the first in outcome order), otherwise the same
+concept value; the same tie count. The brute-force reference in
+tests/independent.py (itertools, plain Python) checks the optimum itself.
+"""
+
+import math
+import random
+
+import pytest
+
+import negotiate
+from conftest import ROOT, case_from_dict
+from independent import brute_force, lex_greater
+from test_concepts_brute_force import random_case
+
+CONCEPTS = ["utilitarian", "egalitarian", "kalai_smorodinsky", "nash"]
+
+
+def richer_case(seed: int) -> dict:
+    """3-4 parties, a per-party discrete issue, an integer issue scored by a curve,
+    a collective constraint and red lines: 10^2 to 10^4 outcomes."""
+    rng = random.Random(1000 + seed)
+    n = rng.choice([3, 4])
+    ids = [f"P{i}" for i in range(n)]
+    issues = {
+        "level": {"options": ["low", "mid", "high"]},
+        "share": {"options": ["a", "b"], "per_party": True},
+        "years": {"range": [0, rng.choice([4, 6])], "integer": True},
+    }
+    parties = {}
+    for p in ids:
+        parties[p] = {
+            "weight": rng.choice([1, 2]),
+            "reservation": round(rng.uniform(0.0, 0.5), 3),
+            "criteria": {
+                "level": {"of": "level", "weight": rng.choice([1, 2, 3]),
+                          "scores": {o: round(rng.random(), 3) for o in ("low", "mid", "high")}},
+                "share": {"of": "share[self]", "weight": rng.choice([1, 2]),
+                          "scores": {"a": round(rng.random(), 3), "b": round(rng.random(), 3)}},
+                "years": {"of": "years", "weight": 1,
+                          "points": [[0, round(rng.random(), 3)], [3, round(rng.random(), 3)],
+                                     [6, round(rng.random(), 3)]]},
+            },
+        }
+    parties[ids[0]]["limits"] = {"red_line": "years >= 1"}
+    constraints = {"some_b": f"sum(share[b]) >= {rng.choice([0, 1])}"}
+    return {"name": f"richer {seed}", "issues": issues, "constraints": constraints, "parties": parties}
+
+
+def concept_value(case, concept, prop):
+    """The concept's objective at a proposal (leximin: the scaled gains), from its utilities."""
+    u = {p: o.utility for p, o in prop.parties.items()}
+    w = {p: case.parties[p].weight for p in case.parties}
+    d = {p: case.parties[p].reservation for p in case.parties}
+    free = [p for p in case.parties if not prop.parties[p].held]
+    if concept == "utilitarian":
+        return prop.collective_benefit
+    if concept == "nash":
+        return sum(w[p] * math.log(max(u[p] - d[p], 1e-300)) for p in free)
+    if concept == "egalitarian":
+        return [(u[p] - d[p]) / w[p] for p in free]
+    return [(u[p] - d[p]) / (prop.parties[p].ideal - d[p]) for p in free]
+
+
+def same_answer(case, concept, brute=True):
+    fast = negotiate.solve(case, concept, enumerate=True)
+    mip = negotiate.solve(case, concept, enumerate=False)
+    assert fast.solver["backend"] == "enumeration" and mip.solver["backend"] == "highs"
+    assert fast.status == mip.status
+    if not mip.ok:
+        assert fast.agreement is None
+        return
+    assert {p: o.held for p, o in fast.parties.items()} == {p: o.held for p, o in mip.parties.items()}
+    if mip.ties is not None:  # the MIP path settled its ties: the same first tie, the same count
+        assert fast.agreement == mip.agreement
+        assert fast.ties == mip.ties
+    ours, theirs = concept_value(case, concept, fast), concept_value(case, concept, mip)
+    if isinstance(ours, list):
+        assert lex_greater(ours, theirs, 1e-7) == 0
+    else:
+        assert ours == pytest.approx(theirs, abs=1e-7)
+    if brute:  # and the optimum itself, from itertools and plain Python
+        ref = brute_force(case, concept)
+        if concept == "utilitarian":
+            assert ours == pytest.approx(ref["value"], abs=1e-7)
+        elif concept == "nash":
+            assert sum(case.parties[p].weight * math.log(max(fast.parties[p].gain, 1e-300))
+                       for p in ref["active"]) == pytest.approx(ref["value"], abs=1e-6)
+        else:
+            u = {p: o.utility for p, o in fast.parties.items()}
+            d = {p: case.parties[p].reservation for p in case.parties}
+            assert lex_greater([ref["scale"][p] * (u[p] - d[p]) for p in ref["scale"]], ref["leximin"], 1e-7) == 0
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_enumeration_gives_the_mip_answer_on_random_cases(seed):
+    case = case_from_dict(random_case(seed))
+    for concept in CONCEPTS:
+        same_answer(case, concept)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_enumeration_gives_the_mip_answer_with_per_party_issues_and_constraints(seed):
+    case = case_from_dict(richer_case(seed))
+    for concept in CONCEPTS:
+        same_answer(case, concept, brute=False)
+
+
+@pytest.mark.parametrize("concept", CONCEPTS)
+def test_bilateral_case_is_enumerated_by_default(concept):
+    case = negotiate.load_case(ROOT / "cases" / "bilateral_fta.yaml")
+    prop = negotiate.solve(case, concept)
+    assert prop.solver["backend"] == "enumeration" and prop.solver["outcomes"] == 2112
+    assert prop.solver["solves"] == 0
+    same_answer(case, concept)
+    if concept == "nash":
+        assert prop.solver["nash_gap"] == 0.0
+
+
+def test_ideals_are_the_best_acceptable_utility():
+    case = negotiate.load_case(ROOT / "cases" / "bilateral_fta.yaml")
+    fast = negotiate.solve(case, "utilitarian", ideals=True)
+    mip = negotiate.solve(case, "utilitarian", ideals=True, enumerate=False)
+    for p in case.parties:
+        assert fast.parties[p].ideal == pytest.approx(mip.parties[p].ideal, abs=1e-9)
+        assert fast.parties[p].ideal == pytest.approx(brute_force(case, "utilitarian")["ideal"][p], abs=1e-9)
+
+
+def test_no_shadow_prices_on_a_discrete_case_and_the_proposal_says_why():
+    case = negotiate.load_case(ROOT / "cases" / "bilateral_fta.yaml")
+    prop = negotiate.solve(case, "utilitarian")
+    assert prop.shadow_prices["available"] is False
+    assert any("shadow prices not available: every issue is discrete" in n for n in prop.notes)
+    assert all(c.shadow_price is None for c in prop.constraints)
+
+
+def test_infeasible_discrete_case_is_diagnosed():
+    case = case_from_dict(random_case(3)).update({"parties.P0.reservation": 5.0})
+    fast = negotiate.solve(case, "nash")
+    mip = negotiate.solve(case, "nash", enumerate=False)
+    assert fast.status == mip.status == "infeasible"
+    assert fast.diagnosis is not None
+
+
+def test_enumerate_true_on_a_continuous_case_is_refused():
+    case = negotiate.load_case(ROOT / "cases" / "climate_club.yaml")
+    with pytest.raises(ValueError, match="not solved by enumeration"):
+        negotiate.solve(case, "utilitarian", enumerate=True)
+    assert negotiate.solve(case, "utilitarian").solver["backend"] == "highs"
+
+
+def test_pyomo_backend_is_not_replaced():
+    case = case_from_dict(random_case(1))
+    assert negotiate.solve(case, "utilitarian", backend="pyomo").solver["backend"] == "pyomo"
+
+
+def test_session_enumerates_and_respects_fixed_options():
+    """A what-if session answers as a cold solve; a drafted option's fixed issue is honoured."""
+    case = negotiate.load_case(ROOT / "cases" / "bilateral_fta.yaml")
+    n = negotiate.Negotiation(case)
+    for concept in CONCEPTS:
+        warm = n.solve(concept)
+        assert warm.solver["backend"] == "enumeration"
+        assert warm.agreement == negotiate.solve(case, concept).agreement
+    n.set("parties.EU.reservation", 0.5)
+    assert n.solve("nash").agreement == negotiate.solve(n.case, "nash").agreement
+    b, problem = n.backend, n.problem
+    j = problem.var_col[("beef_quota", None, "kt99")]
+    b.set_col_bounds(j, 1.0, 1.0)  # as compare does for a drafted package
+    try:
+        assert n.solve("utilitarian").agreement["beef_quota"] == "kt99"
+    finally:
+        b.set_col_bounds(j, 0.0, 1.0)
