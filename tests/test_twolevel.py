@@ -519,5 +519,10 @@ def test_winset_on_the_shipped_two_level_case():
     case = negotiate.load_case(ROOT / "cases" / "eu_mercosur_ratification.yaml")
     w = winset(case, "FR")
     assert "kt150" not in w.ratifiable["beef_quota"]["options"]
-    assert "kt150" in w.passable["beef_quota"]["options"]  # France can be outvoted on beef
+    # kt150 does not pass either: France, Italy, Poland and Austria (4 states, 39% of
+    # the population) then form a blocking minority; kt99 passes without Italy's consent
+    assert w.passable["beef_quota"]["options"] == ["kt50", "kt99"]
     assert "kt150" in w.binding["farmers"]["beef_quota"]["options"]
+    italy = winset(case, "IT")
+    assert italy.ratifiable["beef_quota"]["options"] == ["kt50"]
+    assert "kt99" in italy.passable["beef_quota"]["options"]  # Italy can be outvoted on beef
