@@ -14,9 +14,9 @@ import pytest
 import negotiate
 from conftest import ROOT
 from negotiate.case import expr
-from negotiate.case import load as load_mod
+from negotiate.case import read as load_mod
 from negotiate.case.fast_yaml import fast_load
-from negotiate.case.load import _read_yaml_located, parse_document, read_document
+from negotiate.case.read import _read_yaml_located, parse_document, read_document
 from negotiate.case.resolve import _resolve
 from negotiate.case.schema import Case
 from negotiate.errors import CaseError
