@@ -89,14 +89,15 @@ def enumerable(resolved, problem=None, backend=None) -> list | None:
     return axes
 
 
-def solve_enumerated(problem, concept: str, ideals: bool = False, axes: list | None = None):
+def solve_enumerated(problem, concept: str, ideals: bool = False, axes: list | None = None, *, build):
     """The proposal of `concept` on a small discrete case (see the module docstring).
 
     `problem`: a compiled Problem, or a Resolved case (then nothing is
     compiled unless no agreement exists and the diagnosis needs the model).
+    `build`: the solver layer's proposal builder (negotiate.solving's), which
+    re-checks the agreement and shapes the result exactly as for a solve.
     """
     from negotiate.case.resolve import Resolved
-    from negotiate.solving import _proposal
 
     t0 = time.perf_counter()
     compiled = None if isinstance(problem, Resolved) else problem
@@ -125,7 +126,7 @@ def solve_enumerated(problem, concept: str, ideals: bool = False, axes: list | N
         from negotiate.diagnose import diagnose
 
         diagnosis = diagnose(compiled if compiled is not None else compile_case(resolved), concept)
-    proposal = _proposal(problem, concept, out, diagnosis, solver)
+    proposal = build(problem, concept, out, diagnosis, solver)
     if tied is not None:
         proposal = dataclasses.replace(proposal, ties=tied.count, tied_agreements=tied.agreements)
     return proposal
@@ -182,6 +183,6 @@ def _outcome(problem, concept, axes, U, acceptable, w, d, found, value, ideals) 
 
 
 def _price_words(concept: str) -> str:
-    from negotiate.formulation.concepts import ConceptRunner
+    from negotiate import registry
 
-    return ConceptRunner.OBJECTIVE_WORDS[concept]
+    return registry.concept(concept).prices

@@ -78,7 +78,7 @@ def solve(
         resolved = resolve(case)
         axes = enumerable(resolved)
         if axes is not None or enumerate:
-            return solve_enumerated(resolved, name, s.ideals if ideals is None else ideals, axes)
+            return solve_enumerated(resolved, name, s.ideals if ideals is None else ideals, axes, build=_proposal)
     problem = compile_case(case)
     be = make_backend(problem, backend or s.backend, solver or s.solver,
                       time_limit=limit, mip_gap=s.mip_gap)

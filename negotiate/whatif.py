@@ -212,8 +212,10 @@ class Negotiation:
 
             axes = enumerable(self._problem.resolved, self._problem, self._backend)
             if axes is not None:
+                from negotiate.solving import _proposal
+
                 return solve_enumerated(self._problem, name,
-                                        self._case.solve.ideals if ideals is None else ideals, axes)
+                                        self._case.solve.ideals if ideals is None else ideals, axes, build=_proposal)
         return solve_problem(self._problem, self._backend, name,
                              self._case.solve.ideals if ideals is None else ideals)
 
