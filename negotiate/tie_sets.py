@@ -99,7 +99,9 @@ class _Axis:
 
 def outcome_axes(resolved) -> list[_Axis] | str:
     """One axis per (issue, party) choice, or the reason the space is not enumerable."""
-    if getattr(resolved, "twolevel", None) is not None:  # acceptance is ratification and a rule over binaries
+    from negotiate.formulation.ratification import twolevel_of
+
+    if twolevel_of(resolved) is not None:  # acceptance is ratification and a rule over binaries
         return "it is a two-level case (ratification and a decision rule are solved as a MIP)"
     case = resolved.case
     by_key = {v.key: v for v in resolved.variables}
