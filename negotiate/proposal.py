@@ -138,6 +138,7 @@ class Proposal:
     solver: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
     shadow_prices: dict | None = None  # {"objective": ..., "conditional_on_discrete_choices": ...}
+    status_quo: dict | None = None  # party -> utility at the case's status quo (None: no status_quo)
 
     @property
     def ok(self) -> bool:
@@ -157,6 +158,7 @@ class Proposal:
             "diagnosis": self.diagnosis,
             "solver": self.solver,
             "notes": list(self.notes),
+            "status_quo": None if self.status_quo is None else {p: _r(u) for p, u in self.status_quo.items()},
         }
 
     def to_json(self, indent: int | None = 2) -> str:

@@ -15,6 +15,7 @@ from negotiate.case.schema import CONCEPTS, Case
 from negotiate.compile import Problem, compile_case
 from negotiate.errors import SolveError
 from negotiate.formulation.concepts import ConceptRunner, Outcome
+from negotiate.case.status_quo import status_quo_utilities
 from negotiate.proposal import (
     PartyOutcome,
     Proposal,
@@ -102,7 +103,8 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -
     if not out.ok:
         parties = {p: PartyOutcome(None, case.parties[p].reservation, weight=case.parties[p].weight)
                    for p in problem.parties}
-        return Proposal(case.name, concept, out.status, None, parties, None, [], diagnosis, solver, out.notes)
+        return Proposal(case.name, concept, out.status, None, parties, None, [], diagnosis, solver, out.notes,
+                        status_quo=status_quo_utilities(problem.resolved))
     values = issue_values(problem, out.x)
     utils, scores = utilities(problem, values)
     parties = {}
@@ -128,4 +130,4 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver) -
     prices = {"objective": out.price_objective, "conditional_on_discrete_choices": out.prices_conditional,
               "available": out.prices is not None}
     return Proposal(case.name, concept, out.status, agreement_of(problem, values), parties, benefit,
-                    constraints, None, solver, notes, prices)
+                    constraints, None, solver, notes, prices, status_quo=status_quo_utilities(problem.resolved))

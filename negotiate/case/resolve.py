@@ -67,6 +67,7 @@ class Resolved:
     criteria: dict[str, list[ScoreCurve]]
     rows: list[LinearRow]
     options: dict[str, dict] = field(default_factory=dict)  # name -> {key: fixed value}
+    status_quo: dict = field(default_factory=dict)  # variable key -> value with no agreement
 
 
 def env_for(case: Case, party: str | None = None) -> Env:
@@ -156,8 +157,17 @@ def _resolve(case: Case) -> tuple[Resolved, list[Problem]]:
             rows += _rows(case, ("parties", p, "limits", lid), text, p, "limit", col)
     options = {name: _option(case, name, values, col, ranges) for name, values in case.options.items()}
     _check_scenarios(case, col)
-    resolved = Resolved(case, list(case.parties), variables_of(case, ranges), criteria, rows, options)
+    status_quo = _status_quo(case, criteria, col, ranges)
+    resolved = Resolved(case, list(case.parties), variables_of(case, ranges), criteria, rows, options, status_quo)
     return resolved, col.problems
+
+
+def _status_quo(case: Case, criteria: dict, col: _Collector, ranges: dict) -> dict:
+    from negotiate.case.status_quo import settle_reservations, status_quo_values
+
+    values = status_quo_values(case, col, ranges, _fix)
+    settle_reservations(case, criteria, values, col)
+    return values
 
 
 def _check_data(case: Case, col: _Collector) -> None:
@@ -465,7 +475,9 @@ def re_resolve(case: Case, previous: Resolved, units: set,
                 else old_rows[unit]
     options = {name: _option(case, name, values, col, ranges) for name, values in case.options.items()}
     _check_scenarios(case, col)
-    return Resolved(case, list(case.parties), variables_of(case, ranges), criteria, rows, options), col.problems
+    status_quo = _status_quo(case, criteria, col, ranges)
+    return Resolved(case, list(case.parties), variables_of(case, ranges), criteria, rows, options,
+                    status_quo), col.problems
 
 
 def _curve_names(c: Criterion) -> frozenset:

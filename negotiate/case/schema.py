@@ -6,6 +6,8 @@ by `negotiate.case.resolve`, which knows the whole case.
 
 from __future__ import annotations
 
+import copy
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -13,7 +15,10 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    PlainValidator,
     StringConstraints,
+    WithJsonSchema,
+    field_serializer,
     field_validator,
     model_validator,
 )
@@ -23,6 +28,34 @@ Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 # A number, or a constant expression over parameters and the party's data
 # (`"data.max_cut[self]"`), evaluated per party when the case is resolved.
 Number = float | str
+
+
+
+def _reservation(value: Any):
+    """A number, or `status_quo` (its utility at the status quo, computed on resolve).
+
+    A plain validator, not a union: errors stay at `parties.X.reservation`.
+    """
+    if value == "status_quo" or getattr(value, "from_status_quo", False):
+        return value
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            near = "status" in value.lower() or "quo" in value.lower()
+            raise ValueError("expected a number" + (" or `status_quo`" if near else "")) from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("expected a number")
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number (not NaN or infinity)")
+    return float(value)
+
+
+Reservation = Annotated[
+    Any,
+    PlainValidator(_reservation),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"const": "status_quo"}]}),
+]
 
 CONCEPTS = ("utilitarian", "egalitarian", "kalai_smorodinsky", "nash")
 Concept = Literal["utilitarian", "egalitarian", "kalai_smorodinsky", "nash"]
@@ -174,7 +207,9 @@ class Party(_Strict):
     name: str | None = None
     weight: float = Field(1.0, gt=0)
     data: dict[Id, float | dict[Id, float]] = Field(default_factory=dict)
-    reservation: float = 0.0
+    # a number, or `status_quo`: the party's utility at the case's status quo
+    # (computed when the case is resolved; see negotiate.case.status_quo)
+    reservation: Reservation = 0.0
     criteria: dict[Id, Criterion] = Field(min_length=1)
     limits: dict[Id, str] = Field(default_factory=dict)
     description: str | None = None
@@ -185,6 +220,12 @@ class Party(_Strict):
         if all(isinstance(w, float) for w in weights) and sum(weights) <= 0:
             raise ValueError("criteria weights sum to 0: give at least one criterion a positive weight")
         return self
+
+    @field_serializer("reservation")
+    def _reservation_as_written(self, value):
+        # a computed status-quo reservation is written back as `status_quo`, so a
+        # changed copy of the case computes it again
+        return "status_quo" if getattr(value, "from_status_quo", False) else value
 
 
 class SolveSettings(_Strict):
@@ -212,6 +253,10 @@ class Case(_Strict):
     solve: SolveSettings = Field(default_factory=SolveSettings)
     options: dict[Id, dict[Id, Any]] = Field(default_factory=dict)
     scenarios: dict[Id, dict[str, Any]] = Field(default_factory=dict)
+    # each issue's value with no agreement (CASE_FORMAT.md section 6): a shared
+    # issue one value (an option id if discrete), a per-party issue
+    # {PARTY: value, default: value}
+    status_quo: dict[Id, float | Id | dict[Id, float | Id]] = Field(default_factory=dict)
 
     _source: Any = PrivateAttr(default=None)
     _resolved: Any = PrivateAttr(default=None)  # the case's meaning, once computed
