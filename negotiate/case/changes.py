@@ -13,6 +13,7 @@ understood, checked and reported the same way everywhere:
     constraints.C                        a collective constraint (as limits)
     issues.I.FIELD                       an issue's range, unit, ...
     solve.FIELD, name, description, options.O, scenarios.S
+    status_quo.I[.P]                     the status quo of an issue (of one party's, or `default`)
 
 A path that names an unknown parameter, party, criterion, limit, data field,
 issue or field is a `CaseError` located at `<change>` (never the case or model
@@ -45,7 +46,8 @@ NOTHING = "nothing solved"
 _PARTY_LEAVES = {"reservation": ACCEPTANCE, "weight": OBJECTIVE, "name": NOTHING, "description": NOTHING}
 _ISSUE_FIELDS = {"range": BOUNDS, "unit": NOTHING, "description": NOTHING, "options": STRUCTURE,
                  "per_party": STRUCTURE, "integer": STRUCTURE}
-_TOP = ("name", "description", "parameters", "issues", "constraints", "parties", "solve", "options", "scenarios")
+_TOP = ("name", "description", "parameters", "issues", "constraints", "parties", "solve", "options", "scenarios",
+        "status_quo")
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,14 @@ def parse_change(case, path: str, value: Any, create: bool = False) -> Change:
         touched = SETTINGS if rest[0] in ("time_limit", "mip_gap") else \
             ACCEPTANCE if rest[0] == "require_acceptance" else NOTHING
         return Change(path, keys, value, "solve", frozenset({touched}), item=rest[0])
+    if head == "status_quo":
+        # the no-agreement point: it moves the reservations written `status_quo`
+        need(2, "an issue: status_quo.ISSUE[.PARTY]")
+        _known(path, "issue", rest[0], case.issues)
+        if len(keys) == 3:
+            _known(path, "party", keys[2], list(case.parties) + ["default"])
+        leaf(3, ".".join(keys[:3]))
+        return Change(path, keys, value, "status_quo", frozenset({ACCEPTANCE}), item=rest[0])
     if head in ("options", "scenarios"):
         need(2, f"a name: {head}.NAME")
         return Change(path, keys, value, "case", frozenset({NOTHING}), item=rest[0])
