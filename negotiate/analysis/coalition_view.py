@@ -1,0 +1,318 @@
+"""The case as seen by a coalition: one compiled model, kept warm, switched by bounds.
+
+For a coalition S (CASE_FORMAT.md section 6):
+- members' issues are open and take the agreed values;
+- every outsider's per-party issue columns are fixed at the status quo;
+- outsiders' red lines (`limits`) and acceptance (`reservation`) do not bind;
+- a collective constraint follows the case's `coalition_rules:` (`status_quo`,
+  the default: it binds the members' agreement with the outsiders at the status
+  quo; `members`: its sums run over the members only; `none`: it does not bind
+  a coalition short of all parties);
+- the concept (or the worth) runs over the members;
+- every party's utility is evaluated on the mixed outcome; an outsider reads a
+  shared issue at its status-quo value (it does not adopt what the members
+  agreed), a member at the agreed value.
+
+`CoalitionView.enter(S)` moves the live backend to S by column and row bounds
+(only the parties whose membership changed), plus the restricted rows of
+`members`-rule constraints added after a mark; nothing is validated or
+compiled again.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from negotiate.backends import make_backend
+from negotiate.case import expr
+from negotiate.case.resolve import env_for
+from negotiate.case.schema import Case
+from negotiate.compile import Problem, compile_case
+from negotiate.errors import CaseError, Location, Problem as CaseProblem
+from negotiate.formulation.concepts import ConceptRunner
+from negotiate.proposal import agreement_of, issue_values, utilities
+
+INF = float("inf")
+RULES = ("status_quo", "members", "none")
+
+
+# -- checks ----------------------------------------------------------------------
+def _located(case: Case, path: tuple, message: str, value=None, hint=None) -> CaseProblem:
+    source = getattr(case, "_source", None)
+    where = source.locate(path) if source is not None else Location()
+    return CaseProblem(message, ".".join(str(p) for p in path), where, value, hint)
+
+
+def check_coalition_case(case: Case, resolved) -> None:
+    """Raise a located CaseError unless the case can be analysed by coalitions:
+    a status quo for every per-party issue and every shared issue a criterion
+    reads; `blocs:` of known, distinct parties; `coalition_rules:` of known
+    collective constraints."""
+    problems = []
+    sq = resolved.status_quo
+    read = {k[0] for curves in resolved.criteria.values() for c in curves for k in c.lin.terms}
+    gaps: dict[str, list] = {}  # issue -> parties (or [None]) without a status quo
+    for v in resolved.variables:
+        iid, party, _ = v.key
+        if v.key not in sq and (party is not None or iid in read) and party not in gaps.get(iid, []):
+            gaps.setdefault(iid, []).append(party)
+    missing = [iid if None in ps or len(ps) == len(case.parties) else f"{iid}[{', '.join(ps)}]"
+               for iid, ps in gaps.items()]
+    if missing:
+        problems.append(_located(
+            case, ("status_quo",) if case.status_quo else ("name",),
+            "coalition analysis needs the status quo of " + ", ".join(f"`{m}`" for m in missing),
+            None, "outsiders keep their issues at the status quo: give `status_quo:` each issue's value with "
+                  "no agreement (a per-party issue: {PARTY: value, default: value})"))
+    for bloc, members in case.blocs.items():
+        path = ("blocs", bloc)
+        if not members:
+            problems.append(_located(case, path, "a bloc needs at least one member", members))
+        for k, p in enumerate(members):
+            if p not in case.parties:
+                problems.append(_located(case, path + (k,), f"unknown party `{p}`", p,
+                                         expr.did_you_mean(p, case.parties) or f"parties: {', '.join(case.parties)}"))
+        dup = sorted({p for p in members if members.count(p) > 1})
+        if dup:
+            problems.append(_located(case, path, f"listed twice: {', '.join(dup)}", members))
+    for cid, rule in case.coalition_rules.items():
+        if cid not in case.constraints:
+            problems.append(_located(case, ("coalition_rules", cid), f"unknown constraint `{cid}`", None,
+                                     expr.did_you_mean(cid, case.constraints)
+                                     or f"constraints: {', '.join(case.constraints) or 'none in this case'}"))
+    if problems:
+        raise CaseError(problems)
+
+
+# -- evaluation --------------------------------------------------------------------
+@dataclass(frozen=True)
+class Evaluated:
+    """One solve's answer for a coalition: its status, every party's utility, the values."""
+
+    status: str  # optimal | feasible | infeasible | error
+    utility: dict  # every party (the status quo's when there is no agreement)
+    values: dict | None  # variable key -> value of the mixed outcome (None: no agreement)
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.values is not None
+
+
+class CoalitionView:
+    """A case compiled once and kept warm; `enter(S)` makes it the case as seen by S."""
+
+    def __init__(self, case: Case, *, backend: str | None = None, solver: str | None = None,
+                 time_limit: float | None = None, problem: Problem | None = None):
+        self.case = case
+        self.problem = problem if problem is not None else compile_case(case)
+        pr = self.problem
+        check_coalition_case(case, pr.resolved)
+        s = case.solve
+        self.backend = make_backend(pr, backend or s.backend, solver or s.solver,
+                                    time_limit=time_limit or s.time_limit, mip_gap=s.mip_gap)
+        self.parties: list[str] = list(pr.parties)
+        self.weight = {p: case.parties[p].weight for p in self.parties}
+        self.reservation = {p: float(case.parties[p].reservation) for p in self.parties}
+        self.sq: dict = dict(pr.resolved.status_quo)
+        self.shared_sq = {k: v for k, v in self.sq.items() if k[1] is None}
+        self._cols: dict[str, list[tuple[int, float]]] = {p: [] for p in self.parties}
+        self._own_sq: dict[str, dict] = {p: {} for p in self.parties}  # a party's per-party issues at the status quo
+        for v in pr.resolved.variables:
+            if v.key[1] is not None:
+                self._cols[v.key[1]].append((pr.var_col[v.key], self.sq[v.key]))
+                self._own_sq[v.key[1]][v.key] = self.sq[v.key]
+        self._rows: dict[str, list[int]] = {p: [] for p in self.parties}
+        self._rule_rows: dict[str, list[int]] = {}  # constraint id -> its rows
+        for r in pr.resolved.rows:
+            i = pr.case_rows[r.id]
+            if r.kind == "limit" and r.party is not None:
+                self._rows[r.party].append(i)
+            elif r.kind == "constraint":
+                cid = r.id.split(".", 1)[1].split("[", 1)[0]
+                self._rule_rows.setdefault(cid, []).append(i)
+        self.rules = {cid: case.coalition_rules.get(cid, "status_quo") for cid in self._rule_rows}
+        utils, _ = utilities(pr, self.sq_values())
+        self.sq_utility = {p: float(utils[p]) for p in self.parties}
+        self.members: frozenset = frozenset(self.parties)
+        self._restricted: dict = {}
+        self.solves = 0
+
+    @property
+    def n(self) -> int:
+        return len(self.parties)
+
+    def sq_values(self) -> dict:
+        """The status quo as variable values (only the issues it gives)."""
+        return dict(self.sq)
+
+    # -- moving between coalitions -------------------------------------------------
+    def enter(self, members) -> tuple[int, int]:
+        """Make the live model the case as seen by `members`; returns the mark to `leave` at."""
+        S = frozenset(members)
+        pr, b = self.problem, self.backend
+        for p in self.parties:
+            now = p in S
+            if now == (p in self.members):
+                continue
+            for j, v in self._cols[p]:
+                b.set_col_bounds(j, *((pr.col_lb[j], pr.col_ub[j]) if now else (v, v)))
+            rows = self._rows[p] + ([pr.reservation_row[p]] if p in pr.reservation_row else [])
+            for i in rows:
+                b.set_row_bounds(i, *((pr.row_lo[i], pr.row_hi[i]) if now else (-INF, INF)))
+        grand_now, grand_was = len(S) == self.n, len(self.members) == self.n
+        if grand_now != grand_was:
+            for cid, rows in self._rule_rows.items():
+                if self.rules[cid] == "status_quo":
+                    continue
+                for i in rows:  # `members` and `none` rows bind only the grand coalition as written
+                    b.set_row_bounds(i, *((pr.row_lo[i], pr.row_hi[i]) if grand_now else (-INF, INF)))
+        self.members = S
+        mark = b.mark()
+        if not grand_now:
+            rows = self._member_rows(S)
+            if rows:
+                b.add_rows(rows)
+        return mark
+
+    def leave(self, mark) -> None:
+        self.backend.rollback(mark)
+
+    def _member_rows(self, S: frozenset) -> list:
+        """The rows of `members`-rule constraints with their sums over the members of S."""
+        out = []
+        members = [p for p in self.parties if p in S]
+        if not members:
+            return out
+        case, pr = self.case, self.problem
+        for cid, rule in self.rules.items():
+            if rule != "members":
+                continue
+            base = env_for(case)
+            env = expr.Env(parameters=base.parameters, issues=base.issues, parties=members,
+                           data={p: base.data[p] for p in members})
+            text = case.constraints[cid]
+            try:
+                rows = expr.constraint(text, env)
+            except expr.ExprError as e:
+                raise CaseError([_located(
+                    case, ("coalition_rules", cid),
+                    f"`members` cannot restrict constraints.{cid} to {{{', '.join(members)}}}: {e.message}",
+                    text, "the rule sums the constraint's vectors over the members; it cannot name an "
+                          "outsider (use `status_quo` or `none` for this constraint)")]) from None
+            for r in rows:
+                coefs = {}
+                for key, c in r.lin.terms.items():
+                    if c:
+                        j = pr.var_col[key]
+                        coefs[j] = coefs.get(j, 0.0) + c
+                if coefs:
+                    out.append((coefs, r.lo, r.hi, f"coalition.{cid}"))
+        return out
+
+    # -- solving -----------------------------------------------------------------
+    def _acceptance(self, S, on: bool) -> None:
+        pr = self.problem
+        for p in S:
+            i = pr.reservation_row.get(p)
+            if i is not None:
+                self.backend.set_row_bounds(i, *((pr.row_lo[i], pr.row_hi[i]) if on else (-INF, INF)))
+
+    def evaluate(self, values: dict, S) -> dict:
+        """Every party's utility on the mixed outcome `values` of coalition S."""
+        S = frozenset(S)
+        mixed = dict(values)
+        for p in self.parties:
+            if p not in S:
+                mixed.update(self._own_sq[p])
+        u_in, _ = utilities(self.problem, mixed)
+        if len(S) == self.n:
+            return {p: float(u_in[p]) for p in self.parties}
+        u_out, _ = utilities(self.problem, {**mixed, **self.shared_sq})
+        return {p: float(u_in[p] if p in S else u_out[p]) for p in self.parties}
+
+    def mixed_values(self, x: np.ndarray, S) -> dict:
+        values = issue_values(self.problem, x)
+        for p in self.parties:
+            if p not in S:
+                values.update(self._own_sq[p])
+        return values
+
+    def status_quo(self) -> Evaluated:
+        return Evaluated("status_quo", dict(self.sq_utility), None)
+
+    def worth(self, S) -> tuple[float, Evaluated]:
+        """The largest sum of w_i u_i over the members of S, outsiders at the status quo,
+        members' acceptance not imposed (transferable utility); the status quo's sum
+        when no agreement meets the red lines and constraints."""
+        S = frozenset(S)
+        if not S:
+            return 0.0, self.status_quo()
+        b = self.backend
+        self._acceptance(S, False)
+        try:
+            b.set_objective({self.problem.utility_col[p]: self.weight[p] for p in S})
+            r = b.solve()
+            self.solves += 1
+        finally:
+            self._acceptance(S, True)
+        if r.has_solution and r.status in ("optimal", "limit"):
+            values = self.mixed_values(r.x, S)
+            u = self.evaluate(values, S)
+            ev = Evaluated("optimal" if r.status == "optimal" else "feasible", u, values)
+        else:
+            status = "infeasible" if r.status == "infeasible" else "error"
+            ev = Evaluated(status, dict(self.sq_utility), None, r.message or r.status)
+        return sum(self.weight[p] * ev.utility[p] for p in S), ev
+
+    def agree(self, S, concept: str, reuse: Evaluated | None = None) -> Evaluated:
+        """The agreement the members of S reach under `concept` (their acceptance binds);
+        `reuse`: a utilitarian optimum without acceptance, taken when every member accepts it."""
+        S = frozenset(S)
+        if not S:
+            return self.status_quo()
+        if reuse is not None and reuse.ok and concept == "utilitarian" and self._accepted(reuse.utility, S):
+            return reuse
+        pr = self.problem
+        runner = ConceptRunner(self.backend, pr, lambda x: utilities(pr, issue_values(pr, x))[0])
+        runner.parties = [p for p in self.parties if p in S]
+        before = self.backend.solves
+        out = runner.run(concept)
+        self.solves += self.backend.solves - before
+        if not out.ok:
+            return Evaluated(out.status, dict(self.sq_utility), None, out.message)
+        values = self.mixed_values(out.x, S)
+        return Evaluated(out.status, self.evaluate(values, S), values, "; ".join(out.notes))
+
+    def _accepted(self, utility: dict, S) -> bool:
+        if not self.case.solve.require_acceptance:
+            return True
+        return all(utility[p] >= self.reservation[p] - 1e-7 * max(1.0, abs(self.reservation[p])) for p in S)
+
+    def agreement(self, ev: Evaluated, S) -> dict | None:
+        """The mixed outcome by issue: members' values, outsiders' status quo; shared issues as agreed."""
+        if not ev.ok:
+            return None
+        return agreement_of(self.problem, ev.values)
+
+
+def gray_order(masks) -> list[int]:
+    """Coalition masks ordered so that consecutive ones differ in few parties (fewer bound changes)."""
+    return sorted(masks, key=lambda m: _gray_rank(m))
+
+
+def _gray_rank(g: int) -> int:
+    """The position of `g` in the binary reflected Gray code."""
+    n = g
+    shift = 1
+    while (g >> shift) > 0:
+        n ^= g >> shift
+        shift += 1
+    return n
+
+
+def finite(x: float) -> float:
+    return x if math.isfinite(x) else float("nan")
