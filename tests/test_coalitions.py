@@ -1,0 +1,306 @@
+"""Coalition analysis checked against independent references.
+
+- The symmetric public-good game with linear benefits and quadratic costs
+  (Barrett 1994; Carraro and Siniscalco 1993): a coalition of s maximises its
+  members' joint payoff, outsiders play their dominant strategy (the status
+  quo); the only stable coalitions have 3 members, for any number of players,
+  and member and outsider payoffs have closed forms. With benefit b*Q and cost
+  c*q^2/2 (b = c = 1) sampled at the integers, the piecewise-linear model has
+  the same optimum as the smooth one: a member's marginal cost on [k, k+1] is
+  k + 1/2, its coalition's marginal benefit the integer s, so q = s exactly.
+- The Aumann-Maschler bankruptcy games written as negotiation cases: their
+  nucleoli are the Talmud's divisions.
+- Shapley value, least core and nucleolus recomputed from the reported worths
+  by enumeration of orders and a separate scipy LP scheme (tests/test_games.py).
+- Worths and outsiders' utilities on a small discrete case by brute force.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+import negotiate
+from conftest import case_from_dict
+from negotiate.analysis.coalitions import coalitions
+from negotiate.analysis.games import Game
+from negotiate.errors import CaseError
+from test_games import least_core_epsilon_scipy, nucleolus_scipy, shapley_by_orders
+
+PLAYERS = "ABCDEFGH"
+
+
+def public_good_case(n: int) -> dict:
+    """n symmetric countries, abatement q_i in [0, n]; payoff Q - q_i^2/2 (utility = payoff / 2)."""
+    parties = {}
+    for p in PLAYERS[:n]:
+        parties[p] = {
+            "reservation": "status_quo",
+            "criteria": {
+                "benefit": {"of": "sum(q)", "points": [[0, 0], [n * n, n * n]]},
+                "cost": {"of": "q[self]", "points": [[k, -k * k / 2] for k in range(n + 1)]},
+            },
+        }
+    return {"name": f"public good {n}", "issues": {"q": {"per_party": True, "range": [0, n]}},
+            "status_quo": {"q": {"default": 1}},  # the dominant strategy b/c = 1
+            "parties": parties, "solve": {"concept": "utilitarian"}}
+
+
+def member_payoff(n: int, s: int) -> float:
+    return s * s / 2 + n - s  # Q = s*s + (n - s), cost s^2/2
+
+
+def outsider_payoff(n: int, s: int) -> float:
+    return s * s + n - s - 0.5
+
+
+@pytest.mark.parametrize("n", [4, 5, 6])
+def test_public_good_game_stable_coalitions_have_three_members(n):
+    case = case_from_dict(public_good_case(n))
+    a = coalitions(case, "utilitarian", members="all")
+    assert len(a.coalitions) == 2 ** n - 1
+    for c in a.coalitions:
+        s = len(c.members)
+        assert c.status == "optimal"
+        for p in case.parties:
+            want = member_payoff(n, s) if p in c.members else outsider_payoff(n, s)
+            assert 2 * c.utility[p] == pytest.approx(want, abs=1e-7), (c.members, p)
+            assert c.agreement["q"][p] == pytest.approx(s if p in c.members else 1, abs=1e-7)
+        # internal stability: pi_m(s) - pi_o(s - 1) = -(s - 1)(s - 3)/2 >= 0
+        assert c.internally_stable == (s <= 3)
+        # external stability: the size-(s+1) coalition is not internally stable (indifference joins)
+        assert c.externally_stable == (s + 1 > 3)
+    assert sorted(a.stable) == sorted(itertools.combinations(PLAYERS[:n], 3))
+
+
+def test_public_good_transfers_cannot_stabilise_the_grand_coalition():
+    # members' summed surplus over leaving: n * (pi_m(n) - pi_o(n-1)) / 2 in utility = -n(n-1)(n-3)/4
+    n = 5
+    a = coalitions(case_from_dict(public_good_case(n)), "utilitarian", members=[list(PLAYERS[:n])])
+    grand = a.coalitions[0]
+    assert grand.surplus == pytest.approx(-n * (n - 1) * (n - 3) / 4, abs=1e-7)
+    assert grand.potentially_internally_stable is False and grand.transfers is None
+
+
+def _bankruptcy_case(estate: float) -> dict:
+    """No agreement pays nobody (award 0); a coalition's members share what is left of the
+    estate once the claims of those outside are paid: with the `members` rule the sums of
+    `estate` run over the members, so it reads sum_S award <= estate - claims outside S.
+    A coalition left with less than nothing cannot agree and stays at 0: worth(S) =
+    max(0, estate - claims outside S), Aumann and Maschler's bankruptcy game."""
+    claims = {"A": 100, "B": 200, "C": 300}
+    return {
+        "name": f"bankruptcy {estate}",
+        "parameters": {"estate": estate, "all_claims": 600},
+        "issues": {"award": {"per_party": True, "range": [0, 300]}},
+        "constraints": {"estate": "sum(award) <= estate - all_claims + sum(data.claim)"},
+        "coalition_rules": {"estate": "members"},
+        "status_quo": {"award": {"default": 0}},
+        "parties": {p: {"data": {"claim": c},
+                        "criteria": {"paid": {"of": "award[self]", "points": [[0, 0], [300, 300]]}},
+                        "limits": {"claim": "award[self] <= data.claim[self]"}}
+                    for p, c in claims.items()},
+        "solve": {"concept": "utilitarian"},
+    }
+
+
+@pytest.mark.parametrize("estate, expected", [
+    (100, (100 / 3, 100 / 3, 100 / 3)),
+    (200, (50, 75, 75)),
+    (300, (50, 100, 150)),
+])
+def test_bankruptcy_cases_have_the_talmud_nucleoli(estate, expected):
+    case = case_from_dict(_bankruptcy_case(estate))
+    a = coalitions(case, "utilitarian", members="all", shapley=True, nucleolus=True, core=True)
+    claims = {"A": 100, "B": 200, "C": 300}
+    worths = np.zeros(8)
+    for c in a.coalitions:
+        outside = sum(v for p, v in claims.items() if p not in c.members)
+        assert c.worth == pytest.approx(max(0.0, estate - outside), abs=1e-6), c.members
+        worths[sum(1 << "ABC".index(p) for p in c.members)] = c.worth
+    assert not a.nucleolus.prenucleolus
+    assert [a.nucleolus.allocation[p] for p in "ABC"] == pytest.approx(expected, abs=1e-6)
+    # recomputed from the reported worths by separate implementations
+    game = Game(("A", "B", "C"), worths)
+    assert [a.shapley[p] for p in "ABC"] == pytest.approx(list(shapley_by_orders(game).values()), abs=1e-9)
+    assert [a.nucleolus.allocation[p] for p in "ABC"] == pytest.approx(nucleolus_scipy(game), abs=1e-6)
+    assert a.least_core.epsilon == pytest.approx(least_core_epsilon_scipy(game), abs=1e-7)
+    d = a.to_dict()
+    assert set(d) >= {"case", "concept", "outsiders", "parties", "coalitions", "stable", "grand", "shapley",
+                      "nucleolus", "least_core"}
+    # bankruptcy games are convex: the core is not empty; the utilitarian split is checked against it
+    assert d["least_core"]["epsilon"] <= 1e-7
+    blocking = [tuple(b["members"]) for b in d["grand"]["blocking"]]
+    brute = [S for r in (1, 2) for S in itertools.combinations("ABC", r)
+             if game.v(S) - sum(a.grand.utility[p] for p in S) > 1e-6]
+    assert sorted(blocking) == sorted(brute)
+    assert d["grand"]["in_core"] == (not brute)
+
+
+# -- brute force on a small discrete case -------------------------------------------------
+SMALL = {
+    "name": "small discrete",
+    "issues": {"cut": {"per_party": True, "range": [0, 3], "integer": True},
+               "std": {"options": ["none", "basic", "full"]}},
+    "constraints": {"total": "sum(cut) <= 5"},
+    "status_quo": {"cut": {"default": 0}, "std": "basic"},
+    "parties": {
+        "A": {"criteria": {"own": {"of": "cut[self]", "points": [[0, 1], [3, 0.1]]},
+                           "all": {"of": "sum(cut)", "points": [[0, 0], [9, 1]], "weight": 2},
+                           "std": {"of": "std", "scores": {"none": 0.2, "basic": 0.5, "full": 1}}}},
+        "B": {"weight": 2,
+              "criteria": {"own": {"of": "cut[self]", "points": [[0, 1], [1, 0.9], [3, 0]]},
+                           "all": {"of": "sum(cut)", "points": [[0, 0], [4, 0.8], [9, 1]]},
+                           "std": {"of": "std", "scores": {"none": 1, "basic": 0.6, "full": 0}}},
+              "limits": {"cap": "cut[self] <= 2"}},
+        "C": {"criteria": {"own": {"of": "cut[self]", "points": [[0, 1], [3, 0.4]]},
+                           "all": {"of": "sum(cut)", "points": [[0, 0], [2, 0.7], [9, 1]], "weight": 3}}},
+    },
+}
+
+
+def _brute_worth(data: dict, members: tuple) -> tuple[float, dict]:
+    parties = data["parties"]
+    best = (-math.inf, None)
+    for cuts in itertools.product(range(4), repeat=len(members)):
+        cut = {p: 0 for p in parties}
+        cut.update(dict(zip(members, cuts)))
+        if sum(cut.values()) > 5 or ("B" in members and cut["B"] > 2):
+            continue
+        for std in ("none", "basic", "full"):
+            u = {}
+            for p in members:
+                u[p] = _party_utility(parties[p], cut, p, std)
+            total = sum(parties[p].get("weight", 1) * u[p] for p in members)
+            if total > best[0] + 1e-12:
+                best = (total, {"cut": cut, "std": std})
+    return best
+
+
+def _party_utility(party: dict, cut: dict, p: str, std: str) -> float:
+    total = weights = 0.0
+    for cid, c in party["criteria"].items():
+        w = c.get("weight", 1)
+        if cid == "std":
+            s = c["scores"][std]
+        else:
+            x = cut[p] if cid == "own" else sum(cut.values())
+            xs, ys = zip(*c["points"])
+            s = float(np.interp(x, xs, ys))
+        total += w * s
+        weights += w
+    return total / weights
+
+
+def test_worths_and_outsiders_utilities_by_brute_force():
+    case = case_from_dict(SMALL)
+    a = coalitions(case, "utilitarian", members="all")
+    for c in a.coalitions:
+        want, _ = _brute_worth(SMALL, c.members)
+        assert c.worth == pytest.approx(want, abs=1e-7), c.members
+        # every party's utility on the reported mixed outcome, outsiders reading std at the status quo
+        cut = {p: c.agreement["cut"][p] for p in "ABC"}
+        for p in "ABC":
+            if p not in c.members:
+                assert cut[p] == 0
+            std = c.agreement["std"] if p in c.members else "basic"
+            assert c.utility[p] == pytest.approx(_party_utility(SMALL["parties"][p], cut, p, std), abs=1e-9)
+
+
+def test_coalition_rules_for_a_collective_constraint():
+    # three equal parties, cut cost linear, benefit only from the party's own `credit`
+    def case(rule):
+        data = {
+            "name": "rules", "parameters": {"need": 4},
+            "issues": {"cut": {"per_party": True, "range": [0, 3]}},
+            "constraints": {"floor": "sum(cut) >= need"},
+            "status_quo": {"cut": {"A": 1, "B": 1, "C": 1}},
+            "parties": {p: {"criteria": {"cost": {"of": "cut[self]", "points": [[0, 1], [3, 0]]}}}
+                        for p in "ABC"},
+        }
+        if rule:
+            data["coalition_rules"] = {"floor": rule}
+        return case_from_dict(data)
+
+    def worth(rule):
+        return coalitions(case(rule), "utilitarian", members=[["A", "B"]]).coalitions[0]
+
+    # status_quo (default): A + B cut >= 4 - 1 (C's status quo) = 3 -> costs 3/3 -> worth 2 - 1 = 1
+    assert worth(None).worth == pytest.approx(1.0, abs=1e-9)
+    assert worth("status_quo").worth == pytest.approx(1.0, abs=1e-9)
+    # members: A + B cut >= 4 -> worth 2 - 4/3
+    assert worth("members").worth == pytest.approx(2 - 4 / 3, abs=1e-9)
+    # none: nothing binds -> nobody cuts
+    assert worth("none").worth == pytest.approx(2.0, abs=1e-9)
+    # the grand coalition is bound by the constraint as written, whatever the rule
+    for rule in (None, "members", "none"):
+        g = coalitions(case(rule), "utilitarian", members=[["A", "B", "C"]]).coalitions[0]
+        assert g.worth == pytest.approx(3 - 4 / 3, abs=1e-9)
+
+
+def test_warm_model_answers_as_a_fresh_one():
+    from negotiate.analysis.coalition_view import CoalitionView
+
+    case = case_from_dict(public_good_case(5))
+    warm = CoalitionView(case)
+    order = [("A",), ("A", "B", "C"), ("B", "D"), ("A", "B", "C", "D", "E"), ("C",), ("A", "E")]
+    for S in order * 2:
+        mark = warm.enter(S)
+        w1, _ = warm.worth(S)
+        e1 = warm.agree(S, "nash")
+        warm.leave(mark)
+        cold = CoalitionView(case)
+        mark = cold.enter(S)
+        w2, _ = cold.worth(S)
+        e2 = cold.agree(S, "nash")
+        cold.leave(mark)
+        assert w1 == pytest.approx(w2, abs=1e-8)
+        assert e1.utility == pytest.approx(e2.utility, abs=1e-6)
+
+
+def test_blocs_partition_and_what_the_grand_coalition_adds():
+    data = public_good_case(5)
+    data["blocs"] = {"north": ["A", "B", "C"], "south": ["D", "E"]}
+    a = coalitions(case_from_dict(data), "utilitarian", blocs=True)
+    north, south = a.blocs.blocs["north"], a.blocs.blocs["south"]
+    assert north.stable and not south.externally_stable
+    # partition: north cuts 3 each, south 2 each: Q = 13
+    want = {p: (13 - (9 if p in "ABC" else 4) / 2) / 2 for p in "ABCDE"}
+    assert a.blocs.partition == pytest.approx(want, abs=1e-7)
+    grand = (member_payoff(5, 5)) / 2
+    assert a.blocs.grand_adds == pytest.approx({p: grand - want[p] for p in "ABCDE"}, abs=1e-7)
+
+
+def test_case_without_status_quo_is_a_located_error():
+    with pytest.raises(CaseError) as info:
+        coalitions(negotiate.load_case("cases/bilateral_fta.yaml"))
+    assert "status quo" in str(info.value)
+
+
+@pytest.mark.parametrize("extra, path, needle", [
+    ({"blocs": {"x": ["A", "Z"]}}, "blocs.x.1", "unknown party `Z`"),
+    ({"blocs": {"x": ["A", "A"]}}, "blocs.x", "listed twice"),
+    ({"coalition_rules": {"flor": "members"}}, "coalition_rules.flor", "unknown constraint"),
+])
+def test_bad_blocs_and_rules_are_located(extra, path, needle):
+    data = dict(SMALL, **extra)
+    with pytest.raises(CaseError) as info:
+        coalitions(case_from_dict(data))
+    assert any(p.path == path and needle in p.message for p in info.value.problems), str(info.value)
+
+
+def test_bad_rule_value_is_refused_at_load():
+    with pytest.raises(CaseError) as info:
+        case_from_dict(dict(SMALL, coalition_rules={"total": "everyone"}))
+    assert any(p.path.startswith("coalition_rules.total") for p in info.value.problems)
+
+
+def test_status_quo_change_paths():
+    case = case_from_dict(SMALL)
+    assert case.update({"status_quo.std": "full"}).status_quo["std"] == "full"
+    with pytest.raises(CaseError) as info:
+        case.update({"status_quo.stdd": "full"})
+    assert "unknown issue `stdd`" in str(info.value)
