@@ -12,6 +12,7 @@ from negotiate.proposal import Proposal
 from negotiate.solving import solve
 from negotiate.whatif import Negotiation
 from negotiate.compare import Comparison, compare
+from negotiate.analysis.coalitions import CoalitionAnalysis, coalitions
 
 __version__ = "0.1.0"
 
@@ -26,5 +27,5 @@ def to_pyomo(case, concept: str | None = None):
 
 __all__ = [
     "CONCEPTS", "Case", "CaseError", "Comparison", "Negotiation", "NegotiateError", "Problem", "Proposal", "SolveError",
-    "compare", "load_case", "solve", "to_pyomo", "__version__",
+    "compare", "load_case", "coalitions", "CoalitionAnalysis", "solve", "to_pyomo", "__version__",
 ]

@@ -371,6 +371,12 @@ def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", help="W
     _emit(json.dumps(case_json_schema(), indent=2), output)
 
 
+# `negotiate coalitions` lives in its own module
+from negotiate import cli_coalitions  # noqa: E402
+
+cli_coalitions.register(app)
+
+
 def main() -> None:
     import signal
 

@@ -63,7 +63,7 @@ def check_coalition_case(case: Case, resolved) -> None:
                for iid, ps in gaps.items()]
     if missing:
         problems.append(_located(
-            case, ("status_quo",) if case.status_quo else ("name",),
+            case, ("status_quo",),
             "coalition analysis needs the status quo of " + ", ".join(f"`{m}`" for m in missing),
             None, "outsiders keep their issues at the status quo: give `status_quo:` each issue's value with "
                   "no agreement (a per-party issue: {PARTY: value, default: value})"))

@@ -187,6 +187,12 @@ class CoalitionAnalysis:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
 
+    def to_html(self) -> str:
+        """A self-contained HTML page (inline SVG, no scripts) of the analysis."""
+        from negotiate.report.coalitions import coalitions_html
+
+        return coalitions_html(self)
+
     def frame(self):
         """pandas: one row per coalition: members, size, status, worth, each party's utility, stability."""
         import pandas as pd
