@@ -211,34 +211,45 @@ def test_worths_and_outsiders_utilities_by_brute_force():
 
 
 def test_coalition_rules_for_a_collective_constraint():
-    # three equal parties, cut cost linear, benefit only from the party's own `credit`
+    # u_i = ((1 - cut_i/3) + 2 * sum(cut)/9) / 3: cutting pays for a coalition of two or more,
+    # so the cap `sum(cut) <= 4` binds; the status quo is a cut of 1 each (u = 4/9)
     def case(rule):
         data = {
-            "name": "rules", "parameters": {"need": 4},
+            "name": "rules", "parameters": {"cap": 4},
             "issues": {"cut": {"per_party": True, "range": [0, 3]}},
-            "constraints": {"floor": "sum(cut) >= need"},
-            "status_quo": {"cut": {"A": 1, "B": 1, "C": 1}},
-            "parties": {p: {"criteria": {"cost": {"of": "cut[self]", "points": [[0, 1], [3, 0]]}}}
+            "constraints": {"cap": "sum(cut) <= cap"},
+            "status_quo": {"cut": {"default": 1}},
+            "parties": {p: {"criteria": {"cost": {"of": "cut[self]", "points": [[0, 1], [3, 0]]},
+                                         "all": {"of": "sum(cut)", "points": [[0, 0], [9, 1]], "weight": 2}}}
                         for p in "ABC"},
         }
         if rule:
-            data["coalition_rules"] = {"floor": rule}
+            data["coalition_rules"] = {"cap": rule}
         return case_from_dict(data)
 
-    def worth(rule):
+    def pair(rule):
         return coalitions(case(rule), "utilitarian", members=[["A", "B"]]).coalitions[0]
 
-    # status_quo (default): A + B cut >= 4 - 1 (C's status quo) = 3 -> costs 3/3 -> worth 2 - 1 = 1
-    assert worth(None).worth == pytest.approx(1.0, abs=1e-9)
-    assert worth("status_quo").worth == pytest.approx(1.0, abs=1e-9)
-    # members: A + B cut >= 4 -> worth 2 - 4/3
-    assert worth("members").worth == pytest.approx(2 - 4 / 3, abs=1e-9)
-    # none: nothing binds -> nobody cuts
-    assert worth("none").worth == pytest.approx(2.0, abs=1e-9)
-    # the grand coalition is bound by the constraint as written, whatever the rule
+    # status_quo (default): A + B <= 4 - 1 (C at its status quo) -> Q = 4 -> (2 - 1 + 16/9)/3
+    assert pair(None).worth == pytest.approx(25 / 27, abs=1e-9)
+    assert pair("status_quo").worth == pytest.approx(25 / 27, abs=1e-9)
+    assert sum(pair(None).agreement["cut"][p] for p in "AB") == pytest.approx(3, abs=1e-7)
+    # members: A + B <= 4 -> Q = 5 -> (2 - 4/3 + 20/9)/3
+    assert pair("members").worth == pytest.approx(26 / 27, abs=1e-9)
+    # none: both cut 3 -> Q = 7 -> 28/27
+    assert pair("none").worth == pytest.approx(28 / 27, abs=1e-9)
+    # the grand coalition is bound by the constraint as written, whatever the rule: Q = 4
     for rule in (None, "members", "none"):
         g = coalitions(case(rule), "utilitarian", members=[["A", "B", "C"]]).coalitions[0]
-        assert g.worth == pytest.approx(3 - 4 / 3, abs=1e-9)
+        assert g.worth == pytest.approx(13 / 9, abs=1e-9)
+    # alone, a cut helps a party less than it costs: it drops to 0 (Q = 2) -> (1 + 4/9)/3
+    alone = coalitions(case(None), "utilitarian", members=[["A"]]).coalitions[0]
+    assert alone.worth == pytest.approx(13 / 27, abs=1e-9)
+    # not agreeing is always open: with the cap at 2 a pair cannot keep even the status quo's
+    # cuts (C's 1 leaves them 1), so its worth is the status quo's 8/9, above any agreement
+    tight = coalitions(case(None).update({"parameters.cap": 2}), "utilitarian", members=[["A", "B"]])
+    assert tight.coalitions[0].worth == pytest.approx(8 / 9, abs=1e-9)
+    assert tight.coalitions[0].worth_status == "status_quo"
 
 
 def test_warm_model_answers_as_a_fresh_one():

@@ -246,8 +246,9 @@ class CoalitionView:
 
     def worth(self, S) -> tuple[float, Evaluated]:
         """The largest sum of w_i u_i over the members of S, outsiders at the status quo,
-        members' acceptance not imposed (transferable utility); the status quo's sum
-        when no agreement meets the red lines and constraints."""
+        members' acceptance not imposed (transferable utility), and never below the
+        members' sum at the status quo (not agreeing is always open to them; it is all
+        they have when no agreement meets the red lines and constraints)."""
         S = frozenset(S)
         if not S:
             return 0.0, self.status_quo()
@@ -266,7 +267,12 @@ class CoalitionView:
         else:
             status = "infeasible" if r.status == "infeasible" else "error"
             ev = Evaluated(status, dict(self.sq_utility), None, r.message or r.status)
-        return sum(self.weight[p] * ev.utility[p] for p in S), ev
+        worth = sum(self.weight[p] * ev.utility[p] for p in S)
+        at_sq = sum(self.weight[p] * self.sq_utility[p] for p in S)
+        if ev.ok and at_sq > worth:  # not agreeing is always open to the members
+            return at_sq, Evaluated("status_quo", dict(self.sq_utility), None,
+                                    "no agreement gives the members more than the status quo")
+        return worth, ev
 
     def agree(self, S, concept: str, reuse: Evaluated | None = None) -> Evaluated:
         """The agreement the members of S reach under `concept` (their acceptance binds);

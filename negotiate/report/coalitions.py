@@ -47,7 +47,7 @@ def coalitions_text(analysis, max_parties: int = 8) -> Group:
     parties = list(a.parties)
     shown = parties[:max_parties]
     t = Table(title="Coalitions (stable first)", title_justify="left", box=None, pad_edge=False)
-    t.add_column("members", justify="left")
+    t.add_column("members", justify="left", no_wrap=True)
     for col in ("status", "worth", "int.", "ext.", "transfers?"):
         t.add_column(col, justify="right")
     for p in shown:
@@ -67,8 +67,8 @@ def coalitions_text(analysis, max_parties: int = 8) -> Group:
     parts.append(Text("stable coalitions: " + ("; ".join("{" + ", ".join(m) + "}" for m in stable[:12])
                                                + (" ..." if len(stable) > 12 else "") if stable else "none")))
     for c in rows:
-        if c.transfers and any(abs(v) > 1e-9 for v in c.transfers.values()) and not c.internally_stable:
-            pay = ", ".join(f"{p} {'+' if v > 0 else ''}{_n(v)}" for p, v in c.transfers.items() if abs(v) > 1e-9)
+        if c.transfers and any(abs(v) > 1e-6 for v in c.transfers.values()) and not c.internally_stable:
+            pay = ", ".join(f"{p} {'+' if v > 0 else ''}{_n(v)}" for p, v in c.transfers.items() if abs(v) > 1e-6)
             parts.append(Text(f"transfers that hold {{{', '.join(c.members)}}}: {pay}"))
     values = _values_table(a)
     if values is not None:
@@ -212,7 +212,7 @@ def _stability_table(a) -> str:
     for c in rows:
         if c.transfers and not c.internally_stable and c.potentially_internally_stable:
             pay = ", ".join(f"{_e(p)} {'+' if v > 0 else ''}{_n(v)}" for p, v in c.transfers.items()
-                            if abs(v) > 1e-9)
+                            if abs(v) > 1e-6)
             transfers.append(f"<li>{{{_e(', '.join(c.members))}}}: {pay}</li>")
     tr = (("<p>Smallest transfers that make a coalition internally stable (received +, paid -):</p><ul>"
            + "".join(transfers[:30]) + "</ul>") if transfers else "")
