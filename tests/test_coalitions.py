@@ -315,3 +315,22 @@ def test_status_quo_change_paths():
     with pytest.raises(CaseError) as info:
         case.update({"status_quo.stdd": "full"})
     assert "unknown issue `stdd`" in str(info.value)
+
+
+@pytest.mark.parametrize("path", ["cases/climate_club_status_quo.yaml", "tests/data/status_quo/small.yaml"])
+def test_vectorised_utilities_equal_the_criteria_one_by_one(path):
+    from negotiate.analysis.coalition_view import Scorer
+    from negotiate.compile import compile_case
+    from negotiate.proposal import utilities
+
+    problem = compile_case(negotiate.load_case(path))
+    scorer = Scorer(problem)
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        values = {}
+        for v in problem.resolved.variables:
+            lo, hi = max(v.lb, -1e3), min(v.ub, 1e3)
+            values[v.key] = float(rng.uniform(lo - 5, hi + 5))  # beyond the ends too: flat there
+        want, _ = utilities(problem, values)
+        got = scorer.utilities(scorer.vector(values))
+        assert list(got) == pytest.approx([want[p] for p in problem.parties], abs=1e-12)

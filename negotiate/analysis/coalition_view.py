@@ -88,6 +88,66 @@ def check_coalition_case(case: Case, resolved) -> None:
 
 
 # -- evaluation --------------------------------------------------------------------
+class Scorer:
+    """Every party's utility from variable values, all criteria at once (numpy).
+
+    The same arithmetic as `ScoreCurve.score` (a linear form, then the curve,
+    flat beyond its end points), vectorised because coalition analysis
+    evaluates thousands of mixed outcomes.
+    """
+
+    def __init__(self, problem: Problem):
+        resolved = problem.resolved
+        self.keys = [v.key for v in resolved.variables]
+        index = {k: i for i, k in enumerate(self.keys)}
+        curves = [c for p in resolved.parties for c in resolved.criteria[p]]
+        party_index = {p: i for i, p in enumerate(resolved.parties)}
+        self.parties = list(resolved.parties)
+        m, n = len(curves), len(self.keys)
+        self.matrix = np.zeros((m, n))
+        self.const = np.zeros(m)
+        self.weight = np.zeros(m)
+        self.owner = np.zeros(m, dtype=np.int64)
+        width = max([len(c.xs) for c in curves if c.xs is not None] or [2])
+        self.xs = np.full((m, width), np.inf)
+        self.ys = np.zeros((m, width))
+        self.length = np.zeros(m, dtype=np.int64)  # 0: the score is the linear form itself
+        for k, c in enumerate(curves):
+            for key, coef in c.lin.terms.items():
+                self.matrix[k, index[key]] += coef
+            self.const[k] = c.lin.const
+            self.weight[k] = c.weight
+            self.owner[k] = party_index[c.party]
+            if c.xs is not None:
+                L = len(c.xs)
+                self.length[k] = L
+                self.xs[k, :L] = c.xs
+                self.ys[k, :L] = c.ys
+                self.ys[k, L:] = c.ys[-1]
+        self.rows = np.arange(m)
+
+    def vector(self, values: dict) -> np.ndarray:
+        return np.array([values.get(k, np.nan) for k in self.keys])
+
+    def utilities(self, x: np.ndarray) -> np.ndarray:
+        """Utility of every party (in party order) at variable vector x."""
+        e = self.matrix @ np.nan_to_num(x) + self.const
+        score = e.copy()
+        curved = self.length > 0
+        if curved.any():
+            rows, ec = self.rows[curved], e[curved]
+            xs, ys, L = self.xs[curved], self.ys[curved], self.length[curved]
+            first, last = xs[:, 0], xs[np.arange(len(rows)), L - 1]
+            ec = np.clip(ec, first, last)
+            seg = np.clip((xs <= ec[:, None]).sum(axis=1) - 1, 0, np.maximum(L - 2, 0))
+            r = np.arange(len(rows))
+            x0, x1 = xs[r, seg], xs[r, np.minimum(seg + 1, L - 1)]
+            y0, y1 = ys[r, seg], ys[r, np.minimum(seg + 1, L - 1)]
+            span = np.where(x1 > x0, x1 - x0, 1.0)
+            score[curved] = np.where(x1 > x0, y0 + (y1 - y0) * (ec - x0) / span, y0)
+        return np.bincount(self.owner, weights=self.weight * score, minlength=len(self.parties))
+
+
 @dataclass(frozen=True)
 class Evaluated:
     """One solve's answer for a coalition: its status, every party's utility, the values."""
@@ -137,6 +197,9 @@ class CoalitionView:
         self.rules = {cid: case.coalition_rules.get(cid, "status_quo") for cid in self._rule_rows}
         utils, _ = utilities(pr, self.sq_values())
         self.sq_utility = {p: float(utils[p]) for p in self.parties}
+        self.scorer = Scorer(pr)
+        self._shared_at = np.array([i for i, k in enumerate(self.scorer.keys) if k in self.shared_sq], dtype=np.int64)
+        self._shared_vals = np.array([self.shared_sq[self.scorer.keys[i]] for i in self._shared_at])
         self.members: frozenset = frozenset(self.parties)
         self._restricted: dict = {}
         self.solves = 0
@@ -228,11 +291,13 @@ class CoalitionView:
         for p in self.parties:
             if p not in S:
                 mixed.update(self._own_sq[p])
-        u_in, _ = utilities(self.problem, mixed)
+        x = self.scorer.vector(mixed)
+        u_in = self.scorer.utilities(x)
         if len(S) == self.n:
-            return {p: float(u_in[p]) for p in self.parties}
-        u_out, _ = utilities(self.problem, {**mixed, **self.shared_sq})
-        return {p: float(u_in[p] if p in S else u_out[p]) for p in self.parties}
+            return {p: float(u_in[i]) for i, p in enumerate(self.parties)}
+        x[self._shared_at] = self._shared_vals
+        u_out = self.scorer.utilities(x)
+        return {p: float(u_in[i] if p in S else u_out[i]) for i, p in enumerate(self.parties)}
 
     def mixed_values(self, x: np.ndarray, S) -> dict:
         values = issue_values(self.problem, x)
