@@ -30,7 +30,7 @@ from negotiate.analysis.games import Game
 from negotiate.errors import CaseError
 from test_games import least_core_epsilon_scipy, nucleolus_scipy, shapley_by_orders
 
-PLAYERS = "ABCDEFGH"
+PLAYERS = "ABCDEFGHIJKLMNOP"
 
 
 def public_good_case(n: int) -> dict:
@@ -334,3 +334,33 @@ def test_vectorised_utilities_equal_the_criteria_one_by_one(path):
         want, _ = utilities(problem, values)
         got = scorer.utilities(scorer.vector(values))
         assert list(got) == pytest.approx([want[p] for p in problem.parties], abs=1e-12)
+
+
+def test_stratified_shapley_covers_the_exact_value():
+    from negotiate.analysis.games import shapley, shapley_stratified
+    from test_games import random_game
+
+    rng = np.random.default_rng(5)
+    game = random_game(rng, 7)
+    exact = shapley(game)
+    inside = 0
+    for seed in range(20):
+        est = shapley_stratified(game.parties, lambda m: game.worth[m], tolerance=0.05, seed=seed)
+        assert est.converged
+        inside += sum(abs(est.value[p] - exact[p]) <= est.half_width[p] for p in game.parties)
+    assert inside >= 120  # 95% intervals: about 133 of 140
+
+
+def test_sampled_shapley_of_a_16_party_public_good_case():
+    # beyond 15 parties the Shapley value is sampled; the game is symmetric, so every value is
+    # v(N)/16, and a member's marginal contribution depends only on the coalition's size: the
+    # size-stratified sampler is exact after its first rounds
+    n = 16
+    data = public_good_case(n)
+    a = coalitions(case_from_dict(data), "utilitarian", members=[list(data["parties"])], shapley=True)
+    assert a.shapley_sampled is not None and a.shapley_sampled.converged
+    grand = n * member_payoff(n, n) / 2
+    assert a.grand.worth == pytest.approx(grand, abs=1e-6)
+    for p, value in a.shapley.items():
+        assert value == pytest.approx(grand / n, abs=1e-6)
+    assert a.to_dict()["shapley_sampling"]["coalitions_evaluated"] > 0

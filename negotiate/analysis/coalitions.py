@@ -446,7 +446,7 @@ def coalitions(
     tolerance: float = REL_TOL,
     shapley_tolerance: float = 0.01,
     confidence: float = 0.95,
-    max_permutations: int = 20_000,
+    max_worths: int = 200_000,
     seed: int = 0,
     backend: str | None = None,
     executor: cf.Executor | None = None,
@@ -459,8 +459,10 @@ def coalitions(
       "A,B"), or several; default: every coalition up to 10 parties, else the
       grand coalition (plus the case's blocs, when it has `blocs:`);
     - `blocs`: True for all of the case's blocs, or their names;
-    - `shapley`: exact from every coalition up to 15 parties, sampled beyond to
-      `shapley_tolerance` at `confidence` (half-widths reported);
+    - `shapley`: exact from every coalition up to 15 parties, sampled beyond
+      (stratified by coalition size, `games.shapley_stratified`) until every
+      `confidence` half-width is at most `shapley_tolerance`, or `max_worths`
+      coalitions were solved (half-widths reported);
     - `nucleolus`, `core`: from every coalition's worth (up to 15 parties); the
       core check tests the grand coalition's agreement under `concept`;
     - `executor` / `workers`: coalitions run as independent jobs (a process pool
@@ -537,12 +539,13 @@ def coalitions(
             def worth_of(mask: int) -> float:
                 return runner.rows([mask], None)[mask]["worth"]
 
-            sampled = games.shapley_sampled(parties, worth_of, tolerance=shapley_tolerance, confidence=confidence,
-                                            max_permutations=max_permutations, seed=seed)
+            sampled = games.shapley_stratified(parties, worth_of, tolerance=shapley_tolerance,
+                                               confidence=confidence, max_worths=max_worths, seed=seed)
             sh = dict(sampled.value)
             if not sampled.converged:
-                notes.append(f"Shapley sampling stopped at {sampled.permutations} orders before every "
-                             f"{confidence:.0%} half-width reached {shapley_tolerance:g}")
+                notes.append(f"Shapley sampling stopped after {sampled.coalitions_evaluated} coalitions' worths "
+                             f"before every {confidence:.0%} half-width reached {shapley_tolerance:g} "
+                             f"(largest {max(sampled.half_width.values()):.3g})")
     nuc = lc = None
     if nucleolus:
         nuc = games.nucleolus(game)

@@ -264,8 +264,8 @@ def _value_bars(a) -> str:
     note = ""
     if a.shapley_sampled is not None:
         s = a.shapley_sampled
-        note = (f"<p class='note'>Shapley values sampled from {s.permutations} orders of arrival; lines show "
-                f"the {s.confidence:.0%} intervals.</p>")
+        note = (f"<p class='note'>Shapley values sampled (stratified by coalition size) from "
+                f"{s.coalitions_evaluated} coalitions' worths; lines show the {s.confidence:.0%} intervals.</p>")
     return "".join(out) + note
 
 
