@@ -457,8 +457,9 @@ def coalitions(
 
     - `members`: "all" (every coalition), one coalition (a list of party ids or
       "A,B"), or several; default: every coalition up to 10 parties, else the
-      grand coalition (plus the case's blocs, when it has `blocs:`);
-    - `blocs`: True for all of the case's blocs, or their names;
+      grand coalition; with `blocs` given, only the blocs;
+    - `blocs`: True for all of the case's blocs, or their names, False for none;
+      by default every bloc of the case's `blocs:` is reported too;
     - `shapley`: exact from every coalition up to 15 parties, sampled beyond
       (stratified by coalition size, `games.shapley_stratified`) until every
       `confidence` half-width is at most `shapley_tolerance`, or `max_worths`
@@ -484,7 +485,7 @@ def coalitions(
     if (nucleolus or core) and n > EXACT_MAX_PARTIES:
         raise ValueError(f"the core and the nucleolus need all 2^{n} coalitions' worths; "
                          f"this case has {n} parties (at most {EXACT_MAX_PARTIES})")
-    if blocs is True:
+    if blocs is True or (blocs is None and case.blocs):
         bloc_names = list(case.blocs)
     elif blocs:
         bloc_names = list(blocs)
@@ -493,10 +494,8 @@ def coalitions(
             raise ValueError(f"unknown bloc {', '.join(unknown)}; blocs: {', '.join(case.blocs) or 'none in this case'}")
     else:
         bloc_names = []
-    if members is None and not bloc_names:
+    if members is None and not (blocs and bloc_names):
         every = n <= DEFAULT_ALL_MAX_PARTIES
-        if case.blocs:
-            bloc_names = list(case.blocs)
     else:
         every = isinstance(members, str) and members == "all"
     if every and n > 20:
@@ -626,3 +625,53 @@ def _values_of(view: CoalitionView, agreement: dict | None) -> dict | None:
             else:
                 values[(iid, p, None)] = float(v)
     return values
+
+
+def largest_group(case: Case, concept: str, hint: Sequence[str] = (), budget: int = 64) -> dict | None:
+    """The largest group of parties that can agree without the others, with coalition
+    semantics: the others stay in the model at the status quo (their emissions, their
+    trade), not dropped. For the no-deal diagnosis of a case with a status quo; the
+    same answer shape as `negotiate.diagnose.largest_group`. Groups are tried from the
+    largest size down, leaving out first the parties in `hint`, at most `budget` of them,
+    all on one warm model."""
+    import itertools
+
+    from negotiate.errors import CaseError
+
+    parties = list(case.parties)
+    n = len(parties)
+    if n < 3:
+        return None
+    try:
+        view = CoalitionView(case, backend="highs")
+    except CaseError:
+        return None  # no complete status quo: the caller drops the others instead
+    order = sorted(parties, key=lambda p: (p not in hint, parties.index(p)))
+    checks = 0
+    for size in range(n - 1, 1, -1):
+        found = []
+        for left_out in itertools.combinations(order, n - size):
+            if checks >= budget:
+                return {"parties": None, "searched": checks, "complete": False, "outsiders": "status_quo",
+                        "message": f"no group of {size + 1} or more can agree; the search stopped after "
+                                   f"{checks} groups (a group of {size} may still exist)"}
+            checks += 1
+            group = [p for p in parties if p not in left_out]
+            mark = view.enter(group)
+            try:
+                ev = view.agree(group, concept)
+                agreement = view.agreement(ev, group)
+            finally:
+                view.leave(mark)
+            if ev.ok:
+                found.append((group, list(left_out), ev, agreement))
+        if found:
+            def benefit(f):
+                return sum(view.weight[p] * f[2].utility[p] for p in f[0])
+
+            group, left, ev, agreement = max(found, key=benefit)
+            return {"parties": group, "without": left, "size": size, "searched": checks, "complete": True,
+                    "outsiders": "status_quo", "alternatives": [f[0] for f in found if f[0] != group],
+                    "agreement": agreement, "utilities": dict(ev.utility)}
+    return {"parties": None, "searched": checks, "complete": True, "outsiders": "status_quo",
+            "message": "no group of two or more parties can agree without the others"}
