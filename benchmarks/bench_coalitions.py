@@ -65,6 +65,7 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=10)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--tolerance", type=float, default=0.01)
+    ap.add_argument("--eu-worths", type=int, default=20_000, help="EU: stop after this many coalitions' worths")
     ap.add_argument("--skip-eu", action="store_true")
     args = ap.parse_args()
     out = Console()
@@ -93,11 +94,15 @@ def main() -> None:
         return
     eu = eu_case()
     t_eu, a_eu = timed(lambda: coalitions(eu, "utilitarian", members=[list(eu.parties)], shapley=True,
-                                          shapley_tolerance=args.tolerance))
+                                          shapley_tolerance=args.tolerance, max_worths=args.eu_worths))
     s = a_eu.shapley_sampled
-    out.print(f"EU-27 Shapley by sampling: {t_eu:.1f} s, {s.permutations} orders, {s.coalitions_evaluated} "
-              f"coalitions' worths, largest 95% half-width {max(s.half_width.values()):.4f} "
+    worst = max(s.half_width.values())
+    out.print(f"EU-27 Shapley, size-stratified sampling: {t_eu:.1f} s, {s.coalitions_evaluated} coalitions' worths "
+              f"({1000 * t_eu / max(s.coalitions_evaluated, 1):.2f} ms each), largest 95% half-width {worst:.4f} "
               f"(target {args.tolerance}), converged: {s.converged}")
+    if not s.converged:
+        need = s.coalitions_evaluated * (worst / args.tolerance) ** 2
+        out.print(f"  at this rate the target needs about {need:,.0f} worths, {need * t_eu / s.coalitions_evaluated:,.0f} s")
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ def coalitions_text(analysis, max_parties: int = 8) -> Group:
                                                + (" ..." if len(stable) > 12 else "") if stable else "none")))
     for c in rows:
         if c.transfers and any(abs(v) > 1e-6 for v in c.transfers.values()) and not c.internally_stable:
-            pay = ", ".join(f"{p} {'+' if v > 0 else ''}{_n(v)}" for p, v in c.transfers.items() if abs(v) > 1e-6)
+            pay = ", ".join(f"{p} {'+' if v > 0 else ''}{_n(v, 4)}" for p, v in c.transfers.items() if abs(v) > 1e-6)
             parts.append(Text(f"transfers that hold {{{', '.join(c.members)}}}: {pay}"))
     values = _values_table(a)
     if values is not None:
@@ -211,7 +211,7 @@ def _stability_table(a) -> str:
     transfers = []
     for c in rows:
         if c.transfers and not c.internally_stable and c.potentially_internally_stable:
-            pay = ", ".join(f"{_e(p)} {'+' if v > 0 else ''}{_n(v)}" for p, v in c.transfers.items()
+            pay = ", ".join(f"{_e(p)} {'+' if v > 0 else ''}{_n(v, 4)}" for p, v in c.transfers.items()
                             if abs(v) > 1e-6)
             transfers.append(f"<li>{{{_e(', '.join(c.members))}}}: {pay}</li>")
     tr = (("<p>Smallest transfers that make a coalition internally stable (received +, paid -):</p><ul>"
