@@ -116,3 +116,8 @@ def test_largest_group_keeps_the_others_at_the_status_quo():
     assert 2 * found["utilities"]["D"] == pytest.approx(outsider_payoff(4, 3), abs=1e-7)
     assert 2 * found["utilities"]["A"] == pytest.approx(member_payoff(4, 3), abs=1e-7)
     assert largest_group(negotiate.load_case(ROOT / "cases" / "trade_standards.yaml"), "nash") is None
+
+
+def test_other_backends_are_refused_clearly():
+    with pytest.raises(ValueError, match="highs backend"):
+        coalitions(SQ_SMALL, backend="pyomo")

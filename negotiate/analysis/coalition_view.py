@@ -348,7 +348,7 @@ class CoalitionView:
         if reuse is not None and reuse.ok and concept == "utilitarian" and self._accepted(reuse.utility, S):
             return reuse
         pr = self.problem
-        runner = ConceptRunner(self.backend, pr, lambda x: utilities(pr, issue_values(pr, x))[0])
+        runner = _UnpricedRunner(self.backend, pr, lambda x: utilities(pr, issue_values(pr, x))[0])
         runner.parties = [p for p in self.parties if p in S]
         before = self.backend.solves
         out = runner.run(concept)
@@ -368,6 +368,14 @@ class CoalitionView:
         if not ev.ok:
             return None
         return agreement_of(self.problem, ev.values)
+
+
+class _UnpricedRunner(ConceptRunner):
+    """A concept without shadow prices: coalition analysis reports none, and on a MIP
+    pricing would solve the concept's LP again for every coalition."""
+
+    def _price(self, concept: str, out) -> None:
+        return None
 
 
 def gray_order(masks) -> list[int]:

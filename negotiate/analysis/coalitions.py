@@ -477,7 +477,10 @@ def coalitions(
     t0 = time.perf_counter()
     case = as_case(case)
     concept = concept_name(concept or case.solve.concept)
-    backend = backend or case.solve.backend
+    backend = backend or "highs"
+    if backend != "highs":
+        # coalitions free and restore rows in place; the Pyomo backend cannot free a row yet
+        raise ValueError(f"coalition analysis runs on the highs backend (got {backend!r})")
     view = CoalitionView(case, backend=backend)
     parties = view.parties
     n = len(parties)
