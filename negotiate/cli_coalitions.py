@@ -18,6 +18,8 @@ def coalitions(
     case_file: Path = typer.Argument(..., metavar="CASE", help="The case file (with a `status_quo:`)."),
     concept: Optional[str] = typer.Option(None, "--concept", "-c",
                                           help="How members agree: utilitarian | egalitarian | ks | nash"),
+    outsiders: str = typer.Option("status_quo", "--outsiders",
+                                  help="status_quo | best_response (outsiders maximise their own utility)."),
     every: bool = typer.Option(False, "--all", help="Every coalition (default up to 10 parties)."),
     bloc: List[str] = typer.Option([], "--bloc", help="A bloc of the case's `blocs:` (repeatable)."),
     members: List[str] = typer.Option([], "--members", help="A coalition, A,B,C (repeatable)."),
@@ -63,7 +65,7 @@ def coalitions(
     chosen = "all" if every else (list(members) if members else None)
     try:
         with cli._user_errors(), cli._progress() as tick:
-            result = run(case, name, chosen, blocs=list(bloc) or None, shapley=shapley, nucleolus=nucleolus,
+            result = run(case, name, chosen, outsiders=outsiders, blocs=list(bloc) or None, shapley=shapley, nucleolus=nucleolus,
                          core=core, tolerance=tolerance, shapley_tolerance=shapley_tolerance,
                          executor=executor, workers=workers, progress=tick)
     except ValueError as e:

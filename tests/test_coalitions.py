@@ -364,3 +364,45 @@ def test_sampled_shapley_of_a_16_party_public_good_case():
     for p, value in a.shapley.items():
         assert value == pytest.approx(grand / n, abs=1e-6)
     assert a.to_dict()["shapley_sampling"]["coalitions_evaluated"] > 0
+
+
+def test_best_responding_outsiders_reach_the_barrett_equilibrium():
+    # status quo: nobody abates; outsiders that best-respond abate b/c = 1 whatever the others do,
+    # so the closed forms of the non-cooperative outsiders hold again (and differ from the status quo's)
+    n = 5
+    data = public_good_case(n)
+    data["status_quo"] = {"q": {"default": 0}}
+    case = case_from_dict(data)
+    br = coalitions(case, "utilitarian", members="all", outsiders="best_response")
+    assert br.to_dict()["outsiders"] == "best_response"
+    for c in br.coalitions:
+        s = len(c.members)
+        for p in case.parties:
+            want = member_payoff(n, s) if p in c.members else outsider_payoff(n, s)
+            assert 2 * c.utility[p] == pytest.approx(want, abs=1e-7), (c.members, p)
+            assert c.agreement["q"][p] == pytest.approx(s if p in c.members else 1, abs=1e-7)
+    assert sorted(br.stable) == sorted(itertools.combinations(PLAYERS[:n], 3))
+    sq = coalitions(case, "utilitarian", members=[list("ABC")])
+    assert sq.coalitions[0].utility["D"] == pytest.approx(9 / 2, abs=1e-7)  # Q = 9, outsiders at 0
+
+
+def test_best_responses_that_do_not_settle_are_a_clear_failure():
+    from negotiate.analysis.coalition_view import CoalitionView
+
+    data = public_good_case(4)
+    data["status_quo"] = {"q": {"default": 0}}
+    view = CoalitionView(case_from_dict(data))
+    S = ("A", "B")
+    mark = view.enter(S)
+    try:
+        ev = view.best_response(S, "utilitarian", max_rounds=1)
+        assert ev.status == "error" and "did not settle in 1 rounds" in ev.message
+        again = view.best_response(S, "utilitarian")
+        assert again.ok and again.values[("q", "C", None)] == pytest.approx(1)
+    finally:
+        view.leave(mark)
+    # the model is back at the status quo view: the plain agreement is unaffected
+    mark = view.enter(S)
+    plain = view.agree(S, "utilitarian")
+    view.leave(mark)
+    assert plain.values[("q", "C", None)] == 0

@@ -77,6 +77,10 @@ def test_cli_members_blocs_and_errors():
     assert runner.invoke(app, ["coalitions", str(CLUB), "--members", "USA,XX"]).exit_code == 2
     assert runner.invoke(app, ["coalitions", str(CLUB), "--all", "--members", "USA"]).exit_code == 2
     assert runner.invoke(app, ["coalitions", str(CLUB), "--format", "csv"]).exit_code == 2
+    assert runner.invoke(app, ["coalitions", str(CLUB), "--outsiders", "nearby"]).exit_code == 2
+    r = runner.invoke(app, ["coalitions", str(CLUB), "--members", "USA,EU", "--outsiders", "best_response",
+                            "-f", "json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["outsiders"] == "best_response"
     r = runner.invoke(app, ["coalitions", str(ROOT / "cases" / "bilateral_fta.yaml")])
     assert r.exit_code == 1 and "status quo" in r.output
 

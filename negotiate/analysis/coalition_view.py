@@ -201,7 +201,12 @@ class CoalitionView:
         self._shared_at = np.array([i for i, k in enumerate(self.scorer.keys) if k in self.shared_sq], dtype=np.int64)
         self._shared_vals = np.array([self.shared_sq[self.scorer.keys[i]] for i in self._shared_at])
         self.members: frozenset = frozenset(self.parties)
-        self._restricted: dict = {}
+        self._rows_now: dict[int, tuple[float, float]] = {}  # rows whose bounds differ from the Problem's
+        self._party_keys: dict[str, list[tuple[tuple, int]]] = {p: [] for p in self.parties}
+        for v in pr.resolved.variables:
+            if v.key[1] is not None:
+                self._party_keys[v.key[1]].append((v.key, pr.var_col[v.key]))
+        self._shared_cols = [(k, pr.var_col[k]) for k in self.shared_sq]
         self.solves = 0
 
     @property
@@ -225,24 +230,39 @@ class CoalitionView:
                 b.set_col_bounds(j, *((pr.col_lb[j], pr.col_ub[j]) if now else (v, v)))
             rows = self._rows[p] + ([pr.reservation_row[p]] if p in pr.reservation_row else [])
             for i in rows:
-                b.set_row_bounds(i, *((pr.row_lo[i], pr.row_hi[i]) if now else (-INF, INF)))
+                self._set_row(i, *((pr.row_lo[i], pr.row_hi[i]) if now else (-INF, INF)))
         grand_now, grand_was = len(S) == self.n, len(self.members) == self.n
         if grand_now != grand_was:
             for cid, rows in self._rule_rows.items():
                 if self.rules[cid] == "status_quo":
                     continue
                 for i in rows:  # `members` and `none` rows bind only the grand coalition as written
-                    b.set_row_bounds(i, *((pr.row_lo[i], pr.row_hi[i]) if grand_now else (-INF, INF)))
+                    self._set_row(i, *((pr.row_lo[i], pr.row_hi[i]) if grand_now else (-INF, INF)))
         self.members = S
         mark = b.mark()
         if not grand_now:
             rows = self._member_rows(S)
             if rows:
-                b.add_rows(rows)
+                for i, (_, lo, hi, _) in zip(b.add_rows(rows), rows):
+                    self._rows_now[i] = (lo, hi)
         return mark
 
     def leave(self, mark) -> None:
         self.backend.rollback(mark)
+        for i in [i for i in self._rows_now if i >= mark[1]]:
+            del self._rows_now[i]
+
+    def _set_row(self, i: int, lo: float, hi: float) -> None:
+        pr = self.problem
+        if i < pr.n_rows and lo == pr.row_lo[i] and hi == pr.row_hi[i]:
+            self._rows_now.pop(i, None)
+        else:
+            self._rows_now[i] = (lo, hi)
+        self.backend.set_row_bounds(i, lo, hi)
+
+    def _row_bounds(self, i: int) -> tuple[float, float]:
+        pr = self.problem
+        return self._rows_now.get(i, (pr.row_lo[i], pr.row_hi[i]) if i < pr.n_rows else (-INF, INF))
 
     def _member_rows(self, S: frozenset) -> list:
         """The rows of `members`-rule constraints with their sums over the members of S."""
@@ -282,7 +302,7 @@ class CoalitionView:
         for p in S:
             i = pr.reservation_row.get(p)
             if i is not None:
-                self.backend.set_row_bounds(i, *((pr.row_lo[i], pr.row_hi[i]) if on else (-INF, INF)))
+                self._set_row(i, *((pr.row_lo[i], pr.row_hi[i]) if on else (-INF, INF)))
 
     def evaluate(self, values: dict, S) -> dict:
         """Every party's utility on the mixed outcome `values` of coalition S."""
@@ -357,6 +377,105 @@ class CoalitionView:
             return Evaluated(out.status, dict(self.sq_utility), None, out.message)
         values = self.mixed_values(out.x, S)
         return Evaluated(out.status, self.evaluate(values, S), values, "; ".join(out.notes))
+
+    def best_response(self, S, concept: str, max_rounds: int = 50, tol: float = 1e-7) -> Evaluated:
+        """Outsiders best-respond instead of staying at the status quo.
+
+        The members agree under `concept` given the outsiders' current choices;
+        then each outsider in turn chooses its own per-party issues to maximise
+        its utility given everyone else's (its red lines bind; it reads shared
+        issues at the status quo; collective constraints do not bind it).
+        Repeated from the status quo until no outsider's issue moves by more
+        than `tol` of its range in a round: a Nash equilibrium between the
+        coalition and the outsiders. Not converging within `max_rounds` is an
+        `error` outcome that says so (no proof of convergence is claimed).
+        """
+        S = frozenset(S)
+        outsiders = [p for p in self.parties if p not in S]
+        if not S or not outsiders:
+            return self.agree(S, concept)
+        current = {p: dict(self._own_sq[p]) for p in outsiders}
+        move = math.inf
+        try:
+            for rounds in range(1, max_rounds + 1):
+                self._fix(current)
+                ev = self.agree(S, concept)
+                if not ev.ok:
+                    return ev
+                move = 0.0
+                for j in outsiders:
+                    choice = self._respond(j, S, ev.values, current)
+                    if choice is None:
+                        return Evaluated("error", dict(self.sq_utility), None,
+                                         f"{j} has no best response within its red lines")
+                    move = max([move] + [abs(choice[k] - current[j][k]) / self._span(k) for k in choice])
+                    current[j] = choice
+                if move <= tol:
+                    values = dict(ev.values)
+                    for j in outsiders:
+                        values.update(current[j])
+                    u_all = self.scorer.utilities(self.scorer.vector(values))
+                    out_values = dict(values, **self.shared_sq)
+                    u_out = self.scorer.utilities(self.scorer.vector(out_values))
+                    u = {p: float(u_all[i] if p in S else u_out[i]) for i, p in enumerate(self.parties)}
+                    return Evaluated(ev.status, u, values, f"outsiders' best responses settled in {rounds} rounds")
+        finally:
+            self._fix({p: self._own_sq[p] for p in outsiders})
+        return Evaluated("error", dict(self.sq_utility), None,
+                         f"outsiders' best responses did not settle in {max_rounds} rounds "
+                         f"(last move {move:.3g} of an issue's range)")
+
+    def _span(self, key) -> float:
+        j = self.problem.var_col[key]
+        lo, hi = self.problem.col_lb[j], self.problem.col_ub[j]
+        return max(1.0, hi - lo) if math.isfinite(hi - lo) else 1.0
+
+    def _fix(self, choices: dict) -> None:
+        for p, values in choices.items():
+            for key, j in self._party_keys[p]:
+                self.backend.set_col_bounds(j, values[key], values[key])
+
+    def _respond(self, j: str, S, member_values: dict, current: dict) -> dict | None:
+        """Outsider j's best choice of its own issues, everything else held (bounds restored after)."""
+        b, pr = self.backend, self.problem
+        cols: list[tuple[int, tuple[float, float]]] = []
+        rows: list[tuple[int, tuple[float, float]]] = []
+
+        def col(jj: int, lo: float, hi: float) -> None:
+            cols.append((jj, b.col_bounds(jj)))
+            b.set_col_bounds(jj, lo, hi)
+
+        def row(i: int, lo: float, hi: float) -> None:
+            rows.append((i, self._row_bounds(i)))
+            self._set_row(i, lo, hi)
+
+        try:
+            for p in S:
+                for key, jj in self._party_keys[p]:
+                    col(jj, member_values[key], member_values[key])
+            for key, jj in self._shared_cols:
+                col(jj, self.shared_sq[key], self.shared_sq[key])
+            for key, jj in self._party_keys[j]:
+                col(jj, pr.col_lb[jj], pr.col_ub[jj])
+            for i in range(b.n_rows):  # only j's red lines and the model's definitions bind
+                info = pr.row_info[i] if i < pr.n_rows else None
+                if info is None or info.kind in ("constraint", "reservation") or (
+                        info.kind == "limit" and info.party != j):
+                    row(i, -INF, INF)
+            for i in self._rows[j]:
+                row(i, pr.row_lo[i], pr.row_hi[i])
+            b.set_objective({pr.utility_col[j]: 1.0})
+            r = b.solve()
+            self.solves += 1
+            if not (r.has_solution and r.status in ("optimal", "limit")):
+                return None
+            values = issue_values(pr, r.x)
+            return {key: values[key] for key, _ in self._party_keys[j]}
+        finally:
+            for i, (lo, hi) in reversed(rows):
+                self._set_row(i, lo, hi)
+            for jj, (lo, hi) in reversed(cols):
+                b.set_col_bounds(jj, lo, hi)
 
     def _accepted(self, utility: dict, S) -> bool:
         if not self.case.solve.require_acceptance:

@@ -43,6 +43,7 @@ from negotiate.case.schema import Case
 EXACT_MAX_PARTIES = 15  # Shapley, core and nucleolus from every coalition up to here
 DEFAULT_ALL_MAX_PARTIES = 10  # with nothing asked, every coalition up to here, else the grand one
 REL_TOL = 1e-6
+OUTSIDERS = ("status_quo", "best_response")
 
 
 # -- results ---------------------------------------------------------------------
@@ -129,6 +130,7 @@ class CoalitionAnalysis:
     coalitions: tuple[CoalitionOutcome, ...]  # the ones asked for (all, members or blocs)
     grand: CoalitionOutcome
     rules: dict[str, str]  # collective constraint -> coalition rule
+    outsiders: str = "status_quo"  # or best_response
     core: games.CoreCheck | None = None
     shapley: dict[str, float] | None = None
     shapley_sampled: games.SampledShapley | None = None
@@ -160,7 +162,7 @@ class CoalitionAnalysis:
             grand.update(in_core=self.core.in_core, blocking=[b.to_dict() for b in self.core.blocking],
                          efficient=self.core.efficient, shortfall=_r(self.core.shortfall))
         out = {
-            "case": self.case, "concept": self.concept, "outsiders": "status_quo", "parties": list(self.parties),
+            "case": self.case, "concept": self.concept, "outsiders": self.outsiders, "parties": list(self.parties),
             "coalitions": [c.to_dict() for c in self.coalitions],
             "stable": [list(m) for m in self.stable],
             "grand": grand,
@@ -244,6 +246,7 @@ class CoalitionJob:
     concept: str | None  # None: worths only
     masks: tuple[int, ...]
     backend: str
+    outsiders: str = "status_quo"
 
 
 _VIEWS: dict = {}  # (thread, case key, backend) -> CoalitionView: one warm model per worker
@@ -264,10 +267,11 @@ def _view_for(job: CoalitionJob) -> CoalitionView:
 
 def run_coalitions(job: CoalitionJob) -> list[dict]:
     """Solve every coalition of the job on the worker's warm model (plain dicts back)."""
-    return _solve_masks(_view_for(job), job.masks, job.concept)
+    return _solve_masks(_view_for(job), job.masks, job.concept, job.outsiders)
 
 
-def _solve_masks(view: CoalitionView, masks: Sequence[int], concept: str | None) -> list[dict]:
+def _solve_masks(view: CoalitionView, masks: Sequence[int], concept: str | None,
+                 outsiders: str = "status_quo") -> list[dict]:
     out = []
     for mask in masks:
         S = frozenset(games.members_of(mask, view.parties))
@@ -277,7 +281,8 @@ def _solve_masks(view: CoalitionView, masks: Sequence[int], concept: str | None)
             worth, wev = view.worth(S)
             row = {"mask": mask, "worth": worth, "worth_status": wev.status}
             if concept is not None:
-                ev = view.agree(S, concept, reuse=wev)
+                ev = (view.best_response(S, concept) if outsiders == "best_response"
+                      else view.agree(S, concept, reuse=wev))
                 row.update(status=ev.status, utility=ev.utility, message=ev.message,
                            agreement=view.agreement(ev, S) if S else None)
         finally:
@@ -301,8 +306,9 @@ def _case_key(data: dict) -> str:
 class _Runner:
     """Solves coalitions in this process (one warm view) or as jobs on an executor."""
 
-    def __init__(self, case: Case, view: CoalitionView, executor, workers: int, progress, backend: str):
-        self.case, self.view = case, view
+    def __init__(self, case: Case, view: CoalitionView, executor, workers: int, progress, backend: str,
+                 outsiders: str = "status_quo"):
+        self.case, self.view, self.outsiders = case, view, outsiders
         self.executor, self.workers, self.progress = executor, workers, progress
         self.backend = backend
         self.cache: dict[tuple[int, str | None], dict] = {}
@@ -328,7 +334,7 @@ class _Runner:
             out = []
             step = max(1, total // 100)
             for k in range(0, total, step):
-                out += _solve_masks(self.view, masks[k:k + step], concept)
+                out += _solve_masks(self.view, masks[k:k + step], concept, self.outsiders)
                 if self.progress:
                     self.progress(len(out), total)
             return out
@@ -345,7 +351,7 @@ class _Runner:
         self.label = type(executor).__name__ + (f"({self.workers})" if own else "")
         chunks = max(1, min(len(masks), 4 * max(self.workers, 2)))
         size = math.ceil(len(masks) / chunks)
-        jobs = [CoalitionJob(self._data, self._key, concept, tuple(masks[k:k + size]), self.backend)
+        jobs = [CoalitionJob(self._data, self._key, concept, tuple(masks[k:k + size]), self.backend, self.outsiders)
                 for k in range(0, len(masks), size)]
         out: list[dict] = []
         try:
@@ -439,6 +445,7 @@ def coalitions(
     concept: str | None = None,
     members: Any = None,
     *,
+    outsiders: str = "status_quo",
     blocs: bool | Iterable[str] | None = None,
     shapley: bool = False,
     nucleolus: bool = False,
@@ -458,6 +465,11 @@ def coalitions(
     - `members`: "all" (every coalition), one coalition (a list of party ids or
       "A,B"), or several; default: every coalition up to 10 parties, else the
       grand coalition; with `blocs` given, only the blocs;
+    - `outsiders`: "status_quo" (CASE_FORMAT.md section 6), or "best_response":
+      each outsider chooses its own issues to maximise its utility given the
+      coalition's agreement and the other outsiders (iterated to a fixed point,
+      an `error` outcome if it does not settle); worths keep outsiders at the
+      status quo;
     - `blocs`: True for all of the case's blocs, or their names, False for none;
       by default every bloc of the case's `blocs:` is reported too;
     - `shapley`: exact from every coalition up to 15 parties, sampled beyond
@@ -478,6 +490,8 @@ def coalitions(
     case = as_case(case)
     concept = concept_name(concept or case.solve.concept)
     backend = backend or "highs"
+    if outsiders not in OUTSIDERS:
+        raise ValueError(f"outsiders is {' or '.join(OUTSIDERS)} (got {outsiders!r})")
     if backend != "highs":
         # coalitions free and restore rows in place; the Pyomo backend cannot free a row yet
         raise ValueError(f"coalition analysis runs on the highs backend (got {backend!r})")
@@ -512,7 +526,7 @@ def coalitions(
         need.update(_neighbours(S, n))
     need.discard(0)
 
-    runner = _Runner(case, view, executor, workers, progress, backend)
+    runner = _Runner(case, view, executor, workers, progress, backend, outsiders)
     rows = runner.rows(sorted(need), concept)
     sq_row = {"mask": 0, "worth": 0.0, "worth_status": "status_quo", "status": "status_quo",
               "utility": dict(view.sq_utility), "agreement": None}
@@ -567,7 +581,7 @@ def coalitions(
     return CoalitionAnalysis(
         case=case.name, concept=concept, parties=tuple(parties), weights=dict(view.weight),
         status_quo=dict(view.sq_utility), coalitions=outcomes, grand=grand_outcome, rules=dict(view.rules),
-        core=check, shapley=sh, shapley_sampled=sampled, nucleolus=nuc, least_core=lc, blocs=bloc_result,
+        outsiders=outsiders, core=check, shapley=sh, shapley_sampled=sampled, nucleolus=nuc, least_core=lc, blocs=bloc_result,
         tolerance=tolerance, seconds=time.perf_counter() - t0, solves=runner.solves, executor=runner.label,
         notes=tuple(notes))
 
