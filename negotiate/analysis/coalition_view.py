@@ -383,8 +383,9 @@ class CoalitionView:
 
         The members agree under `concept` given the outsiders' current choices;
         then each outsider in turn chooses its own per-party issues to maximise
-        its utility given everyone else's (its red lines bind; it reads shared
-        issues at the status quo; collective constraints do not bind it).
+        its utility given everyone else's (its red lines bind, and so do the
+        collective constraints of rule `status_quo`, which bind the whole
+        outcome; it reads shared issues at the status quo).
         Repeated from the status quo until no outsider's issue moves by more
         than `tol` of its range in a round: a Nash equilibrium between the
         coalition and the outsiders. Not converging within `max_rounds` is an
@@ -415,7 +416,7 @@ class CoalitionView:
                     for j in outsiders:
                         values.update(current[j])
                     u_all = self.scorer.utilities(self.scorer.vector(values))
-                    out_values = dict(values, **self.shared_sq)
+                    out_values = {**values, **self.shared_sq}
                     u_out = self.scorer.utilities(self.scorer.vector(out_values))
                     u = {p: float(u_all[i] if p in S else u_out[i]) for i, p in enumerate(self.parties)}
                     return Evaluated(ev.status, u, values, f"outsiders' best responses settled in {rounds} rounds")
@@ -457,8 +458,11 @@ class CoalitionView:
                 col(jj, self.shared_sq[key], self.shared_sq[key])
             for key, jj in self._party_keys[j]:
                 col(jj, pr.col_lb[jj], pr.col_ub[jj])
-            for i in range(b.n_rows):  # only j's red lines and the model's definitions bind
+            binding = {i for cid, rs in self._rule_rows.items() if self.rules[cid] == "status_quo" for i in rs}
+            for i in range(b.n_rows):  # j's red lines, `status_quo`-rule constraints and definitions bind
                 info = pr.row_info[i] if i < pr.n_rows else None
+                if i in binding:
+                    continue
                 if info is None or info.kind in ("constraint", "reservation") or (
                         info.kind == "limit" and info.party != j):
                     row(i, -INF, INF)

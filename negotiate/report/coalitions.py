@@ -42,7 +42,8 @@ def _rows_shown(analysis, limit: int) -> list:
 # -- text ---------------------------------------------------------------------------
 def coalitions_text(analysis, max_parties: int = 8) -> Group:
     a = analysis
-    head = Text.assemble((a.case, "bold"), f"  ·  coalitions  ·  {a.concept}  ·  outsiders at the status quo")
+    head = Text.assemble((a.case, "bold"), f"  ·  coalitions  ·  {a.concept}  ·  "
+                        + ("outsiders best-respond" if a.outsiders == "best_response" else "outsiders at the status quo"))
     parts: list = [head]
     parties = list(a.parties)
     shown = parties[:max_parties]
@@ -165,8 +166,11 @@ def coalitions_html(analysis) -> str:
 def coalition_section(analysis) -> str:
     """The coalition section (an HTML fragment, for this page or a larger report)."""
     a = analysis
+    who = ("outsiders choose their own issues as best responses (and read shared issues at the status quo)"
+           if a.outsiders == "best_response" else
+           "outsiders keep their issues at the status quo (and read shared issues there)")
     parts = [f"<h2>Coalitions</h2><p class='note'>Concept {_e(a.concept)}; a coalition's members agree, "
-             "outsiders keep their issues at the status quo (and read shared issues there); every party's "
+             f"{who}; every party's "
              "utility is on that mixed outcome. Internally stable: no member gains by leaving; externally "
              "stable: no outsider gains by joining (an indifferent one joins). Worth = the members' largest "
              f"weighted utility sum (transferable utility). Tolerance {a.tolerance:g} relative.</p>"]
