@@ -406,3 +406,12 @@ def test_best_responses_that_do_not_settle_are_a_clear_failure():
     plain = view.agree(S, "utilitarian")
     view.leave(mark)
     assert plain.values[("q", "C", None)] == 0
+
+
+def test_members_rule_on_a_constraint_naming_an_outsider_is_located():
+    data = dict(SMALL, constraints={"total": "cut[C] + sum(cut) <= 5"}, coalition_rules={"total": "members"})
+    with pytest.raises(CaseError) as info:
+        coalitions(case_from_dict(data), "utilitarian", members=[["A", "B"]])
+    problem = info.value.problems[0]
+    assert problem.path == "coalition_rules.total" and "cannot restrict" in problem.message
+    assert "outsider" in problem.hint
