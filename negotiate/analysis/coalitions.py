@@ -157,7 +157,8 @@ class CoalitionAnalysis:
 
     def to_dict(self) -> dict:
         grand = {"members": list(self.grand.members), "status": self.grand.status, "worth": _r(self.grand.worth),
-                 "utility": {p: _r(u) for p, u in self.grand.utility.items()}}
+                 "utility": {p: _r(u) for p, u in self.grand.utility.items()},
+                 "in_core": None, "blocking": []}  # filled when the core is checked (core=True)
         if self.core is not None:
             grand.update(in_core=self.core.in_core, blocking=[b.to_dict() for b in self.core.blocking],
                          efficient=self.core.efficient, shortfall=_r(self.core.shortfall))

@@ -75,7 +75,7 @@ def coalitions_text(analysis, max_parties: int = 8) -> Group:
     if values is not None:
         parts.append(values)
     g = a.to_dict()["grand"]
-    if "in_core" in g:
+    if g["in_core"] is not None:
         line = f"grand coalition's agreement in the core: {'yes' if g['in_core'] else 'no'}"
         if not g["efficient"]:
             line += f" (it leaves {_n(g['shortfall'])} of the grand coalition's worth unshared)"
