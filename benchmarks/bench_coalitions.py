@@ -61,7 +61,7 @@ def timed(fn):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--parties", type=int, default=10)
-    ap.add_argument("--criteria", type=int, default=10)
+    ap.add_argument("--criteria", type=int, default=30)
     ap.add_argument("--points", type=int, default=10)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--tolerance", type=float, default=0.01)
