@@ -415,3 +415,28 @@ def test_members_rule_on_a_constraint_naming_an_outsider_is_located():
     problem = info.value.problems[0]
     assert problem.path == "coalition_rules.total" and "cannot restrict" in problem.message
     assert "outsider" in problem.hint
+
+
+def test_a_vector_constraint_binds_members_rows_only():
+    # `cut >= 1` is a row per party; the status quo (0) breaks C's row, which must not stop A and B
+    data = dict(SMALL, constraints={"floor": "cut >= 1"})
+    a = coalitions(case_from_dict(data), "utilitarian", members=[["A", "B"]])
+    pair = a.coalitions[0]
+    assert pair.formed and pair.agreement["cut"]["C"] == 0
+    assert pair.agreement["cut"]["A"] >= 1 - 1e-9 and pair.agreement["cut"]["B"] >= 1 - 1e-9
+    want, _ = _brute_worth_floor(data, ("A", "B"))
+    assert pair.worth == pytest.approx(want, abs=1e-7)
+
+
+def _brute_worth_floor(data, members):
+    parties = data["parties"]
+    best = (-math.inf, None)
+    for cuts in itertools.product(range(1, 4), repeat=len(members)):
+        cut = {p: 0 for p in parties}
+        cut.update(dict(zip(members, cuts)))
+        if "B" in members and cut["B"] > 2:
+            continue
+        for std in ("none", "basic", "full"):
+            total = sum(parties[p].get("weight", 1) * _party_utility(parties[p], cut, p, std) for p in members)
+            best = max(best, (total, None), key=lambda t: t[0])
+    return best

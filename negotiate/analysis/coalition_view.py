@@ -6,7 +6,8 @@ For a coalition S (CASE_FORMAT.md section 6):
 - outsiders' red lines (`limits`) and acceptance (`reservation`) do not bind;
 - a collective constraint follows the case's `coalition_rules:` (`status_quo`,
   the default: it binds the members' agreement with the outsiders at the status
-  quo; `members`: its sums run over the members only; `none`: it does not bind
+  quo, except a row that reads outsiders' own issues only, such as an outsider's
+  row of `cut >= 1`; `members`: its sums run over the members only; `none`: it does not bind
   a coalition short of all parties);
 - the concept (or the worth) runs over the members;
 - every party's utility is evaluated on the mixed outcome; an outsider reads a
@@ -187,6 +188,10 @@ class CoalitionView:
                 self._own_sq[v.key[1]][v.key] = self.sq[v.key]
         self._rows: dict[str, list[int]] = {p: [] for p in self.parties}
         self._rule_rows: dict[str, list[int]] = {}  # constraint id -> its rows
+        # rows of a collective constraint that read only some parties' own issues (a vector
+        # constraint's row of one party): under the status_quo rule they bind when one of
+        # those parties is a member, and not a row made of outsiders at the status quo alone
+        self._own_rows: dict[int, frozenset] = {}
         for r in pr.resolved.rows:
             i = pr.case_rows[r.id]
             if r.kind == "limit" and r.party is not None:
@@ -194,6 +199,8 @@ class CoalitionView:
             elif r.kind == "constraint":
                 cid = r.id.split(".", 1)[1].split("[", 1)[0]
                 self._rule_rows.setdefault(cid, []).append(i)
+                if all(k[1] is not None for k in r.lin.terms):  # about some parties' own issues only
+                    self._own_rows[i] = frozenset(k[1] for k in r.lin.terms)
         self.rules = {cid: case.coalition_rules.get(cid, "status_quo") for cid in self._rule_rows}
         utils, _ = utilities(pr, self.sq_values())
         self.sq_utility = {p: float(utils[p]) for p in self.parties}
@@ -231,6 +238,12 @@ class CoalitionView:
             rows = self._rows[p] + ([pr.reservation_row[p]] if p in pr.reservation_row else [])
             for i in rows:
                 self._set_row(i, *((pr.row_lo[i], pr.row_hi[i]) if now else (-INF, INF)))
+        for cid, rows in self._rule_rows.items():
+            if self.rules[cid] != "status_quo":
+                continue
+            for i in rows:
+                if i in self._own_rows and bool(self._own_rows[i] & S) != bool(self._own_rows[i] & self.members):
+                    self._set_row(i, *((pr.row_lo[i], pr.row_hi[i]) if self._own_rows[i] & S else (-INF, INF)))
         grand_now, grand_was = len(S) == self.n, len(self.members) == self.n
         if grand_now != grand_was:
             for cid, rows in self._rule_rows.items():
