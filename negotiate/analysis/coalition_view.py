@@ -79,7 +79,7 @@ def check_coalition_case(case: Case, resolved) -> None:
         dup = sorted({p for p in members if members.count(p) > 1})
         if dup:
             problems.append(_located(case, path, f"listed twice: {', '.join(dup)}", members))
-    for cid, rule in case.coalition_rules.items():
+    for cid in case.coalition_rules:
         if cid not in case.constraints:
             problems.append(_located(case, ("coalition_rules", cid), f"unknown constraint `{cid}`", None,
                                      expr.did_you_mean(cid, case.constraints)
@@ -469,7 +469,7 @@ class CoalitionView:
                     col(jj, member_values[key], member_values[key])
             for key, jj in self._shared_cols:
                 col(jj, self.shared_sq[key], self.shared_sq[key])
-            for key, jj in self._party_keys[j]:
+            for _, jj in self._party_keys[j]:
                 col(jj, pr.col_lb[jj], pr.col_ub[jj])
             binding = {i for cid, rs in self._rule_rows.items() if self.rules[cid] == "status_quo" for i in rs}
             for i in range(b.n_rows):  # j's red lines, `status_quo`-rule constraints and definitions bind

@@ -37,7 +37,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from negotiate.analysis import games
-from negotiate.analysis.coalition_view import CoalitionView, Evaluated, gray_order
+from negotiate.analysis.coalition_view import CoalitionView, gray_order
 from negotiate.case.schema import Case
 
 EXACT_MAX_PARTIES = 15  # Shapley, core and nucleolus from every coalition up to here
@@ -316,6 +316,7 @@ class _Runner:
         self.solves = 0
         self.label = "in-process"
         self._data = None
+        self._pool = None
 
     def rows(self, masks: Iterable[int], concept: str | None) -> dict[int, dict]:
         """mask -> row (worth, and the concept's agreement when `concept`)."""
@@ -342,29 +343,46 @@ class _Runner:
         if self._data is None:
             self._data = self.case.model_dump(exclude_unset=True)
             self._key = _case_key(self._data)
-        own = self.executor is None
-        executor = self.executor
-        if own:
-            import multiprocessing
-
-            executor = cf.ProcessPoolExecutor(max_workers=self.workers, initializer=worker_init,
-                                              mp_context=multiprocessing.get_context("spawn"))
-        self.label = type(executor).__name__ + (f"({self.workers})" if own else "")
+        executor = self._executor()
         chunks = max(1, min(len(masks), 4 * max(self.workers, 2)))
         size = math.ceil(len(masks) / chunks)
         jobs = [CoalitionJob(self._data, self._key, concept, tuple(masks[k:k + size]), self.backend, self.outsiders)
                 for k in range(0, len(masks), size)]
         out: list[dict] = []
-        try:
-            futures = [executor.submit(run_coalitions, job) for job in jobs]
-            for fut in cf.as_completed(futures):
-                out += fut.result()
-                if self.progress:
-                    self.progress(len(out), total)
-        finally:
-            if own:
-                executor.shutdown(wait=True, cancel_futures=True)
+        futures = [executor.submit(run_coalitions, job) for job in jobs]
+        for fut in cf.as_completed(futures):
+            out += fut.result()
+            if self.progress:
+                self.progress(len(out), total)
         return out
+
+    def _executor(self) -> cf.Executor:
+        """The executor given, or a process pool of `workers` made once and kept until `close`."""
+        if self.executor is not None:
+            self.label = type(self.executor).__name__
+            return self.executor
+        if self._pool is None:
+            import multiprocessing
+
+            # spawned, not forked: a fresh HiGHS in each worker, where one thread per process can be set
+            self._pool = cf.ProcessPoolExecutor(max_workers=self.workers, initializer=worker_init,
+                                                mp_context=multiprocessing.get_context("spawn"))
+            self.label = f"ProcessPoolExecutor({self.workers})"
+        return self._pool
+
+    def worth_here(self, mask: int) -> float:
+        """One coalition's worth on this process's warm model (for sequential sampling)."""
+        key = (mask, None)
+        if key not in self.cache:
+            (row,) = _solve_masks(self.view, [mask], None, self.outsiders)
+            self.solves += row.get("solves", 0)
+            self.cache[key] = row
+        return self.cache[key]["worth"]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
 # -- the analysis ---------------------------------------------------------------------
@@ -528,6 +546,17 @@ def coalitions(
     need.discard(0)
 
     runner = _Runner(case, view, executor, workers, progress, backend, outsiders)
+    try:
+        return _analyse(case, concept, outsiders, view, runner, asked, need, bloc_masks, grand, t0, shapley,
+                        nucleolus, core, tolerance, shapley_tolerance, confidence, max_worths, seed)
+    finally:
+        runner.close()
+
+
+def _analyse(case, concept, outsiders, view, runner, asked, need, bloc_masks, grand, t0, shapley, nucleolus,
+             core, tolerance, shapley_tolerance, confidence, max_worths, seed) -> CoalitionAnalysis:
+    parties = view.parties
+    n = len(parties)
     rows = runner.rows(sorted(need), concept)
     sq_row = {"mask": 0, "worth": 0.0, "worth_status": "status_quo", "status": "status_quo",
               "utility": dict(view.sq_utility), "agreement": None}
@@ -553,10 +582,7 @@ def coalitions(
         if game is not None:
             sh = games.shapley(game)
         else:
-            def worth_of(mask: int) -> float:
-                return runner.rows([mask], None)[mask]["worth"]
-
-            sampled = games.shapley_stratified(parties, worth_of, tolerance=shapley_tolerance,
+            sampled = games.shapley_stratified(parties, runner.worth_here, tolerance=shapley_tolerance,
                                                confidence=confidence, max_worths=max_worths, seed=seed)
             sh = dict(sampled.value)
             if not sampled.converged:
@@ -578,7 +604,7 @@ def coalitions(
         else:
             notes.append("the grand coalition reaches no agreement: no proposal to test against the core")
 
-    bloc_result = _blocs(view, bloc_masks, rows, parties, tolerance, grand_outcome) if bloc_names else None
+    bloc_result = _blocs(view, bloc_masks, rows, parties, tolerance, grand_outcome) if bloc_masks else None
     return CoalitionAnalysis(
         case=case.name, concept=concept, parties=tuple(parties), weights=dict(view.weight),
         status_quo=dict(view.sq_utility), coalitions=outcomes, grand=grand_outcome, rules=dict(view.rules),
@@ -609,7 +635,7 @@ def _partition_utilities(view: CoalitionView, bloc_masks: dict, rows: dict) -> d
     pr = view.problem
     combined = dict(view.sq)
     shared_of: dict[str, dict] = {}
-    for b, mask in bloc_masks.items():
+    for mask in bloc_masks.values():
         members = games.members_of(mask, view.parties)
         values = _values_of(view, rows[mask].get("agreement"))
         if values is None:
