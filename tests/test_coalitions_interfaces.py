@@ -125,3 +125,17 @@ def test_largest_group_keeps_the_others_at_the_status_quo():
 def test_other_backends_are_refused_clearly():
     with pytest.raises(ValueError, match="highs backend"):
         coalitions(SQ_SMALL, backend="pyomo")
+
+
+def test_any_proposal_can_be_checked_against_the_core():
+    case = negotiate.load_case(CLUB)
+    a = coalitions(case, "utilitarian", members=[["USA", "EU"]], core=True)
+    nash = negotiate.solve(case, "nash")
+    check = a.check_core(nash)
+    # by hand from the worths: a coalition blocks when its worth exceeds what the proposal gives it
+    for b in check.blocking:
+        given = sum(nash.parties[p].utility for p in b.members)
+        assert b.worth == pytest.approx(a.game.v(b.members)) and b.excess == pytest.approx(b.worth - given)
+    assert check.in_core == (not check.blocking and check.efficient)
+    with pytest.raises(ValueError, match="every coalition's worth"):
+        coalitions(case, "utilitarian", members=[["USA", "EU"]]).check_core(nash)

@@ -137,6 +137,7 @@ class CoalitionAnalysis:
     nucleolus: games.Nucleolus | None = None
     least_core: games.LeastCore | None = None
     blocs: BlocOutcome | None = None
+    game: games.Game | None = field(default=None, repr=False)  # every coalition's worth, when computed
     tolerance: float = REL_TOL
     seconds: float = 0.0
     solves: int = 0
@@ -154,6 +155,20 @@ class CoalitionAnalysis:
             if set(c.members) == want:
                 return c
         raise KeyError(f"coalition {sorted(want)} was not analysed")
+
+    def check_core(self, proposal) -> games.CoreCheck:
+        """Is `proposal` (a Proposal of this case, or {party: utility}) in the core of the worth
+        game? Its allocation is w_i * u_i; needs every coalition's worth (core=True, nucleolus=True
+        or an exact Shapley value)."""
+        if self.game is None:
+            raise ValueError("the core needs every coalition's worth: analyse with core=True")
+        utility = ({p: o.utility for p, o in proposal.parties.items()} if hasattr(proposal, "parties")
+                   else dict(proposal))
+        missing = [p for p in self.parties if utility.get(p) is None]
+        if missing:
+            raise ValueError(f"no utility for {', '.join(missing)} (a proposal without an agreement?)")
+        return games.core_check(self.game, {p: self.weights[p] * utility[p] for p in self.parties},
+                                tolerance=self.tolerance)
 
     def to_dict(self) -> dict:
         grand = {"members": list(self.grand.members), "status": self.grand.status, "worth": _r(self.grand.worth),
@@ -608,7 +623,7 @@ def _analyse(case, concept, outsiders, view, runner, asked, need, bloc_masks, gr
     return CoalitionAnalysis(
         case=case.name, concept=concept, parties=tuple(parties), weights=dict(view.weight),
         status_quo=dict(view.sq_utility), coalitions=outcomes, grand=grand_outcome, rules=dict(view.rules),
-        outsiders=outsiders, core=check, shapley=sh, shapley_sampled=sampled, nucleolus=nuc, least_core=lc, blocs=bloc_result,
+        outsiders=outsiders, game=game, core=check, shapley=sh, shapley_sampled=sampled, nucleolus=nuc, least_core=lc, blocs=bloc_result,
         tolerance=tolerance, seconds=time.perf_counter() - t0, solves=runner.solves, executor=runner.label,
         notes=tuple(notes))
 
