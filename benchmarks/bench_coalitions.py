@@ -66,6 +66,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--tolerance", type=float, default=0.01)
     ap.add_argument("--eu-worths", type=int, default=20_000, help="EU: stop after this many coalitions' worths")
+    ap.add_argument("--eu-workers", type=int, default=1, help="EU: worker processes for each round's worths")
     ap.add_argument("--skip-eu", action="store_true")
     args = ap.parse_args()
     out = Console()
@@ -94,7 +95,8 @@ def main() -> None:
         return
     eu = eu_case()
     t_eu, a_eu = timed(lambda: coalitions(eu, "utilitarian", members=[list(eu.parties)], shapley=True,
-                                          shapley_tolerance=args.tolerance, max_worths=args.eu_worths))
+                                          shapley_tolerance=args.tolerance, max_worths=args.eu_worths,
+                                          workers=args.eu_workers))
     s = a_eu.shapley_sampled
     worst = max(s.half_width.values())
     out.print(f"EU-27 Shapley, size-stratified sampling: {t_eu:.1f} s, {s.coalitions_evaluated} coalitions' worths "

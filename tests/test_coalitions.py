@@ -440,3 +440,19 @@ def _brute_worth_floor(data, members):
             total = sum(parties[p].get("weight", 1) * _party_utility(parties[p], cut, p, std) for p in members)
             best = max(best, (total, None), key=lambda t: t[0])
     return best
+
+
+def test_stratified_shapley_in_batches_gives_the_same_estimate():
+    from negotiate.analysis.games import shapley_stratified
+    from test_games import random_game
+
+    game = random_game(np.random.default_rng(9), 6)
+    calls = []
+
+    def batch(masks):
+        calls.append(len(masks))
+        return [game.worth[m] for m in masks]
+
+    one = shapley_stratified(game.parties, lambda m: game.worth[m], tolerance=0.05, seed=3)
+    many = shapley_stratified(game.parties, lambda m: game.worth[m], tolerance=0.05, seed=3, batch=batch)
+    assert many.value == one.value and many.half_width == one.half_width and calls

@@ -385,6 +385,10 @@ class _Runner:
             self.label = f"ProcessPoolExecutor({self.workers})"
         return self._pool
 
+    @property
+    def parallel(self) -> bool:
+        return self.executor is not None or self.workers > 1
+
     def worth_here(self, mask: int) -> float:
         """One coalition's worth on this process's warm model (for sequential sampling)."""
         key = (mask, None)
@@ -597,8 +601,15 @@ def _analyse(case, concept, outsiders, view, runner, asked, need, bloc_masks, gr
         if game is not None:
             sh = games.shapley(game)
         else:
+            batch = None
+            if runner.parallel:
+                def batch(masks: list[int]) -> list[float]:
+                    got = runner.rows(masks, None)
+                    return [got[m]["worth"] for m in masks]
+
             sampled = games.shapley_stratified(parties, runner.worth_here, tolerance=shapley_tolerance,
-                                               confidence=confidence, max_worths=max_worths, seed=seed)
+                                               confidence=confidence, max_worths=max_worths, seed=seed,
+                                               batch=batch)
             sh = dict(sampled.value)
             if not sampled.converged:
                 notes.append(f"Shapley sampling stopped after {sampled.coalitions_evaluated} coalitions' worths "

@@ -421,7 +421,8 @@ def nucleolus(game: Game, *, individually_rational: bool = True) -> Nucleolus:
 
 def shapley_stratified(parties: Sequence[str], worth: Callable[[int], float], *, tolerance: float = 0.01,
                        confidence: float = 0.95, max_worths: int = 2_000_000, min_rounds: int = 3,
-                       seed: int = 0, progress: Callable[[int, float], None] | None = None) -> SampledShapley:
+                       seed: int = 0, progress: Callable[[int, float], None] | None = None,
+                       batch: Callable[[list[int]], list[float]] | None = None) -> SampledShapley:
     """Estimate the Shapley value stratified by coalition size, until every
     party's ``confidence`` interval is at most ``± tolerance``.
 
@@ -437,7 +438,9 @@ def shapley_stratified(parties: Sequence[str], worth: Callable[[int], float], *,
     counts with the largest variance seen in that party's other strata.
     When marginal contributions depend mostly on the coalition's size (public
     goods, climate clubs) this converges much faster than random orders.
-    ``permutations`` in the result counts stars; ``worth(mask)`` is cached."""
+    ``permutations`` in the result counts stars; ``worth(mask)`` is cached;
+    ``batch(masks)``, when given, computes a round's new worths at once (in
+    parallel, say) and gives the same estimate."""
     n = len(parties)
     rng = np.random.default_rng(seed)
     cache: dict[int, float] = {0: 0.0}
@@ -451,15 +454,22 @@ def shapley_stratified(parties: Sequence[str], worth: Callable[[int], float], *,
     total = np.zeros((n, n))
     total_sq = np.zeros((n, n))
     z = _z(confidence)
-    stars = 0
+    drawn = 0
     half = np.full(n, np.inf)
     everyone = np.arange(n)
     while len(cache) < max_worths:
+        stars = []
         for k in range(n + 1):
             members = rng.choice(n, size=k, replace=False) if 0 < k < n else everyone[:k]
             mask = 0
             for i in members:
                 mask |= 1 << int(i)
+            stars.append((k, mask))
+        if batch is not None:
+            new = list(dict.fromkeys(m ^ bit for _, m in stars for bit in [0] + [1 << j for j in range(n)]
+                                     if (m ^ bit) not in cache))
+            cache.update(zip(new, (float(w) for w in batch(new))))
+        for k, mask in stars:
             base = v(mask)
             for j in range(n):
                 bit = 1 << j
@@ -470,8 +480,8 @@ def shapley_stratified(parties: Sequence[str], worth: Callable[[int], float], *,
                 count[j, stratum] += 1
                 total[j, stratum] += gain
                 total_sq[j, stratum] += gain * gain
-            stars += 1
-        rounds = stars // (n + 1)
+            drawn += 1
+        rounds = drawn // (n + 1)
         if rounds >= min_rounds and count.min() >= 1:
             mean = total / np.maximum(count, 1)
             var = np.where(count > 1, np.maximum(total_sq / np.maximum(count, 1) - mean * mean, 0.0)
@@ -482,7 +492,7 @@ def shapley_stratified(parties: Sequence[str], worth: Callable[[int], float], *,
             var = np.where(np.isnan(var), np.maximum(worst, 0.0), var)
             half = z * np.sqrt((var / np.maximum(count, 1)).sum(axis=1)) / n
             if progress is not None:
-                progress(stars, float(half.max()))
+                progress(drawn, float(half.max()))
             if half.max() <= tolerance:
                 break
     mean = total / np.maximum(count, 1)
@@ -490,5 +500,5 @@ def shapley_stratified(parties: Sequence[str], worth: Callable[[int], float], *,
     return SampledShapley(
         value={p: float(value[i]) for i, p in enumerate(parties)},
         half_width={p: float(half[i]) for i, p in enumerate(parties)},
-        confidence=confidence, permutations=stars, coalitions_evaluated=len(cache) - 1,
+        confidence=confidence, permutations=drawn, coalitions_evaluated=len(cache) - 1,
         converged=bool(half.max() <= tolerance))
