@@ -208,6 +208,7 @@ class CoalitionView:
         self._shared_at = np.array([i for i, k in enumerate(self.scorer.keys) if k in self.shared_sq], dtype=np.int64)
         self._shared_vals = np.array([self.shared_sq[self.scorer.keys[i]] for i in self._shared_at])
         self.members: frozenset = frozenset(self.parties)
+        self.acceptance = True  # members' reservation rows bind (see acceptance_binds)
         self._rows_now: dict[int, tuple[float, float]] = {}  # rows whose bounds differ from the Problem's
         self._party_keys: dict[str, list[tuple[tuple, int]]] = {p: [] for p in self.parties}
         for v in pr.resolved.variables:
@@ -235,9 +236,11 @@ class CoalitionView:
                 continue
             for j, v in self._cols[p]:
                 b.set_col_bounds(j, *((pr.col_lb[j], pr.col_ub[j]) if now else (v, v)))
-            rows = self._rows[p] + ([pr.reservation_row[p]] if p in pr.reservation_row else [])
-            for i in rows:
+            for i in self._rows[p]:
                 self._set_row(i, *((pr.row_lo[i], pr.row_hi[i]) if now else (-INF, INF)))
+            i = pr.reservation_row.get(p)
+            if i is not None:
+                self._set_row(i, *((pr.row_lo[i], pr.row_hi[i]) if now and self.acceptance else (-INF, INF)))
         for cid, rows in self._rule_rows.items():
             if self.rules[cid] != "status_quo":
                 continue
@@ -317,6 +320,13 @@ class CoalitionView:
             if i is not None:
                 self._set_row(i, *((pr.row_lo[i], pr.row_hi[i]) if on else (-INF, INF)))
 
+    def acceptance_binds(self, on: bool) -> None:
+        """Whether members' acceptance binds in the live model (off for runs of worths only,
+        which would otherwise free and restore every member's row around each solve)."""
+        if on != self.acceptance:
+            self.acceptance = on
+            self._acceptance(self.members, on)
+
     def evaluate(self, values: dict, S) -> dict:
         """Every party's utility on the mixed outcome `values` of coalition S."""
         S = frozenset(S)
@@ -351,13 +361,16 @@ class CoalitionView:
         if not S:
             return 0.0, self.status_quo()
         b = self.backend
-        self._acceptance(S, False)
+        toggle = self.acceptance
+        if toggle:
+            self._acceptance(S, False)
         try:
             b.set_objective({self.problem.utility_col[p]: self.weight[p] for p in S})
             r = b.solve()
             self.solves += 1
         finally:
-            self._acceptance(S, True)
+            if toggle:
+                self._acceptance(S, True)
         if r.has_solution and r.status in ("optimal", "limit"):
             values = self.mixed_values(r.x, S)
             u = self.evaluate(values, S)
@@ -380,6 +393,7 @@ class CoalitionView:
             return self.status_quo()
         if reuse is not None and reuse.ok and concept == "utilitarian" and self._accepted(reuse.utility, S):
             return reuse
+        self.acceptance_binds(True)
         pr = self.problem
         runner = _UnpricedRunner(self.backend, pr, lambda x: utilities(pr, issue_values(pr, x))[0])
         runner.parties = [p for p in self.parties if p in S]

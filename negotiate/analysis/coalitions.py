@@ -289,6 +289,7 @@ def run_coalitions(job: CoalitionJob) -> list[dict]:
 def _solve_masks(view: CoalitionView, masks: Sequence[int], concept: str | None,
                  outsiders: str = "status_quo") -> list[dict]:
     out = []
+    view.acceptance_binds(concept is not None)
     for mask in masks:
         S = frozenset(games.members_of(mask, view.parties))
         t0 = view.solves
