@@ -457,3 +457,20 @@ def test_stratified_shapley_in_batches_gives_the_same_estimate():
     one = shapley_stratified(game.parties, lambda m: game.worth[m], tolerance=0.05, seed=3)
     many = shapley_stratified(game.parties, lambda m: game.worth[m], tolerance=0.05, seed=3, batch=batch)
     assert many.value == one.value and many.half_width == one.half_width and calls
+
+
+@pytest.mark.parametrize("text, additive", [
+    ("sum(cut) <= 5", True),
+    ("2 <= sum(cut) + 1 <= 6", True),
+    ("mean(cut) <= 2", False),  # a mean is not the full constraint less each outsider's share
+])
+def test_members_rule_rows_without_parsing_equal_parsing(text, additive):
+    from negotiate.analysis.coalition_view import CoalitionView, _same_rows
+
+    data = dict(SMALL, constraints={"total": text}, coalition_rules={"total": "members"})
+    view = CoalitionView(case_from_dict(data))
+    for r in range(1, 3):
+        for S in itertools.combinations("ABC", r):
+            rows = view._member_rows(frozenset(S))
+            assert _same_rows(rows, view._restricted("total", list(S)))
+    assert (view._additive["total"] is not None) == additive

@@ -209,6 +209,7 @@ class CoalitionView:
         self._shared_vals = np.array([self.shared_sq[self.scorer.keys[i]] for i in self._shared_at])
         self.members: frozenset = frozenset(self.parties)
         self.acceptance = True  # members' reservation rows bind (see acceptance_binds)
+        self._additive: dict = {}  # members-rule constraint -> _Additive or None
         self._rows_now: dict[int, tuple[float, float]] = {}  # rows whose bounds differ from the Problem's
         self._party_keys: dict[str, list[tuple[tuple, int]]] = {p: [] for p in self.parties}
         for v in pr.resolved.variables:
@@ -282,35 +283,64 @@ class CoalitionView:
 
     def _member_rows(self, S: frozenset) -> list:
         """The rows of `members`-rule constraints with their sums over the members of S."""
-        out = []
         members = [p for p in self.parties if p in S]
         if not members:
-            return out
-        case, pr = self.case, self.problem
+            return []
+        out = []
         for cid, rule in self.rules.items():
             if rule != "members":
                 continue
-            base = env_for(case)
-            env = expr.Env(parameters=base.parameters, issues=base.issues, parties=members,
-                           data={p: base.data[p] for p in members})
-            text = case.constraints[cid]
-            try:
-                rows = expr.constraint(text, env)
-            except expr.ExprError as e:
-                raise CaseError([_located(
-                    case, ("coalition_rules", cid),
-                    f"`members` cannot restrict constraints.{cid} to {{{', '.join(members)}}}: {e.message}",
-                    text, "the rule sums the constraint's vectors over the members; it cannot name an "
-                          "outsider (use `status_quo` or `none` for this constraint)")]) from None
-            for r in rows:
-                coefs = {}
-                for key, c in r.lin.terms.items():
-                    if c:
-                        j = pr.var_col[key]
-                        coefs[j] = coefs.get(j, 0.0) + c
-                if coefs:
-                    out.append((coefs, r.lo, r.hi, f"coalition.{cid}"))
+            if cid not in self._additive:
+                self._additive[cid] = self._additive_model(cid)
+            model = self._additive[cid]
+            out += model.rows(S, self.parties) if model is not None else self._restricted(cid, members)
         return out
+
+    def _restricted(self, cid: str, members: list[str]) -> list:
+        """constraints.cid with its vectors and sums over `members` (parsed again)."""
+        case, pr = self.case, self.problem
+        base = env_for(case)
+        env = expr.Env(parameters=base.parameters, issues=base.issues, parties=members,
+                       data={p: base.data[p] for p in members})
+        text = case.constraints[cid]
+        try:
+            rows = expr.constraint(text, env)
+        except expr.ExprError as e:
+            raise CaseError([_located(
+                case, ("coalition_rules", cid),
+                f"`members` cannot restrict constraints.{cid} to {{{', '.join(members)}}}: {e.message}",
+                text, "the rule sums the constraint's vectors over the members; it cannot name an "
+                      "outsider (use `status_quo` or `none` for this constraint)")]) from None
+        out = []
+        for r in rows:
+            coefs: dict[int, float] = {}
+            for key, c in r.lin.terms.items():
+                if c:
+                    j = pr.var_col[key]
+                    coefs[j] = coefs.get(j, 0.0) + c
+            out.append((coefs, r.lo, r.hi, f"coalition.{cid}"))
+        return out
+
+    def _additive_model(self, cid: str) -> "_Additive | None":
+        """When constraints.cid restricted to S is the full constraint less each outsider's
+        share (sums over parties: the usual case), those shares, so that moving between
+        coalitions needs no parsing; checked against parsing on a few coalitions. None
+        otherwise (`mean`, a party named outright, ...): every coalition is parsed."""
+        try:
+            full = self._restricted(cid, self.parties)
+            less = {p: self._restricted(cid, [q for q in self.parties if q != p]) for p in self.parties}
+        except CaseError:
+            return None
+        model = _Additive.of(full, less)
+        if model is None:
+            return None
+        rng = np.random.default_rng(0)
+        n = self.n
+        for size in {1, max(1, n // 2), max(1, n - 2)}:
+            S = frozenset(rng.choice(self.parties, size=size, replace=False).tolist())
+            if not _same_rows(model.rows(S, self.parties), self._restricted(cid, [p for p in self.parties if p in S])):
+                return None
+        return model
 
     # -- solving -----------------------------------------------------------------
     def _acceptance(self, S, on: bool) -> None:
@@ -518,6 +548,62 @@ class CoalitionView:
         if not ev.ok:
             return None
         return agreement_of(self.problem, ev.values)
+
+
+@dataclass
+class _Additive:
+    """A `members`-rule constraint as its full rows less each party's share."""
+
+    full: list  # [(coefs, lo, hi, name)]
+    share: dict  # party -> [(coefs, lo, hi)] to take away when it is an outsider
+
+    @classmethod
+    def of(cls, full: list, less: dict) -> "_Additive | None":
+        share = {}
+        for p, rows in less.items():
+            if len(rows) != len(full):
+                return None
+            mine = []
+            for (c, lo, hi, _), (c2, lo2, hi2, _) in zip(full, rows):
+                if math.isinf(lo) != math.isinf(lo2) or math.isinf(hi) != math.isinf(hi2):
+                    return None
+                d = {j: v - c2.get(j, 0.0) for j, v in c.items()}
+                d.update({j: -v for j, v in c2.items() if j not in c})
+                mine.append(({j: v for j, v in d.items() if v != 0.0},
+                             0.0 if math.isinf(lo) else lo - lo2, 0.0 if math.isinf(hi) else hi - hi2))
+            share[p] = mine
+        return cls(full, share)
+
+    def rows(self, S, parties) -> list:
+        out = []
+        for k, (coefs, lo, hi, name) in enumerate(self.full):
+            c = dict(coefs)
+            for p in parties:
+                if p in S:
+                    continue
+                d, dlo, dhi = self.share[p][k]
+                for j, v in d.items():
+                    c[j] = c.get(j, 0.0) - v
+                lo, hi = lo - dlo, hi - dhi
+            out.append(({j: v for j, v in c.items() if v != 0.0}, lo, hi, name))
+        return out
+
+
+def _same_rows(a: list, b: list, tol: float = 1e-9) -> bool:
+    if len(a) != len(b):
+        return False
+    for (c1, lo1, hi1, _), (c2, lo2, hi2, _) in zip(a, b):
+        scale = max([1.0] + [abs(v) for v in c2.values()] + [abs(x) for x in (lo2, hi2) if math.isfinite(x)])
+        keys = set(c1) | set(c2)
+        if any(abs(c1.get(j, 0.0) - c2.get(j, 0.0)) > tol * scale for j in keys):
+            return False
+        for x, y in ((lo1, lo2), (hi1, hi2)):
+            if math.isinf(x) or math.isinf(y):
+                if x != y:
+                    return False
+            elif abs(x - y) > tol * scale:
+                return False
+    return True
 
 
 class _UnpricedRunner(ConceptRunner):
