@@ -512,7 +512,8 @@ def coalitions(
     - `blocs`: True for all of the case's blocs, or their names, False for none;
       by default every bloc of the case's `blocs:` is reported too;
     - `shapley`: exact from every coalition up to 15 parties, sampled beyond
-      (stratified by coalition size, `games.shapley_stratified`) until every
+      (stratified by coalition size, each party's marginal contribution to
+      the grand coalition as a control variate: `games.shapley_stratified`) until every
       `confidence` half-width is at most `shapley_tolerance`, or `max_worths`
       coalitions were solved (half-widths reported);
     - `nucleolus`, `core`: from every coalition's worth (up to 15 parties); the
@@ -608,9 +609,11 @@ def _analyse(case, concept, outsiders, view, runner, asked, need, bloc_masks, gr
                     got = runner.rows(masks, None)
                     return [got[m]["worth"] for m in masks]
 
+            # each party's marginal contribution to the grand coalition: a control variate
+            control = [runner.worth_here(grand) - runner.worth_here(grand & ~(1 << i)) for i in range(n)]
             sampled = games.shapley_stratified(parties, runner.worth_here, tolerance=shapley_tolerance,
                                                confidence=confidence, max_worths=max_worths, seed=seed,
-                                               batch=batch)
+                                               batch=batch, control=control)
             sh = dict(sampled.value)
             if not sampled.converged:
                 notes.append(f"Shapley sampling stopped after {sampled.coalitions_evaluated} coalitions' worths "
