@@ -423,7 +423,7 @@ def shapley_stratified(parties: Sequence[str], worth: Callable[[int], float], *,
                        confidence: float = 0.95, max_worths: int = 2_000_000, min_rounds: int = 3,
                        seed: int = 0, progress: Callable[[int, float], None] | None = None,
                        batch: Callable[[list[int]], list[float]] | None = None,
-                       control: Sequence[float] | None = None) -> SampledShapley:
+                       control: Sequence[float] | None = None, max_rounds: int = 10_000) -> SampledShapley:
     """Estimate the Shapley value stratified by coalition size, until every
     party's ``confidence`` interval is at most ``± tolerance``.
 
@@ -441,7 +441,7 @@ def shapley_stratified(parties: Sequence[str], worth: Callable[[int], float], *,
     goods, climate clubs) this converges much faster than random orders.
     ``permutations`` in the result counts stars; ``worth(mask)`` is cached;
     ``batch(masks)``, when given, computes a round's new worths at once (in
-    parallel, say) and gives the same estimate.
+    parallel, say) and gives the same estimate. At most `max_rounds` rounds are drawn.
 
     ``control``: one number a_j per party (say its marginal contribution to
     the grand coalition). Within each stratum the sum of a_j over the
@@ -515,7 +515,7 @@ def shapley_stratified(parties: Sequence[str], worth: Callable[[int], float], *,
                 progress(drawn, float(half.max()))
             if half.max() <= tolerance:
                 break
-        if n < 62 and len(cache) >= 1 << n:  # every coalition seen: more rounds add nothing new
+        if rounds >= max_rounds:  # a small game seen whole, with a tolerance out of reach
             break
     mean = total / np.maximum(count, 1)
     if a is not None:
