@@ -139,3 +139,20 @@ def test_any_proposal_can_be_checked_against_the_core():
     assert check.in_core == (not check.blocking and check.efficient)
     with pytest.raises(ValueError, match="every coalition's worth"):
         coalitions(case, "utilitarian", members=[["USA", "EU"]]).check_core(nash)
+
+
+def test_shipped_club_transfers_make_it_internally_stable():
+    a = coalitions(CLUB, "utilitarian", members="all")
+    assert ("CHN", "EU", "IND", "IDN") in a.stable and ("USA", "EU", "IND", "IDN") in a.stable
+    for c in a.coalitions:
+        if c.transfers is None:
+            # no transfers exist: the members' surplus over leaving is negative
+            assert not c.formed or c.surplus < 0
+            continue
+        assert sum(c.transfers.values()) == pytest.approx(0, abs=1e-9)
+        for p in c.members:
+            # with its transfer, no member gains by leaving (by the case's own utilities)
+            leave = a.coalition([q for q in c.members if q != p]).utility[p] if len(c.members) > 1 else \
+                a.status_quo[p]
+            assert a.weights[p] * c.utility[p] + c.transfers[p] >= a.weights[p] * leave - 1e-7
+            assert leave == pytest.approx(c.leave[p], abs=1e-12)
