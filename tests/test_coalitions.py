@@ -23,8 +23,13 @@ import math
 import numpy as np
 import pytest
 
+import json
+
+from typer.testing import CliRunner
+
 import negotiate
-from conftest import case_from_dict
+from conftest import ROOT, case_from_dict
+from negotiate.cli import app
 from negotiate.analysis.coalitions import coalitions
 from negotiate.analysis.games import Game
 from negotiate.errors import CaseError
@@ -503,3 +508,16 @@ def test_stratified_shapley_with_a_control_covers_the_exact_value_and_narrows():
         controlled_width += sum(est.half_width.values())
     assert inside >= 0.88 * 10 * n  # 95% intervals (approximate for the regression estimator)
     assert controlled_width < 0.5 * plain_width
+
+
+def test_coalition_rules_and_blocs_are_change_paths():
+    data = dict(SMALL, coalition_rules={"total": "members"})
+    case = case_from_dict(data)
+    assert case.update({"coalition_rules.total": "none"}).coalition_rules["total"] == "none"
+    assert case.update({"blocs.west": ["A", "B"]}).blocs == {"west": ["A", "B"]}
+    with pytest.raises(CaseError) as info:
+        case.update({"coalition_rules.total": "everyone"})
+    assert any(p.path.startswith("coalition_rules.total") for p in info.value.problems)
+    r = CliRunner().invoke(app, ["coalitions", str(ROOT / "cases" / "climate_club_status_quo.yaml"), "--members",
+                                 "USA,EU", "--set", "coalition_rules.collective_cut=none", "-f", "json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["rules"]["collective_cut"] == "none"

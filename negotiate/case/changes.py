@@ -14,6 +14,7 @@ understood, checked and reported the same way everywhere:
     issues.I.FIELD                       an issue's range, unit, ...
     solve.FIELD, name, description, options.O, scenarios.S
     status_quo.I[.P]                     the status quo of an issue (of one party's, or `default`)
+    blocs.B, coalition_rules.C           a bloc's members, a constraint's coalition rule
 
 A path that names an unknown parameter, party, criterion, limit, data field,
 issue or field is a `CaseError` located at `<change>` (never the case or model
@@ -47,7 +48,7 @@ _PARTY_LEAVES = {"reservation": ACCEPTANCE, "weight": OBJECTIVE, "name": NOTHING
 _ISSUE_FIELDS = {"range": BOUNDS, "unit": NOTHING, "description": NOTHING, "options": STRUCTURE,
                  "per_party": STRUCTURE, "integer": STRUCTURE}
 _TOP = ("name", "description", "parameters", "issues", "constraints", "parties", "solve", "options", "scenarios",
-        "status_quo")
+        "status_quo", "blocs", "coalition_rules")
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,11 @@ def parse_change(case, path: str, value: Any, create: bool = False) -> Change:
             _known(path, "party", keys[2], list(case.parties) + ["default"])
         leaf(3, ".".join(keys[:3]))
         return Change(path, keys, value, "status_quo", frozenset({ACCEPTANCE}), item=rest[0])
+    if head in ("blocs", "coalition_rules"):
+        # read by coalition analysis only (negotiate.analysis.coalitions): nothing solved changes
+        need(2, f"a name: {head}.NAME")
+        leaf(2, f"{head}.{rest[0]}")
+        return Change(path, keys, value, "case", frozenset({NOTHING}), item=rest[0])
     if head in ("options", "scenarios"):
         need(2, f"a name: {head}.NAME")
         return Change(path, keys, value, "case", frozenset({NOTHING}), item=rest[0])
