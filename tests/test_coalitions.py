@@ -18,13 +18,11 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 
 import numpy as np
 import pytest
-
-import json
-
 from typer.testing import CliRunner
 
 import negotiate
