@@ -268,7 +268,7 @@ def _value_bars(a) -> str:
     note = ""
     if a.shapley_sampled is not None:
         s = a.shapley_sampled
-        note = (f"<p class='note'>Shapley values sampled (stratified by coalition size) from "
+        note = (f"<p class='note'>Shapley values sampled (stratified by coalition size, with a control variate) from "
                 f"{s.coalitions_evaluated} coalitions' worths; lines show the {s.confidence:.0%} intervals.</p>")
     return "".join(out) + note
 
