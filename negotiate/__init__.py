@@ -29,11 +29,13 @@ _EXPORTS = {
     "solve": "negotiate.solving",
     "Negotiation": "negotiate.whatif",
     "Comparison": "negotiate.compare", "compare": "negotiate.compare",
+    "CoalitionAnalysis": "negotiate.analysis.coalitions", "coalitions": "negotiate.analysis.coalitions",
 }
 
 if TYPE_CHECKING:  # for editors and type checkers: the eager imports
     from negotiate.case.load import load_case
     from negotiate.case.schema import CONCEPTS, Case
+    from negotiate.analysis.coalitions import CoalitionAnalysis, coalitions
     from negotiate.compare import Comparison, compare
     from negotiate.errors import CaseError, Finding, NegotiateError, Problem, SolveError
     from negotiate.proposal import Proposal
@@ -79,8 +81,8 @@ def to_pyomo(case, concept: str | None = None):
 
 
 __all__ = [
-    "CONCEPTS", "Case", "CaseError", "Comparison", "Finding", "Negotiation", "NegotiateError", "Proposal", "SolveError",
-    "compare", "load_case", "solve", "to_pyomo", "__version__",
+    "CONCEPTS", "Case", "CaseError", "CoalitionAnalysis", "Comparison", "Finding", "Negotiation", "NegotiateError",
+    "Proposal", "SolveError", "coalitions", "compare", "load_case", "solve", "to_pyomo", "__version__",
 ]
 
 

@@ -575,6 +575,10 @@ from negotiate.cli_twolevel import with_voice as _with_voice  # noqa: E402  (--v
 from negotiate.cli_climate import register as _register_climate  # noqa: E402  (its command lives there)
 
 _register_climate(app)
+# `negotiate coalitions` lives in its own module
+from negotiate import cli_coalitions  # noqa: E402
+
+cli_coalitions.register(app)
 
 
 def main() -> None:

@@ -105,6 +105,9 @@ StatusQuoValue = Annotated[
     ]}),
 ]
 
+# a collective constraint, for a coalition S: bind S's agreement with the outsiders at the
+# status quo, restrict its sums to the members, or not apply
+CoalitionRule = Literal["status_quo", "members", "none"]
 RESERVED_NAMES = frozenset(
     {"self", "data", "sum", "mean", "min", "max", "abs", "sqrt", "exp", "log", "x"}
 )
@@ -400,6 +403,11 @@ class Case(_Strict):
     # issue one value (an option id if discrete), a per-party issue
     # {PARTY: value, default: value}
     status_quo: dict[Id, StatusQuoValue] = Field(default_factory=dict)
+    # named coalitions to analyse (CASE_FORMAT.md section 6): bloc id -> its members
+    blocs: dict[Id, list[Id]] = Field(default_factory=dict)
+    # how a collective constraint binds a coalition short of all parties
+    # (negotiate.analysis.coalitions): status_quo (default) | members | none
+    coalition_rules: dict[Id, CoalitionRule] = Field(default_factory=dict)
 
     _source: Any = PrivateAttr(default=None)
     _resolved: Any = PrivateAttr(default=None)  # the case's meaning, once computed
