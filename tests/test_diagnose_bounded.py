@@ -142,7 +142,10 @@ def _check_case(path, every):
         if group is not None and group["parties"]:
             changed = change.popitem()[0].split(".")[1]
             assert changed in group["without"]
-            reservations = group_reservations(case, group["parties"])
+            if group.get("outsiders") == "status_quo":  # the others stay at the status quo: the same reservations
+                reservations = {p: case.parties[p].reservation for p in group["parties"]}
+            else:
+                reservations = group_reservations(case, group["parties"])
             below = {p for p in group["parties"] if group["utilities"][p] < reservations[p] - 1e-7}
             if case.decision_rule == "unanimity":
                 assert not below, below
@@ -237,3 +240,18 @@ def test_compare_gives_an_impossible_scenario_its_row():
     result = negotiate.compare(ROOT / "cases" / "asia_pacific_compact.yaml", concepts=["nash"], scenarios=scenarios)
     status = {r["scenario"]: r["status"] for r in result.rows}
     assert status == {"base": "optimal", "impossible": "infeasible"}
+
+
+def test_largest_group_keeps_the_others_at_the_status_quo():
+    """Issue 10 part 5: with a status quo, the group that can agree is found with the
+    others kept in the model at the status quo (their cuts still count), not dropped;
+    its members' utilities are then computed on that mixed outcome, so a member's
+    utility there is at least its reservation of the whole case."""
+    case = load_case(ROOT / "cases" / "climate_club_status_quo.yaml")
+    first = next(iter(case.parties))
+    prop = negotiate.solve(case, changes={f"parties.{first}.reservation": 0.999})
+    assert prop.status == "infeasible"
+    group = prop.diagnosis["largest_group"]
+    assert group["outsiders"] == "status_quo" and first in group["without"]
+    for p in group["parties"]:
+        assert group["utilities"][p] >= case.parties[p].reservation - 1e-7

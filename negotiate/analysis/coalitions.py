@@ -524,11 +524,12 @@ def coalitions(
     Raises CaseError (located) when the case lacks a status quo for coalition
     analysis or its blocs or coalition rules are wrong; ValueError for bad arguments.
     """
-    from negotiate.solving import as_case, concept_name
+    from negotiate import registry
+    from negotiate.case.load import load_case
 
     t0 = time.perf_counter()
-    case = as_case(case)
-    concept = concept_name(concept or case.solve.concept)
+    case = case if isinstance(case, Case) else load_case(case)
+    concept = registry.concept(concept or case.solve.concept).name
     backend = backend or "highs"
     if outsiders not in OUTSIDERS:
         raise ValueError(f"outsiders is {' or '.join(OUTSIDERS)} (got {outsiders!r})")

@@ -41,15 +41,19 @@ class Group(JsonMapping):
     agreement: dict | None = None
     utilities: dict | None = None
     message: str | None = None
+    outsiders: str | None = None  # "status_quo": the others stayed in the model there (a case with a status quo)
 
     def to_dict(self) -> dict:
         if self.parties is None:
-            return {"parties": None, "searched": self.searched, "complete": self.complete, "message": self.message}
+            out = {"parties": None, "searched": self.searched, "complete": self.complete, "message": self.message}
+            return dict(out, outsiders=self.outsiders) if self.outsiders else out
         out = {"parties": self.parties, "without": self.without, "size": self.size, "searched": self.searched,
                "complete": self.complete, "alternatives": self.alternatives, "agreement": self.agreement,
                "utilities": self.utilities}
         if self.message:
             out["message"] = self.message
+        if self.outsiders:
+            out["outsiders"] = self.outsiders
         return out
 
 
@@ -99,6 +103,16 @@ def largest_group(problem: Problem, concept: str, hint: list[str], budget: Budge
     n = len(parties)
     if n < 3:
         return None
+    if case.status_quo:  # coalition semantics: the others stay in the model at the status quo
+        from negotiate.analysis.coalitions import largest_group as with_outsiders_at_status_quo
+
+        found = with_outsiders_at_status_quo(case, concept, hint, max(0, budget.groups - budget.checked))
+        if found is not None:
+            budget.checked += found["searched"]
+            return Group(found["parties"], found["searched"], found["complete"], without=found.get("without"),
+                         size=found.get("size"), alternatives=found.get("alternatives"),
+                         agreement=found.get("agreement"), utilities=found.get("utilities"),
+                         message=found.get("message"), outsiders="status_quo")
     order = sorted(parties, key=lambda p: (p not in hint, parties.index(p)))  # leave these out first
     for size in range(n - 1, 1, -1):
         found, stopped = [], False
