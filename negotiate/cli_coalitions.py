@@ -79,7 +79,7 @@ def coalitions(
     if fmt == "json":
         cli._emit(result.to_json(), output)
     else:
-        cli._show(coalitions_text(result), output, width=160)
+        cli._show(coalitions_text(result), output)
     formed = result.grand.formed or any(c.formed for c in result.coalitions)
     raise typer.Exit(cli.EXIT_OK if formed else cli.EXIT_NO_AGREEMENT)
 

@@ -11,8 +11,9 @@ import html
 import math
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
+
+from negotiate.report.layout import Column, FitTable
 
 MAX_TEXT_ROWS = 40
 MAX_HTML_ROWS = 300
@@ -47,19 +48,22 @@ def coalitions_text(analysis, max_parties: int = 8) -> Group:
     parts: list = [head]
     parties = list(a.parties)
     shown = parties[:max_parties]
-    t = Table(title="Coalitions (stable first)", title_justify="left", box=None, pad_edge=False)
-    t.add_column("members", justify="left", no_wrap=True)
-    for col in ("status", "worth", "int.", "ext.", "transfers?"):
-        t.add_column(col, justify="right")
-    for p in shown:
-        t.add_column(f"u {p}", justify="right")
     rows = _rows_shown(a, MAX_TEXT_ROWS)
-    for c in rows:
-        style = "bold green" if c.stable else ("dim" if not c.formed else "")
-        t.add_row(",".join(c.members), c.status, _n(c.worth), _flag(c.internally_stable),
-                  _flag(c.externally_stable), _flag(c.potentially_internally_stable),
-                  *[_n(c.utility[p]) for p in shown], style=style)
-    parts.append(t)
+    styles = ["bold green" if c.stable else ("dim" if not c.formed else "") for c in rows]
+
+    def cells(values):  # a row's style on every cell (stable: green; not formed: dim)
+        return [Text(str(v), style=st) for v, st in zip(values, styles)]
+
+    keys = [Column("members", cells([",".join(c.members) for c in rows]), justify="left")]
+    values = [Column("status", cells([str(c.status) for c in rows])),
+              Column("worth", cells([_n(c.worth) for c in rows])),
+              Column("int.", cells([_flag(c.internally_stable) for c in rows])),
+              Column("ext.", cells([_flag(c.externally_stable) for c in rows])),
+              Column("transfers?", cells([_flag(c.potentially_internally_stable) for c in rows]))]
+    values += [Column(f"u {p}", cells([_n(c.utility[p]) for c in rows])) for p in shown]
+    parts.append(FitTable("Coalitions (stable first)", keys, values,
+                          caption="int./ext.: internally / externally stable; transfers?: internally stable "
+                                  "with transfers among the members; u: each party's utility"))
     if len(a.coalitions) > len(rows):
         parts.append(Text(f"... {len(a.coalitions) - len(rows)} more coalitions (--format json for all)", "dim"))
     if len(shown) < len(parties):
@@ -94,47 +98,39 @@ def coalitions_text(analysis, max_parties: int = 8) -> Group:
     return Group(*parts)
 
 
-def _values_table(a) -> Table | None:
+def _values_table(a) -> FitTable | None:
     if a.shapley is None and a.nucleolus is None:
         return None
-    t = Table(title="What each party adds (units of weighted utility)", title_justify="left", box=None,
-              pad_edge=False)
-    t.add_column("party", justify="left")
-    for col in ("status quo", "grand"):
-        t.add_column(col, justify="right")
+    parties = list(a.parties)
+    values = [Column("status quo", [_n(a.weights[p] * a.status_quo[p]) for p in parties]),
+              Column("grand", [_n(a.weights[p] * a.grand.utility[p]) for p in parties])]
     if a.shapley is not None:
-        t.add_column("Shapley", justify="right")
+        values.append(Column("Shapley", [_n(a.shapley[p]) for p in parties]))
         if a.shapley_sampled is not None:
-            t.add_column(f"± ({a.shapley_sampled.confidence:.0%})", justify="right")
+            values.append(Column(f"± ({a.shapley_sampled.confidence:.0%})",
+                                 [_n(a.shapley_sampled.half_width[p], 4) for p in parties]))
     if a.nucleolus is not None:
-        t.add_column("nucleolus", justify="right")
-    for p in a.parties:
-        row = [p, _n(a.weights[p] * a.status_quo[p]), _n(a.weights[p] * a.grand.utility[p])]
-        if a.shapley is not None:
-            row.append(_n(a.shapley[p]))
-            if a.shapley_sampled is not None:
-                row.append(_n(a.shapley_sampled.half_width[p], 4))
-        if a.nucleolus is not None:
-            row.append(_n(a.nucleolus.allocation[p]))
-        t.add_row(*row)
-    return t
+        values.append(Column("nucleolus", [_n(a.nucleolus.allocation[p]) for p in parties]))
+    return FitTable("What each party adds (units of weighted utility)",
+                    [Column("party", list(parties), justify="left")], values)
 
 
-def _blocs_text(a) -> Table:
+def _blocs_text(a) -> FitTable:
     b = a.blocs
-    t = Table(title="Blocs", title_justify="left", box=None, pad_edge=False)
-    for col in ("bloc", "members", "status", "worth", "int.", "ext."):
-        t.add_column(col, justify="left" if col in ("bloc", "members") else "right")
-    for name, c in b.blocs.items():
-        t.add_row(name, ",".join(c.members), c.status, _n(c.worth), _flag(c.internally_stable),
-                  _flag(c.externally_stable))
+    items = list(b.blocs.items())
+    keys = [Column("bloc", [name for name, _ in items], justify="left")]
+    values = [Column("members", [",".join(c.members) for _, c in items], justify="left"),
+              Column("status", [str(c.status) for _, c in items]),
+              Column("worth", [_n(c.worth) for _, c in items]),
+              Column("int.", [_flag(c.internally_stable) for _, c in items]),
+              Column("ext.", [_flag(c.externally_stable) for _, c in items])]
+    caption = None
     if b.partition is not None:
-        t.caption = (f"blocs side by side: collective benefit {_n(b.partition_benefit)}; "
-                     f"the grand coalition adds {_n(b.grand_adds_total)}")
-        t.caption_justify = "left"
+        caption = (f"blocs side by side: collective benefit {_n(b.partition_benefit)}; "
+                   f"the grand coalition adds {_n(b.grand_adds_total)}")
     elif b.note:
-        t.caption = b.note
-    return t
+        caption = b.note
+    return FitTable("Blocs", keys, values, caption=caption)
 
 
 # -- HTML ---------------------------------------------------------------------------
