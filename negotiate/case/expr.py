@@ -15,10 +15,10 @@ from __future__ import annotations
 import ast
 import difflib
 import math
-from dataclasses import dataclass, field
-from functools import lru_cache
 import sys
 from contextlib import nullcontext
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 if TYPE_CHECKING:
