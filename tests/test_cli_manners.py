@@ -90,6 +90,43 @@ def test_help_does_not_import_heavy_modules():
     assert "LOADED []" in out.stdout, out.stdout + out.stderr
 
 
+def _modules_after_validate(case: str) -> str:
+    probe = (f"import sys, runpy; sys.argv = ['negotiate', 'validate', {case!r}]\n"
+             "try:\n    runpy.run_module('negotiate', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             f"print('LOADED', [m for m in {HEAVY + ('scipy',)!r} if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
+                         env={"PYTHONPATH": str(ROOT), "PATH": ""}, timeout=60, check=False)
+    assert "ok  cases/" in out.stdout, out.stdout + out.stderr
+    return out.stdout
+
+
+@pytest.mark.parametrize("case", ["cases/bilateral_fta.yaml", "cases/eu_mercosur_ratification.yaml"])
+def test_validate_does_not_import_numpy_or_solvers(case):
+    """Cases whose curves are `points`: numpy is imported only when a curve is used (solving)."""
+    assert "LOADED ['pydantic']" in _modules_after_validate(case)
+
+
+def test_validate_samples_function_curves_with_numpy_only():
+    """A `function` curve is sampled with numpy at validation; nothing heavier is imported."""
+    assert "LOADED ['numpy', 'pydantic']" in _modules_after_validate("cases/climate_club.yaml")
+
+
+def test_points_curves_become_numpy_arrays_when_used():
+    import numpy as np
+
+    from negotiate.case.resolve import resolve
+
+    case = negotiate.load_case(ROOT / "cases" / "bilateral_fta.yaml")
+    resolved = resolve(case)
+    middle = {v.key: (v.lb + v.ub) / 2 for v in resolved.variables}
+    curves = [c for p in case.parties for c in resolved.criteria[p] if c.xs is not None]
+    assert curves
+    for c in curves:
+        assert isinstance(c.xs, np.ndarray) and c.xs.dtype == float and c.xs is c.xs
+        assert c.xs.tolist() == list(c.x_points) and c.ys.tolist() == list(c.y_points)
+        assert c.score(middle) == float(np.interp(c.lin.value(middle), c.xs, c.ys))
+
+
 def test_compare_stays_the_function_after_its_module_is_imported():
     import negotiate.compare  # noqa: F401  (the submodule)
 

@@ -82,3 +82,23 @@ def test_curves_are_sampled_with_guards():
     for bad in ("x ** x", "x ** 1000", "log(x - 100)", "y + 1", "x if x else 1"):
         with pytest.raises(ExprError):
             expr.curve(bad, xs, ENV)
+
+
+
+@pytest.mark.parametrize("text, reference", [
+    ("sqrt(2)", np.sqrt(2.0)), ("sqrt(0)", np.sqrt(0.0)), ("exp(1.5)", np.exp(1.5)), ("exp(-745)", np.exp(-745.0)),
+    ("log(3)", np.log(3.0)), ("log(1e-300)", np.log(1e-300)), ("min(1, 2, -3)", np.minimum(np.minimum(1.0, 2.0), -3.0)),
+    ("max(2, 5)", np.maximum(2.0, 5.0)), ("abs(-2.5)", np.abs(-2.5)),
+    ("sqrt(2) * log(7) - exp(0.3)", np.sqrt(2.0) * np.log(7.0) - np.exp(0.3)),
+])
+def test_constant_functions_agree_with_numpy(text, reference):
+    """Constants are computed without numpy where they can be (lazy import); numpy is the reference."""
+    assert expr.constant(text, None) == float(reference)
+
+
+@pytest.mark.parametrize("text", ["log(0)", "sqrt(-1)", "exp(1000)", "exp(1000) - exp(1000)",
+                                  "min(exp(1000) - exp(1000), 1)", "1e308 * 10"])
+def test_constant_without_a_finite_value_is_an_error_not_a_warning(text, recwarn):
+    with pytest.raises(ExprError, match="no finite value"):
+        expr.constant(text, None)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # annotations only: the case schema reads the backend names without numpy
+    import numpy as np
 
 INF = float("inf")
 # Seconds per MIP solve when nobody set a time limit: a MIP too large to prove optimal stops

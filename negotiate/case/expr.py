@@ -15,11 +15,14 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import sys
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 MAX_LENGTH = 10_000
 MAX_EXPONENT = 100.0
@@ -167,11 +170,57 @@ def did_you_mean(name: str, choices) -> str | None:
 
 
 # -- numbers (constants and curve functions) -------------------------------
+# numpy is imported only where a curve is sampled (`curve`) or a constant calls exp or log:
+# other constants are plain floats with numpy's semantics (nan and inf, never an exception),
+# so `negotiate validate` of a case without `function:` curves starts without numpy.
+
+
+def _is_array(v) -> bool:
+    """A numpy array (only possible once numpy has been imported)."""
+    np_ = sys.modules.get("numpy")
+    return np_ is not None and isinstance(v, np_.ndarray)
+
+
+def _quiet():
+    """numpy's errstate(all="ignore") when numpy is in use; plain floats never warn."""
+    np_ = sys.modules.get("numpy")
+    return np_.errstate(all="ignore") if np_ is not None else nullcontext()
+
+
+def _sqrt(v):
+    if _is_array(v):
+        return sys.modules["numpy"].sqrt(v)
+    return math.nan if v < 0 else math.sqrt(v)
+
+
+def _numpy_ufunc(name: str):
+    """exp and log as numpy computes them (its last bits can differ from the math module's)."""
+    def f(v):
+        import numpy as np
+
+        with np.errstate(all="ignore"):
+            out = getattr(np, name)(v)
+        return out if isinstance(out, np.ndarray) else float(out)  # a float: later arithmetic never warns
+    return f
+
+
+def _extreme(name: str):
+    """numpy's minimum/maximum: elementwise on arrays, nan-propagating on floats."""
+    def f(a, b):
+        if _is_array(a) or _is_array(b):
+            np_ = sys.modules["numpy"]
+            return (np_.minimum if name == "min" else np_.maximum)(a, b)
+        if math.isnan(a) or math.isnan(b):
+            return math.nan
+        return min(a, b) if name == "min" else max(a, b)
+    return f
+
+
 _FUNCS = {
-    "abs": np.abs,
-    "sqrt": np.sqrt,
-    "exp": np.exp,
-    "log": np.log,
+    "abs": abs,
+    "sqrt": _sqrt,
+    "exp": _numpy_ufunc("exp"),
+    "log": _numpy_ufunc("log"),
 }
 
 
@@ -225,16 +274,16 @@ class _Numeric:
         if isinstance(op, ast.Mult):
             return a * b
         if isinstance(op, ast.Div):
-            if not isinstance(b, np.ndarray) and b == 0:
+            if not _is_array(b) and b == 0:
                 raise self.err("division by zero", node)
             return a / b
         if isinstance(op, ast.Pow):
-            if isinstance(b, np.ndarray):
+            if _is_array(b):
                 raise self.err("an exponent must be a constant, not depend on x", node.right)
             if abs(b) > MAX_EXPONENT:
                 raise self.err(f"exponent {b:g} is too large (at most {MAX_EXPONENT:g} in size)", node)
-            if isinstance(a, np.ndarray):
-                return np.power(a, b)
+            if _is_array(a):
+                return sys.modules["numpy"].power(a, b)
             try:
                 return math.pow(a, b)
             except (OverflowError, ValueError):
@@ -249,17 +298,17 @@ class _Numeric:
         if name in ("min", "max"):
             if len(args) < 2:
                 raise self.err(f"{name}() takes two or more arguments here", node)
-            f = np.minimum if name == "min" else np.maximum
+            f = _extreme(name)
             out = args[0]
             for a in args[1:]:
                 out = f(out, a)
-            return out if isinstance(out, np.ndarray) else float(out)
+            return out if _is_array(out) else float(out)
         if name in _FUNCS:
             if len(args) != 1:
                 raise self.err(f"{name}() takes one argument", node)
-            with np.errstate(all="ignore"):
+            with _quiet():
                 out = _FUNCS[name](args[0])
-            return out if isinstance(out, np.ndarray) else float(out)
+            return out if _is_array(out) else float(out)
         raise self.err(
             f"unknown function `{name}`", node, did_you_mean(name, ["min", "max", *_FUNCS])
         )
@@ -276,7 +325,7 @@ def constant(text: str | float, env: Env | None) -> float:
         return float(text)
     tree = parse(text)
     if env is None:
-        with np.errstate(all="ignore"):
+        with _quiet():
             value = _Numeric(text, None, None).visit(tree)
     else:
         value = _Linear(text, env).constant(tree)
@@ -288,6 +337,8 @@ def constant(text: str | float, env: Env | None) -> float:
 @_guard
 def curve(text: str, xs: np.ndarray, env: Env | None) -> np.ndarray:
     """Sample `function:` text in `x` at the points xs."""
+    import numpy as np
+
     tree = parse(text)
     with np.errstate(all="ignore"):
         ys = _Numeric(text, env, np.asarray(xs, float)).visit(tree)
@@ -546,7 +597,7 @@ class _Linear:
                 return Lin({}, min(vals) if name == "min" else max(vals))
             if len(vals) != 1:
                 raise self.err(f"{name}() takes one argument", node)
-            with np.errstate(all="ignore"):
+            with _quiet():
                 out = float(_FUNCS[name](vals[0]))
             if not math.isfinite(out):
                 raise self.err(f"{name}() has no finite value here", node)

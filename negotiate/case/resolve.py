@@ -9,14 +9,16 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from negotiate.case import expr
 from negotiate.case.expr import Choice, Env, ExprError, Lin, Vec
 from negotiate.case.schema import Case, Criterion
 from negotiate.case.source import SourceMap, dotted
 from negotiate.errors import CaseError, Finding
+
+if TYPE_CHECKING:  # numpy only where a `function` curve is sampled: `points` curves validate without it
+    import numpy as np
 
 DEFAULT_PIECES = 20
 MAX_CURVE_MAGNITUDE = 1e15  # curve points and scores beyond it overflow the curve rows' arithmetic
@@ -39,12 +41,36 @@ class ScoreCurve:
     id: str
     weight: float  # normalised: a party's criteria weights sum to 1
     lin: Lin
-    xs: np.ndarray | None = None  # None: the score is exactly `lin` (discrete scores)
-    ys: np.ndarray | None = None
+    # the curve's points as resolved: a sampled `function` (numpy arrays) or `points`
+    # (tuples of floats, made arrays on first use of xs/ys, so validation needs no numpy);
+    # None: the score is exactly `lin` (discrete scores)
+    x_points: np.ndarray | tuple | None = None
+    y_points: np.ndarray | tuple | None = None
     issue: str | None = None  # discrete issue scored by option
     scores: dict | None = None
 
+    @property
+    def xs(self) -> np.ndarray | None:
+        return self._array("x_points")
+
+    @property
+    def ys(self) -> np.ndarray | None:
+        return self._array("y_points")
+
+    def _array(self, name: str):
+        points = getattr(self, name)
+        if not isinstance(points, tuple):
+            return points
+        arrays = self.__dict__.setdefault("_arrays", {})
+        if name not in arrays:
+            import numpy as np
+
+            arrays[name] = np.array(points)
+        return arrays[name]
+
     def score(self, values: dict) -> float:
+        import numpy as np
+
         e = self.lin.value(values)
         return float(e if self.xs is None else np.interp(e, self.xs, self.ys))
 
@@ -264,7 +290,7 @@ def _criteria(case: Case, p: str, col: _Collector, keep: dict | None = None) -> 
         path = ("parties", p, "criteria", cid)
         if keep and cid in keep:  # its curve names nothing that changed: only its weight is new
             old = keep[cid]
-            out.append(ScoreCurve(old.party, old.id, weights[cid] / total, old.lin, old.xs, old.ys,
+            out.append(ScoreCurve(old.party, old.id, weights[cid] / total, old.lin, old.x_points, old.y_points,
                                   old.issue, old.scores))
             continue
         try:
@@ -333,7 +359,7 @@ def _curve_points(crit: Criterion, env: Env, path, col):
         return None, None
     for what, values, key in (("x", xs, "over" if crit.points is None else "points"),
                               ("score", ys, "function" if crit.points is None else "points")):
-        big = float(np.max(np.abs(values)))
+        big = _largest_magnitude(values)
         if big > MAX_CURVE_MAGNITUDE:
             col.add(path + (key,), f"a curve {what} of {big:.3g} is beyond what the solver can represent "
                                    f"(at most {MAX_CURVE_MAGNITUDE:g} in size)", None,
@@ -342,11 +368,19 @@ def _curve_points(crit: Criterion, env: Env, path, col):
     return xs, ys
 
 
+def _largest_magnitude(values) -> float:
+    if isinstance(values, tuple):  # `points`: finite floats
+        return max(abs(v) for v in values)
+    import numpy as np
+
+    return float(np.max(np.abs(values)))
+
+
 def _curve_samples(crit: Criterion, env: Env, path, col):
     if crit.points is not None:
         try:
-            xs = np.array([expr.constant(x, env) for x, _ in crit.points])
-            ys = np.array([expr.constant(y, env) for _, y in crit.points])
+            xs = tuple(expr.constant(x, env) for x, _ in crit.points)
+            ys = tuple(expr.constant(y, env) for _, y in crit.points)
         except ExprError as e:
             col.expr_error(path + ("points",), e, e.part)
             return None, None
@@ -364,6 +398,8 @@ def _curve_samples(crit: Criterion, env: Env, path, col):
     if not hi > lo:
         col.add(path + ("over",), "`over` must be an interval [lo, hi] with lo < hi", [lo, hi])
         return None, None
+    import numpy as np
+
     xs = np.linspace(lo, hi, (crit.pieces or DEFAULT_PIECES) + 1)
     try:
         ys = expr.curve(crit.function, xs, env)
