@@ -4,6 +4,8 @@ Utilities at the status quo are checked against hand arithmetic on the small
 case's piecewise-linear curves.
 """
 
+import math
+
 import pytest
 
 import negotiate
@@ -134,7 +136,22 @@ def test_dropping_a_party_takes_its_status_quo_and_restoring_brings_it_back():
     assert n.solve("nash").ok
     n.restore_party("MT")
     assert n.case.status_quo["reduction"]["MT"] == 19
-    assert n.solve("nash").collective_benefit == pytest.approx(before.collective_benefit, abs=1e-9)
+    assert n.case.model_dump(exclude_unset=True) == negotiate.load_case(EU).model_dump(exclude_unset=True)
+    # The warm model (MT's rows retired, then added again) may stop at another point
+    # inside Nash's certified gap: compare Nash's objective within that gap.
+    after = n.solve("nash")
+    gap = max(before.solver.nash_gap, after.solver.nash_gap)
+    assert _nash_value(after) == pytest.approx(_nash_value(before), rel=gap)
+    # sum w log(g) is strongly concave: a gap e bounds each gain's move by g_max * sqrt(2 e / w_min)
+    gains = [o.gain for o in before.parties.values()]
+    weights = [o.weight for o in before.parties.values()]
+    tol = 2 * max(gains) * math.sqrt(2 * gap * abs(_nash_value(before)) / min(weights))
+    for p, o in before.parties.items():
+        assert after.parties[p].utility == pytest.approx(o.utility, abs=tol), p
+
+
+def _nash_value(prop) -> float:
+    return sum(o.weight * math.log(o.gain) for o in prop.parties.values())
 
 
 def test_group_search_of_a_diagnosis_does_not_recurse():

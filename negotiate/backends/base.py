@@ -93,7 +93,10 @@ class Backend(ABC):
     def n_rows(self) -> int: ...
 
     @abstractmethod
-    def add_cols(self, lb, ub, names) -> list[int]: ...
+    def add_cols(self, lb, ub, names, scale=None) -> list[int]:
+        """Helper columns. `scale`: each one's natural magnitude, for a free column whose
+        rows do not tell it (a log is about 1 whatever the gains it bounds); a backend
+        that does not scale ignores it."""
 
     @abstractmethod
     def add_rows(self, rows: list[tuple[dict, float, float, str]]) -> list[int]: ...

@@ -147,11 +147,17 @@ class HighsBackend(Backend):
         return np.concatenate([v[at], v[model:]])
 
     # -- structure ----------------------------------------------------------------
-    def add_cols(self, lb, ub, names) -> list[int]:
+    def add_cols(self, lb, ub, names, scale=None) -> list[int]:
         """Helper columns; one without a bound to measure it by takes its scale from the
-        first row it appears in (a leximin level is in the units of the gains it bounds)."""
+        first row it appears in (a leximin level is in the units of the gains it bounds),
+        unless the caller states it (`scale`: a Nash log-gain is about 1; scaled by its first
+        tangent cut, HiGHS's scaled tolerance let every cut be overshot and the cuts stalled)."""
         first = self.n_cols
         lb, ub = np.asarray(lb, float), np.asarray(ub, float)
+        if scale is not None:
+            stated = _pow2(np.asarray(scale, float)) if self.scaling else np.ones(len(lb))
+            self._append_cols(lb, ub, np.zeros(len(lb), bool), stated)
+            return list(range(first, first + len(lb)))
         scale = column_scales(lb, ub, np.zeros(len(lb), bool)) if self.scaling else np.ones(len(lb))
         mag = np.maximum(np.where(np.isfinite(lb), np.abs(lb), 0.0), np.where(np.isfinite(ub), np.abs(ub), 0.0))
         pending = np.flatnonzero(mag == 0) if self.scaling else []

@@ -60,7 +60,7 @@ class PyomoBackend(Backend):
     def n_rows(self) -> int:
         return len(self.rows)
 
-    def add_cols(self, lb, ub, names) -> list[int]:
+    def add_cols(self, lb, ub, names, scale=None) -> list[int]:
         out = []
         for l, u in zip(lb, ub):
             v = self.m.extra_var.add()

@@ -343,7 +343,8 @@ class ConceptRunner:
         b = self.b
         missing = [p for p in self.parties if p not in state["z"]]
         if missing:
-            cols = b.add_cols([-INF] * len(missing), [INF] * len(missing), [f"nash.log.{p}" for p in missing])
+            cols = b.add_cols([-INF] * len(missing), [INF] * len(missing), [f"nash.log.{p}" for p in missing],
+                              scale=[1.0] * len(missing))  # a log of a gain: about 1 in any units
             state["z"].update(zip(missing, cols))
         d = self.reservation
         self._add_cuts(state, [(p, start * f) for p in active for f in (0.25, 1.0, 4.0)])
