@@ -252,9 +252,26 @@ class HighsBackend(Backend):
         self._set_integer_at(self._c(j), integer)
 
     def _set_integer_at(self, k: int, integer: bool) -> None:
+        if integer:
+            self._unscale_col(k)  # HiGHS makes its own variable integer: x itself, not x / scale
         kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
         self.h.changeColIntegrality(int(k), kind)
         self._integer[k] = integer
+
+    def _unscale_col(self, k: int) -> None:
+        """Give HiGHS position `k` the scale 1 (integer columns are never scaled)."""
+        self._unscaled.discard(k)  # nor scaled later by the first row they appear in
+        c = float(self._cs[k])
+        if c == 1.0:
+            return
+        _, rows, vals = self.h.getColEntries(int(k))
+        for i, v in zip(rows, vals):
+            self.h.changeCoeff(int(i), int(k), float(v) / c)
+        self._cs[k] = 1.0
+        self.h.changeColBounds(int(k), float(_arr(self._lb[k])), float(_arr(self._ub[k])))
+        if self._cost[k]:
+            self._cost[k] /= c
+            self.h.changeColCost(int(k), float(self._cost[k]))
 
     def prefer_primal(self, primal: bool) -> None:
         # 4: primal simplex, which continues from a primal feasible basis; 1: dual (HiGHS's default)
