@@ -124,14 +124,24 @@ def test_weights_that_would_overflow_are_relative():
 
 
 def test_values_no_scaling_can_save_are_located_case_errors():
+    """A finite bound no scaling brings within reach is refused when the case is compiled; a
+    computed value that overflows (10 * 1e308) is refused earlier, by the expression check of
+    validation (test_bad_input.py), at the same path."""
     data = price_case().model_dump(exclude_unset=True)
-    data["parties"]["buyer"]["data"] = {"size": 1e308}
-    data["parties"]["buyer"]["limits"] = {"overflow": "10 * data.size[self] * price <= 1"}
+    data["parties"]["buyer"]["data"] = {"size": 1e30}
+    data["parties"]["buyer"]["limits"] = {"overflow": "price <= data.size[self]"}
     case = validate_data(data)
     with pytest.raises(CaseError) as info:
         negotiate.solve(case, "nash")
     problem = info.value.problems[0]
     assert problem.path == "parties.buyer.limits.overflow" and "solver can represent" in problem.message
+    assert problem.hint
+    data["parties"]["buyer"]["data"] = {"size": 1e308}
+    data["parties"]["buyer"]["limits"] = {"overflow": "10 * data.size[self] * price <= 1"}
+    with pytest.raises(CaseError) as info:
+        validate_data(data)
+    problem = info.value.problems[0]
+    assert problem.path == "parties.buyer.limits.overflow" and "no finite value" in problem.message
     assert problem.hint
 
 
