@@ -383,13 +383,18 @@ def _place(blk: _Block, b: _Builder) -> None:
 def utility_scales(problem: Problem) -> dict[str, float]:
     """Each party's utility scale: the span its criteria can give (or its reservation's size).
     Tolerances on gains and acceptance are relative to it, so scores in any unit behave alike."""
+    return resolved_utility_scales(problem.resolved)
+
+
+def resolved_utility_scales(resolved: Resolved) -> dict[str, float]:
+    """`utility_scales` of a resolved case (the enumeration of small cases compiles nothing)."""
     out = {}
-    for p in problem.parties:
+    for p in resolved.parties:
         span = 0.0
-        for c in problem.resolved.criteria[p]:
+        for c in resolved.criteria[p]:
             vals = list(c.lin.terms.values()) if c.xs is None else list(c.ys)
             span += c.weight * (max(vals) - min(vals))
-        size = max(span, abs(problem.case.parties[p].reservation))
+        size = max(span, abs(resolved.case.parties[p].reservation))
         out[p] = float(size) if size > 0 and math.isfinite(size) else 1.0
     return out
 

@@ -92,16 +92,20 @@ def enumerable(resolved, problem=None, backend=None) -> list | None:
 def solve_enumerated(problem, concept: str, ideals: bool = False, axes: list | None = None, *, build):
     """The proposal of `concept` on a small discrete case (see the module docstring).
 
-    `problem`: a compiled Problem, or a Resolved case (then nothing is
-    compiled unless no agreement exists and the diagnosis needs the model).
+    `problem`: a compiled Problem, or a Resolved case (then it is compiled, in
+    about a millisecond on a small case: compiling checks the case's numbers, so
+    values no scaling brings within a solver's reach are the same located
+    CaseError here as on the solver path, and the diagnosis reads the model).
     `build`: the solver layer's proposal builder (negotiate.solving's), which
     re-checks the agreement and shapes the result exactly as for a solve.
     """
     from negotiate.case.resolve import Resolved
 
     t0 = time.perf_counter()
-    compiled = None if isinstance(problem, Resolved) else problem
-    resolved = problem if compiled is None else compiled.resolved
+    from negotiate.compile import compile_case
+
+    compiled = compile_case(problem) if isinstance(problem, Resolved) else problem
+    resolved = compiled.resolved
     problem = CaseView.of(resolved)  # the proposal reads the issue variables only
     axes = axes if axes is not None else enumerable(resolved)
     if axes is None:
@@ -111,10 +115,11 @@ def solve_enumerated(problem, concept: str, ideals: bool = False, axes: list | N
     U, acceptable = tie_sets._table(resolved, axes)
     w = np.array([case.parties[p].weight for p in parties])
     d = np.array([case.parties[p].reservation for p in parties])
-    mask, value = tie_sets.concept_mask(concept, U, acceptable, w, d)
+    uscale = tie_sets.party_scales(resolved)
+    mask, value = tie_sets.concept_mask(concept, U, acceptable, w, d, uscale)
     found = np.flatnonzero(mask)
     n = tie_sets.space_size(axes)
-    out, tied = _outcome(problem, concept, axes, U, acceptable, w, d, found, value, ideals)
+    out, tied = _outcome(problem, concept, axes, U, acceptable, w, d, uscale, found, value, ideals)
     seconds = round(time.perf_counter() - t0, 6)
     solver = {"name": "enumeration", "version": np.__version__, "backend": "enumeration", "seconds": seconds,
               "solver_seconds": seconds, "solves": 0, "mip": bool(problem.is_mip), "outcomes": n}
@@ -122,17 +127,16 @@ def solve_enumerated(problem, concept: str, ideals: bool = False, axes: list | N
         solver["nash_gap"] = 0.0
     diagnosis = None
     if out.status == "infeasible":
-        from negotiate.compile import compile_case
         from negotiate.diagnose import diagnose
 
-        diagnosis = diagnose(compiled if compiled is not None else compile_case(resolved), concept)
+        diagnosis = diagnose(compiled, concept)
     proposal = build(problem, concept, out, diagnosis, solver)
     if tied is not None:
         proposal = dataclasses.replace(proposal, ties=tied.count, tied_agreements=tied.agreements)
     return proposal
 
 
-def _outcome(problem, concept, axes, U, acceptable, w, d, found, value, ideals) -> tuple[Outcome, object]:
+def _outcome(problem, concept, axes, U, acceptable, w, d, uscale, found, value, ideals) -> tuple[Outcome, object]:
     """The concept's Outcome (an x over the Problem's columns) and its tie set."""
     resolved = problem.resolved
     parties = resolved.parties
@@ -143,7 +147,7 @@ def _outcome(problem, concept, axes, U, acceptable, w, d, found, value, ideals) 
     wants_ideals = concept in ("kalai_smorodinsky", "nash") or ideals
     best = U[acceptable].max(axis=0) if wants_ideals else None
     held = [p for i, p in enumerate(parties)
-            if best[i] - d[i] <= tie_sets.GAIN_TOL * max(1.0, abs(best[i]))] \
+            if best[i] - d[i] <= tie_sets.GAIN_TOL * uscale[i]] \
         if concept in ("kalai_smorodinsky", "nash") else []
     agreement = tie_sets._agreement(resolved, axes, first)
     x = np.zeros(problem.n_cols)
@@ -164,7 +168,7 @@ def _outcome(problem, concept, axes, U, acceptable, w, d, found, value, ideals) 
     if concept == "nash" and len(held) < len(parties):
         active = np.array([p not in held for p in parties])
         gains = U[first, active] - d[active]
-        if (gains <= tie_sets.GAIN_TOL * np.maximum(1.0, np.abs(d[active]) + np.abs(gains))).any():
+        if (gains <= tie_sets.GAIN_TOL * uscale[active]).any():
             out.notes.append("no agreement gives every party a positive gain at once: the Nash product is 0 "
                              "everywhere, so the egalitarian agreement is proposed")
     out.price_objective = _price_words(concept)

@@ -24,7 +24,7 @@ import numpy as np
 from negotiate.backends import make_backend
 from negotiate.backends.base import INF
 from negotiate.case.resolve import resolve
-from negotiate.compile import compile_case
+from negotiate.compile import compile_case, utility_scales
 from negotiate.proposal import issue_values
 from negotiate import registry
 from negotiate.case.schema import Case
@@ -32,7 +32,7 @@ from negotiate.tie_sets import (
     API_CAP, GAIN_TOL, LISTED, TieSet, _agreement, _tie_set, evaluate, outcome_axes, space_size,
 )
 
-VERIFY_TOL = 1e-7  # MIP-level accuracy: a tie reaches the optimum within this, relative
+VERIFY_TOL = 1e-7  # MIP-level accuracy: a tie reaches the optimum within this, relative to its unit
 ROW_TOL = 1e-7
 EXTRA_CANDIDATES = 200  # candidates that fail the exact check before the search gives up
 
@@ -70,9 +70,12 @@ class _Search:
         self.parties = problem.parties
         self.w = np.array([case.parties[q].weight for q in self.parties])
         self.d = np.array([case.parties[q].reservation for q in self.parties])
+        scales = utility_scales(problem)  # gains and acceptance are judged relative to these
+        self.uscale = np.array([scales[q] for q in self.parties])
         self.u0 = np.array([prop.parties[q].utility for q in self.parties])
         held = np.array([prop.parties[q].held for q in self.parties])
         self.kind, self.scale, self.value = self._target(concept, prop, held)
+        self.unit = self._unit()
         self.zcol: dict = {}
 
     # -- what a tie must reach ---------------------------------------------------
@@ -87,12 +90,22 @@ class _Search:
             scale = np.where(free, 1.0 / np.where(free, ideal - self.d, 1.0), 0.0)
         else:
             gains = self.u0 - self.d
-            if (gains[free] > GAIN_TOL * np.maximum(1.0, np.abs(self.d[free]) + np.abs(gains[free]))).all():
+            if (gains[free] > GAIN_TOL * self.uscale[free]).all():
                 self.active = free
                 return "nash", None, [float(self.w[free] @ np.log(gains[free]))]
             scale = np.where(free, 1.0 / self.w, 0.0)
         scale = np.where(free, scale, 0.0)
         return "leximin", scale, sorted(float(x) for x in self._scaled(self.u0, scale))
+
+    def _unit(self) -> float:
+        """The size of the concept's value, which tolerances are relative to: the weighted sum
+        of the utility scales; a leximin level's largest scaled utility scale; for Nash's sum of
+        weighted logs, the weights (a relative change of the product) or the value itself."""
+        if self.kind == "sum":
+            return float(np.abs(self.w) @ self.uscale)
+        if self.kind == "nash":
+            return max(float(self.w[self.active].sum()), abs(self.value[0]))
+        return float((self.scale * self.uscale).max())
 
     def _scaled(self, u, scale):
         mask = scale > 0
@@ -103,7 +116,7 @@ class _Search:
         if self.kind == "sum":
             best = self.value[0]
             b.add_rows([({ucol[q]: self.w[k] for k, q in enumerate(self.parties)},
-                         best - ROW_TOL * max(1.0, abs(best)), INF, "ties.benefit")])
+                         best - ROW_TOL * self.unit, INF, "ties.benefit")])
         elif self.kind == "leximin":
             ps = [q for k, q in enumerate(self.parties) if self.scale[k] > 0]
             sc = {q: self.scale[self.parties.index(q)] for q in ps}
@@ -116,7 +129,7 @@ class _Search:
                 r, dk = cols[0], cols[1:]
                 b.add_rows([({dk[i]: 1.0, r: -1.0, ucol[q]: sc[q]}, sc[q] * d[q], INF, f"ties.k{k}.{q}")
                             for i, q in enumerate(ps)])
-                b.add_rows([({r: float(k), **{j: -1.0 for j in dk}}, total - ROW_TOL * max(1.0, abs(total)), INF,
+                b.add_rows([({r: float(k), **{j: -1.0 for j in dk}}, total - ROW_TOL * k * self.unit, INF,
                              f"ties.S{k}")])
         else:
             act = [q for k, q in enumerate(self.parties) if self.active[k]]
@@ -124,10 +137,11 @@ class _Search:
             cols = b.add_cols([-INF] * len(act), [INF] * len(act), [f"ties.z.{q}" for q in act])
             self.zcol = dict(zip(act, cols))
             for q in act:  # gains must be positive
-                b.add_rows([({ucol[q]: 1.0}, d[q] + GAIN_TOL * max(1.0, abs(d[q])), INF, f"ties.gain.{q}")])
+                b.add_rows([({ucol[q]: 1.0}, d[q] + GAIN_TOL * self.uscale[self.parties.index(q)], INF,
+                             f"ties.gain.{q}")])
             w = dict(zip(self.parties, self.w))
             best = self.value[0]
-            b.add_rows([({self.zcol[q]: w[q] for q in act}, best - ROW_TOL * max(1.0, abs(best)), INF, "ties.nash")])
+            b.add_rows([({self.zcol[q]: w[q] for q in act}, best - ROW_TOL * self.unit, INF, "ties.nash")])
             self._tangents(self.u0)
 
     def _tangents(self, u) -> None:
@@ -163,15 +177,15 @@ class _Search:
     def _is_tie(self, u: np.ndarray) -> bool:
         if self.kind == "sum":
             best = self.value[0]
-            return float(self.w @ u) >= best - VERIFY_TOL * max(1.0, abs(best))
+            return float(self.w @ u) >= best - VERIFY_TOL * self.unit
         if self.kind == "nash":
             g = u[self.active] - self.d[self.active]
             if (g <= 0).any():
                 return False
             best = self.value[0]
-            return float(self.w[self.active] @ np.log(g)) >= best - VERIFY_TOL * max(1.0, abs(best))
+            return float(self.w[self.active] @ np.log(g)) >= best - VERIFY_TOL * self.unit
         mine = sorted(self._scaled(u, self.scale))
-        return all(abs(a - b) <= VERIFY_TOL * max(1.0, abs(b)) for a, b in zip(mine, self.value))
+        return all(abs(a - b) <= VERIFY_TOL * self.unit for a, b in zip(mine, self.value))
 
     def _index(self, values: dict) -> int:
         idx = []

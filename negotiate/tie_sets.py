@@ -25,9 +25,10 @@ import numpy as np
 
 from negotiate.case.resolve import resolve
 from negotiate.case.schema import Case
+from negotiate.compile import resolved_utility_scales
 
-TIE_TOL = 1e-9  # relative to the concept value's scale
-GAIN_TOL = 1e-9  # as the concepts: a gain this small is zero
+TIE_TOL = 1e-9  # relative to the concept value's scale (built from the parties' utility scales)
+GAIN_TOL = 1e-9  # as the concepts: a gain this small, relative to the party's utility scale, is zero
 ROW_TOL = 1e-9  # red lines and collective constraints, relative to their bound
 AUTO_CAP = 20_000  # outcomes enumerated on every solve
 API_CAP = 2_000_000  # outcomes `ties()` enumerates when asked
@@ -168,50 +169,62 @@ def evaluate(resolved, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 # -- the concepts on the table -------------------------------------------------
-def _leximin_mask(G: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, list]:
-    """Rows of `mask` whose sorted gains equal the leximin optimum (within tolerance)."""
+def _leximin_mask(G: np.ndarray, mask: np.ndarray, unit: float) -> tuple[np.ndarray, list]:
+    """Rows of `mask` whose sorted gains equal the leximin optimum (within TIE_TOL of `unit`,
+    the size of a scaled gain: the concepts' leximin level unit)."""
     S = np.sort(G, axis=1)
     best = []
     for k in range(S.shape[1]):
         m = float(S[mask, k].max())
         best.append(m)
-        mask = mask & (S[:, k] >= m - TIE_TOL * max(1.0, abs(m)))
+        mask = mask & (S[:, k] >= m - TIE_TOL * unit)
     return mask, best
 
 
+def party_scales(resolved) -> np.ndarray:
+    """Each party's utility scale (negotiate.compile.utility_scales), in party order."""
+    scales = resolved_utility_scales(resolved)
+    return np.array([scales[p] for p in resolved.parties])
+
+
 def concept_mask(concept: str, U: np.ndarray, acceptable: np.ndarray, w: np.ndarray,
-                 d: np.ndarray) -> tuple[np.ndarray, list]:
-    """Which outcomes are optimal for the concept, and the optimum, as the concepts define them."""
+                 d: np.ndarray, uscale: np.ndarray) -> tuple[np.ndarray, list]:
+    """Which outcomes are optimal for the concept, and the optimum, as the concepts define them.
+
+    `uscale`: each party's utility scale (`party_scales`). Tolerances are relative to it, as
+    the solver path's are, so scores and weights in any unit give the same tie set."""
     if not acceptable.any():
         return acceptable, []
     if concept in ("kalai_smorodinsky", "nash"):
         ideal = U[acceptable].max(axis=0)
-        held = ideal - d <= GAIN_TOL * np.maximum(1.0, np.abs(ideal))
+        held = ideal - d <= GAIN_TOL * uscale
     if concept == "utilitarian":
         v = U @ w
         best = float(v[acceptable].max())
-        return acceptable & (v >= best - TIE_TOL * max(1.0, abs(best))), [best]
+        return acceptable & (v >= best - TIE_TOL * float(np.abs(w) @ uscale)), [best]
     if concept == "egalitarian":
-        return _leximin_mask((U - d) / w, acceptable)
+        return _leximin_mask((U - d) / w, acceptable, float((uscale / w).max()))
     if concept == "kalai_smorodinsky":
         free = ~held
         if not free.any():
-            return concept_mask("utilitarian", U, acceptable, w, d)
-        return _leximin_mask((U[:, free] - d[free]) / (ideal[free] - d[free]), acceptable)
+            return concept_mask("utilitarian", U, acceptable, w, d, uscale)
+        span = ideal[free] - d[free]
+        return _leximin_mask((U[:, free] - d[free]) / span, acceptable, float((uscale[free] / span).max()))
     if concept == "nash":
         active = ~held
         if not active.any():
-            return concept_mask("utilitarian", U, acceptable, w, d)
+            return concept_mask("utilitarian", U, acceptable, w, d, uscale)
         rows = np.flatnonzero(acceptable)
         gains = U[np.ix_(rows, np.flatnonzero(active))] - d[active]
-        up = (gains > GAIN_TOL * np.maximum(1.0, np.abs(d[active]) + np.abs(gains))).all(axis=1)
+        up = (gains > GAIN_TOL * uscale[active]).all(axis=1)
         if not up.any():  # the Nash product is 0 everywhere: egalitarian over the active parties
-            return _leximin_mask((U[:, active] - d[active]) / w[active], acceptable)
+            return _leximin_mask((U[:, active] - d[active]) / w[active], acceptable,
+                                 float((uscale[active] / w[active]).max()))
         rows, gains = rows[up], gains[up]
         v = np.log(gains) @ w[active]
-        best = float(v.max())
+        best = float(v.max())  # a sum of logs: TIE_TOL is a relative change of the weighted product
         mask = np.zeros(len(acceptable), bool)
-        mask[rows[v >= best - TIE_TOL * max(1.0, abs(best))]] = True
+        mask[rows[v >= best - TIE_TOL * max(float(w[active].sum()), abs(best))]] = True
         return mask, [best]
     raise ValueError(f"unknown concept {concept!r}")
 
@@ -254,7 +267,7 @@ def outcome_table(resolved, axes) -> tuple[np.ndarray, np.ndarray]:
         if spread:
             ok &= _within(_grid_sum(axes, r_tab, r_const, block), lo, hi).all(axis=1)
         if case.solve.require_acceptance:
-            ok &= (U >= d - GAIN_TOL * np.maximum(1.0, np.abs(d))).all(axis=1)
+            ok &= (U >= d - GAIN_TOL * plan["uscale"]).all(axis=1)
         Us.append(U)
         oks.append(ok)
     if len(Us) == 1:
@@ -352,7 +365,8 @@ def _build_plan(resolved, axes) -> dict:
     hi = np.array([r.hi for r, _ in spread])
     d = np.array([case.parties[p].reservation for p in parties])
     return {"u": u_tab, "u0": u_const, "mixed": mixed, "e": e_tab, "e0": e_const, "masks": masks,
-            "allowed": allowed, "spread": spread, "r": r_tab, "r0": r_const, "lo": lo, "hi": hi, "d": d}
+            "allowed": allowed, "spread": spread, "r": r_tab, "r0": r_const, "lo": lo, "hi": hi, "d": d,
+            "uscale": party_scales(resolved)}
 
 
 def _put(tables, axes, column, parts: dict, width: int) -> None:
@@ -432,7 +446,7 @@ def _tie_set(resolved, axes, concept: str) -> tuple[TieSet, np.ndarray]:
     parties = resolved.parties
     w = np.array([resolved.case.parties[p].weight for p in parties])
     d = np.array([resolved.case.parties[p].reservation for p in parties])
-    mask, value = concept_mask(concept, U, acceptable, w, d)
+    mask, value = concept_mask(concept, U, acceptable, w, d, party_scales(resolved))
     found = np.flatnonzero(mask)
     listed = found[:LISTED]
     tied = TieSet(

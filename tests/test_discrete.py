@@ -175,3 +175,35 @@ def test_session_enumerates_and_respects_fixed_options():
         assert n.solve("utilitarian").agreement["beef_quota"] == "kt99"
     finally:
         b.set_col_bounds(j, 0.0, 1.0)
+
+
+def test_values_no_scaling_can_save_are_the_same_located_error_when_enumerated():
+    """Before: the enumeration compiled nothing, so a bound no solver can represent (which the
+    MIP path refuses, located) was silently used."""
+    from negotiate.errors import CaseError
+
+    case = negotiate.load_case(ROOT / "cases" / "bilateral_fta.yaml")
+    case = case.update({"parties.EU.limits.far": "transition <= 1e30"})
+    for enumerate_ in (None, False):
+        with pytest.raises(CaseError) as info:
+            negotiate.solve(case, "nash", enumerate=enumerate_)
+        problem = info.value.problems[0]
+        assert problem.path == "parties.EU.limits.far" and "solver can represent" in problem.message
+
+
+@pytest.mark.parametrize("transform", ["scores", "weights"])
+@pytest.mark.parametrize("concept", CONCEPTS)
+def test_enumeration_tolerances_are_relative_to_the_utility_scale(transform, concept):
+    """Before: ties and acceptance were judged within 1e-9 absolute, so scores times 1e-9 made
+    agreements below a reservation acceptable (then refused by the re-check: status error) and
+    weights times 1e8 made every leximin level a tie (the first outcome proposed)."""
+    import rescale
+
+    data = negotiate.load_case(ROOT / "cases" / "bilateral_fta.yaml").model_dump(exclude_unset=True)
+    k = {"scores": 1e-9, "weights": 1e8}[transform]
+    scaled = (rescale.scores_times if transform == "scores" else rescale.party_weights_times)(data, k)
+    natural = negotiate.solve(rescale.case_of(data), concept)
+    got = negotiate.solve(rescale.case_of(scaled), concept)
+    assert got.solver["backend"] == "enumeration"
+    assert got.status == natural.status == "optimal"
+    assert got.agreement == natural.agreement and got.ties == natural.ties

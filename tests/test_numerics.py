@@ -124,14 +124,24 @@ def test_weights_that_would_overflow_are_relative():
 
 
 def test_values_no_scaling_can_save_are_located_case_errors():
+    """A finite bound no scaling brings within reach is refused when the case is compiled; a
+    computed value that overflows (10 * 1e308) is refused earlier, by the expression check of
+    validation (test_bad_input.py), at the same path."""
     data = price_case().model_dump(exclude_unset=True)
-    data["parties"]["buyer"]["data"] = {"size": 1e308}
-    data["parties"]["buyer"]["limits"] = {"overflow": "10 * data.size[self] * price <= 1"}
+    data["parties"]["buyer"]["data"] = {"size": 1e30}
+    data["parties"]["buyer"]["limits"] = {"overflow": "price <= data.size[self]"}
     case = validate_data(data)
     with pytest.raises(CaseError) as info:
         negotiate.solve(case, "nash")
     problem = info.value.problems[0]
     assert problem.path == "parties.buyer.limits.overflow" and "solver can represent" in problem.message
+    assert problem.hint
+    data["parties"]["buyer"]["data"] = {"size": 1e308}
+    data["parties"]["buyer"]["limits"] = {"overflow": "10 * data.size[self] * price <= 1"}
+    with pytest.raises(CaseError) as info:
+        validate_data(data)
+    problem = info.value.problems[0]
+    assert problem.path == "parties.buyer.limits.overflow" and "no finite value" in problem.message
     assert problem.hint
 
 
@@ -169,3 +179,20 @@ def test_nan_built_inside_an_expression_is_a_located_error():
     assert str(info.value.problems[0].location) == "<change>"
     assert "weird" not in n.case.parties["EU"].limits and n.solve("nash").ok  # the session is as it was
 
+
+
+def test_a_helper_column_keeps_the_scale_its_first_row_was_written_with():
+    """Before: a free helper first met in a row of helpers only (the tie search's Nash row
+    sum w z >= best) was rescaled by a later row, leaving the first row's coefficient in the
+    old units: z >= 5 became z >= 5 * 2**30 and the tie search found no tie."""
+    from negotiate.backends.base import INF
+
+    problem = compile_case(price_case(1e9))
+    b = HighsBackend(problem)
+    price = problem.var_col[("price", None, None)]
+    (z,) = b.add_cols([-INF], [INF], ["z"])
+    b.add_rows([({z: 1.0}, 5.0, INF, "z.low")])
+    b.add_rows([({z: 1.0, price: -1.0}, -INF, 0.0, "z.below.price")])  # price's scale is 2**30
+    b.set_objective({z: -1.0})
+    r = b.solve()
+    assert r.status == "optimal" and r.x[z] == pytest.approx(5.0)

@@ -216,3 +216,20 @@ def test_a_moved_agreement_is_priced_at_the_proposed_tie():
     assert tied.count == 2 and tied.agreements[0] == {"deal": "a", "venue": "x"}
     assert out.x[problem.var_col[("venue", None, "x")]] == 1.0
     assert out.prices is not None and out.prices_conditional
+
+
+@pytest.mark.parametrize("k", [1e-9, 1e9])
+@pytest.mark.parametrize("concept", CONCEPTS)
+def test_mip_search_finds_the_enumerated_ties_whatever_the_score_unit(k, concept):
+    """The no-good-cut search judges ties relative to the parties' utility scales, as the
+    enumeration does: scores times 1e-9 or 1e9 give the same tie set."""
+    import rescale
+    from negotiate.case.load import validate_data
+
+    case = case_from_dict(tied_case(0))
+    scaled = validate_data(rescale.scores_times(case.model_dump(exclude_unset=True), k))
+    expected = negotiate.ties(scaled, concept)
+    found = negotiate.ties(scaled, concept, cap=1)
+    assert expected.method != "mip" and found.method == "mip" and found.complete
+    assert found.count == expected.count == negotiate.ties(case, concept).count
+    assert found.agreements == expected.agreements

@@ -210,10 +210,15 @@ class HighsBackend(Backend):
         self._rs = np.concatenate([self._rs, rs])
 
     def _scale_helpers(self, coefs: dict) -> None:
-        """Give unscaled helper columns of this row the scale of its other entries."""
+        """Give unscaled helper columns of this row the scale of its other entries (once: a
+        column's scale is fixed by the first row it appears in, as rows already added hold
+        their coefficients scaled by it)."""
         mine = [k for k in coefs if k in self._unscaled]
         known = [abs(v) * self._cs[k] for k, v in coefs.items() if k not in self._unscaled and v]
-        if not mine or not known:
+        if not mine:
+            return
+        if not known:  # a row of helpers only: they keep scale 1, which this row's coefficients now assume
+            self._unscaled.difference_update(k for k in mine if coefs[k])
             return
         for k in mine:
             if coefs[k]:

@@ -5,11 +5,14 @@ is ~20x slower than libyaml; positions are only needed when a problem must be
 located. `fast_load(text)` parses with libyaml (PyYAML's CSafeLoader) but
 resolves plain scalars as ruamel does for YAML 1.2 (the same regular
 expressions: `yes`/`on` stay text, `1e3` is a number), so a document read
-either way gives the same data. Where the two could disagree, or ruamel
-would report a problem, it answers None and the caller reads with ruamel:
-any parse error, aliases (ruamel's reader counts their expansion), merge
-keys, duplicate keys, keys that are not text, timestamps, sets, binary, and
-numbers in any but the plain decimal forms (`0x1F`, `1_000`, `017`).
+either way gives the same data. Aliases are expanded as ruamel's reader
+expands them (a fresh copy of the anchored value each time), after their
+expansion is counted: beyond the caller's budget the answer is TOO_BIG (an
+alias bomb). Where the two could disagree, or ruamel would report a
+problem, it answers None and the caller reads with ruamel: any parse error,
+a recursive alias, merge keys, duplicate keys, keys that are not text,
+timestamps, sets, binary, and numbers in any but the plain decimal forms
+(`0x1F`, `1_000`, `017`).
 """
 
 from __future__ import annotations
@@ -120,6 +123,36 @@ def _expanded(node, sizes: dict, open_: set) -> int:
     return n
 
 
+_MAP, _SEQ, _STR = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str"
+
+
+def _expand(loader: _Loader, node, open_: set) -> Any:
+    """The value of `node` with every alias a fresh copy (as ruamel's reader gives it), built
+    with the loader's YAML 1.2 scalar meanings; _Unsure for what the loader would refuse."""
+    if isinstance(node, yaml.ScalarNode):
+        make = loader.yaml_constructors.get(node.tag, loader.yaml_constructors[None])
+        return make(loader, node)
+    if id(node) in open_:
+        raise _Unsure  # a recursive alias: ruamel says what it makes of it
+    open_.add(id(node))
+    try:
+        if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+            out = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
+                    raise _Unsure  # merge keys, numbers, booleans, null as keys
+                key = _expand(loader, key_node, open_)
+                if key in out:
+                    raise _Unsure  # ruamel reports the duplicate, located
+                out[key] = _expand(loader, value_node, open_)
+            return out
+        if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+            return [_expand(loader, v, open_) for v in node.value]
+        raise _Unsure  # sets, ordered maps, pairs, local tags
+    finally:
+        open_.discard(id(node))
+
+
 def fast_load(text: str, max_expanded: int | None = None) -> Any:
     """The document's plain data, None when ruamel must read it (see the module docstring),
     or TOO_BIG when its aliases expand to more than `max_expanded` values."""
@@ -141,7 +174,7 @@ def fast_load(text: str, max_expanded: int | None = None) -> Any:
                 sizes: dict = {}
                 if max_expanded is not None and _expanded(node, sizes, set()) - len(sizes) > max_expanded:
                     return TOO_BIG  # values made by expanding aliases, as ruamel's reader counts them
-                return None
+                return _expand(loader, node, set())
         finally:
             loader.dispose()
     except (_Unsure, yaml.YAMLError, RecursionError, ValueError, TypeError):

@@ -132,8 +132,8 @@ def _read_json(text: str, name: str) -> tuple[Any, SourceMap]:
 
 def _read_yaml(text: str, name: str) -> tuple[Any, SourceMap]:
     """Valid documents: the C parser, positions read only if a problem needs them.
-    Anything the fast reader is unsure of (errors, aliases, merge keys, duplicate
-    or non-text keys, timestamps, unusual numbers) is read by ruamel as before."""
+    Anything the fast reader is unsure of (errors, recursive aliases, merge keys,
+    duplicate or non-text keys, timestamps, unusual numbers) is read by ruamel as before."""
     from negotiate.case.fast_yaml import TOO_BIG, fast_load
 
     data = fast_load(text, MAX_NODES)
