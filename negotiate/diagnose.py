@@ -200,8 +200,9 @@ class _Element:
 
 def case_elements(problem: Problem) -> list[_Element]:
     """The case's own elements that can conflict, in the order a deletion filter tries
-    them: issue ranges first, then collective constraints, red lines, reservations
-    (those tried last are the likeliest to stay in the set)."""
+    them: collective constraints, red lines, reservations, then issue ranges (those
+    tried last are the likeliest to stay in the set: a range is what an issue can be,
+    so a conflict is best told as the red lines and targets that cannot fit in it)."""
     ranges: dict[tuple[str, str | None], _Element] = {}
     for v in problem.resolved.variables:
         iid, party, option = v.key
@@ -220,7 +221,7 @@ def case_elements(problem: Problem) -> list[_Element]:
     for p, i in problem.reservation_row.items():
         rows["reservation"].append(_Element(ConflictMember(f"parties.{p}.reservation", "reservation", p),
                                             rows=[(i, problem.row_lo[i], problem.row_hi[i])]))
-    return list(ranges.values()) + [e for kind in rows for e in rows[kind]]
+    return [e for kind in rows for e in rows[kind]] + list(ranges.values())
 
 
 def _feasible(b: HighsBackend) -> bool | None:
