@@ -151,6 +151,18 @@ def _z(confidence: float) -> float:
     return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
+def _cached(worth: Callable[[int], float]) -> tuple[Callable[[int], float], dict[int, float]]:
+    """`worth` called once per distinct coalition (the empty one is worth 0), and its cache."""
+    cache: dict[int, float] = {0: 0.0}
+
+    def v(mask: int) -> float:
+        if mask not in cache:
+            cache[mask] = float(worth(mask))
+        return cache[mask]
+
+    return v, cache
+
+
 def shapley_sampled(parties: Sequence[str], worth: Callable[[int], float], *, tolerance: float = 0.01,
                     confidence: float = 0.95, max_permutations: int = 20_000, min_permutations: int = 30,
                     seed: int = 0, progress: Callable[[int, float], None] | None = None) -> SampledShapley:
@@ -162,12 +174,7 @@ def shapley_sampled(parties: Sequence[str], worth: Callable[[int], float], *, to
     usually halves its variance; the interval is computed over the pairs."""
     n = len(parties)
     rng = np.random.default_rng(seed)
-    cache: dict[int, float] = {0: 0.0}
-
-    def v(mask: int) -> float:
-        if mask not in cache:
-            cache[mask] = float(worth(mask))
-        return cache[mask]
+    v, cache = _cached(worth)
 
     def contributions(order: np.ndarray) -> np.ndarray:
         out = np.zeros(n)
@@ -454,12 +461,7 @@ def shapley_stratified(parties: Sequence[str], worth: Callable[[int], float], *,
     are), this removes most of the spread left by stratifying on size."""
     n = len(parties)
     rng = np.random.default_rng(seed)
-    cache: dict[int, float] = {0: 0.0}
-
-    def v(mask: int) -> float:
-        if mask not in cache:
-            cache[mask] = float(worth(mask))
-        return cache[mask]
+    v, cache = _cached(worth)
 
     count = np.zeros((n, n))
     total = np.zeros((n, n))
