@@ -180,10 +180,13 @@ def verify(problem: Problem, x, values: dict, utils: dict, uscale: dict, accepta
         size = max(abs(v.lb), abs(v.ub), v.ub - v.lb)
         if not (v.lb - CHECK_TOL * size <= raw <= v.ub + CHECK_TOL * size):  # (NaN fails this too)
             out.append(f"{v.name} = {raw:.6g} is outside its range [{v.lb:g}, {v.ub:g}]")
+    reach = {v.key: max(abs(v.lb), abs(v.ub)) for v in problem.resolved.variables}
     for r in problem.resolved.rows:
         act = r.lin.value(values)
-        size = max([abs(c * values[k]) for k, c in r.lin.terms.items()] + [abs(r.lin.const)]
-                   + [abs(b) for b in (r.lo, r.hi) if math.isfinite(b)] + [1e-300])
+        # the row's scale: what its terms can reach over their ranges (not only their values here:
+        # a balance of transfers that are all near 0 is still measured in the transfers' units)
+        size = max([abs(c) * max(abs(values[k]), reach.get(k, 0.0)) for k, c in r.lin.terms.items()]
+                   + [abs(r.lin.const)] + [abs(b) for b in (r.lo, r.hi) if math.isfinite(b)] + [1e-300])
         if not (r.lo - CHECK_TOL * size <= act <= r.hi + CHECK_TOL * size):  # (NaN fails this too)
             out.append(f"{r.id} = {act:.6g} is outside [{r.lo:g}, {r.hi:g}]")
     if acceptance and problem.case.solve.require_acceptance:

@@ -117,3 +117,29 @@ def test_backends_declare_capabilities_in_one_registry():
     assert not capabilities_of("pyomo").deltas
     with pytest.raises(ValueError, match="unknown backend"):
         capabilities_of("gurobi")
+
+
+def test_a_balance_of_near_zero_transfers_passes_the_check_of_the_agreed_values():
+    """Found by the long random sequence (Asia-Pacific, seed 303): a warm egalitarian
+    agreement with every finance flow near 0 had `sum(finance) = 2.8e-12`, and the
+    re-check measured that against the flows' own (near-zero) values, not their
+    range, and called a solver-exact agreement an error. The check now measures a
+    row by what its terms can reach."""
+    import numpy as np
+
+    from negotiate.compile import compile_case, utility_scales
+    from negotiate.proposal import issue_values, utilities
+    from negotiate.solving import verify
+
+    case = negotiate.load_case(ROOT / "cases" / "asia_pacific_compact.yaml")
+    problem = compile_case(case)
+    x = np.zeros(problem.n_cols)
+    for v in problem.resolved.variables:
+        j = problem.var_col[v.key]
+        x[j] = min(max(0.0, v.lb), v.ub)
+    finance = [problem.var_col[v.key] for v in problem.resolved.variables if v.key[0] == "finance"]
+    x[finance[0]] += 2.8e-12  # the flows balance to within round-off
+    values = issue_values(problem, x)
+    utils, _ = utilities(problem, values)
+    problems = verify(problem, x, values, utils, utility_scales(problem), acceptance=False)
+    assert not [p for p in problems if "finance_balances" in p]
