@@ -105,10 +105,12 @@ def _usage(message: str) -> typer.Exit:
 
 
 def _parse_sets(items: list[str]) -> dict:
+    changes: dict = {}
+    if not items:
+        return changes
     from ruamel.yaml import YAML
 
-    changes = {}
-    for item in items or []:
+    for item in items:
         if "=" not in item:
             raise _usage(f"--set takes path=value, e.g. parameters.target=0.4 (got {item!r})")
         path, raw = item.split("=", 1)

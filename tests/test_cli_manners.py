@@ -106,9 +106,10 @@ def test_validate_does_not_import_numpy_or_solvers(case):
     assert "LOADED ['pydantic']" in _modules_after_validate(case)
 
 
-def test_validate_samples_function_curves_with_numpy_only():
-    """A `function` curve is sampled with numpy at validation; nothing heavier is imported."""
-    assert "LOADED ['numpy', 'pydantic']" in _modules_after_validate("cases/climate_club.yaml")
+def test_validate_samples_function_curves_without_numpy():
+    """A `function` curve of + - * / min max sqrt and squares is sampled on plain floats at
+    validation (the same floats as numpy's: tests/test_startup.py)."""
+    assert "LOADED ['pydantic']" in _modules_after_validate("cases/climate_club.yaml")
 
 
 def test_points_curves_become_numpy_arrays_when_used():

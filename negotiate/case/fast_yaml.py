@@ -21,7 +21,6 @@ import re
 from typing import Any
 
 import yaml
-from ruamel.yaml import resolver as _ruamel_resolver
 
 INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][-+]?[0-9]+)?")
@@ -67,9 +66,37 @@ class _Loader(_Base):
         return out
 
 
-for _versions, _tag, _regexp, _first in _ruamel_resolver.implicit_resolvers:
-    if (1, 2) in _versions:
-        _Loader.add_implicit_resolver(_tag, re.compile(_regexp.pattern, re.X), _first)
+# ruamel's YAML 1.2 implicit resolvers (ruamel.yaml.resolver.implicit_resolvers, those for
+# version (1, 2), in its order): copied, because importing ruamel costs ~8 ms of every start-up
+# and only a document the fast reader refuses needs it. tests/test_startup.py checks the copy
+# against the installed ruamel.
+RUAMEL_YAML_1_2_RESOLVERS = [
+    ("tag:yaml.org,2002:bool", r"""^(?:true|True|TRUE|false|False|FALSE)$""", list("tTfF")),
+    ("tag:yaml.org,2002:float", r"""^(?:
+         [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""", list("-+0123456789.")),
+    ("tag:yaml.org,2002:int", r"""^(?:[-+]?0b[0-1_]+
+        |[-+]?0o?[0-7_]+
+        |[-+]?[0-9_]+
+        |[-+]?0x[0-9a-fA-F_]+)$""", list("-+0123456789")),
+    ("tag:yaml.org,2002:merge", r"""^(?:<<)$""", ["<"]),
+    ("tag:yaml.org,2002:null", r"""^(?: ~
+        |null|Null|NULL
+        | )$""", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:timestamp", r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+        |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+        (?:[Tt]|[ \t]+)[0-9][0-9]?
+        :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
+        (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""", list("0123456789")),
+    ("tag:yaml.org,2002:value", r"""^(?:=)$""", ["="]),
+    ("tag:yaml.org,2002:yaml", r"""^(?:!|&|\*)$""", ["!", "&", "*"]),
+]
+
+for _tag, _pattern, _first in RUAMEL_YAML_1_2_RESOLVERS:
+    _Loader.add_implicit_resolver(_tag, re.compile(_pattern, re.X), _first)
 
 
 def _int(loader, node):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Callable
 from pathlib import Path as FsPath
 
 from negotiate.case.expr import did_you_mean
@@ -93,30 +94,59 @@ def apply_model(data: dict, source: SourceMap, base_dir: FsPath | None = None,
                 model_path: list | None = None) -> tuple[dict, SourceMap]:
     """The case's data with its `model:` merged in (see the module's docstring)."""
     ref = data.get("model")
-    here = source.locate(("model",))
+
+    def here() -> Location:  # where `model:` is, asked only for an error (positions cost a second read)
+        return source.locate(("model",))
+
     if not isinstance(ref, str) or not ref.strip():
-        raise CaseError([Finding("`model` takes a model name (e.g. climate_targets) or a path", "model", here, ref)])
+        raise CaseError([Finding("`model` takes a model name (e.g. climate_targets) or a path", "model", here(),
+                                 ref)])
     if ("/" in ref or "\\" in ref) and not ref.endswith(SUFFIXES):
-        raise CaseError([Finding("a model file is YAML, JSON or TOML (.yaml, .yml, .json, .toml)", "model", here,
+        raise CaseError([Finding("a model file is YAML, JSON or TOML (.yaml, .yml, .json, .toml)", "model", here(),
                                  ref)])
     try:
         path = find_model(ref, base_dir, model_path)
     except CaseError as e:
-        raise CaseError([Finding(p.message, p.path, here, p.value, p.hint) for p in e.problems]) from None
+        raise CaseError([Finding(p.message, p.path, here(), p.value, p.hint) for p in e.problems]) from None
     if path is None:
         names = sorted(available_models(model_path))
         hint = did_you_mean(ref, names) or (f"available models: {', '.join(names)}" if names else None)
-        raise CaseError([Finding(f"no model `{ref}`", "model", here, None, hint)])
+        raise CaseError([Finding(f"no model `{ref}`", "model", here(), None, hint)])
     model, msrc = _read_model(path, ref, here)
     _check_model(model, msrc)
-    model, msrc = _normalise_parameters(model, msrc)
-    return merge_model(model, msrc, data, source)
+    merged, _ = merge_model(_parameter_defaults(model), SourceMap(msrc.file), data, SourceMap(source.file))
+    return merged, MergedSourceMap(model, msrc, data, source)
 
 
-def _read_model(path: FsPath, ref: str, here) -> tuple[dict, SourceMap]:
+class MergedSourceMap(SourceMap):
+    """Where each value of a merged case came from, worked out the first time it is asked for.
+
+    Positions of a valid YAML file are read only when a problem must be located
+    (negotiate.case.read); merging them eagerly would read both files a second
+    time on every load. The merge's inputs are kept (plain data, picklable) and
+    `merge_model` runs on them when `positions` or `origin` is first read:
+    the same map as an eager merge.
+    """
+
+    def __init__(self, model: dict, msrc: SourceMap, case: dict, csrc: SourceMap):
+        super().__init__(csrc.file)
+        del self.positions, self.origin  # reading either calls __getattr__ below, once
+        self._inputs = (model, msrc, case, csrc)
+
+    def __getattr__(self, attr: str):
+        if attr not in ("positions", "origin"):
+            raise AttributeError(attr)
+        model, msrc, case, csrc = self.__dict__.pop("_inputs")
+        model, msrc = _normalise_parameters(model, msrc)
+        _, merged = merge_model(model, msrc, case, csrc)
+        self.positions, self.origin = merged.positions, merged.origin
+        return getattr(self, attr)
+
+
+def _read_model(path: FsPath, ref: str, here: Callable[[], Location]) -> tuple[dict, SourceMap]:
     """Read a model file; a file that is not a model is refused without quoting any of it."""
     def refuse(why: str) -> CaseError:
-        return CaseError([Finding(f"`{ref}` is not a negotiation model ({why})", "model", here, None,
+        return CaseError([Finding(f"`{ref}` is not a negotiation model ({why})", "model", here(), None,
                                   "a model is a mapping with " + ", ".join(k for k in MODEL_KEYS if k != "name"))])
 
     try:
@@ -161,6 +191,13 @@ def _check_model(model: dict, msrc: SourceMap) -> None:
                                         msrc.locate(("parameters", name))))
     if problems:
         raise CaseError(problems)
+
+
+def _parameter_defaults(model: dict) -> dict:
+    """`{default: 40, meaning: ...}` -> 40 (the data of `_normalise_parameters`, without positions)."""
+    params = model.get("parameters") or {}
+    return {**model, "parameters": {name: spec.get("default") if isinstance(spec, dict) else spec
+                                    for name, spec in params.items()}}
 
 
 def _normalise_parameters(model: dict, msrc: SourceMap) -> tuple[dict, SourceMap]:

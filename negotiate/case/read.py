@@ -10,7 +10,6 @@ import json
 import os
 import re
 import stat
-import tomllib
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -85,6 +84,8 @@ def parse_document(text: str, name: str = "<case>", suffix: str = ".yaml") -> tu
 
 
 def _read_toml(text: str, name: str) -> dict:
+    import tomllib  # only TOML files pay for it
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

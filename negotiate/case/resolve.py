@@ -17,7 +17,7 @@ from negotiate.case.schema import Case, Criterion
 from negotiate.case.source import SourceMap, dotted
 from negotiate.errors import CaseError, Finding
 
-if TYPE_CHECKING:  # numpy only where a `function` curve is sampled: `points` curves validate without it
+if TYPE_CHECKING:  # numpy only where a curve needs it (expr.curve): most cases validate without it
     import numpy as np
 
 DEFAULT_PIECES = 20
@@ -41,8 +41,9 @@ class ScoreCurve:
     id: str
     weight: float  # normalised: a party's criteria weights sum to 1
     lin: Lin
-    # the curve's points as resolved: a sampled `function` (numpy arrays) or `points`
-    # (tuples of floats, made arrays on first use of xs/ys, so validation needs no numpy);
+    # the curve's points as resolved: `points`, or a sampled `function` (tuples of floats,
+    # made arrays on first use of xs/ys, so validation needs no numpy; a numpy array where
+    # numpy sampled the function: exp, log, other powers, see expr.curve);
     # None: the score is exactly `lin` (discrete scores)
     x_points: np.ndarray | tuple | None = None
     y_points: np.ndarray | tuple | None = None
@@ -69,10 +70,14 @@ class ScoreCurve:
         return arrays[name]
 
     def score(self, values: dict) -> float:
+        e = self.lin.value(values)
+        if self.x_points is None:
+            return float(e)
+        if isinstance(self.x_points, tuple) and isinstance(self.y_points, tuple):
+            return float(expr.interp(e, self.x_points, self.y_points))  # numpy.interp's value, without numpy
         import numpy as np
 
-        e = self.lin.value(values)
-        return float(e if self.xs is None else np.interp(e, self.xs, self.ys))
+        return float(np.interp(e, self.xs, self.ys))
 
 
 @dataclass
@@ -369,8 +374,9 @@ def _curve_points(crit: Criterion, env: Env, path, col):
 
 
 def _largest_magnitude(values) -> float:
-    if isinstance(values, tuple):  # `points`: finite floats
-        return max(abs(v) for v in values)
+    if isinstance(values, tuple):  # `points`, or a curve sampled on plain floats: nan wins, as in np.max
+        sizes = [abs(v) for v in values]
+        return math.nan if any(v != v for v in sizes) else max(sizes)
     import numpy as np
 
     return float(np.max(np.abs(values)))
@@ -398,9 +404,7 @@ def _curve_samples(crit: Criterion, env: Env, path, col):
     if not hi > lo:
         col.add(path + ("over",), "`over` must be an interval [lo, hi] with lo < hi", [lo, hi])
         return None, None
-    import numpy as np
-
-    xs = np.linspace(lo, hi, (crit.pieces or DEFAULT_PIECES) + 1)
+    xs = expr.sample_points(lo, hi, crit.pieces or DEFAULT_PIECES)  # numpy.linspace's points, as a tuple
     try:
         ys = expr.curve(crit.function, xs, env)
     except ExprError as e:
