@@ -136,11 +136,11 @@ def _concept(name: str | None) -> str | None:
 @contextlib.contextmanager
 def _user_errors():
     """A bad case is exit 1 with every problem; a solver failure exit 4. No tracebacks."""
-    from negotiate.report.text import case_errors
-
     try:
         yield
     except CaseError as e:
+        from negotiate.report.text import case_errors  # rich, only when there is something to show
+
         err.print(case_errors(e))
         raise typer.Exit(EXIT_CASE) from None
     except SolveError as e:
@@ -273,8 +273,6 @@ def solve(
                                              "Default: the case's own weights (equal voice)."),
 ):
     """Propose the agreement a solution concept gives for CASE."""
-    from negotiate.report.text import proposal
-
     if fmt not in ("text", "json", "csv") or (fmt == "csv" and not sweep):
         raise _usage(f"--format is text or json, or csv for a --sweep (got {fmt!r})")
     _writable(output, "--output")
@@ -305,6 +303,8 @@ def solve(
     if fmt == "json":
         _emit(result.to_json(), output)
     else:
+        from negotiate.report.text import proposal  # rich: for text output only
+
         _show(proposal(result, shown), output)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_NO_AGREEMENT)
 

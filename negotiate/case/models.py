@@ -114,7 +114,7 @@ def apply_model(data: dict, source: SourceMap, base_dir: FsPath | None = None,
         raise CaseError([Finding(f"no model `{ref}`", "model", here(), None, hint)])
     model, msrc = _read_model(path, ref, here)
     _check_model(model, msrc)
-    merged, _ = merge_model(_parameter_defaults(model), SourceMap(msrc.file), data, SourceMap(source.file))
+    merged, _ = merge_model(_parameter_defaults(model), msrc, data, source, positions=False)
     return merged, MergedSourceMap(model, msrc, data, source)
 
 
@@ -249,15 +249,27 @@ def _merge(base, bsrc: SourceMap, bpath: Path, over, osrc: SourceMap, opath: Pat
     return copy.deepcopy(over)
 
 
-def merge_model(model: dict, msrc: SourceMap, case: dict, csrc: SourceMap) -> tuple[dict, SourceMap]:
-    """The case with its model merged in, and where every value came from."""
-    dst = SourceMap(csrc.file)
+class _NoPositions(SourceMap):
+    """A merge of the data alone: no positions read, none kept."""
+
+    def copy_subtree(self, node, src, src_path, dst_path) -> None:
+        pass
+
+
+def merge_model(model: dict, msrc: SourceMap, case: dict, csrc: SourceMap,
+                positions: bool = True) -> tuple[dict, SourceMap]:
+    """The case with its model merged in, and where every value came from
+    (`positions=False`: the data alone, the sources' positions never read)."""
+    kept = SourceMap if positions else _NoPositions
+    if not positions:
+        msrc, csrc = _NoPositions(msrc.file), _NoPositions(csrc.file)
+    dst = kept(csrc.file)
     top_model = {k: v for k, v in model.items() if k not in ("every_party", "name", "description")}
     top_case = {k: v for k, v in case.items() if k not in ("parties", "every_party")}
     merged = _merge(top_model, msrc, (), top_case, csrc, (), dst, ())
     if merged is _DROP:
         merged = {}
-    every_src = SourceMap(msrc.file)
+    every_src = kept(msrc.file)
     every = _merge(model.get("every_party") or {}, msrc, ("every_party",),
                    case.get("every_party") or {}, csrc, ("every_party",), every_src, ("every_party",))
     if every is _DROP:
