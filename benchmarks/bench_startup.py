@@ -1,27 +1,32 @@
 """Command-line start-up: CPU seconds (user + system) per command and case.
 
-Each command runs in a fresh `python -m negotiate ...` process; its CPU time
-is read from the kernel's accounting of finished children (getrusage), the
-best of `--repeat` runs (a loaded machine only ever adds time). Bare
-`python -c pass` is measured in the same run, so the ratio column compares
-like with like. Output goes to /dev/null: this is start-up, not printing.
+Each command runs in a fresh `python -m negotiate ...` process; its CPU time is
+read from the kernel's accounting of finished children (getrusage), the best of
+`--repeat` runs (a loaded machine only ever adds time). Bare `python -c pass` is
+measured in the same run, so the ratio columns compare like with like. Output
+goes to /dev/null: this is start-up, not printing.
 
-    python benchmarks/bench_startup.py [--repeat 7] [--cases cases/*.yaml] [--solve]
+Two columns per command: with the package's byte code (as a pip install leaves
+it: compileall writes negotiate/__pycache__ first) and from source (a copy of
+the package without byte code, run with PYTHONDONTWRITEBYTECODE=1, as a fresh
+clone is in this project's environment: every module compiled on every run).
+
+    python benchmarks/bench_startup.py [--repeat 5] [--cases cases/*.yaml] [--solve]
 
 `--solve` adds `negotiate solve` on the small shipped cases (its fixed cost is
-what a user waits for on every run). Without byte-code caches (a fresh clone
-run with PYTHONDONTWRITEBYTECODE) the package's own modules are compiled on
-every run: `--compiled` writes them first with compileall, as an installed
-package has them.
+what a user waits for on every run; the solve itself is part of it).
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,27 +54,37 @@ def commands(cases: list[Path], with_solve: bool) -> list[tuple[str, list[str]]]
     return out
 
 
+def source_copy(folder: Path) -> Path:
+    """The package and its models, without byte code, in `folder`."""
+    no_cache = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "negotiate", folder / "negotiate", ignore=no_cache)
+    shutil.copytree(ROOT / "models", folder / "models")
+    return folder
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--repeat", type=int, default=7, help="runs per command; the best is kept")
+    ap.add_argument("--repeat", type=int, default=5, help="runs per command and mode; the best is kept")
     ap.add_argument("--cases", nargs="+", type=Path, default=sorted((ROOT / "cases").glob("*.yaml")))
     ap.add_argument("--solve", action="store_true", help="also `negotiate solve` on the small shipped cases")
-    ap.add_argument("--compiled", action="store_true", help="write the package's byte code first (compileall)")
     ap.add_argument("--budget", type=float, default=0.3, help="CPU seconds a start-up command may take")
     args = ap.parse_args()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    if args.compiled:
-        import compileall
-
-        compileall.compile_dir(ROOT / "negotiate", quiet=1)
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-    bare, _ = best([sys.executable, "-c", "pass"], env, args.repeat)
-    print(f"bare `python -c pass`: {bare:.3f} s CPU (best of {args.repeat}; load {os.getloadavg()[0]:.2f})")
-    print(f"{'command':<48} {'CPU s':>7} {'x bare':>7} {'exit':>5}  budget {args.budget:g} s")
-    for label, argv in commands([c.resolve().relative_to(ROOT) for c in args.cases], args.solve):
-        t, code = best([sys.executable, "-m", "negotiate", *argv], env, args.repeat)
-        verdict = "" if label.startswith("solve ") and "--help" not in label else ("ok" if t < args.budget else "OVER")
-        print(f"{label:<48} {t:>7.3f} {t / bare:>7.1f} {code:>5}  {verdict}")
+    compileall.compile_dir(ROOT / "negotiate", quiet=1)
+    base = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
+    base["PYTHONSAFEPATH"] = "1"  # `-m` must not import the package from the working folder: PYTHONPATH says which
+    with tempfile.TemporaryDirectory() as tmp:
+        modes = {"byte code": {**base, "PYTHONPATH": str(ROOT)},
+                 "from source": {**base, "PYTHONPATH": str(source_copy(Path(tmp))), "PYTHONDONTWRITEBYTECODE": "1"}}
+        bare, _ = best([sys.executable, "-c", "pass"], base, args.repeat)
+        print(f"bare `python -c pass`: {bare:.3f} s CPU (best of {args.repeat}; load {os.getloadavg()[0]:.2f}); "
+              f"budget {args.budget:g} s")
+        print(f"{'command':<46} {'byte code':>9} {'x bare':>6} {'source':>7} {'x bare':>6} {'exit':>4}")
+        for label, argv in commands([c.resolve().relative_to(ROOT) for c in args.cases], args.solve):
+            row = [best([sys.executable, "-m", "negotiate", *argv], env, args.repeat) for env in modes.values()]
+            (fast, code), (slow, _) = row
+            verdict = "" if label.startswith("solve ") and "--help" not in label else \
+                ("ok" if slow < args.budget else "OVER" if fast >= args.budget else "over from source")
+            print(f"{label:<46} {fast:>9.3f} {fast / bare:>6.1f} {slow:>7.3f} {slow / bare:>6.1f} {code:>4}  {verdict}")
 
 
 if __name__ == "__main__":
