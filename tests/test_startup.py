@@ -68,6 +68,14 @@ def test_validating_every_shipped_case_imports_nothing_heavy():
     assert loaded(modules, ("tomllib",)) == []  # read for TOML files only
 
 
+def test_solving_to_json_imports_only_what_solving_needs():
+    """numpy and HiGHS, not data frames, plotting, Pyomo, rich (text output only) or ruamel (no --set)."""
+    out, modules = modules_after("solve", "cases/climate_club.yaml", "--format", "json")
+    assert '"status": "optimal"' in out
+    assert loaded(modules, ("numpy", "highspy")) == ["numpy", "highspy"]
+    assert loaded(modules, ("pandas", "scipy", "matplotlib", "pyomo", "dask", "cvxpy", "rich", "ruamel")) == []
+
+
 def test_a_case_error_is_still_located_and_shown(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text((ROOT / "cases" / "trade_standards.yaml").read_text().replace("over: [0, 100]", "over: [100, 0]", 1))
