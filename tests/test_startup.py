@@ -94,7 +94,7 @@ def same_floats(a, b) -> bool:
 finite = st.floats(allow_nan=False, allow_infinity=False)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(lo=finite, width=st.one_of(st.floats(min_value=1e-300, max_value=1e300), st.floats(1e-9, 1e3)),
        pieces=st.integers(1, 200))
 def test_sample_points_are_numpys_linspace(lo, width, pieces):
@@ -149,7 +149,7 @@ def with_numpy(monkeypatch, fn, *args):
         return fn(*args)
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=EXPRESSIONS, lo=st.sampled_from([0.0, -5.0, 1e-6, -1e3]), width=st.sampled_from([1.0, 60.0, 1e5]),
        pieces=st.integers(1, 40), env=st.sampled_from([ENV, None]))
 def test_plain_float_curves_are_numpys_curves(monkeypatch, text, lo, width, pieces, env):
@@ -179,7 +179,7 @@ def test_numpy_squares_as_plain_floats_do():
         assert same_floats(np.power(xs, 2.0), xs * xs)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(points=st.lists(st.tuples(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6)), min_size=1, max_size=12),
        x=st.one_of(finite, st.floats(-2e6, 2e6)), knot=st.booleans())
 def test_interp_is_numpys(points, x, knot):
