@@ -76,11 +76,18 @@ def enumerable(resolved, problem=None, backend=None) -> list | None:
     bounds cut the axes (drafted options fix some issues): the enumeration
     then answers the same question the backend would.
     """
+    if backend is None:  # the case's own axes: case-constant, kept on the (frozen case's) Resolved
+        cache = resolved.__dict__
+        if "_enumerable" not in cache:
+            cache["_enumerable"] = _enumerable(resolved, tie_sets.outcome_axes(resolved))
+        return cache["_enumerable"]
     axes = tie_sets.outcome_axes(resolved)
+    return None if isinstance(axes, str) else _enumerable(resolved, tie_sets._within_bounds(problem, axes, backend))
+
+
+def _enumerable(resolved, axes) -> list | None:
     if isinstance(axes, str):
         return None
-    if backend is not None:
-        axes = tie_sets._within_bounds(problem, axes, backend)
     n = tie_sets.space_size(axes)
     curves = sum(1 for p in resolved.parties for c in resolved.criteria[p] if c.xs is not None)
     cells = min(n, tie_sets.CHUNK) * (len(resolved.parties) + curves + len(resolved.rows)) + n * len(resolved.parties)
@@ -102,10 +109,10 @@ def solve_enumerated(problem, concept: str, ideals: bool = False, axes: list | N
     from negotiate.case.resolve import Resolved
 
     t0 = time.perf_counter()
-    from negotiate.compile import compile_case
-
-    compiled = compile_case(problem) if isinstance(problem, Resolved) else problem
-    resolved = compiled.resolved
+    compiled = None if isinstance(problem, Resolved) else problem
+    resolved = problem if compiled is None else compiled.resolved
+    if compiled is None:
+        _check_numbers(resolved)
     problem = CaseView.of(resolved)  # the proposal reads the issue variables only
     axes = axes if axes is not None else enumerable(resolved)
     if axes is None:
@@ -115,7 +122,7 @@ def solve_enumerated(problem, concept: str, ideals: bool = False, axes: list | N
     U, acceptable = tie_sets._table(resolved, axes)
     w = np.array([case.parties[p].weight for p in parties])
     d = np.array([case.parties[p].reservation for p in parties])
-    uscale = tie_sets.party_scales(resolved)
+    uscale = tie_sets._plan(resolved, axes)["uscale"]
     mask, value = tie_sets.concept_mask(concept, U, acceptable, w, d, uscale)
     found = np.flatnonzero(mask)
     n = tie_sets.space_size(axes)
@@ -127,13 +134,27 @@ def solve_enumerated(problem, concept: str, ideals: bool = False, axes: list | N
         solver["nash_gap"] = 0.0
     diagnosis = None
     if out.status == "infeasible":
+        from negotiate.compile import compile_case
         from negotiate.diagnose import diagnose
 
-        diagnosis = diagnose(compiled, concept)
+        diagnosis = diagnose(compiled or compile_case(resolved), concept)
     proposal = build(problem, concept, out, diagnosis, solver)
     if tied is not None:
         proposal = dataclasses.replace(proposal, ties=tied.count, tied_agreements=tied.agreements)
     return proposal
+
+
+def _check_numbers(resolved) -> None:
+    """The solver path's check of the case's numbers (a located CaseError for values no scaling
+    brings within a solver's reach), made once per resolved case: it compiles the model (about
+    1 ms at 10^3 outcomes, two thirds of an enumerated solve), and a Resolved is case-constant
+    (kept on its frozen Case), so later solves of the same case skip it."""
+    if resolved.__dict__.get("_numbers_checked"):
+        return
+    from negotiate.compile import compile_case
+
+    compile_case(resolved)  # raises CaseError on numbers beyond a solver's reach
+    resolved.__dict__["_numbers_checked"] = True
 
 
 def _outcome(problem, concept, axes, U, acceptable, w, d, uscale, found, value, ideals) -> tuple[Outcome, object]:
