@@ -113,16 +113,15 @@ def solve_enumerated(problem, concept: str, ideals: bool = False, axes: list | N
     resolved = problem if compiled is None else compiled.resolved
     if compiled is None:
         _check_numbers(resolved)
-    problem = CaseView.of(resolved)  # the proposal reads the issue variables only
+    problem = resolved.__dict__.get("_case_view")
+    if problem is None:  # the proposal reads the issue variables only: case-constant
+        problem = resolved.__dict__["_case_view"] = CaseView.of(resolved)
     axes = axes if axes is not None else enumerable(resolved)
     if axes is None:
         raise ValueError("this case is not solved by enumeration: it has a continuous issue or too many outcomes")
-    case = resolved.case
-    parties = resolved.parties
     U, acceptable = tie_sets._table(resolved, axes)
-    w = np.array([case.parties[p].weight for p in parties])
-    d = np.array([case.parties[p].reservation for p in parties])
-    uscale = tie_sets._plan(resolved, axes)["uscale"]
+    plan = tie_sets._plan(resolved, axes)
+    w, d, uscale = plan["w"], plan["d"], plan["uscale"]
     mask, value = tie_sets.concept_mask(concept, U, acceptable, w, d, uscale)
     found = np.flatnonzero(mask)
     n = tie_sets.space_size(axes)
@@ -170,7 +169,9 @@ def _outcome(problem, concept, axes, U, acceptable, w, d, uscale, found, value, 
     held = [p for i, p in enumerate(parties)
             if best[i] - d[i] <= tie_sets.GAIN_TOL * uscale[i]] \
         if concept in ("kalai_smorodinsky", "nash") else []
-    agreement = tie_sets._agreement(resolved, axes, first)
+    listed = found[:tie_sets.LISTED]
+    agreements = [tie_sets._agreement(resolved, axes, int(i)) for i in listed]
+    agreement = agreements[0]
     x = np.zeros(problem.n_cols)
     for a in axes:
         v = agreement[a.issue] if a.party is None else agreement[a.issue][a.party]
@@ -194,11 +195,10 @@ def _outcome(problem, concept, axes, U, acceptable, w, d, uscale, found, value, 
                              "everywhere, so the egalitarian agreement is proposed")
     out.price_objective = _price_words(concept)
     out.notes.append(PRICE_NOTE)
-    listed = found[:tie_sets.LISTED]
     tied = tie_sets.TieSet(
         case=resolved.case.name, concept=concept, count=int(found.size), outcomes=tie_sets.space_size(axes),
-        agreements=[tie_sets._agreement(resolved, axes, int(i)) for i in listed],
-        utilities=[{p: float(U[i, k]) for k, p in enumerate(parties)} for i in listed],
+        agreements=agreements,
+        utilities=[dict(zip(parties, U[i].tolist())) for i in listed],
         value=[float(v) for v in value],
     )
     if tied.count > 1:

@@ -169,16 +169,25 @@ def evaluate(resolved, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 # -- the concepts on the table -------------------------------------------------
-def _leximin_mask(G: np.ndarray, mask: np.ndarray, unit: float) -> tuple[np.ndarray, list]:
+def _leximin_mask(gains, mask: np.ndarray, unit: float) -> tuple[np.ndarray, list]:
     """Rows of `mask` whose sorted gains equal the leximin optimum (within TIE_TOL of `unit`,
-    the size of a scaled gain: the concepts' leximin level unit)."""
-    S = np.sort(G, axis=1)
+    the size of a scaled gain: the concepts' leximin level unit).
+
+    `gains(rows)`: the scaled gains of those outcomes (rows x parties). Only the rows of
+    `mask` are sorted, and each level is read on the outcomes still at the best levels
+    before it: the same outcomes as filtering every row level by level, with less work."""
+    rows = np.flatnonzero(mask)
+    S = np.sort(gains(rows), axis=1)
+    keep = np.arange(len(rows))
     best = []
     for k in range(S.shape[1]):
-        m = float(S[mask, k].max())
+        level = S[keep, k]
+        m = float(level.max())
         best.append(m)
-        mask = mask & (S[:, k] >= m - TIE_TOL * unit)
-    return mask, best
+        keep = keep[level >= m - TIE_TOL * unit]
+    out = np.zeros(len(mask), bool)
+    out[rows[keep]] = True
+    return out, best
 
 
 def party_scales(resolved) -> np.ndarray:
@@ -203,13 +212,15 @@ def concept_mask(concept: str, U: np.ndarray, acceptable: np.ndarray, w: np.ndar
         best = float(v[acceptable].max())
         return acceptable & (v >= best - TIE_TOL * float(np.abs(w) @ uscale)), [best]
     if concept == "egalitarian":
-        return _leximin_mask((U - d) / w, acceptable, float((uscale / w).max()))
+        return _leximin_mask(lambda rows: (U[rows] - d) / w, acceptable, float((uscale / w).max()))
     if concept == "kalai_smorodinsky":
         free = ~held
         if not free.any():
             return concept_mask("utilitarian", U, acceptable, w, d, uscale)
         span = ideal[free] - d[free]
-        return _leximin_mask((U[:, free] - d[free]) / span, acceptable, float((uscale[free] / span).max()))
+        cols = np.flatnonzero(free)
+        return _leximin_mask(lambda rows: (U[np.ix_(rows, cols)] - d[free]) / span, acceptable,
+                             float((uscale[free] / span).max()))
     if concept == "nash":
         active = ~held
         if not active.any():
@@ -218,7 +229,8 @@ def concept_mask(concept: str, U: np.ndarray, acceptable: np.ndarray, w: np.ndar
         gains = U[np.ix_(rows, np.flatnonzero(active))] - d[active]
         up = (gains > GAIN_TOL * uscale[active]).all(axis=1)
         if not up.any():  # the Nash product is 0 everywhere: egalitarian over the active parties
-            return _leximin_mask((U[:, active] - d[active]) / w[active], acceptable,
+            cols = np.flatnonzero(active)
+            return _leximin_mask(lambda rows: (U[np.ix_(rows, cols)] - d[active]) / w[active], acceptable,
                                  float((uscale[active] / w[active]).max()))
         rows, gains = rows[up], gains[up]
         v = np.log(gains) @ w[active]
@@ -282,6 +294,9 @@ def _axes_key(axes) -> tuple:
 
 def _plan(resolved, axes) -> dict:
     """The per-axis tables of `outcome_table`, kept on the resolved case per set of axes."""
+    last = resolved.__dict__.get("_last_plan")
+    if last is not None and last[0] is axes:  # the same axes object as the last solve (discrete.enumerable's)
+        return last[1]
     cache = resolved.__dict__.setdefault("_outcome_plans", {})
     key = _axes_key(axes)
     plan = cache.get(key)
@@ -289,6 +304,7 @@ def _plan(resolved, axes) -> dict:
         if len(cache) > 64:
             cache.clear()
         plan = cache[key] = _build_plan(resolved, axes)
+    resolved.__dict__["_last_plan"] = (axes, plan)
     return plan
 
 
@@ -364,7 +380,8 @@ def _build_plan(resolved, axes) -> dict:
     lo = np.array([r.lo for r, _ in spread])
     hi = np.array([r.hi for r, _ in spread])
     d = np.array([case.parties[p].reservation for p in parties])
-    return {"u": u_tab, "u0": u_const, "mixed": mixed, "e": e_tab, "e0": e_const, "masks": masks,
+    w = np.array([case.parties[p].weight for p in parties])
+    return {"w": w, "u": u_tab, "u0": u_const, "mixed": mixed, "e": e_tab, "e0": e_const, "masks": masks,
             "allowed": allowed, "spread": spread, "r": r_tab, "r0": r_const, "lo": lo, "hi": hi, "d": d,
             "uscale": party_scales(resolved)}
 
