@@ -122,10 +122,12 @@ def solve_enumerated(problem, concept: str, ideals: bool = False, axes: list | N
     U, acceptable = tie_sets._table(resolved, axes)
     plan = tie_sets._plan(resolved, axes)
     w, d, uscale = plan["w"], plan["d"], plan["uscale"]
-    mask, value = tie_sets.concept_mask(concept, U, acceptable, w, d, uscale)
+    wants_ideals = concept in ("kalai_smorodinsky", "nash") or ideals
+    best = U[acceptable].max(axis=0) if wants_ideals and acceptable.any() else None
+    mask, value = tie_sets.concept_mask(concept, U, acceptable, w, d, uscale, best)
     found = np.flatnonzero(mask)
     n = tie_sets.space_size(axes)
-    out, tied = _outcome(problem, concept, axes, U, acceptable, w, d, uscale, found, value, ideals)
+    out, tied = _outcome(problem, concept, axes, U, best, d, uscale, found, value)
     seconds = round(time.perf_counter() - t0, 6)
     solver = {"name": "enumeration", "version": np.__version__, "backend": "enumeration", "seconds": seconds,
               "solver_seconds": seconds, "solves": 0, "mip": bool(problem.is_mip), "outcomes": n}
@@ -156,16 +158,15 @@ def _check_numbers(resolved) -> None:
     resolved.__dict__["_numbers_checked"] = True
 
 
-def _outcome(problem, concept, axes, U, acceptable, w, d, uscale, found, value, ideals) -> tuple[Outcome, object]:
-    """The concept's Outcome (an x over the Problem's columns) and its tie set."""
+def _outcome(problem, concept, axes, U, best, d, uscale, found, value) -> tuple[Outcome, object]:
+    """The concept's Outcome (an x over the Problem's columns) and its tie set; `best`: the
+    ideals (each party's best acceptable utility) if the concept or the caller wants them."""
     resolved = problem.resolved
     parties = resolved.parties
     if not found.size:
         return Outcome("infeasible", message="no agreement satisfies every range, limit, constraint and "
                                              "reservation"), None
     first = int(found[0])
-    wants_ideals = concept in ("kalai_smorodinsky", "nash") or ideals
-    best = U[acceptable].max(axis=0) if wants_ideals else None
     held = [p for i, p in enumerate(parties)
             if best[i] - d[i] <= tie_sets.GAIN_TOL * uscale[i]] \
         if concept in ("kalai_smorodinsky", "nash") else []
@@ -180,7 +181,7 @@ def _outcome(problem, concept, axes, U, acceptable, w, d, uscale, found, value, 
         else:
             x[problem.var_col[(a.issue, a.party, None)]] = float(v)
     out = Outcome("optimal", x, objective=float(value[0]) if value else None, held=held, gap=None)
-    if wants_ideals:
+    if best is not None:
         out.ideals = {p: float(best[i]) for i, p in enumerate(parties)}
     if held:
         where = "the leximin" if concept == "kalai_smorodinsky" else "the Nash product"

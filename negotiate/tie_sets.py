@@ -197,15 +197,17 @@ def party_scales(resolved) -> np.ndarray:
 
 
 def concept_mask(concept: str, U: np.ndarray, acceptable: np.ndarray, w: np.ndarray,
-                 d: np.ndarray, uscale: np.ndarray) -> tuple[np.ndarray, list]:
+                 d: np.ndarray, uscale: np.ndarray, ideal: np.ndarray | None = None) -> tuple[np.ndarray, list]:
     """Which outcomes are optimal for the concept, and the optimum, as the concepts define them.
 
     `uscale`: each party's utility scale (`party_scales`). Tolerances are relative to it, as
-    the solver path's are, so scores and weights in any unit give the same tie set."""
+    the solver path's are, so scores and weights in any unit give the same tie set.
+    `ideal`: the parties' best acceptable utilities if the caller has them (else computed)."""
     if not acceptable.any():
         return acceptable, []
     if concept in ("kalai_smorodinsky", "nash"):
-        ideal = U[acceptable].max(axis=0)
+        if ideal is None:
+            ideal = U[acceptable].max(axis=0)
         held = ideal - d <= GAIN_TOL * uscale
     if concept == "utilitarian":
         v = U @ w
@@ -218,27 +220,31 @@ def concept_mask(concept: str, U: np.ndarray, acceptable: np.ndarray, w: np.ndar
         if not free.any():
             return concept_mask("utilitarian", U, acceptable, w, d, uscale)
         span = ideal[free] - d[free]
-        cols = np.flatnonzero(free)
-        return _leximin_mask(lambda rows: (U[np.ix_(rows, cols)] - d[free]) / span, acceptable,
+        return _leximin_mask(lambda rows: (_columns(U, rows, free) - d[free]) / span, acceptable,
                              float((uscale[free] / span).max()))
     if concept == "nash":
         active = ~held
         if not active.any():
             return concept_mask("utilitarian", U, acceptable, w, d, uscale)
         rows = np.flatnonzero(acceptable)
-        gains = U[np.ix_(rows, np.flatnonzero(active))] - d[active]
+        gains = _columns(U, rows, active) - d[active]
         up = (gains > GAIN_TOL * uscale[active]).all(axis=1)
         if not up.any():  # the Nash product is 0 everywhere: egalitarian over the active parties
-            cols = np.flatnonzero(active)
-            return _leximin_mask(lambda rows: (U[np.ix_(rows, cols)] - d[active]) / w[active], acceptable,
+            return _leximin_mask(lambda rows: (_columns(U, rows, active) - d[active]) / w[active], acceptable,
                                  float((uscale[active] / w[active]).max()))
-        rows, gains = rows[up], gains[up]
+        if not up.all():
+            rows, gains = rows[up], gains[up]
         v = np.log(gains) @ w[active]
         best = float(v.max())  # a sum of logs: TIE_TOL is a relative change of the weighted product
         mask = np.zeros(len(acceptable), bool)
         mask[rows[v >= best - TIE_TOL * max(float(w[active].sum()), abs(best))]] = True
         return mask, [best]
     raise ValueError(f"unknown concept {concept!r}")
+
+
+def _columns(U: np.ndarray, rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """U at `rows`, the parties of `keep` only (all of them: one gather, no 2-D index)."""
+    return U[rows] if keep.all() else U[np.ix_(rows, np.flatnonzero(keep))]
 
 
 # -- the public entry points -----------------------------------------------------
