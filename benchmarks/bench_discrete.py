@@ -5,7 +5,8 @@
 
 The cases (benchmarks: `make_discrete_case`): 9 parties, discrete issues
 scored by option, an integer issue scored by a curve, a red line and a
-collective constraint; 1,296, 9,216 and 98,304 outcomes.
+collective constraint; 1,296, 9,216 and 98,304 outcomes (and 393,216 and
+1,048,576 with --cap).
 
 What is timed, per concept (best of --repeat, the two interleaved in one
 process so their ratio holds on a loaded machine):
@@ -26,7 +27,8 @@ process so their ratio holds on a loaded machine):
   The agreement must be ours (checked): the floor does the same job.
 - `--cold`: both on a case not seen before (a fresh Case; ours resolves,
   checks and builds its tables; the floor builds its tables).
-- `--mip`: the MIP path (`enumerate=False`) once.
+- `--mip`: the MIP path (`enumerate=False`) once; with `--cap` and the sizes
+  above 10^5, where the MIP overtakes the enumeration (ENUMERATE_CAP).
 - `--negmas`: NegMAS 0.16 on the same case without the red line and the
   constraint (a NegMAS outcome space has none; ours is timed on that case
   too): `pareto_frontier` on the issues (every ufun on every outcome), then
@@ -50,7 +52,8 @@ import negotiate  # noqa: E402
 from negotiate.case.schema import Case  # noqa: E402
 
 CONCEPTS = ["utilitarian", "egalitarian", "kalai_smorodinsky", "nash"]
-SIZES = {"1e3": ([4, 3, 3, 3, 3], 4), "1e4": ([4, 4, 4, 4, 3, 3], 4), "1e5": ([4, 4, 4, 4, 4, 4, 3, 2], 4)}
+SIZES = {"1e3": ([4, 3, 3, 3, 3], 4), "1e4": ([4, 4, 4, 4, 3, 3], 4), "1e5": ([4, 4, 4, 4, 4, 4, 3, 2], 4),
+         "4e5": ([4, 4, 4, 4, 4, 4, 4, 3, 2], 4), "1e6": ([4] * 9, 4)}  # above 1e5: with --cap
 
 
 def make_discrete_case(n_parties: int, option_counts: list[int], years: int, seed: int = 0,
@@ -176,7 +179,13 @@ def main() -> None:
     ap.add_argument("--mip", action="store_true")
     ap.add_argument("--negmas", action="store_true")
     ap.add_argument("--cold", action="store_true")
+    ap.add_argument("--cap", type=int, help="enumerate up to this many outcomes (to time the enumeration "
+                    "above negotiate.discrete.ENUMERATE_CAP against the MIP: where is the crossover?)")
     args = ap.parse_args()
+    if args.cap:
+        from negotiate import discrete
+
+        discrete.ENUMERATE_CAP = args.cap
     head = f"{'outcomes':>8} {'concept':18} {'ours ms':>8} {'numpy ms':>9} {'ratio':>6}"
     head += f" {'cold ours':>9} {'cold np':>8} {'ratio':>6}" if args.cold else ""
     head += f" {'MIP ms':>8}" if args.mip else ""

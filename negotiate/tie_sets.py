@@ -33,6 +33,7 @@ ROW_TOL = 1e-9  # red lines and collective constraints, relative to their bound
 AUTO_CAP = 20_000  # outcomes enumerated on every solve
 API_CAP = 2_000_000  # outcomes `ties()` enumerates when asked
 CHUNK = 50_000  # outcomes evaluated at once (memory bound)
+BLOCK_CELLS = 2_000_000  # or more outcomes, while a block of multi-issue forms holds at most this many numbers
 LISTED = 1_000  # tied agreements kept in a result
 
 
@@ -271,26 +272,24 @@ def outcome_table(resolved, axes) -> tuple[np.ndarray, np.ndarray]:
     masks, allowed, spread, r_tab, r_const = plan["masks"], plan["allowed"], plan["spread"], plan["r"], plan["r0"]
     lo, hi, d, case = plan["lo"], plan["hi"], plan["d"], resolved.case
     n = space_size(axes)
-    Us, oks = [], []
-    for start in range(0, n, CHUNK):
-        block = None if n <= CHUNK else (start, min(n, start + CHUNK))
-        U = _grid_sum(axes, u_tab, u_const, block)
-        if mixed:
-            E = _grid_sum(axes, e_tab, e_const, block)
-            for j, (i, c, _) in enumerate(mixed):
-                U[:, i] += c.weight * np.interp(E[:, j], c.xs, c.ys)
-        ok = _grid_all(axes, masks, block)
-        if not allowed:
-            ok[:] = False
-        if spread:
-            ok &= _within(_grid_sum(axes, r_tab, r_const, block), lo, hi).all(axis=1)
-        if case.solve.require_acceptance:
-            ok &= (U >= d - GAIN_TOL * plan["uscale"]).all(axis=1)
-        Us.append(U)
-        oks.append(ok)
-    if len(Us) == 1:
-        return Us[0], oks[0]
-    return np.vstack(Us), np.concatenate(oks)
+    U = _grid_sum(axes, u_tab, u_const)  # the whole table by broadcasting: it is kept whole anyway
+    ok = _grid_all(axes, masks)
+    if not allowed:
+        ok[:] = False
+    if mixed or spread:  # forms over several axes: on the grid, a block of outcomes at a time (memory)
+        step = max(CHUNK, BLOCK_CELLS // max(len(mixed), len(spread)))
+        for start in range(0, n, step):
+            block = None if n <= step else (start, min(n, start + step))
+            part = slice(start, min(n, start + step))
+            if mixed:
+                E = _grid_sum(axes, e_tab, e_const, block)
+                for j, (i, c, _) in enumerate(mixed):
+                    U[part, i] += c.weight * np.interp(E[:, j], c.xs, c.ys)
+            if spread:
+                ok[part] &= _within(_grid_sum(axes, r_tab, r_const, block), lo, hi).all(axis=1)
+    if case.solve.require_acceptance:
+        ok &= (U >= d - GAIN_TOL * plan["uscale"]).all(axis=1)
+    return U, ok
 
 
 def _axes_key(axes) -> tuple:
