@@ -19,7 +19,8 @@ process so their ratio holds on a loaded machine):
 - numpy: the floor, written here from the case's data (not our code): per-issue
   utility tables (every party, every option or whole number; curves by
   np.interp) built once in its constructor; timed: the utility table of every
-  outcome by broadcasting, the red line and the constraint as masks,
+  outcome by broadcasting (issue by issue, so only the last sum spans the
+  grid: as fast as ours), the red line and the constraint as masks,
   acceptance, the concept on the table (argmax of the weighted sum or of the
   log sum; leximin by sorting each outcome's scaled gains and keeping, level
   by level, the outcomes at the best level; ideals = column maxima), and the
@@ -110,11 +111,10 @@ class Plain:
         return v.reshape([1] * k + [-1] + [1] * (len(self.shape) - k - 1))
 
     def table(self):
-        n, P = len(self.shape), len(self.parties)
-        U = np.zeros(self.shape + [P])
-        for k, t in enumerate(self.tables):
-            U += t.reshape([1] * k + [self.shape[k]] + [1] * (n - k - 1) + [P])
-        U = U.reshape(-1, P)
+        P = len(self.parties)
+        U = np.zeros((1, P))
+        for t in self.tables:  # the sums over the first k issues, then every option of the next added
+            U = (U[:, None, :] + t[None, :, :]).reshape(-1, P)  # (one pass over the grid, not one per issue)
         ok = (U >= self.d).all(axis=1)
         if self.rows:
             fine = np.ones(self.shape, bool)

@@ -123,8 +123,9 @@ def solve_enumerated(problem, concept: str, ideals: bool = False, axes: list | N
     plan = tie_sets._plan(resolved, axes)
     w, d, uscale = plan["w"], plan["d"], plan["uscale"]
     wants_ideals = concept in ("kalai_smorodinsky", "nash") or ideals
-    best = U[acceptable].max(axis=0) if wants_ideals and acceptable.any() else None
-    mask, value = tie_sets.concept_mask(concept, U, acceptable, w, d, uscale, best)
+    gathered = tie_sets.acceptable_rows(U, acceptable) if wants_ideals and acceptable.any() else None
+    best = gathered[2] if gathered else None
+    mask, value = tie_sets.concept_mask(concept, U, acceptable, w, d, uscale, gathered)
     found = np.flatnonzero(mask)
     n = tie_sets.space_size(axes)
     out, tied = _outcome(problem, concept, axes, U, best, d, uscale, found, value)

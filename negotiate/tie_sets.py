@@ -198,17 +198,16 @@ def party_scales(resolved) -> np.ndarray:
 
 
 def concept_mask(concept: str, U: np.ndarray, acceptable: np.ndarray, w: np.ndarray,
-                 d: np.ndarray, uscale: np.ndarray, ideal: np.ndarray | None = None) -> tuple[np.ndarray, list]:
+                 d: np.ndarray, uscale: np.ndarray, gathered: tuple | None = None) -> tuple[np.ndarray, list]:
     """Which outcomes are optimal for the concept, and the optimum, as the concepts define them.
 
     `uscale`: each party's utility scale (`party_scales`). Tolerances are relative to it, as
     the solver path's are, so scores and weights in any unit give the same tie set.
-    `ideal`: the parties' best acceptable utilities if the caller has them (else computed)."""
+    `gathered`: `acceptable_rows(U, acceptable)` if the caller has it (else made here)."""
     if not acceptable.any():
         return acceptable, []
     if concept in ("kalai_smorodinsky", "nash"):
-        if ideal is None:
-            ideal = U[acceptable].max(axis=0)
+        rows, UA, ideal = gathered or acceptable_rows(U, acceptable)
         held = ideal - d <= GAIN_TOL * uscale
     if concept == "utilitarian":
         v = U @ w
@@ -220,18 +219,17 @@ def concept_mask(concept: str, U: np.ndarray, acceptable: np.ndarray, w: np.ndar
         free = ~held
         if not free.any():
             return concept_mask("utilitarian", U, acceptable, w, d, uscale)
-        span = ideal[free] - d[free]
-        return _leximin_mask(lambda rows: (_columns(U, rows, free) - d[free]) / span, acceptable,
+        span = ideal[free] - d[free]  # (the leximin reads the acceptable rows: UA holds them)
+        return _leximin_mask(lambda _: (_parties(UA, free) - d[free]) / span, acceptable,
                              float((uscale[free] / span).max()))
     if concept == "nash":
         active = ~held
         if not active.any():
             return concept_mask("utilitarian", U, acceptable, w, d, uscale)
-        rows = np.flatnonzero(acceptable)
-        gains = _columns(U, rows, active) - d[active]
+        gains = _parties(UA, active) - d[active]
         up = (gains > GAIN_TOL * uscale[active]).all(axis=1)
         if not up.any():  # the Nash product is 0 everywhere: egalitarian over the active parties
-            return _leximin_mask(lambda rows: (_columns(U, rows, active) - d[active]) / w[active], acceptable,
+            return _leximin_mask(lambda _: (_parties(UA, active) - d[active]) / w[active], acceptable,
                                  float((uscale[active] / w[active]).max()))
         if not up.all():
             rows, gains = rows[up], gains[up]
@@ -243,9 +241,16 @@ def concept_mask(concept: str, U: np.ndarray, acceptable: np.ndarray, w: np.ndar
     raise ValueError(f"unknown concept {concept!r}")
 
 
-def _columns(U: np.ndarray, rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """U at `rows`, the parties of `keep` only (all of them: one gather, no 2-D index)."""
-    return U[rows] if keep.all() else U[np.ix_(rows, np.flatnonzero(keep))]
+def _parties(UA: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """The columns of the parties in `keep` (all of them: UA itself, no copy)."""
+    return UA if keep.all() else UA[:, keep]
+
+
+def acceptable_rows(U: np.ndarray, acceptable: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The acceptable outcomes' indices, their utilities, and the ideals (each party's best there)."""
+    rows = np.flatnonzero(acceptable)
+    UA = U[rows]
+    return rows, UA, UA.max(axis=0)
 
 
 # -- the public entry points -----------------------------------------------------
@@ -438,13 +443,17 @@ def _grid_sum(axes, tables, const, block=None) -> np.ndarray:
             if t is not None:
                 out += t[idx[k]]
         return out
-    out = np.empty(shape + [m])
-    out[...] = const
-    n = len(axes)
-    for k, t in enumerate(tables):
-        if t is not None:
-            out += t.reshape([1] * k + [shape[k]] + [1] * (n - k - 1) + [m])
-    return out.reshape(-1, m)
+    # Axis by axis, first to last: the sums over the first k axes (prod(shape[:k]) x m), then each
+    # with every row of axis k added. Only the last step touches the whole grid, so the table
+    # costs about one pass over it, not one per axis; each outcome's sum is still
+    # const + t_0 + t_1 + ... in axis order, the same numbers as adding the axes over the grid.
+    out = np.asarray(const, float).reshape(1, m)
+    for size, t in zip(shape, tables):
+        if t is None:
+            out = np.repeat(out, size, axis=0)
+        else:
+            out = (out[:, None, :] + t[None, :, :]).reshape(-1, m)
+    return out
 
 
 def _agreement(resolved, axes, index: int) -> dict:
