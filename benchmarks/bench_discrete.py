@@ -6,7 +6,7 @@
 The cases (benchmarks: `make_discrete_case`): 9 parties, discrete issues
 scored by option, an integer issue scored by a curve, a red line and a
 collective constraint; 1,296, 9,216 and 98,304 outcomes (and 393,216 and
-1,048,576 with --cap).
+1,048,576, above ENUMERATE_CAP: with --cap).
 
 What is timed, per concept (best of --repeat, the two interleaved in one
 process so their ratio holds on a loaded machine):
@@ -54,7 +54,7 @@ from negotiate.case.schema import Case  # noqa: E402
 
 CONCEPTS = ["utilitarian", "egalitarian", "kalai_smorodinsky", "nash"]
 SIZES = {"1e3": ([4, 3, 3, 3, 3], 4), "1e4": ([4, 4, 4, 4, 3, 3], 4), "1e5": ([4, 4, 4, 4, 4, 4, 3, 2], 4),
-         "4e5": ([4, 4, 4, 4, 4, 4, 4, 3, 2], 4), "1e6": ([4] * 9, 4)}  # above 1e5: with --cap
+         "4e5": ([4, 4, 4, 4, 4, 4, 4, 3, 2], 4), "1e6": ([4] * 9, 4)}  # 1e6: with --cap
 
 
 def make_discrete_case(n_parties: int, option_counts: list[int], years: int, seed: int = 0,
