@@ -110,10 +110,10 @@ def _enumerable(resolved, axes) -> list | None:
 def solve_enumerated(problem, concept: str, ideals: bool = False, axes: list | None = None, *, build):
     """The proposal of `concept` on a small discrete case (see the module docstring).
 
-    `problem`: a compiled Problem, or a Resolved case (then it is compiled, in
-    about a millisecond on a small case: compiling checks the case's numbers, so
-    values no scaling brings within a solver's reach are the same located
-    CaseError here as on the solver path, and the diagnosis reads the model).
+    `problem`: a compiled Problem, or a Resolved case (then it is compiled once per
+    case, by `_check_numbers`, so values no scaling brings within a solver's reach
+    are the same located CaseError here as on the solver path; and again only to
+    diagnose an infeasible case, as the diagnosis reads the model).
     `build`: the solver layer's proposal builder (negotiate.solving's), which
     re-checks the agreement and shapes the result exactly as for a solve.
     """

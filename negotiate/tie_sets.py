@@ -447,7 +447,7 @@ def _grid_sum(axes, tables, const, block=None) -> np.ndarray:
     # with every row of axis k added. Only the last step touches the whole grid, so the table
     # costs about one pass over it, not one per axis; each outcome's sum is still
     # const + t_0 + t_1 + ... in axis order, the same numbers as adding the axes over the grid.
-    out = np.asarray(const, float).reshape(1, m)
+    out = np.array(const, float).reshape(1, m)  # a copy: the plan keeps `const`
     for size, t in zip(shape, tables):
         if t is None:
             out = np.repeat(out, size, axis=0)
