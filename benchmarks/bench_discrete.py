@@ -209,7 +209,7 @@ def main() -> None:
             line = f"{n:8d} {concept:18} {ours * 1e3:8.2f} {numpy_ * 1e3:9.2f} {ours / numpy_:6.2f}"
             if args.cold:
                 cold_ours = cold_np = float("inf")
-                for _ in range(max(1, args.repeat // 2)):
+                for _ in range(args.repeat):
                     fresh = Case.model_validate(data)
                     cold_ours = min(cold_ours, best_of(lambda: negotiate.solve(fresh, concept), 1))
                     cold_np = min(cold_np, best_of(lambda: Plain(data).solve(concept), 1))
