@@ -284,3 +284,29 @@ def test_enumeration_compiles_the_case_once_to_check_its_numbers(monkeypatch):
     assert len(calls) == 1
     negotiate.solve(case.update({"parties.P0.reservation": 0.05}), "nash")
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("concept", CONCEPTS)
+def test_cases_above_the_former_cap_are_enumerated_with_the_mip_answer(concept):
+    """131,072 outcomes, above the former 100,000 cap (benchmarks/bench_discrete.py measured
+    the enumeration faster than the MIP for every concept up to 10^6 outcomes): enumerated,
+    the MIP path's answer."""
+    rng = random.Random(42)
+    issues = {f"i{k}": {"options": [f"o{j}" for j in range(4)]} for k in range(7)}
+    issues["years"] = {"range": [0, 7], "integer": True}
+    parties = {}
+    for i in range(3):
+        crit = {iid: {"of": iid, "weight": rng.choice([1, 2, 3]),
+                      "scores": {o: round(rng.random(), 3) for o in issue["options"]}}
+                for iid, issue in issues.items() if "options" in issue}
+        crit["years"] = {"of": "years", "weight": 1, "points": [[0, round(rng.random(), 3)], [7, round(rng.random(), 3)]]}
+        parties[f"P{i}"] = {"weight": rng.choice([1, 2]), "reservation": 0.3, "criteria": crit}
+    parties["P0"]["limits"] = {"red_line": "i0[o0] == 0"}
+    case = case_from_dict({"name": "above the former cap", "issues": issues, "parties": parties,
+                           "constraints": {"late_if_o1": "years >= 2 * i1[o1]"}})
+    fast = negotiate.solve(case, concept)
+    assert fast.solver["backend"] == "enumeration" and fast.solver["outcomes"] == 131_072
+    mip = negotiate.solve(case, concept, enumerate=False)
+    assert fast.status == mip.status == "optimal"
+    assert fast.agreement == mip.agreement
+    assert {p: o.held for p, o in fast.parties.items()} == {p: o.held for p, o in mip.parties.items()}
