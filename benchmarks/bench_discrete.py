@@ -115,7 +115,9 @@ class Plain:
         U = np.zeros((1, P))
         for t in self.tables:  # the sums over the first k issues, then every option of the next added
             U = (U[:, None, :] + t[None, :, :]).reshape(-1, P)  # (one pass over the grid, not one per issue)
-        ok = (U >= self.d).all(axis=1)
+        ok = U[:, 0] >= self.d[0]
+        for j in range(1, P):  # party by party: .all(axis=1) along rows of 9 is ~10x slower
+            ok &= U[:, j] >= self.d[j]
         if self.rows:
             fine = np.ones(self.shape, bool)
             fine &= self._axis(self.ban0, np.arange(self.shape[self.ban0]) != 0)
@@ -127,14 +129,16 @@ class Plain:
     def solve(self, concept: str) -> tuple[dict, np.ndarray]:
         U, ok = self.table()
         rows = np.flatnonzero(ok)
+        UA = U[rows]
         if concept == "utilitarian":
-            best = rows[np.argmax(U[rows] @ self.w)]
+            best = rows[np.argmax(UA @ self.w)]
         elif concept == "nash":
             with np.errstate(divide="ignore"):
-                best = rows[np.argmax(np.log(np.maximum(U[rows] - self.d, 0)) @ self.w)]
+                best = rows[np.argmax(np.log(np.maximum(UA - self.d, 0)) @ self.w)]
         else:
-            span = self.w if concept == "egalitarian" else U[rows].max(axis=0) - self.d
-            G = np.sort((U[rows] - self.d) / span, axis=1)
+            # (ideals column by column: .max(axis=0) along rows of 9 is ~5x slower)
+            span = self.w if concept == "egalitarian" else np.array([UA[:, j].max() for j in range(UA.shape[1])]) - self.d
+            G = np.sort((UA - self.d) / span, axis=1)
             keep = np.arange(len(rows))
             for k in range(G.shape[1]):  # leximin: the best level, then the best next level among those
                 col = G[keep, k]

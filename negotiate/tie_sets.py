@@ -227,7 +227,7 @@ def concept_mask(concept: str, U: np.ndarray, acceptable: np.ndarray, w: np.ndar
         if not active.any():
             return concept_mask("utilitarian", U, acceptable, w, d, uscale)
         gains = _parties(UA, active) - d[active]
-        up = (gains > GAIN_TOL * uscale[active]).all(axis=1)
+        up = _every_column(np.greater, gains, GAIN_TOL * uscale[active])
         if not up.any():  # the Nash product is 0 everywhere: egalitarian over the active parties
             return _leximin_mask(lambda _: (_parties(UA, active) - d[active]) / w[active], acceptable,
                                  float((uscale[active] / w[active]).max()))
@@ -250,7 +250,7 @@ def acceptable_rows(U: np.ndarray, acceptable: np.ndarray) -> tuple[np.ndarray, 
     """The acceptable outcomes' indices, their utilities, and the ideals (each party's best there)."""
     rows = np.flatnonzero(acceptable)
     UA = U[rows]
-    return rows, UA, UA.max(axis=0)
+    return rows, UA, _column_max(UA)
 
 
 # -- the public entry points -----------------------------------------------------
@@ -291,10 +291,35 @@ def outcome_table(resolved, axes) -> tuple[np.ndarray, np.ndarray]:
                 for j, (i, c, _) in enumerate(mixed):
                     U[part, i] += c.weight * np.interp(E[:, j], c.xs, c.ys)
             if spread:
-                ok[part] &= _within(_grid_sum(axes, r_tab, r_const, block), lo, hi).all(axis=1)
+                R = _grid_sum(axes, r_tab, r_const, block)
+                for j in range(R.shape[1]):
+                    ok[part] &= _within(R[:, j], lo[j], hi[j])
     if case.solve.require_acceptance:
-        ok &= (U >= d - GAIN_TOL * plan["uscale"]).all(axis=1)
+        ok &= _every_column(np.greater_equal, U, d - GAIN_TOL * plan["uscale"])
     return U, ok
+
+
+FEW_COLUMNS = 16  # up to this many parties, reductions across them go column by column (below)
+
+
+def _every_column(compare, X: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """(rows,): compare(X[:, j], bound[j]) for every column j. With a few columns, column by
+    column: `compare(X, bound).all(axis=1)` reduces along short rows, ~10x slower (measured
+    at 9,216 x 9: 485 us against 40 us); with many, along the rows."""
+    if X.shape[1] > FEW_COLUMNS:
+        return compare(X, bound).all(axis=1)
+    out = np.ones(X.shape[0], bool)
+    for j in range(X.shape[1]):
+        out &= compare(X[:, j], bound[j])
+    return out
+
+
+def _column_max(X: np.ndarray) -> np.ndarray:
+    """Each column's maximum. With a few columns, column by column (measured at 9,216 x 9:
+    44 us against 210 us for X.max(axis=0); at 1,000 x 200 the other way: 477 us against 51 us)."""
+    if X.shape[1] > FEW_COLUMNS:
+        return X.max(axis=0)
+    return np.array([X[:, j].max() for j in range(X.shape[1])], dtype=X.dtype)
 
 
 def _axes_key(axes) -> tuple:
