@@ -41,11 +41,17 @@ process so their ratio holds on a loaded machine):
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
+# One BLAS thread, for ours and the floor alike: a threaded OpenBLAS matrix-vector product on
+# a loaded 2-core machine spins against the other processes (measured: 98,304 x 9 @ w took
+# 0.12 ms or 26 ms from run to run), which swamps what is measured here.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

@@ -231,9 +231,10 @@ def concept_mask(concept: str, U: np.ndarray, acceptable: np.ndarray, w: np.ndar
         if not up.any():  # the Nash product is 0 everywhere: egalitarian over the active parties
             return _leximin_mask(lambda _: (_parties(UA, active) - d[active]) / w[active], acceptable,
                                  float((uscale[active] / w[active]).max()))
-        if not up.all():
-            rows, gains = rows[up], gains[up]
-        v = np.log(gains) @ w[active]
+        with np.errstate(divide="ignore", invalid="ignore"):  # gains <= 0 are masked out next
+            v = np.log(gains) @ w[active]
+        if not up.all():  # (no copy of the gains: the rows that cannot all gain are dropped here)
+            v[~up] = -np.inf
         best = float(v.max())  # a sum of logs: TIE_TOL is a relative change of the weighted product
         mask = np.zeros(len(acceptable), bool)
         mask[rows[v >= best - TIE_TOL * max(float(w[active].sum()), abs(best))]] = True
