@@ -207,3 +207,106 @@ def test_enumeration_tolerances_are_relative_to_the_utility_scale(transform, con
     assert got.solver["backend"] == "enumeration"
     assert got.status == natural.status == "optimal"
     assert got.agreement == natural.agreement and got.ties == natural.ties
+
+
+def larger_tied_case(seed: int) -> dict:
+    """4-5 parties, 10^3 to 10^4 outcomes, made tie-prone: scores from a few levels (many
+    agreements give a party the same utility), twin options every party scores alike, an
+    issue nobody scores (every optimum comes once per venue), a red line, a collective
+    constraint across two issues; every third case a party that can gain nothing."""
+    rng = random.Random(7000 + seed)
+    ids = [f"P{i}" for i in range(rng.choice([4, 5]))]
+    levels = [0.0, 0.25, 0.5, 1.0]
+    issues = {f"i{k}": {"options": [f"o{j}" for j in range(m)]}
+              for k, m in enumerate(rng.choice([[4, 4, 3, 3], [3, 3, 3, 3, 2], [4, 4, 4, 3], [4, 4, 3, 3, 3]]))}
+    issues["years"] = {"range": [0, rng.choice([3, 5])], "integer": True}
+    issues["venue"] = {"options": ["geneva", "vienna", "nairobi"][: rng.choice([2, 3])]}
+    parties = {}
+    for p in ids:
+        crit = {iid: {"of": iid, "weight": rng.choice([1, 2]),
+                      "scores": {o: rng.choice(levels) for o in issue["options"]}}
+                for iid, issue in issues.items() if iid.startswith("i")}
+        hi = issues["years"]["range"][1]
+        crit["years"] = {"of": "years", "weight": 1,
+                         "points": [[0, rng.choice(levels)], [hi, rng.choice(levels)]]}
+        last = crit[f"i{len(issues) - 3}"]["scores"]
+        last["o1"] = last["o0"]  # twin options: every party scores o1 of the last issue as o0
+        parties[p] = {"weight": rng.choice([1, 1, 2]), "reservation": rng.choice([0.0, 0.1, 0.2, 0.4]),
+                      "criteria": crit}
+    if seed % 3 == 1:  # a party that cannot gain above its reservation: held there by KS and Nash
+        for crit in parties[ids[-1]]["criteria"].values():
+            crit.update({"scores": dict.fromkeys(crit["scores"], 0.0)} if "scores" in crit
+                        else {"points": [[x, 0.0] for x, _ in crit["points"]]})
+        parties[ids[-1]]["reservation"] = 0.0
+    parties[ids[0]]["limits"] = {"red_line": "i0[o0] == 0"}
+    return {"name": f"larger tied {seed}", "issues": issues, "parties": parties,
+            "constraints": {"late_if_o1": "years >= 2 * i1[o1]"}}
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_enumeration_settles_ties_as_the_mip_path_on_larger_cases(seed):
+    """10^3-10^4 outcomes, many ties, every concept: the enumeration proposes the MIP path's
+    agreement (the first tie in outcome order, which the MIP path settles by its own tie
+    search after its solve) with the same tie count, and both match the optimum and the
+    tie set recomputed by itertools and plain Python (tests/independent.py)."""
+    from negotiate.tie_sets import AUTO_CAP
+    from test_ties import as_agreement, reference_ties
+
+    case = case_from_dict(larger_tied_case(seed))
+    n = math.prod(len(i.options) if i.options else int(i.range[1] - i.range[0]) + 1 for i in case.issues.values())
+    assert 1_000 <= n <= 10_000 <= AUTO_CAP
+    for concept in CONCEPTS:
+        fast = negotiate.solve(case, concept)
+        mip = negotiate.solve(case, concept, enumerate=False)
+        assert fast.solver["backend"] == "enumeration" and fast.solver["outcomes"] == n
+        assert fast.status == mip.status
+        if not mip.ok:
+            continue
+        assert mip.ties is not None, "the MIP path enumerates the ties of a case this small"
+        assert (fast.agreement, fast.ties) == (mip.agreement, mip.ties), concept
+        assert {p: o.held for p, o in fast.parties.items()} == {p: o.held for p, o in mip.parties.items()}
+        expected = [as_agreement(o) for o in reference_ties(case, concept)]
+        assert fast.ties == len(expected) and fast.agreement == expected[0], concept
+
+
+def test_enumeration_compiles_the_case_once_to_check_its_numbers(monkeypatch):
+    """Before: every enumerated solve compiled the MIP model only to check the case's numbers
+    (two thirds of a solve at 10^3 outcomes); the check is case-constant, so it is made once
+    per case; a what-if change (a new case) is checked again."""
+    import negotiate.compile as compile_module
+
+    calls = []
+    real = compile_module.compile_case
+    monkeypatch.setattr(compile_module, "compile_case", lambda *a, **k: calls.append(1) or real(*a, **k))
+    case = case_from_dict(larger_tied_case(0))
+    for concept in CONCEPTS * 2:
+        assert negotiate.solve(case, concept).solver["backend"] == "enumeration"
+    assert len(calls) == 1
+    negotiate.solve(case.update({"parties.P0.reservation": 0.05}), "nash")
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize("concept", CONCEPTS)
+def test_cases_above_the_former_cap_are_enumerated_with_the_mip_answer(concept):
+    """131,072 outcomes, above the former 100,000 cap (benchmarks/bench_discrete.py measured
+    the enumeration faster than the MIP for every concept up to 10^6 outcomes): enumerated,
+    the MIP path's answer."""
+    rng = random.Random(42)
+    issues = {f"i{k}": {"options": [f"o{j}" for j in range(4)]} for k in range(7)}
+    issues["years"] = {"range": [0, 7], "integer": True}
+    parties = {}
+    for i in range(3):
+        crit = {iid: {"of": iid, "weight": rng.choice([1, 2, 3]),
+                      "scores": {o: round(rng.random(), 3) for o in issue["options"]}}
+                for iid, issue in issues.items() if "options" in issue}
+        crit["years"] = {"of": "years", "weight": 1, "points": [[0, round(rng.random(), 3)], [7, round(rng.random(), 3)]]}
+        parties[f"P{i}"] = {"weight": rng.choice([1, 2]), "reservation": 0.3, "criteria": crit}
+    parties["P0"]["limits"] = {"red_line": "i0[o0] == 0"}
+    case = case_from_dict({"name": "above the former cap", "issues": issues, "parties": parties,
+                           "constraints": {"late_if_o1": "years >= 2 * i1[o1]"}})
+    fast = negotiate.solve(case, concept)
+    assert fast.solver["backend"] == "enumeration" and fast.solver["outcomes"] == 131_072
+    mip = negotiate.solve(case, concept, enumerate=False)
+    assert fast.status == mip.status == "optimal"
+    assert fast.agreement == mip.agreement
+    assert {p: o.held for p, o in fast.parties.items()} == {p: o.held for p, o in mip.parties.items()}
