@@ -32,7 +32,7 @@ NASH_TOL = 1e-10
 GAIN_TOL = 1e-9  # a gain this small (relative to the utility scale) is zero
 DUAL_TOL = 1e-9
 MAX_NASH_ROUNDS = 200
-PRIMAL_IDEALS_MAX_ROWS = 20_000
+PRIMAL_IDEALS_MAX_ROWS = 2_000  # see ConceptRunner.ideals
 # A leximin level, once found, is held to within LEVEL_SLACK of the level unit. The solver meets
 # rows only to its feasibility tolerance (1e-9, scaled), so a level found can sit a little above
 # what the model strictly allows, and a later round be called infeasible: 200 parties of
@@ -173,9 +173,12 @@ class ConceptRunner:
 
     def ideals(self) -> dict | Outcome:
         # Only the objective changes between these solves. Primal simplex from the previous
-        # optimum is faster on small models (27 parties, 2.5k rows: 62 vs 78 ms for a scenario
-        # with ideals; 50 parties, 11k rows: 20% faster), dual on large ones (200 parties, 45k
-        # rows: 8.6 s against 49 s for the 200 ideals): benchmarks/bench_core.py, bench_compare.py.
+        # optimum is faster on small models, dual on larger ones. CPU seconds for all the ideals,
+        # HiGHS 1.16, dual vs primal (unperturbed, see HighsBackend.prefer_primal):
+        # cases/eu_effort_sharing_2030.yaml (27 parties, 1.3k rows) 0.08 vs 0.04; asia_pacific
+        # (388 rows) 0.01 both; benchmarks/generate.py cases, 10 parties (2.2k rows) 0.03 vs
+        # 0.05, 20 (4.5k) 0.09 vs 0.16, 30 0.17 vs 0.31, 50 (11k) 0.43 vs 1.05 (0.99 perturbed),
+        # 200 (45k) 6.3 vs 43.
         out = {}
         primal = self.b.n_rows <= PRIMAL_IDEALS_MAX_ROWS
         try:
