@@ -230,3 +230,20 @@ def test_a_round_called_infeasible_is_solved_with_the_held_levels_widened(monkey
     monkeypatch.setattr(HighsBackend, "_solve", flaky)
     check(seed, "egalitarian")
     assert len(calls) >= 3
+
+
+@pytest.mark.slow
+def test_benchmark_case_at_200_parties_reaches_every_level():
+    """benchmarks/generate.py at 200 parties x 30 criteria x 10 points: 45 distinct levels, one
+    solve each. HiGHS called round 11 infeasible before (the proposal said "no agreement")."""
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import make_case
+
+    prop = negotiate.solve(case_from_dict(make_case(200, 30, 10)), "egalitarian")
+    assert prop.status == "optimal", prop.notes
+    assert len({round(o.gain, 7) for o in prop.parties.values()}) >= 40  # every party's weight is 1
+    assert prop.solver["solves"] <= 46
