@@ -186,6 +186,15 @@ def test_leximin_matches_independent_reference(seed, concept):
 
 
 @pytest.mark.parametrize("concept", ["egalitarian", "kalai_smorodinsky"])
+@pytest.mark.parametrize("seed", range(12))
+def test_leximin_matches_independent_reference_from_cold_interior_point(seed, concept, monkeypatch):
+    """Large models start the first leximin round (Kalai-Smorodinsky: after the ideals) cold, by
+    interior point and crossover; here every model is large enough for that path."""
+    monkeypatch.setattr("negotiate.backends.highs.IPM_MIN_ROWS", 0)
+    check(seed, concept)
+
+
+@pytest.mark.parametrize("concept", ["egalitarian", "kalai_smorodinsky"])
 @pytest.mark.parametrize("seed", [0, 5])
 def test_leximin_matches_independent_reference_pyomo(seed, concept):
     check(seed, concept, backend="pyomo")

@@ -200,6 +200,7 @@ class ConceptRunner:
         span = {p: ideals[p] - self.reservation[p] for p in self.parties}
         held = [p for p in self.parties if span[p] <= GAIN_TOL * self.uscale[p]]
         scale = {p: 1.0 / span[p] for p in self.parties if p not in held}
+        self.b.start_cold()  # the last ideal's optimum is one party's best: far from the leximin
         out = self.leximin(scale)
         out.ideals = ideals
         out.held = held
