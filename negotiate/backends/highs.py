@@ -281,9 +281,10 @@ class HighsBackend(Backend):
     def prefer_primal(self, primal: bool) -> None:
         # 4: primal simplex, which continues from a primal feasible basis; 1: dual (HiGHS's default).
         # Primal runs without HiGHS's random bound perturbation: on a hot continuation (leximin
-        # rounds, ideals) its cleanup undid most of the work. Leximin rounds after the first,
-        # benchmarks/generate.py 100 parties (23k rows), one run: 11.1 s and 5215 iterations
-        # perturbed, 3.1 s and 2751 unperturbed; the leximin and its levels unchanged.
+        # rounds, ideals) its cleanup undid most of the work. Egalitarian rounds after the first,
+        # benchmarks/generate.py, seconds in one run each, perturbed vs not: 100 parties (23k
+        # rows) 11.1 s, 5215 iterations vs 3.1 s, 2751; 200 (45k rows) 106 s, 20041 iterations
+        # vs 48 s, 12190 (a loaded machine); the same levels.
         self.h.setOptionValue("simplex_strategy", 4 if primal else 1)
         self.h.setOptionValue("primal_simplex_bound_perturbation_multiplier", 0.0 if primal else 1.0)
 

@@ -36,7 +36,8 @@ PRIMAL_IDEALS_MAX_ROWS = 2_000  # see ConceptRunner.ideals
 # A leximin level, once found, is held to within LEVEL_SLACK of the level unit. The solver meets
 # rows only to its feasibility tolerance (1e-9, scaled), so a level found can sit a little above
 # what the model strictly allows, and a later round be called infeasible: 200 parties of
-# benchmarks/generate.py, round 11, a cold solve of the same model optimal with 2.6e-9 to spare.
+# benchmarks/generate.py, round 11 (perturbed primal simplex, see HighsBackend.prefer_primal),
+# though a cold solve of the same model was optimal with 2.6e-9 to spare.
 # The slack is not simply made wider: a held level given up by 1e-8 let later levels rise by 3e-6
 # on a small random case (tests/test_leximin_random.py, seed 7). So a round called infeasible is
 # solved again with the levels held so far widened LEVEL_WIDEN times, at most MAX_WIDENINGS times.
@@ -173,8 +174,9 @@ class ConceptRunner:
 
     def ideals(self) -> dict | Outcome:
         # Only the objective changes between these solves. Primal simplex from the previous
-        # optimum is faster on small models, dual on larger ones. CPU seconds for all the ideals,
-        # HiGHS 1.16, dual vs primal (unperturbed, see HighsBackend.prefer_primal):
+        # optimum is faster on small models, dual on larger ones. CPU seconds for all the ideals
+        # after a utilitarian solve, HiGHS 1.16, dual vs primal (unperturbed, see
+        # HighsBackend.prefer_primal):
         # cases/eu_effort_sharing_2030.yaml (27 parties, 1.3k rows) 0.08 vs 0.04; asia_pacific
         # (388 rows) 0.01 both; benchmarks/generate.py cases, 10 parties (2.2k rows) 0.03 vs
         # 0.05, 20 (4.5k) 0.09 vs 0.16, 30 0.17 vs 0.31, 50 (11k) 0.43 vs 1.05 (0.99 perturbed),
