@@ -142,6 +142,10 @@ class Backend(ABC):
         """A hint: the next solves start from a primal feasible point (only the
         objective changed, or columns were added). Backends may ignore it."""
 
+    def start_cold(self) -> None:
+        """A hint: the next solve is far from the last optimum; start it as if there were
+        none (the backend's cold method). Backends may ignore it."""
+
     # -- solving ----------------------------------------------------------
     @abstractmethod
     def _solve(self) -> LPResult: ...

@@ -279,8 +279,23 @@ class HighsBackend(Backend):
             self.h.changeColCost(int(k), float(self._cost[k]))
 
     def prefer_primal(self, primal: bool) -> None:
-        # 4: primal simplex, which continues from a primal feasible basis; 1: dual (HiGHS's default)
+        # 4: primal simplex, which continues from a primal feasible basis; 1: dual (HiGHS's default).
+        # Primal runs without HiGHS's random bound perturbation: on a hot continuation (leximin
+        # rounds, ideals) its cleanup undid most of the work. Egalitarian rounds after the first,
+        # benchmarks/generate.py, seconds in one run each, perturbed vs not: 100 parties (23k
+        # rows) 11.1 s, 5215 iterations vs 3.1 s, 2751; 200 (45k rows) 106 s, 20041 iterations
+        # vs 48 s, 12190 (a loaded machine); the same levels.
         self.h.setOptionValue("simplex_strategy", 4 if primal else 1)
+        self.h.setOptionValue("primal_simplex_bound_perturbation_multiplier", 0.0 if primal else 1.0)
+
+    def start_cold(self) -> None:
+        # Only where the cold method is IPM + crossover (IPM_MIN_ROWS); below it a cold solve is
+        # the same simplex from a worse start. The first Kalai-Smorodinsky round after the
+        # ideals, benchmarks/generate.py, CPU s, hot dual simplex vs cold IPM + crossover:
+        # 20 parties (4.5k rows) 0.075 vs 0.054, 50 (11k) 0.48 vs 0.23, 200 (45k) 8.5 vs 2.6.
+        if not self.is_mip() and self.n_rows >= IPM_MIN_ROWS:
+            self.h.clearSolver()
+            self._has_basis = False
 
     def set_coef(self, i, j, value) -> None:
         self._set_coef_at(self._r(i), self._c(j), value)

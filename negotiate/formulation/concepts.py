@@ -32,7 +32,18 @@ NASH_TOL = 1e-10
 GAIN_TOL = 1e-9  # a gain this small (relative to the utility scale) is zero
 DUAL_TOL = 1e-9
 MAX_NASH_ROUNDS = 200
-PRIMAL_IDEALS_MAX_ROWS = 20_000
+PRIMAL_IDEALS_MAX_ROWS = 2_000  # see ConceptRunner.ideals
+# A leximin level, once found, is held to within LEVEL_SLACK of the level unit. The solver meets
+# rows only to its feasibility tolerance (1e-9, scaled), so a level found can sit a little above
+# what the model strictly allows, and a later round be called infeasible: 200 parties of
+# benchmarks/generate.py, round 11 (perturbed primal simplex, see HighsBackend.prefer_primal),
+# though a cold solve of the same model was optimal with 2.6e-9 to spare.
+# The slack is not simply made wider: a held level given up by 1e-8 let later levels rise by 3e-6
+# on a small random case (tests/test_leximin_random.py, seed 7). So a round called infeasible is
+# solved again with the levels held so far widened LEVEL_WIDEN times, at most MAX_WIDENINGS times.
+LEVEL_SLACK = 1e-9
+LEVEL_WIDEN = 10.0
+MAX_WIDENINGS = 3
 
 
 @dataclass
@@ -163,9 +174,13 @@ class ConceptRunner:
 
     def ideals(self) -> dict | Outcome:
         # Only the objective changes between these solves. Primal simplex from the previous
-        # optimum is faster on small models (27 parties, 2.5k rows: 62 vs 78 ms for a scenario
-        # with ideals; 50 parties, 11k rows: 20% faster), dual on large ones (200 parties, 45k
-        # rows: 8.6 s against 49 s for the 200 ideals): benchmarks/bench_core.py, bench_compare.py.
+        # optimum is faster on small models, dual on larger ones. CPU seconds for all the ideals
+        # after a utilitarian solve, HiGHS 1.16, dual vs primal (unperturbed, see
+        # HighsBackend.prefer_primal):
+        # cases/eu_effort_sharing_2030.yaml (27 parties, 1.3k rows) 0.08 vs 0.04; asia_pacific
+        # (388 rows) 0.01 both; benchmarks/generate.py cases, 10 parties (2.2k rows) 0.03 vs
+        # 0.05, 20 (4.5k) 0.09 vs 0.16, 30 0.17 vs 0.31, 50 (11k) 0.43 vs 1.05 (0.99 perturbed),
+        # 200 (45k) 6.3 vs 43.
         out = {}
         primal = self.b.n_rows <= PRIMAL_IDEALS_MAX_ROWS
         try:
@@ -187,6 +202,7 @@ class ConceptRunner:
         span = {p: ideals[p] - self.reservation[p] for p in self.parties}
         held = [p for p in self.parties if span[p] <= GAIN_TOL * self.uscale[p]]
         scale = {p: 1.0 / span[p] for p in self.parties if p not in held}
+        self.b.start_cold()  # the last ideal's optimum is one party's best: far from the leximin
         out = self.leximin(scale)
         out.ideals = ideals
         out.held = held
@@ -213,11 +229,12 @@ class ConceptRunner:
         free = list(scale)
         first = last = None
         unit = self._level_unit(scale)
+        held: list[tuple[int, float]] = []  # (level column, level) of the rounds done
         b.prefer_primal(False)
         try:
             while free:
                 t, rows = self._level(scale, free, "leximin")
-                r, fail = self._solve({t: 1.0}, "leximin")
+                r, fail = self._solve_round(t, held, unit)
                 if fail:
                     return fail
                 last = r
@@ -228,13 +245,29 @@ class ConceptRunner:
                 saturated = [p for p in free if r.row_dual is not None and abs(r.row_dual[rows[p]]) > DUAL_TOL]
                 if not saturated:  # no dual says it: test each (rare, degenerate)
                     saturated = self._test_saturated(free, scale, rows, t, level, unit)
-                b.set_col_bounds(t, level - 1e-9 * max(unit, abs(level)), INF)
+                held.append((t, level))
+                b.set_col_bounds(t, level - LEVEL_SLACK * max(unit, abs(level)), INF)
                 free = [p for p in free if p not in saturated]
         finally:
             b.prefer_primal(False)
         out = Outcome("optimal", last.x, last.row_dual, last.objective)
         out.prices = first.row_dual  # the smallest scaled gain's sensitivity
         return out
+
+    def _solve_round(self, t: int, held: list[tuple[int, float]], unit: float) -> tuple[LPResult, Outcome | None]:
+        """Maximise the level t. The levels held so far were met by the previous round's
+        agreement, so this model is feasible: an infeasible verdict is the solver's tolerance
+        meeting a level held too tightly, and the held levels are widened (see LEVEL_SLACK)."""
+        r, fail = self._solve({t: 1.0}, "leximin")
+        slack = LEVEL_SLACK
+        for _ in range(MAX_WIDENINGS):
+            if r.status != "infeasible" or not held:
+                break
+            slack *= LEVEL_WIDEN
+            for col, level in held:
+                self.b.set_col_bounds(col, level - slack * max(unit, abs(level)), INF)
+            r, fail = self._solve({t: 1.0}, "leximin")
+        return r, fail
 
     def _level(self, scale: dict, parties, tag: str) -> tuple[int, dict]:
         """A level column t and rows t <= scale_p * (u_p - d_p) for `parties`; t and the rows."""
@@ -251,7 +284,7 @@ class ConceptRunner:
 
     def _test_saturated(self, free, scale, rows, t, level, unit) -> list[str]:
         b = self.b
-        eps = 1e-9 * max(unit, abs(level))
+        eps = LEVEL_SLACK * max(unit, abs(level))
         b.set_col_bounds(t, level - eps, INF)
         out = []
         for p in free:
