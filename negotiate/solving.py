@@ -137,6 +137,7 @@ def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False,
     }
     if out.gap is not None:
         solver["nash_gap"] = out.gap
+    solver.update(out.solver_info)  # e.g. Nash: the method used, and the cone solver's seconds
     if runner.limited:
         solver["stopped_at_time_limit"] = True
         solver["time_limit"] = backend.effective_time_limit()
