@@ -13,6 +13,9 @@
   Every solve starts from the same cuts (none survive it), so a warm session
   and a cold solve agree to that certified gap; the objective is flat at its
   top, so utilities agree to about sqrt(gap) and issue values a little less.
+  From CONIC_MIN_ROWS rows the cuts start around the optimum of one
+  exponential-cone program instead (Clarabel: negotiate.formulation.nash_conic),
+  and one or two LPs certify the same gap.
 Helper rows and columns are added after a mark and rolled back at the end,
 so the built model is left as it was.
 """
@@ -35,8 +38,19 @@ DUAL_TOL = 1e-9
 MAX_NASH_ROUNDS = 200
 PRIMAL_IDEALS_MAX_ROWS = 20_000
 NASH_CERTIFIED = 1e-7  # CASE_FORMAT.md: the Nash gap stated to the user is below this (relative)
-# auto: Nash through the cone program from this many rows on (see ConceptRunner._nash_method)
-CONIC_MIN_ROWS = 0
+# auto: Nash through the cone program from this many rows on (ConceptRunner._nash_method).
+# Measured on benchmarks/generate.py cases (30 criteria x 10 points), one 2-core machine under
+# load 5-6, seconds end to end for negotiate.solve (cold) and a Negotiation re-solve after a
+# reservation moved (warm), cuts vs conic:
+#   5 parties (1.1k rows): cold 0.05 vs 0.05 (0.43 with the first import of clarabel and
+#     scipy in a process), warm 0.06-0.07 vs 0.04-0.05;
+#   20 (4.5k rows): cold 0.27-0.64 vs 0.28-0.39, warm 0.32-0.36 vs 0.13;
+#   50 (11k rows): cold 0.97-1.6 vs 0.75-0.79, warm 0.95-1.24 vs 0.44-0.57;
+#   200 (45k rows): cold 12-16 vs 3.5-4.0, warm 11.3-12.4 vs 2.7-3.5.
+# A warm session does not make the cuts cheaper here (each round moves the vertex far from the
+# last basis, 13-17 hot LPs against 2), so the threshold is the size at which the cone program
+# pays for its import in a one-shot solve, and small cases keep the cuts' vertices.
+CONIC_MIN_ROWS = 4000
 # Tangent cuts put around Clarabel's gains g: at g * f. Its gains are within about 1e-5 of the
 # optimum (relative); cuts 1e-4..1e-2 away keep the first LP's vertex near it, and the cut
 # rounds that follow close the gap to NASH_TOL (see ConceptRunner._nash_method's measurements).
@@ -304,6 +318,7 @@ class ConceptRunner:
             out, why = self._nash_conic()
             if out is None:
                 out = self.nash("cuts")
+                out.solver_info.setdefault("nash_method", "cuts")
                 if why:
                     out.notes.append(f"the exponential-cone solve was not used ({why}): Nash by tangent cuts")
                     out.solver_info["nash_conic_failed"] = why
@@ -444,18 +459,15 @@ class ConceptRunner:
 
     # -- Nash through an exponential-cone solver (negotiate.formulation.nash_conic) -------------
     def _nash_method(self) -> str:
-        """`conic` or `cuts`: the case's solve.nash_method, or for `auto` the faster one here.
-
-        Measured (benchmarks/bench_scale.py, 30 criteria x 10 points, one loaded 2-core machine,
-        seconds end to end): 5 parties (1.1k rows) cuts ... conic ...; 50 (11k) cuts 0.77, conic
-        ...; 200 (45k) cuts 6.9, conic .... A warm session (the backend has solved before: a
-        Negotiation re-solve, or the LP of a MIP's prices) keeps the cuts, whose LPs then hot
-        start from the basis it holds, as does a MIP (the cone program is continuous) and any
-        backend but HiGHS (the cone program's point is checked by one LP, cheapest hot)."""
+        """`conic` or `cuts`: the case's solve.nash_method, or for `auto` the faster one here:
+        the cone program from CONIC_MIN_ROWS rows on, on an LP, with HiGHS (the other backends
+        keep the cuts: their LPs are slow to start, and the cone's point needs them less than
+        the cuts need many). A MIP keeps the cuts (the cone program is continuous). Cold and
+        warm (a Negotiation re-solve) choose alike, so that a warm answer is the cold one."""
         asked = getattr(self.p.case.solve, "nash_method", "auto")
         if asked != "auto":
             return asked
-        if self.b.is_mip() or self.b.solves > 0 or self.b.name != "highs":
+        if self.b.is_mip() or self.b.name != "highs":
             return "cuts"
         return "conic" if self.b.n_rows >= CONIC_MIN_ROWS else "cuts"
 
