@@ -460,10 +460,10 @@ class ConceptRunner:
     # -- Nash through an exponential-cone solver (negotiate.formulation.nash_conic) -------------
     def _nash_method(self) -> str:
         """`conic` or `cuts`: the case's solve.nash_method, or for `auto` the faster one here:
-        the cone program from CONIC_MIN_ROWS rows on, on an LP, with HiGHS (the other backends
-        keep the cuts: their LPs are slow to start, and the cone's point needs them less than
-        the cuts need many). A MIP keeps the cuts (the cone program is continuous). Cold and
-        warm (a Negotiation re-solve) choose alike, so that a warm answer is the cold one."""
+        the cone program from CONIC_MIN_ROWS rows on, on an LP, with HiGHS (the measurements
+        behind it were made there; other backends keep the cuts unless asked). A MIP keeps the
+        cuts (the cone program is continuous). Cold and warm (a Negotiation re-solve) choose
+        alike, so that a warm answer is the cold one."""
         asked = getattr(self.p.case.solve, "nash_method", "auto")
         if asked != "auto":
             return asked
@@ -483,6 +483,7 @@ class ConceptRunner:
             return None, "the model holds rows the compiled case does not"
         held: list[str] = []
         active = list(self.parties)
+        self._conic_tries: list[nash_conic.ConicNash] = []
         found = self._conic_point(active)
         if found.status in ("PrimalInfeasible", "AlmostPrimalInfeasible"):
             return None, ""  # the cut path says there is no agreement, with its diagnosis
@@ -512,13 +513,13 @@ class ConceptRunner:
 
     def _conic_point(self, active: list[str]) -> nash_conic.ConicNash:
         """Clarabel's Nash point over `active`; a second setting if the first fails."""
-        tried = []
+        limit = {"time_limit": float(self.b.time_limit)} if self.b.time_limit else {}
         for overrides in nash_conic.CLARABEL_RETRIES:
-            found = nash_conic.solve(self.p, active, self.weight, self.reservation, self.uscale, **overrides)
-            tried.append(found)
+            found = nash_conic.solve(self.p, active, self.weight, self.reservation, self.uscale,
+                                     **limit, **overrides)
+            self._conic_tries.append(found)
             if found.solved or found.status in ("PrimalInfeasible", "AlmostPrimalInfeasible"):
                 break
-        self._conic_tries = tried
         return found
 
     def _nash_from_point(self, active, held, found: nash_conic.ConicNash) -> Outcome:
