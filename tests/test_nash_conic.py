@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import negotiate
+import rescale
 from conftest import CASES
 from negotiate.case.load import validate_data
 from negotiate.compile import compile_case, utility_scales
@@ -225,3 +226,23 @@ def test_both_paths_equal_cvxpy_clarabel():
         assert nash_value(case, prop) == pytest.approx(value, abs=1e-6)
         for p, u in utils.items():
             assert prop.parties[p].utility == pytest.approx(u, abs=1e-4), (method, p)
+
+
+# -- units: the cone program is scaled as the LP is ----------------------------------------
+RESCALED = {
+    "range x1e6": lambda d: rescale.issue_times(d, "reduction", 1e6),
+    "range x1e-6": lambda d: rescale.issue_times(d, "reduction", 1e-6),
+    "scores x1e-9": lambda d: rescale.scores_times(d, 1e-9),
+    "scores x1e9": lambda d: rescale.scores_times(d, 1e9),
+    "party weights x1e8": lambda d: rescale.party_weights_times(d, 1e8),
+    "criterion weights x1e300": lambda d: rescale.criterion_weights_times(d, 1e300),
+}
+
+
+@pytest.mark.parametrize("transform", list(RESCALED))
+def test_conic_equals_cuts_in_any_units(transform):
+    data = negotiate.load_case(ASIA).model_dump(exclude_unset=True)
+    case = rescale.case_of(RESCALED[transform](data))
+    cuts, conic = nash(case, "cuts"), nash(case, "conic")
+    assert conic.solver["nash_method"] == "conic", conic.notes
+    assert_same_nash(case, cuts, conic)

@@ -17,7 +17,8 @@ Why an earlier attempt did not converge at 200 parties, and what is done here
   The model is first scaled by the same powers of two as the HiGHS backend
   (negotiate.backends.scaling: a column by its bounds, a free one by its rows,
   a row by its largest scaled coefficient), and each gain by its party's
-  utility scale, so every cone sees numbers near 1;
+  utility scale, and the party weights by the largest (party weights of 1e8
+  stopped Clarabel with InsufficientProgress), so every cone sees numbers near 1;
 - fixed columns (lb == ub) are substituted into the right-hand side, rows with
   no finite bound and empty rows are dropped, a ranged row becomes two
   one-sided rows and an equality row a zero-cone row, and column bounds become
@@ -130,7 +131,8 @@ def build(problem, active: list[str], weight: dict, reservation: dict, uscale: d
     E = sparse.csr_matrix((vals, (rows, cols)), shape=(3 * m, k + m))
     Afull = sparse.vstack([lin, E]).tocsc()
     b = np.concatenate(rhs + [np.array(eb)])
-    q = np.concatenate([np.zeros(k), -np.array([weight[p] for p in active], float)])
+    w = np.array([weight[p] for p in active], float)
+    q = np.concatenate([np.zeros(k), -w / _pow2(np.array([w.max()]))[0]])  # the argmax is the same
     P = sparse.csc_matrix((k + m, k + m))
     n_zero = int(eq.sum())
     n_nonneg = sum(blk.shape[0] for blk in blocks[1:])
