@@ -9,22 +9,35 @@ the compiled Problem's CSR arrays (no row or column is recognised by name),
 so any formulation of the score curves is handled alike.
 
 Why an earlier attempt did not converge at 200 parties, and what is done here
-(measured on benchmarks/generate.py cases, 30 criteria x 10 points):
-- the compiled model mixes columns and rows whose natural sizes differ by
-  orders of magnitude (issue ranges of 60, a price, scores near 1, utilities,
-  emissions-weighted sums); Clarabel's own Ruiz equilibration is bounded to
-  [1e-4, 1e4] and few iterations, and left alone it stalled near tol 1e-6.
-  The model is first scaled by the same powers of two as the HiGHS backend
-  (negotiate.backends.scaling: a column by its bounds, a free one by its rows,
-  a row by its largest scaled coefficient), and each gain by its party's
-  utility scale, and the party weights by the largest (party weights of 1e8
-  stopped Clarabel with InsufficientProgress), so every cone sees numbers near 1;
-- fixed columns (lb == ub) are substituted into the right-hand side, rows with
-  no finite bound and empty rows are dropped, a ranged row becomes two
-  one-sided rows and an equality row a zero-cone row, and column bounds become
-  rows of the nonnegative cone (Clarabel has no bounds of its own);
-- the settings below (CLARABEL_SETTINGS) were chosen from these runs; see the
-  comment beside them.
+(measured with Clarabel 0.11 on benchmarks/generate.py cases, 30 criteria x 10
+points, 200 parties: 44.7k rows, 6.4k columns, 57k nonnegative-cone rows after
+the bounds, 201 equality rows, 200 exponential cones; iterations, seconds):
+- the model as compiled (no scaling of our own) stops with InsufficientProgress
+  after 4 iterations: the line search finds no step (step length 0) while the
+  residuals are still 1e-2. Rows and columns mix magnitudes (issue ranges of 60,
+  a price of 100, scores near 1, emissions-weighted sums) that Clarabel's Ruiz
+  equilibration (bounded to [1e-4, 1e4]) does not bring together. Turning its
+  equilibration off happened to solve (44 iterations, 1.1 s), but larger
+  regularisation (1e-7), smaller steps (0.9), more equilibration passes or wider
+  equilibration bounds each failed again (InsufficientProgress at 4-32);
+- scaled here first by the HiGHS backend's powers of two (negotiate.backends.
+  scaling: a column by its bounds, a free one by its rows, a row by its largest
+  scaled coefficient), each gain by its party's utility scale and the party
+  weights by the largest (weights of 1e8 stopped it too), with Clarabel's
+  equilibration on: Solved in 31 iterations, 0.3-0.5 s, and Solved with each of
+  the settings above (29-33 iterations); scaled but not equilibrated fails
+  (InsufficientProgress at 6) unless the step fraction is 0.9 (33 iterations);
+- fixed columns (lb == ub) are substituted into the right-hand side, empty rows
+  and rows with no finite bound are dropped, a ranged row becomes two one-sided
+  rows, an equality row a zero-cone row, and column bounds rows of the
+  nonnegative cone (Clarabel has no bounds of its own); Clarabel's presolve
+  (which drops infinite rows) then changes nothing measurable (0.29 s off,
+  31 iterations either way);
+- sizes 5, 20, 50 and 100 parties, 3 random cases each: the default settings
+  solved 11 (20-46 iterations) and stopped AlmostSolved on one (20 parties:
+  still a good seed, accepted); a step fraction of 0.9 solved that one and
+  failed on another (100 parties, InsufficientProgress), so the two are tried
+  in turn (CLARABEL_RETRIES) before the cut path takes over.
 The point Clarabel returns is not the proposal: negotiate.formulation.concepts
 puts tangent cuts at its gains into the LP and solves that, so the agreement is
 a vertex that verify() accepts and the gap is certified the same way as the
@@ -41,11 +54,12 @@ import numpy as np
 
 from negotiate.backends.scaling import _pow2, scale_model
 
-# Clarabel settings. The defaults (tol_gap 1e-8, tol_feas 1e-8, equilibration on) are kept:
-# the point only seeds the tangent cuts, whose LP certifies the gap, so a tighter tolerance
-# buys nothing (see MEASUREMENTS in nash_conic's tests/benchmarks) but iterations. max_iter
-# bounds a failing run (a party that cannot gain makes the optimum -inf, and Clarabel then
-# iterates until it gives up): healthy runs take 20-60 iterations on every size measured.
+# Clarabel settings. The default tolerances (tol_gap_abs/rel 1e-8, tol_feas 1e-8) are kept: the
+# point only seeds the tangent cuts, whose LP certifies the gap. At 200 parties tolerances of
+# 1e-10 stopped AlmostSolved after 50 iterations (0.74 s), and 1e-6 saved 6 of 31 iterations
+# but left gains 1e-6 further off (the LP then needs more rounds). Equilibration on (see the
+# module docstring). max_iter bounds a failing run (a party that cannot gain makes the optimum
+# -inf, and Clarabel iterates until it gives up): healthy runs took 19-73 iterations.
 CLARABEL_SETTINGS = {
     "verbose": False,
     "max_iter": 200,
