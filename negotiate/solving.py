@@ -116,6 +116,7 @@ def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False,
         return utilities(problem, issue_values(problem, x))[0]
 
     runner = ConceptRunner(backend, problem, utility_of)
+    runner.live_model_is_case = require_acceptance is not False  # nothing lifted on the backend
     out = runner.run(concept, ideals=ideals or registry.concept(concept).needs_ideals)
     tied = _settle_ties(problem, concept, out, runner) if out.ok else None
     diagnosis = None

@@ -18,6 +18,8 @@ from conftest import CASES
 from negotiate.case.load import validate_data
 from negotiate.compile import compile_case, utility_scales
 from negotiate.formulation import concepts, nash_conic
+from negotiate.backends import make_backend
+from negotiate.proposal import issue_values, utilities
 from negotiate.whatif import Negotiation
 
 cp = pytest.importorskip("cvxpy")
@@ -150,6 +152,12 @@ def test_auto_chooses_by_size(monkeypatch):
     monkeypatch.setattr(concepts, "CONIC_MIN_ROWS", 100)
     assert negotiate.solve(case, "nash").solver["nash_method"] == "conic"
     assert negotiate.solve(case, "nash", backend="pyomo").solver["nash_method"] == "cuts"
+    # a caller that may have moved the live model's bounds (coalition analyses) keeps the cuts
+    problem = compile_case(case)
+    runner = concepts.ConceptRunner(make_backend(problem, "highs"), problem,
+                                    lambda x: utilities(problem, issue_values(problem, x))[0])
+    out = runner.run("nash")
+    assert out.ok and out.solver_info["nash_method"] == "cuts"
 
 
 def test_pyomo_backend_on_the_conic_path():

@@ -92,6 +92,10 @@ def _fail(result: LPResult, what: str) -> Outcome:
 class ConceptRunner:
     """Runs one concept on a built backend; `utility_of(x)` recomputes true utilities."""
 
+    # The live model is the compiled case (no bounds moved by the caller): negotiate.solving
+    # says so; auto Nash reads the cone program from the compiled case only then.
+    live_model_is_case = False
+
     def __init__(self, backend: Backend, problem, utility_of):
         self.b = backend
         self.p = problem
@@ -463,12 +467,13 @@ class ConceptRunner:
         """`conic` or `cuts`: the case's solve.nash_method, or for `auto` the faster one here:
         the cone program from CONIC_MIN_ROWS rows on, on an LP, with HiGHS (the measurements
         behind it were made there; other backends keep the cuts unless asked). A MIP keeps the
-        cuts (the cone program is continuous). Cold and warm (a Negotiation re-solve) choose
-        alike, so that a warm answer is the cold one."""
+        cuts (the cone program is continuous), as do callers that move the live model's bounds
+        away from the compiled case (coalition analyses). Cold and warm (a Negotiation
+        re-solve) choose alike, so that a warm answer is the cold one."""
         asked = getattr(self.p.case.solve, "nash_method", "auto")
         if asked != "auto":
             return asked
-        if self.b.is_mip() or self.b.name != "highs":
+        if self.b.is_mip() or self.b.name != "highs" or not self.live_model_is_case:
             return "cuts"
         return "conic" if self.b.n_rows >= CONIC_MIN_ROWS else "cuts"
 
