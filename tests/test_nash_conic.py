@@ -134,6 +134,7 @@ def test_clarabel_failing_falls_back_to_the_cuts(monkeypatch):
 def test_clarabel_retries_with_the_second_setting(monkeypatch):
     case = negotiate.load_case(ASIA)
     monkeypatch.setattr(nash_conic, "CLARABEL_RETRIES", ({"max_iter": 1}, {}))
+    monkeypatch.setattr(nash_conic, "RETRY_ON", ("MaxIterations",))
     prop = nash(case, "conic")
     assert prop.solver["nash_method"] == "conic"
     assert_same_nash(case, nash(case, "cuts"), prop)

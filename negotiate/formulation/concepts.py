@@ -518,13 +518,15 @@ class ConceptRunner:
         return out, ""
 
     def _conic_point(self, active: list[str]) -> nash_conic.ConicNash:
-        """Clarabel's Nash point over `active`; a second setting if the first fails."""
+        """Clarabel's Nash point over `active`; the next setting if one stalls early (a run
+        that used up its iterations or time is not tried again: a party that cannot gain
+        does that, and the LP then says who is held)."""
         limit = {"time_limit": float(self.b.time_limit)} if self.b.time_limit else {}
         for overrides in nash_conic.CLARABEL_RETRIES:
             found = nash_conic.solve(self.p, active, self.weight, self.reservation, self.uscale,
                                      **limit, **overrides)
             self._conic_tries.append(found)
-            if found.solved or found.status in ("PrimalInfeasible", "AlmostPrimalInfeasible"):
+            if found.status not in nash_conic.RETRY_ON:
                 break
         return found
 
