@@ -16,7 +16,11 @@ For each size (benchmarks/generate.py cases) it prints:
   several curves as one column, IPM + crossover (the fastest cold method in
   our measurements); only `run()` is timed;
 - ratio = ours (utilitarian) / HiGHS alone; for the other concepts ours /
-  (LP solves x HiGHS alone).
+  (LP solves x HiGHS alone);
+- Nash only: Clarabel alone, its setup and solve (nothing else timed) on the
+  exponential-cone program our conic path builds from the compiled model
+  (negotiate.formulation.nash_conic), then ours / Clarabel alone, end to end
+  and for the concept's own time (solver seconds: the model given, as to Clarabel).
 Timings are best of --repeat runs in one process; on a shared machine only
 ratios within one run mean anything.
 """
@@ -154,6 +158,23 @@ def highs_alone(lp) -> tuple[float, float]:
     return seconds, h.getInfo().objective_function_value
 
 
+def clarabel_alone(problem) -> float:
+    """Seconds of Clarabel's setup and solve on our exponential-cone Nash program."""
+    import clarabel
+
+    from negotiate.compile import utility_scales
+    from negotiate.formulation import nash_conic
+
+    case, ps = problem.case, problem.parties
+    m = nash_conic.build(problem, ps, {p: case.parties[p].weight for p in ps},
+                         {p: case.parties[p].reservation for p in ps}, utility_scales(problem))
+    t0 = time.perf_counter()
+    sol = clarabel.DefaultSolver(m.P, m.q, m.A, m.b, m.cones, nash_conic.settings()).solve()
+    seconds = time.perf_counter() - t0
+    assert str(sol.status).endswith("Solved"), sol.status
+    return seconds
+
+
 def timed(f, repeat: int):
     best, out = float("inf"), None
     for _ in range(repeat):
@@ -172,7 +193,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
     print(f"{'parties':>7} {'MB':>5} {'C parse':>8} {'load':>7} {'ratio':>6} {'compile':>8} {'rows':>7} "
-          f"{'concept':18} {'LPs':>4} {'solve':>8} {'HiGHS in':>8} {'best form':>9} {'ratio':>6}")
+          f"{'concept':18} {'LPs':>4} {'solve':>8} {'HiGHS in':>8} {'best form':>9} {'ratio':>6} "
+          f"{'Clarabel alone':>14} {'ratio':>6} {'own':>6}")
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             path = Path(tmp) / f"case{n}.yaml"
@@ -201,8 +223,12 @@ def main() -> None:
                 if concept == "utilitarian":
                     assert abs(prop.collective_benefit - optimum) <= 1e-6 * max(1.0, abs(optimum))
                 ratio = ours / (max(lps, 1) * alone)
+                conic = ""
+                if concept == "nash":
+                    cl = min(clarabel_alone(problem) for _ in range(args.repeat))
+                    conic = f" {cl:14.3f} {ours / cl:6.2f} {prop.solver['seconds'] / cl:6.2f} {prop.solver['nash_method']}"
                 print(f"{head} {concept:18} {lps:4d} {ours:8.3f} {prop.solver['solver_seconds']:8.3f} "
-                      f"{alone:9.3f} {ratio:6.2f}", flush=True)
+                      f"{alone:9.3f} {ratio:6.2f}{conic}", flush=True)
                 head = " " * len(head)
 
 

@@ -116,6 +116,7 @@ def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False,
         return utilities(problem, issue_values(problem, x))[0]
 
     runner = ConceptRunner(backend, problem, utility_of)
+    runner.live_model_is_case = require_acceptance is not False  # nothing lifted on the backend
     out = runner.run(concept, ideals=ideals or registry.concept(concept).needs_ideals)
     tied = _settle_ties(problem, concept, out, runner) if out.ok else None
     diagnosis = None
@@ -137,6 +138,7 @@ def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False,
     }
     if out.gap is not None:
         solver["nash_gap"] = out.gap
+    solver.update(out.solver_info)  # e.g. Nash: the method used, and the cone solver's seconds
     if runner.limited:
         solver["stopped_at_time_limit"] = True
         solver["time_limit"] = backend.effective_time_limit()

@@ -383,6 +383,9 @@ class SolveSettings(_Strict):
     time_limit: float | None = Field(None, gt=0)
     mip_gap: float = Field(1e-7, ge=0, le=1)
     ideals: bool = False
+    # how Nash is solved: tangent cuts on the LP/MIP, an exponential-cone program (Clarabel) then
+    # one LP to certify it, or auto (the faster for the case: negotiate.formulation.concepts)
+    nash_method: Literal["auto", "cuts", "conic"] = "auto"
 
 
 class Case(_Strict):

@@ -13,6 +13,9 @@
   Every solve starts from the same cuts (none survive it), so a warm session
   and a cold solve agree to that certified gap; the objective is flat at its
   top, so utilities agree to about sqrt(gap) and issue values a little less.
+  From CONIC_MIN_ROWS rows the cuts start around the optimum of one
+  exponential-cone program instead (Clarabel: negotiate.formulation.nash_conic),
+  and one or two LPs certify the same gap.
 Helper rows and columns are added after a mark and rolled back at the end,
 so the built model is left as it was.
 """
@@ -27,6 +30,7 @@ import numpy as np
 from negotiate import registry
 from negotiate.backends.base import INF, Backend, LPResult
 from negotiate.compile import utility_scales
+from negotiate.formulation import nash_conic
 
 NASH_TOL = 1e-10
 GAIN_TOL = 1e-9  # a gain this small (relative to the utility scale) is zero
@@ -44,6 +48,25 @@ PRIMAL_IDEALS_MAX_ROWS = 2_000  # see ConceptRunner.ideals
 LEVEL_SLACK = 1e-9
 LEVEL_WIDEN = 10.0
 MAX_WIDENINGS = 3
+NASH_CERTIFIED = 1e-7  # CASE_FORMAT.md: the Nash gap stated to the user is below this (relative)
+# auto: Nash through the cone program from this many rows on (ConceptRunner._nash_method).
+# Measured on benchmarks/generate.py cases (30 criteria x 10 points), one 2-core machine under
+# load 5-6, seconds end to end for negotiate.solve (cold) and a Negotiation re-solve after a
+# reservation moved (warm), cuts vs conic:
+#   5 parties (1.1k rows): cold 0.05 vs 0.05 (0.43 with the first import of clarabel and
+#     scipy in a process), warm 0.06-0.07 vs 0.04-0.05;
+#   20 (4.5k rows): cold 0.27-0.64 vs 0.28-0.39, warm 0.32-0.36 vs 0.13;
+#   50 (11k rows): cold 0.97-1.6 vs 0.75-0.79, warm 0.95-1.24 vs 0.44-0.57;
+#   200 (45k rows): cold 12-16 vs 3.5-4.0, warm 11.3-12.4 vs 2.7-3.5.
+# A warm session does not make the cuts cheaper here (each round moves the vertex far from the
+# last basis, 13-17 hot LPs against 2), so the threshold is the size at which the cone program
+# pays for its import in a one-shot solve, and small cases keep the cuts' vertices.
+CONIC_MIN_ROWS = 4000
+# Tangent cuts put around Clarabel's gains g: at g * f. Its gains are within about 1e-5 of the
+# optimum (relative: 1.4e-6 to 6e-5 from the cut path's at 50 and 200 parties); cuts 1e-4..1e-2
+# away keep the first LP's vertex near it, and that LP alone certified the gap (6e-11 to 7e-11
+# against NASH_TOL 1e-10) at 20, 50 and 200 parties: 2 LPs in all with the prices' LP.
+CONIC_SEEDS = (1 - 1e-2, 1 - 1e-3, 1 - 1e-4, 1.0, 1 + 1e-4, 1 + 1e-3, 1 + 1e-2)
 
 
 @dataclass
@@ -62,6 +85,7 @@ class Outcome:
     prices: np.ndarray | None = None  # row duals in the units of the concept's objective
     price_objective: str = ""  # what the prices are the sensitivity of
     prices_conditional: bool = False  # MIP: given the discrete choices made
+    solver_info: dict = field(default_factory=dict)  # extra entries for the proposal's solver info
 
     @property
     def ok(self) -> bool:
@@ -78,6 +102,10 @@ def _fail(result: LPResult, what: str) -> Outcome:
 
 class ConceptRunner:
     """Runs one concept on a built backend; `utility_of(x)` recomputes true utilities."""
+
+    # The live model is the compiled case (no bounds moved by the caller): negotiate.solving
+    # says so; auto Nash reads the cone program from the compiled case only then.
+    live_model_is_case = False
 
     def __init__(self, backend: Backend, problem, utility_of):
         self.b = backend
@@ -320,7 +348,23 @@ class ConceptRunner:
                 b.set_start(np.concatenate([r.x, np.zeros(n + 1)]))
         return Outcome("optimal", r.x, None, r.objective)
 
-    def nash(self) -> Outcome:
+    def nash(self, method: str | None = None) -> Outcome:
+        """Nash by `method` (conic | cuts; None: the case's solve.nash_method, `auto` chosen
+        by `_nash_method`). The conic path falls back to the cuts, with a note, when it fails."""
+        chosen = method or self._nash_method()
+        if chosen == "conic":
+            out, why = self._nash_conic()
+            if out is None:
+                out = self.nash("cuts")
+                out.solver_info.setdefault("nash_method", "cuts")
+                if why:
+                    out.notes.append(f"the exponential-cone solve was not used ({why}): Nash by tangent cuts")
+                    out.solver_info["nash_conic_failed"] = why
+            return out
+        if method is None:  # the cut path, named in the solver info
+            out = self.nash("cuts")
+            out.solver_info.setdefault("nash_method", "cuts")
+            return out
         state = {"z": {}, "cuts": []}
         held, level, fail = self._nash_active()
         if fail:
@@ -380,7 +424,8 @@ class ConceptRunner:
                               scale=[1.0] * len(missing))  # a log of a gain: about 1 in any units
             state["z"].update(zip(missing, cols))
         d = self.reservation
-        self._add_cuts(state, [(p, start * f) for p in active for f in (0.25, 1.0, 4.0)])
+        if start is not None:
+            self._add_cuts(state, [(p, start * f) for p in active for f in (0.25, 1.0, 4.0)])
         z = state["z"]
         objective = {z[p]: self.weight[p] for p in active}
         best, best_val, gap, stall = None, -INF, INF, 0
@@ -449,3 +494,87 @@ class ConceptRunner:
                 held += stuck
         finally:
             b.rollback(mark)
+
+    # -- Nash through an exponential-cone solver (negotiate.formulation.nash_conic) -------------
+    def _nash_method(self) -> str:
+        """`conic` or `cuts`: the case's solve.nash_method, or for `auto` the faster one here:
+        the cone program from CONIC_MIN_ROWS rows on, on an LP, with HiGHS (the measurements
+        behind it were made there; other backends keep the cuts unless asked). A MIP keeps the
+        cuts (the cone program is continuous), as do callers that move the live model's bounds
+        away from the compiled case (coalition analyses). Cold and warm (a Negotiation
+        re-solve) choose alike, so that a warm answer is the cold one."""
+        asked = getattr(self.p.case.solve, "nash_method", "auto")
+        if asked != "auto":
+            return asked
+        if self.b.is_mip() or self.b.name != "highs" or not self.live_model_is_case:
+            return "cuts"
+        return "conic" if self.b.n_rows >= CONIC_MIN_ROWS else "cuts"
+
+    def _nash_conic(self) -> tuple[Outcome | None, str]:
+        """Nash from Clarabel's point: tangent cuts at its gains, then the cut path's LP rounds
+        (usually one), so the agreement is an LP vertex and the gap is certified as the cut
+        path certifies it. (None, why) when the cone program cannot be used here or fails;
+        why is empty when the cut path has to be asked anyway (no agreement, or no agreement
+        gives every party a gain) and there is nothing to note."""
+        if self.p.is_mip:
+            return None, "the case has discrete choices, which the cone program does not model"
+        if (self.b.n_cols, self.b.n_rows) != (self.p.n_cols, self.p.n_rows):
+            return None, "the model holds rows the compiled case does not"
+        held: list[str] = []
+        active = list(self.parties)
+        self._conic_tries: list[nash_conic.ConicNash] = []
+        found = self._conic_point(active)
+        if found.status in ("PrimalInfeasible", "AlmostPrimalInfeasible"):
+            return None, ""  # the cut path says there is no agreement, with its diagnosis
+        floor = nash_conic.CONIC_GAIN_FLOOR
+        if not found.solved or any(found.gains[p] < floor * self.uscale[p] for p in active):
+            held, level, fail = self._nash_active()  # who cannot gain at all
+            if fail:
+                return fail, ""
+            if level is None or level <= 0:
+                return None, ""
+            if held:
+                active = [p for p in self.parties if p not in held]
+                found = self._conic_point(active)
+            if not found.solved:
+                return None, found.message
+        mark = self.b.mark()
+        out = self._nash_from_point(active, held, found)
+        if not out.ok or out.gap is None or out.gap > NASH_CERTIFIED:
+            self.b.rollback(mark)
+            why = out.message if not out.ok else f"the cuts at its point left a gap of {out.gap:.1e}"
+            return None, why
+        if held:
+            out.notes.insert(0, f"{', '.join(held)} cannot gain above the reservation in any acceptable "
+                                "agreement: held there, outside the Nash product")
+            self._complete_for_held(out, active, held)
+        return out, ""
+
+    def _conic_point(self, active: list[str]) -> nash_conic.ConicNash:
+        """Clarabel's Nash point over `active`; the next setting if one stalls early (a run
+        that used up its iterations or time is not tried again: a party that cannot gain
+        does that, and the LP then says who is held)."""
+        limit = {"time_limit": float(self.b.time_limit)} if self.b.time_limit else {}
+        for overrides in nash_conic.CLARABEL_RETRIES:
+            found = nash_conic.solve(self.p, active, self.weight, self.reservation, self.uscale,
+                                     **limit, **overrides)
+            self._conic_tries.append(found)
+            if found.status not in nash_conic.RETRY_ON:
+                break
+        return found
+
+    def _nash_from_point(self, active, held, found: nash_conic.ConicNash) -> Outcome:
+        """The cut path's LP rounds, started from cuts around Clarabel's gains."""
+        b = self.b
+        state = {"z": {}, "cuts": []}
+        cols = b.add_cols([-INF] * len(self.parties), [INF] * len(self.parties),
+                          [f"nash.log.{p}" for p in self.parties], scale=[1.0] * len(self.parties))
+        state["z"].update(zip(self.parties, cols))
+        floor = GAIN_TOL * max(self.uscale[p] for p in active)
+        self._add_cuts(state, [(p, max(found.gains[p], floor) * f) for p in active for f in CONIC_SEEDS])
+        out = self._nash_cuts(active, held, state, start=None)
+        tries = self._conic_tries
+        out.solver_info = {"nash_method": "conic", "conic_seconds": round(sum(t.seconds for t in tries), 6),
+                           "conic_build_seconds": round(sum(t.build_seconds for t in tries), 6),
+                           "conic_iterations": sum(t.iterations for t in tries)}
+        return out

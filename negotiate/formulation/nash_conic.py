@@ -1,0 +1,194 @@
+"""Nash bargaining as one exponential-cone program, solved by Clarabel on sparse matrices.
+
+    maximise  sum_p w_p t_p   subject to  the compiled model's rows and bounds,
+              (t_p, 1, (u_p - d_p) / s_p) in K_exp  (i.e. exp(t_p) <= (u_p - d_p) / s_p)
+
+for the parties that can gain; t_p is then log(u_p - d_p) - log(s_p), which
+moves the objective by a constant only. The model is read generically from
+the compiled Problem's CSR arrays (no row or column is recognised by name),
+so any formulation of the score curves is handled alike.
+
+Why an earlier attempt did not converge at 200 parties, and what is done here
+(measured with Clarabel 0.11 on benchmarks/generate.py cases, 30 criteria x 10
+points, 200 parties: 44.7k rows, 6.4k columns, 57k nonnegative-cone rows after
+the bounds, 201 equality rows, 200 exponential cones; iterations, seconds):
+- the model as compiled (no scaling of our own) stops with InsufficientProgress
+  after 4 iterations: the line search finds no step (step length 0) while the
+  residuals are still 1e-2. Rows and columns mix magnitudes (issue ranges of 60,
+  a price of 100, scores near 1, emissions-weighted sums) that Clarabel's Ruiz
+  equilibration (bounded to [1e-4, 1e4]) does not bring together. Turning its
+  equilibration off happened to solve (44 iterations, 1.1 s), but larger
+  regularisation (1e-7), smaller steps (0.9), more equilibration passes or wider
+  equilibration bounds each failed again (InsufficientProgress at 4-32);
+- scaled here first by the HiGHS backend's powers of two (negotiate.backends.
+  scaling: a column by its bounds, a free one by its rows, a row by its largest
+  scaled coefficient), each gain by its party's utility scale and the party
+  weights by the largest (weights of 1e8 stopped it too), with Clarabel's
+  equilibration on: Solved in 31 iterations, 0.3-0.5 s, and Solved with each of
+  the settings above (29-33 iterations); scaled but not equilibrated fails
+  (InsufficientProgress at 6) unless the step fraction is 0.9 (33 iterations);
+- fixed columns (lb == ub) are substituted into the right-hand side, empty rows
+  and rows with no finite bound are dropped, a ranged row becomes two one-sided
+  rows, an equality row a zero-cone row, and column bounds rows of the
+  nonnegative cone (Clarabel has no bounds of its own); Clarabel's presolve
+  (which drops infinite rows) then changes nothing measurable (0.29 s off,
+  31 iterations either way);
+- sizes 5, 20, 50 and 100 parties, 3 random cases each: the default settings
+  solved 11 (20-46 iterations) and stopped AlmostSolved on one (20 parties:
+  still a good seed, accepted); a step fraction of 0.9 solved that one and
+  failed on another (100 parties, InsufficientProgress), so the two are tried
+  in turn (CLARABEL_RETRIES) before the cut path takes over.
+The point Clarabel returns is not the proposal: negotiate.formulation.concepts
+puts tangent cuts at its gains into the LP and solves that, so the agreement is
+a vertex that verify() accepts and the gap is certified the same way as the
+cut path's.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from negotiate.backends.scaling import _pow2, scale_model
+
+# Clarabel settings. The default tolerances (tol_gap_abs/rel 1e-8, tol_feas 1e-8) are kept: the
+# point only seeds the tangent cuts, whose LP certifies the gap. At 200 parties tolerances of
+# 1e-10 stopped AlmostSolved after 50 iterations (0.74 s), and 1e-6 saved 6 of 31 iterations
+# but left gains 1e-6 further off (the LP then needs more rounds). Equilibration on (see the
+# module docstring). max_iter bounds a failing run (a party that cannot gain makes the optimum
+# -inf, and Clarabel iterates until it gives up): healthy runs took 19-73 iterations.
+CLARABEL_SETTINGS = {
+    "verbose": False,
+    "max_iter": 200,
+    "presolve_enable": True,
+    "equilibrate_enable": True,
+}
+# Tried in turn while Clarabel stops with a status of RETRY_ON (the module docstring's measurements:
+# every failure seen on healthy cases was InsufficientProgress within a few iterations).
+CLARABEL_RETRIES = ({}, {"max_step_fraction": 0.9})
+RETRY_ON = ("InsufficientProgress", "NumericalError")
+# A gain this small relative to its party's utility scale, at Clarabel's point, means the party
+# may not be able to gain at all: the caller then asks the LP which parties are held.
+CONIC_GAIN_FLOOR = 1e-6
+
+
+@dataclass(frozen=True)
+class ConicNash:
+    """Clarabel's Nash point: the agreement's columns and each active party's gain, or why not."""
+
+    solved: bool
+    x: np.ndarray | None
+    gains: dict
+    seconds: float  # Clarabel's solve only
+    build_seconds: float
+    iterations: int
+    status: str  # Clarabel's status, e.g. Solved, AlmostSolved, MaxIterations
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class ConicModel:
+    """The exponential-cone program in Clarabel's form: min q'v s.t. b - A v in cones."""
+
+    P: object
+    q: np.ndarray
+    A: object
+    b: np.ndarray
+    cones: list
+    n_cols: int  # the Problem's columns
+    keep: np.ndarray  # Problem columns that are variables (the others are fixed)
+    fixed_value: np.ndarray  # value of every Problem column that is fixed (0 elsewhere)
+    col_scale: np.ndarray  # x_keep = col_scale * v[:len(keep)]
+    parties: list
+
+
+def build(problem, active: list[str], weight: dict, reservation: dict, uscale: dict) -> ConicModel:
+    """The exponential-cone program of the Nash product over `active`, from the compiled model."""
+    import clarabel
+    from scipy import sparse
+
+    n = problem.n_cols
+    A0 = sparse.csr_matrix((problem.values, problem.indices, problem.indptr), shape=(problem.n_rows, n))
+    lb, ub = problem.col_lb.astype(float), problem.col_ub.astype(float)
+    fixed = np.isfinite(lb) & (lb == ub)
+    keep = np.flatnonzero(~fixed)
+    fixed_value = np.where(fixed, lb, 0.0)
+    shift = A0 @ fixed_value  # the fixed columns' part of each row
+    cs, rs = scale_model(problem.indptr, problem.indices, problem.values, lb, ub, np.zeros(n, bool))
+    A = sparse.diags(rs) @ A0[:, keep] @ sparse.diags(cs[keep])
+    lo, hi = (problem.row_lo - shift) * rs, (problem.row_hi - shift) * rs
+    nonempty = np.diff(A.tocsr().indptr) > 0
+    eq = nonempty & np.isfinite(lo) & (lo == hi)
+    up = nonempty & ~eq & np.isfinite(hi)
+    down = nonempty & ~eq & np.isfinite(lo)
+    k = len(keep)
+    I = sparse.identity(k, format="csr")
+    clb, cub = lb[keep] / cs[keep], ub[keep] / cs[keep]
+    cup, cdown = np.isfinite(cub), np.isfinite(clb)
+    m = len(active)
+    # zero cone: A_eq v = lo; nonnegative: hi - A v >= 0, A v - lo >= 0, ub - v >= 0, v - lb >= 0
+    blocks = [A[eq], A[up], -A[down], I[cup], -I[cdown]]
+    rhs = [lo[eq], hi[up], -lo[down], cub[cup], -clb[cdown]]
+    lin = sparse.hstack([sparse.vstack(blocks), sparse.csr_matrix((sum(b.shape[0] for b in blocks), m))])
+    # exponential cones: (t_p, 1, (u_p - d_p)/s_p) = b - A v
+    pos = {int(j): i for i, j in enumerate(keep)}
+    rows, cols, vals, eb = [], [], [], []
+    for i, p in enumerate(active):
+        j = problem.utility_col[p]
+        s = float(_pow2(np.array([uscale[p]]))[0])
+        base = 3 * i
+        rows += [base, base + 2]
+        cols += [k + i, pos[j]]
+        vals += [-1.0, -cs[j] / s]
+        eb += [0.0, 1.0, -reservation[p] / s]
+    E = sparse.csr_matrix((vals, (rows, cols)), shape=(3 * m, k + m))
+    Afull = sparse.vstack([lin, E]).tocsc()
+    b = np.concatenate(rhs + [np.array(eb)])
+    w = np.array([weight[p] for p in active], float)
+    q = np.concatenate([np.zeros(k), -w / _pow2(np.array([w.max()]))[0]])  # the argmax is the same
+    P = sparse.csc_matrix((k + m, k + m))
+    n_zero = int(eq.sum())
+    n_nonneg = sum(blk.shape[0] for blk in blocks[1:])
+    cones = ([clarabel.ZeroConeT(n_zero)] if n_zero else []) + \
+        ([clarabel.NonnegativeConeT(n_nonneg)] if n_nonneg else []) + [clarabel.ExponentialConeT()] * m
+    return ConicModel(P, q, Afull, b, cones, n, keep, fixed_value, cs[keep], list(active))
+
+
+def settings(**overrides):
+    """Clarabel's settings for the Nash program (CLARABEL_SETTINGS, then `overrides`)."""
+    import clarabel
+
+    s = clarabel.DefaultSettings()
+    for key, value in {**CLARABEL_SETTINGS, **overrides}.items():
+        setattr(s, key, value)
+    return s
+
+
+def solve(problem, active: list[str], weight: dict, reservation: dict, uscale: dict,
+          **overrides) -> ConicNash:
+    """Clarabel's Nash point over `active` (see the module docstring); `overrides` are
+    Clarabel settings (tests force a failure with a tiny max_iter)."""
+    import clarabel
+
+    t0 = time.perf_counter()
+    model = build(problem, active, weight, reservation, uscale)
+    built = time.perf_counter() - t0
+    solver = clarabel.DefaultSolver(model.P, model.q, model.A, model.b, model.cones, settings(**overrides))
+    t1 = time.perf_counter()
+    sol = solver.solve()
+    seconds = time.perf_counter() - t1
+    status = str(sol.status).split(".")[-1]
+    if status not in ("Solved", "AlmostSolved"):  # almost: a seed still, the LP certifies
+        return ConicNash(False, None, {}, seconds, built, int(sol.iterations), status,
+                         f"Clarabel stopped with status {status} after {sol.iterations} iterations")
+    v = np.asarray(sol.x, float)
+    x = model.fixed_value.copy()
+    x[model.keep] = model.col_scale * v[:len(model.keep)]
+    gains = {p: float(x[problem.utility_col[p]] - reservation[p]) for p in active}
+    if not all(math.isfinite(g) for g in gains.values()):
+        return ConicNash(False, None, {}, seconds, built, int(sol.iterations), status,
+                         "Clarabel returned a point that is not finite")
+    return ConicNash(True, x, gains, seconds, built, int(sol.iterations), status)

@@ -1,0 +1,258 @@
+"""Nash through the exponential-cone program (negotiate.formulation.nash_conic) equals Nash
+by tangent cuts, and both equal cvxpy + Clarabel on a model written here independently.
+
+solve.nash_method forces either path. The conic path's agreement is an LP vertex with the
+cut path's certified gap, re-checked by verify() like every proposal (a failing check
+would make the status "error"); its fallback to the cuts is forced by a tiny max_iter.
+"""
+
+import copy
+import itertools
+import math
+
+import numpy as np
+import pytest
+import rescale
+from conftest import CASES
+
+import negotiate
+from negotiate.backends import make_backend
+from negotiate.case.load import validate_data
+from negotiate.compile import compile_case, utility_scales
+from negotiate.formulation import concepts, nash_conic
+from negotiate.proposal import issue_values, utilities
+from negotiate.whatif import Negotiation
+
+cp = pytest.importorskip("cvxpy")
+
+ASIA = next(c for c in CASES if c.name == "asia_pacific_compact.yaml")
+EU = next(c for c in CASES if c.name == "eu_effort_sharing_2030.yaml")
+CONTINUOUS = [ASIA, EU]  # every shipped continuous case (the first test checks it)
+
+
+def nash(case, method, **kw):
+    return negotiate.solve(case.update({"solve.nash_method": method}), "nash", **kw)
+
+
+def nash_value(case, prop):
+    return sum(case.parties[p].weight * math.log(o.gain) for p, o in prop.parties.items() if not o.held)
+
+
+def assert_same_nash(case, a, b, util_tol=1e-4):
+    """Same status, held parties and Nash product; utilities to about sqrt(gap)."""
+    assert a.status == b.status
+    if a.status not in ("optimal", "feasible"):
+        return
+    assert {p for p, o in a.parties.items() if o.held} == {p for p, o in b.parties.items() if o.held}
+    assert nash_value(case, a) == pytest.approx(nash_value(case, b), rel=2e-7, abs=1e-9)
+    scale = utility_scales(compile_case(case))
+    for p in a.parties:
+        assert abs(a.parties[p].utility - b.parties[p].utility) <= util_tol * scale[p], p
+
+
+def test_shipped_continuous_cases_are_all_here():
+    assert [c for c in CASES if not compile_case(negotiate.load_case(c)).is_mip] == sorted(CONTINUOUS)
+
+
+@pytest.mark.parametrize("path", CONTINUOUS, ids=lambda c: c.stem)
+def test_conic_equals_cuts_on_shipped_continuous_cases(path):
+    case = negotiate.load_case(path)
+    cuts, conic = nash(case, "cuts"), nash(case, "conic")
+    assert cuts.solver["nash_method"] == "cuts"
+    assert conic.solver["nash_method"] == "conic" and conic.solver["conic_iterations"] > 0
+    assert conic.status == "optimal" and conic.solver["nash_gap"] <= 1e-7
+    assert conic.shadow_prices["available"]
+    assert_same_nash(case, cuts, conic)
+    assert not any("exponential-cone" in n for n in conic.notes)
+
+
+def random_case(seed: int):
+    """A small concave (LP) case from benchmarks/generate.py, with random weights and reservations."""
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import make_case
+
+    rng = np.random.default_rng(seed)
+    data = make_case(int(rng.integers(3, 9)), int(rng.integers(3, 6)), int(rng.integers(3, 7)), seed=seed)
+    for party in data["parties"].values():
+        party["weight"] = round(float(rng.uniform(0.5, 2.0)), 3)
+        party["reservation"] = round(float(rng.uniform(0.05, 0.45)), 3)
+    return validate_data(data)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_conic_equals_cuts_on_random_concave_cases(seed):
+    case = random_case(seed)
+    cuts, conic = nash(case, "cuts"), nash(case, "conic")
+    assert_same_nash(case, cuts, conic)
+
+
+def test_a_party_that_cannot_gain_is_held_on_the_conic_path():
+    data = copy.deepcopy(SMALL)  # D's utility is 0.5 whatever is agreed: its ideal is its reservation
+    data["parties"]["D"] = {"reservation": 0.5, "criteria": {
+        "fund": {"of": "fund", "weight": 1, "points": [[0, 0.5], [8, 0.5]]}}}
+    case = validate_data(data)
+    cuts, conic = nash(case, "cuts"), nash(case, "conic")
+    assert conic.parties["D"].held and cuts.parties["D"].held
+    assert not any(o.held for p, o in conic.parties.items() if p != "D")
+    assert conic.solver["nash_method"] == "conic"
+    assert any("held there" in n for n in conic.notes)
+    assert_same_nash(case, cuts, conic)
+
+
+def test_every_party_held_is_told_the_same_way():
+    case = negotiate.load_case(EU)
+    ideal = negotiate.solve(case, "nash", ideals=True).parties["PL"].ideal
+    case = case.update({"parties.PL.reservation": ideal})  # pins every party's utility
+    cuts, conic = nash(case, "cuts"), nash(case, "conic")
+    assert all(o.held for o in conic.parties.values())
+    assert_same_nash(case, cuts, conic)
+
+
+def test_no_agreement_is_told_the_same_way():
+    case = negotiate.load_case(ASIA).update({"parameters.target": 35})
+    cuts, conic = nash(case, "cuts"), nash(case, "conic")
+    assert cuts.status == conic.status == "infeasible"
+    assert conic.diagnosis is not None
+    assert not any("exponential-cone" in n for n in conic.notes)
+
+
+def test_clarabel_failing_falls_back_to_the_cuts(monkeypatch):
+    case = negotiate.load_case(ASIA)
+    monkeypatch.setattr(nash_conic, "CLARABEL_RETRIES", ({"max_iter": 2}, {"max_iter": 1}))
+    prop = nash(case, "conic")
+    assert prop.status == "optimal"
+    assert prop.solver["nash_method"] == "cuts"
+    assert "MaxIterations" in prop.solver["nash_conic_failed"]
+    assert any("exponential-cone solve was not used" in n for n in prop.notes)
+    assert_same_nash(case, nash(case, "cuts"), prop)
+
+
+def test_clarabel_retries_with_the_second_setting(monkeypatch):
+    case = negotiate.load_case(ASIA)
+    monkeypatch.setattr(nash_conic, "CLARABEL_RETRIES", ({"max_iter": 1}, {}))
+    monkeypatch.setattr(nash_conic, "RETRY_ON", ("MaxIterations",))
+    prop = nash(case, "conic")
+    assert prop.solver["nash_method"] == "conic"
+    assert_same_nash(case, nash(case, "cuts"), prop)
+
+
+def test_a_mip_asked_for_conic_keeps_the_cuts_with_a_note():
+    mip = next(c for c in CASES if c.name == "climate_club.yaml")
+    case = negotiate.load_case(mip)
+    prop = nash(case, "conic")
+    assert prop.status == "optimal" and prop.solver["nash_method"] == "cuts"
+    assert any("discrete choices" in n for n in prop.notes)
+
+
+def test_auto_chooses_by_size(monkeypatch):
+    case = negotiate.load_case(ASIA)
+    assert negotiate.solve(case, "nash").solver["nash_method"] == "cuts"  # 388 rows
+    monkeypatch.setattr(concepts, "CONIC_MIN_ROWS", 100)
+    assert negotiate.solve(case, "nash").solver["nash_method"] == "conic"
+    assert negotiate.solve(case, "nash", backend="pyomo").solver["nash_method"] == "cuts"
+    # a caller that may have moved the live model's bounds (coalition analyses) keeps the cuts
+    problem = compile_case(case)
+    runner = concepts.ConceptRunner(make_backend(problem, "highs"), problem,
+                                    lambda x: utilities(problem, issue_values(problem, x))[0])
+    out = runner.run("nash")
+    assert out.ok and out.solver_info["nash_method"] == "cuts"
+
+
+def test_pyomo_backend_on_the_conic_path():
+    case = negotiate.load_case(ASIA)
+    prop = nash(case, "conic", backend="pyomo")
+    assert prop.solver["backend"] == "pyomo" and prop.solver["nash_method"] == "conic"
+    assert_same_nash(case, nash(case, "cuts"), prop)
+
+
+def test_a_warm_session_on_the_conic_path_equals_cold_solves():
+    n = Negotiation(negotiate.load_case(ASIA).update({"solve.nash_method": "conic"}))
+    for path, value in [("parties.IND.reservation", 0.6), ("parameters.target", 22), ("parties.JPN.weight", 2)]:
+        n.set(path, value)
+        warm = n.solve("nash")
+        assert warm.solver["nash_method"] == "conic"
+        assert_same_nash(n.case, warm, negotiate.solve(n.case, "nash"))  # cold, by the cuts
+
+
+# -- an independent model: cvxpy + Clarabel ---------------------------------------------
+SMALL = {
+    "name": "three parties, cuts and a fund",
+    "issues": {"cut": {"per_party": True, "range": [0, 10]}, "fund": {"range": [0, 8]}},
+    "constraints": {"enough": "sum(cut) >= 12"},
+    "parties": {
+        "A": {"weight": 1.0, "reservation": 0.3, "criteria": {
+            "cost": {"of": "cut[self]", "weight": 2, "points": [[0, 1], [5, 0.8], [10, 0.2]]},
+            "benefit": {"of": "sum(cut)", "weight": 1, "points": [[0, 0], [15, 0.9], [30, 1]]},
+            "fund": {"of": "fund", "weight": 1, "points": [[0, 0], [8, 1]]}}},
+        "B": {"weight": 2.0, "reservation": 0.35, "criteria": {
+            "cost": {"of": "cut[self]", "weight": 1, "points": [[0, 1], [4, 0.9], [10, 0.1]]},
+            "benefit": {"of": "sum(cut)", "weight": 2, "points": [[0, 0], [12, 0.7], [30, 1]]},
+            "fund": {"of": "fund", "weight": 1, "points": [[0, 1], [8, 0.3]]}}},
+        "C": {"weight": 1.5, "reservation": 0.25, "criteria": {
+            "cost": {"of": "cut[self]", "weight": 3, "points": [[0, 1], [6, 0.7], [10, 0.0]]},
+            "benefit": {"of": "sum(cut)", "weight": 1, "points": [[0, 0], [20, 0.8], [30, 1]]},
+            "fund": {"of": "fund", "weight": 2, "points": [[0, 0.2], [4, 1], [8, 0.6]]}}},
+    },
+}
+
+
+def concave_pl(x, points):
+    lines = [y0 + (y1 - y0) / (x1 - x0) * (x - x0) for (x0, y0), (x1, y1) in itertools.pairwise(points)]
+    return cp.minimum(*lines) if len(lines) > 1 else lines[0]
+
+
+def cvxpy_nash(data):
+    """Nash of SMALL written straight in cvxpy from its numbers; utilities by party."""
+    ps = list(data["parties"])
+    cut, fund = cp.Variable(len(ps)), cp.Variable()
+    total = cp.sum(cut)
+    cons = [cut >= 0, cut <= 10, fund >= 0, fund <= 8, total >= 12]
+    u, objective = {}, 0
+    for i, p in enumerate(ps):
+        c = data["parties"][p]["criteria"]
+        s = (c["cost"]["weight"] * concave_pl(cut[i], c["cost"]["points"])
+             + c["benefit"]["weight"] * concave_pl(total, c["benefit"]["points"])
+             + c["fund"]["weight"] * concave_pl(fund, c["fund"]["points"]))
+        u[p] = s / sum(k["weight"] for k in c.values())
+        d = data["parties"][p]["reservation"]
+        cons.append(u[p] >= d)
+        objective += data["parties"][p]["weight"] * cp.log(u[p] - d)
+    prob = cp.Problem(cp.Maximize(objective), cons)
+    prob.solve(solver=cp.CLARABEL)
+    assert prob.status == "optimal"
+    return prob.value, {p: float(u[p].value) for p in ps}
+
+
+def test_both_paths_equal_cvxpy_clarabel():
+    case = validate_data(SMALL)
+    value, utils = cvxpy_nash(SMALL)
+    for method in ("cuts", "conic"):
+        prop = nash(case, method)
+        assert prop.solver["nash_method"] == method
+        assert nash_value(case, prop) == pytest.approx(value, abs=1e-6)
+        for p, u in utils.items():
+            assert prop.parties[p].utility == pytest.approx(u, abs=1e-4), (method, p)
+
+
+# -- units: the cone program is scaled as the LP is ----------------------------------------
+RESCALED = {
+    "range x1e6": lambda d: rescale.issue_times(d, "reduction", 1e6),
+    "range x1e-6": lambda d: rescale.issue_times(d, "reduction", 1e-6),
+    "scores x1e-9": lambda d: rescale.scores_times(d, 1e-9),
+    "scores x1e9": lambda d: rescale.scores_times(d, 1e9),
+    "party weights x1e8": lambda d: rescale.party_weights_times(d, 1e8),
+    "criterion weights x1e300": lambda d: rescale.criterion_weights_times(d, 1e300),
+}
+
+
+@pytest.mark.parametrize("transform", list(RESCALED))
+def test_conic_equals_cuts_in_any_units(transform):
+    data = negotiate.load_case(ASIA).model_dump(exclude_unset=True)
+    case = rescale.case_of(RESCALED[transform](data))
+    cuts, conic = nash(case, "cuts"), nash(case, "conic")
+    assert conic.solver["nash_method"] == "conic", conic.notes
+    assert_same_nash(case, cuts, conic)
