@@ -300,7 +300,7 @@ def _plain(value: Any) -> Any:
 def units(changes: list[Change], old, new) -> set | None:
     """The resolved items (criteria of a party, limit and constraint rows) to compute
     again for `new`, or None when everything must be (structure changed)."""
-    from negotiate.case.resolve import item_texts, names_in, units_of
+    from negotiate.case.resolve import dependents, item_texts, names_in, units_of
 
     if list(new.parties) != list(old.parties) or _issues_shape(new) != _issues_shape(old):
         return None
@@ -310,6 +310,11 @@ def units(changes: list[Change], old, new) -> set | None:
             return None
         if ch.kind in ("parameter", "data"):
             name = ch.item if ch.kind == "parameter" else "data." + ch.item
+            if getattr(old, "_resolved", None) is not None:
+                # the old case's users of the name (units whose texts this batch changes are
+                # added below, by their own changes)
+                out |= dependents(old._resolved, name)
+                continue
             for u in units_of(new):
                 if any(name in names_in(t) for t in item_texts(new, u)):
                     out.add(u)
