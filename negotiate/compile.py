@@ -389,12 +389,13 @@ def utility_scales(problem: Problem) -> dict[str, float]:
 
 def resolved_utility_scales(resolved: Resolved) -> dict[str, float]:
     """`utility_scales` of a resolved case (the enumeration of small cases compiles nothing)."""
-    spans = resolved.__dict__.get("_spans")
-    if spans is None:  # the criteria's part, once per resolved case (a what-if change carries it)
-        spans = resolved.__dict__["_spans"] = {p: _span(resolved.criteria[p]) for p in resolved.parties}
+    spans = resolved.per_party  # the criteria's part, once per party (what-if changes keep it)
     out = {}
     for p in resolved.parties:
-        size = max(spans[p], abs(resolved.case.parties[p].reservation))
+        span = spans.get(("span", p))
+        if span is None:
+            span = spans[("span", p)] = _span(resolved.criteria[p])
+        size = max(span, abs(resolved.case.parties[p].reservation))
         out[p] = float(size) if size > 0 and math.isfinite(size) else 1.0
     return out
 
@@ -589,9 +590,6 @@ def recompile(previous: Problem, resolved: Resolved) -> Recompiled | None:
         if r is not before and not patch.case_row(r, before):
             return None
     patch.reservations(case, resolved.parties)
-    if "_spans" in old.__dict__:  # utility scales: the criteria's spans of the parties that moved
-        resolved.__dict__["_spans"] = {p: s if resolved.criteria[p] is old.criteria[p] else _span(resolved.criteria[p])
-                                       for p, s in old.__dict__["_spans"].items()}
     problem = patch.problem(resolved, blocks)
     if not _numbers_fine(problem, patch.touched_rows()):
         return None

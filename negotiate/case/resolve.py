@@ -98,6 +98,9 @@ class Resolved:
     status_quo: dict = field(default_factory=dict)  # variable key -> value with no agreement
     # (unit -> names its expressions use, name -> units using it): see `dependents`
     names: tuple | None = field(default=None, repr=False, compare=False)
+    # what is derived from one party's criteria alone ((kind, party) -> value: its utility span,
+    # its curves as arrays), made on first use; re_resolve keeps the parties' whose criteria it keeps
+    per_party: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 class PartyList(list):
@@ -561,6 +564,8 @@ def re_resolve(case: Case, previous: Resolved, units: set,
     resolved.twolevel = _twolevel(case, col)
     if previous.names is not None:
         resolved.names = _carried_names(previous.names, case, units)
+    resolved.per_party = {k: v for k, v in previous.per_party.items()
+                          if k[1] in criteria and criteria[k[1]] is previous.criteria.get(k[1])}
     return resolved, col.problems
 
 
