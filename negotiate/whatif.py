@@ -64,6 +64,7 @@ class Negotiation:
         self._dropped_status_quo: dict[str, dict] = {}  # a dropped party's status-quo values
         self.rebuilds = 0
         self.in_place = 0
+        self.recompiled = 0  # changes compiled from the previous Problem (compile.recompile)
         self.rebuild_reasons: collections.Counter = collections.Counter()
         self.last_delta: ModelDelta | None = None
         self.last_stages: dict[str, float] = {}  # seconds per stage of the last `update`
@@ -306,6 +307,7 @@ class Negotiation:
         live = self._backend.problem is self._problem
         quick = recompile(self._problem, new._resolved) if live and new._resolved is not None else None
         self._problem = quick.problem if quick is not None else compile_case(new, previous=self._problem)
+        self.recompiled += quick is not None
         self._data, self._case = data, new
         clock.lap("compile")
         reason = self._rebuild_reason(old_case, new)
