@@ -723,7 +723,7 @@ class _Patch:
         idx_parts, val_parts, at = [], [], 0
         for r0 in sorted(self.new_rows):
             lens, cols, vals = self.new_rows[r0]
-            a, b = indptr[r0], indptr[r0 + len(lens)]
+            a = indptr[r0]
             idx_parts += [indices[indptr[at]:a], cols]
             val_parts += [values[indptr[at]:a], vals]
             lengths[r0:r0 + len(lens)] = lens

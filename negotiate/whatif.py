@@ -36,10 +36,10 @@ from negotiate.case.changes import (
 )
 from negotiate.case.expr import did_you_mean
 from negotiate.case.load import changed_error, validate_structure
-from negotiate.case.validate import validate_changed
 from negotiate.case.resolve import _resolve, dependents, re_resolve
 from negotiate.case.schema import Case
 from negotiate.case.status_quo import join_party, split_party
+from negotiate.case.validate import validate_changed
 from negotiate.compile import Problem, compile_case, recompile
 from negotiate.delta import ModelDelta, RebuildReason, model_delta, touched_delta
 from negotiate.errors import CaseError, SolveError
@@ -304,8 +304,8 @@ class Negotiation:
         off the rows and columns it rewrote (`compile.recompile`, `delta.touched_delta`)."""
         clock = clock or _Stages()
         old_case = self._case
-        live = self._backend.problem is self._problem
-        quick = recompile(self._problem, new._resolved) if live and new._resolved is not None else None
+        current = self._backend.problem is self._problem  # (a delta is read against the live model)
+        quick = recompile(self._problem, new._resolved) if current and new._resolved is not None else None
         self._problem = quick.problem if quick is not None else compile_case(new, previous=self._problem)
         self.recompiled += quick is not None
         self._data, self._case = data, new

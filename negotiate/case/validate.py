@@ -245,6 +245,8 @@ def validate_changed(data: dict, old: Case, changed: list[tuple], paths: list[st
     parties are not validated again because one moved its red line). The Case is the one
     `validate_structure(data, ...)` gives, field for field; a problem is reported by it
     (the whole data validated, the same messages)."""
+    if _case_checks() != _CASE_CHECKS:  # a check of the whole Case this function does not know of
+        return validate_structure(data, old._source, paths)
     given, merged = dict(data), {}
     for key in _MODEL_MAPS:
         mine = data.get(key)
@@ -255,8 +257,7 @@ def validate_changed(data: dict, old: Case, changed: list[tuple], paths: list[st
         merged[key] = {i: _kept(kept[i]) if i in kept and i not in moved else v for i, v in mine.items()}
         # the mapping is validated with its changed entries only (a model's own validators run
         # again on a model instance given to pydantic: 200 parties' would cost milliseconds);
-        # the untouched entries join it after. No validator of Case reads them (they check
-        # parameters and issue ids, and freeze the mappings).
+        # the untouched entries join it after (no check of the Case reads them: _CASE_CHECKS)
         given[key] = {i: v for i, v in merged[key].items() if not isinstance(v, BaseModel)} \
             or dict([next(iter(merged[key].items()))] if merged[key] else [])
     for key in _MODELS:
@@ -272,6 +273,17 @@ def validate_changed(data: dict, old: Case, changed: list[tuple], paths: list[st
                                        for key, entries in merged.items()})
     case._source = old._source
     return case
+
+
+# Case's own validators: parameter and issue ids not reserved, parameters and issues apart,
+# mappings frozen. None reads the parties or issues one by one, so those can be validated
+# with only their changed entries (`validate_changed`); a new one sends it the slow way.
+_CASE_CHECKS = frozenset({"_not_reserved", "_names_distinct", "_freeze"})
+
+
+def _case_checks() -> frozenset:
+    found = Case.__pydantic_decorators__
+    return frozenset(found.field_validators) | frozenset(found.model_validators)
 
 
 def _kept(model: BaseModel) -> BaseModel:
