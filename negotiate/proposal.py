@@ -58,13 +58,15 @@ def utilities(problem, values: dict) -> tuple[dict, dict]:
     argument: dict = {}  # id(lin) -> its value here
     for p in problem.parties:
         criteria = resolved.criteria[p]
-        at = []
-        for c in criteria:
-            e = argument.get(id(c.lin))
+        curves = _curves_of(resolved, p)
+        at = curves.arguments(values)
+        for i in curves.long:
+            lin = criteria[i].lin
+            e = argument.get(id(lin))
             if e is None:
-                e = argument[id(c.lin)] = c.lin.value(values)
-            at.append(e)
-        crit = dict(zip((c.id for c in criteria), _curves_of(resolved, p).scores(at)))
+                e = argument[id(lin)] = lin.value(values)
+            at[i] = e
+        crit = dict(zip((c.id for c in criteria), curves.scores(at)))
         scores[p] = crit
         utils[p] = sum(c.weight * crit[c.id] for c in criteria)
     return utils, scores
@@ -78,13 +80,28 @@ def _curves_of(resolved, party: str) -> _Curves:
     return kept
 
 
+FEW_TERMS = 8  # arguments with more terms (a public good over every party) are summed one by one, once
+
+
 class _Curves:
-    """A party's score curves padded into arrays, to interpolate them all at once exactly as
-    `np.interp` does one (its value at a point, `slope * (e - x_j) + y_j` between points,
-    the end values beyond them)."""
+    """A party's score curves padded into arrays, to evaluate them all at once exactly as
+    `ScoreCurve.score` does one: the argument summed term by term in the same order as
+    `Lin.value`, and interpolated as `np.interp` does (its value at a point, `slope * (e -
+    x_j) + y_j` between points, the end values beyond them)."""
 
     def __init__(self, criteria: list):
         n = len(criteria)
+        self.long = [i for i, c in enumerate(criteria) if len(c.lin.terms) > FEW_TERMS]
+        terms = [list(c.lin.terms.items()) if len(c.lin.terms) <= FEW_TERMS else [] for c in criteria]
+        self.keys = sorted({k for t in terms for k, _ in t}, key=repr)
+        where = {k: i for i, k in enumerate(self.keys)}
+        depth = max((len(t) for t in terms), default=0)
+        self.at = np.zeros((n, depth), np.int64)
+        self.coef = np.zeros((n, depth))
+        for i, t in enumerate(terms):
+            for k, (key, c) in enumerate(t):
+                self.at[i, k], self.coef[i, k] = where[key], c
+        self.const = np.array([c.lin.const for c in criteria], float)
         width = max([len(c.xs) for c in criteria if c.xs is not None], default=2)
         self.linear = np.array([c.xs is None for c in criteria], bool)  # discrete scores: the argument itself
         self.xs = np.full((n, width), np.inf)
@@ -98,8 +115,16 @@ class _Curves:
             self.slopes = np.diff(self.ys, axis=1) / np.diff(self.xs, axis=1)
         self.rows = np.arange(n)
 
-    def scores(self, at: list) -> list:
-        e = np.array(at, float)
+    def arguments(self, values: dict) -> np.ndarray:
+        """Each curve's argument (those in `long` are left for the caller)."""
+        x = np.array([values[k] for k in self.keys], float)
+        acc = np.zeros(len(self.const))
+        for k in range(self.at.shape[1]):  # term by term: the sums Lin.value makes, in its order
+            acc = acc + self.coef[:, k] * x[self.at[:, k]]
+        return self.const + acc
+
+    def scores(self, at: np.ndarray) -> list:
+        e = np.asarray(at, float)
         if not len(e):
             return []
         j = np.minimum(np.sum(self.xs[:, 1:] <= e[:, None], axis=1), self.last)
