@@ -250,3 +250,26 @@ def test_a_status_quo_reservation_is_computed_again_for_the_new_case_only():
     cold = case.update({"status_quo.reduction.CHN": 15})
     assert n.case.parties["CHN"].reservation == cold.parties["CHN"].reservation != before
     same_problem(n)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "cases").glob("*.yaml")), ids=lambda p: p.stem)
+def test_utilities_are_each_curves_own_score(path):
+    """The per-party arrays give every criterion's `ScoreCurve.score` (np.interp of `Lin.value`)
+    exactly: inside segments, at their points, at and beyond the curves' ends."""
+    problem = compile_case(negotiate.load_case(path))
+    rng = random.Random(path.stem)
+    xs = {x for p in problem.parties for c in problem.resolved.criteria[p] if c.xs is not None for x in c.xs}
+    for step in range(30):
+        values = {}
+        for v in problem.resolved.variables:
+            if v.key[2] is not None:
+                values[v.key] = float(rng.random() < 0.5)
+            elif step % 3 == 0:
+                values[v.key] = rng.choice(sorted(xs | {v.lb, v.ub}))
+            else:
+                values[v.key] = rng.uniform(v.lb - 0.1 * (v.ub - v.lb), v.ub + 0.1 * (v.ub - v.lb))
+        utils, scores = utilities(problem, values)
+        for p in problem.parties:
+            curves = problem.resolved.criteria[p]
+            assert scores[p] == {c.id: c.score(values) for c in curves}
+            assert utils[p] == sum(c.weight * c.score(values) for c in curves)
