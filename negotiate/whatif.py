@@ -9,13 +9,18 @@
 
 A change is parsed by `negotiate.case.changes` and validated as the case file
 is (a bad value raises a located CaseError and the session stays as it was).
-Only the parts of the case that the change touches are resolved again; the
-case is compiled into a new, self-consistent `Problem` (criteria whose curves
-did not move keep their blocks), and the backend brings its live model there
-by a `ModelDelta` keyed by case ids (`negotiate.delta`), or rebuilds for a
-stated `RebuildReason`. `rebuilds` and `in_place` count which happened. Every
-answer equals a cold `negotiate.solve(n.case)`: status, agreement (to the
-solver's tolerance), shadow prices and diagnosis.
+Only the parts of the case that the change touches are validated and resolved
+again; the case is compiled into a new, self-consistent `Problem` (criteria
+whose curves did not move keep their blocks), and the backend brings its live
+model there by a `ModelDelta` keyed by case ids (`negotiate.delta`), or
+rebuilds for a stated `RebuildReason`. `rebuilds` and `in_place` count which
+happened. A change that keeps the model's shape (a parameter, a reservation,
+a red line's bound, a curve's values) costs what it touches, not the case: its
+Problem is the previous one with the rewritten rows (`compile.recompile`,
+counted by `recompiled`) and its delta is read off them; `last_stages` gives
+the seconds of each stage. Every answer equals a cold
+`negotiate.solve(n.case)`: status, agreement (to the solver's tolerance),
+shadow prices and diagnosis.
 """
 
 from __future__ import annotations
