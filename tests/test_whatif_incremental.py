@@ -273,3 +273,18 @@ def test_utilities_are_each_curves_own_score(path):
             curves = problem.resolved.criteria[p]
             assert scores[p] == {c.id: c.score(values) for c in curves}
             assert utils[p] == sum(c.weight * c.score(values) for c in curves)
+
+
+@pytest.mark.parametrize("path, value", [("parties.P000.reservation", 1e30),
+                                         ("parties.P001.limits.max_cut", "reduction[self] <= 1e200")])
+def test_a_number_no_solver_can_take_is_refused_as_a_cold_compile_refuses_it(path, value):
+    """The incremental compile checks the rows it rewrote (and the rows scaling them); what it
+    finds goes to the whole check, so the message is the cold one, located at the change."""
+    case = validate_data(synthetic(5, 4, 5))
+    n = Negotiation(case)
+    with pytest.raises(CaseError) as warm:
+        n.set(path, value)
+    with pytest.raises(CaseError) as cold:
+        compile_case(case.update({path: value}))
+    assert [(p.message, p.path) for p in warm.value.problems] == [(p.message, p.path) for p in cold.value.problems]
+    assert "<change>" in str(warm.value) and n.case is case
