@@ -127,7 +127,7 @@ class _Curves:
         e = np.asarray(at, float)
         if not len(e):
             return []
-        j = np.minimum(np.sum(self.xs[:, 1:] <= e[:, None], axis=1), self.last)
+        j = np.minimum((self.xs[:, 1:] <= e[:, None]).sum(axis=1), self.last)
         inside = np.minimum(j, self.xs.shape[1] - 2)
         with np.errstate(invalid="ignore"):
             y = self.slopes[self.rows, inside] * (e - self.xs[self.rows, inside]) + self.ys[self.rows, inside]
