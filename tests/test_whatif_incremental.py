@@ -288,3 +288,22 @@ def test_a_number_no_solver_can_take_is_refused_as_a_cold_compile_refuses_it(pat
         compile_case(case.update({path: value}))
     assert [(p.message, p.path) for p in warm.value.problems] == [(p.message, p.path) for p in cold.value.problems]
     assert "<change>" in str(warm.value) and n.case is case
+
+
+def test_a_partys_own_data_reaches_its_own_items_unless_others_read_it():
+    """`data.s0[self]` in every party's criterion: P002's value reaches P002's criteria only;
+    `data.em` summed over parties in everyone's climate criterion reaches them all."""
+    case = validate_data(synthetic(6, 4, 5))
+    n = Negotiation(case)
+    before = n.case._resolved
+    n.set("parties.P002.data.s0", 0.77)
+    after = n.case._resolved
+    assert [p for p in after.parties if after.criteria[p] is not before.criteria[p]] == ["P002"]
+    same_case(n)
+    same_problem(n)
+    before = after
+    n.set("parties.P002.data.em", 3.5)
+    after = n.case._resolved
+    assert all(after.criteria[p] is not before.criteria[p] for p in after.parties)
+    same_case(n)
+    same_problem(n)

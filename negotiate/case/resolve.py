@@ -492,7 +492,9 @@ def item_texts(case: Case, unit: tuple) -> list[str]:
 
 
 def names_in(text: str) -> frozenset:
-    """Parameter-like names and `data.FIELD`s an expression refers to."""
+    """Parameter-like names and `data.FIELD`s an expression refers to; a field read only as
+    `data.FIELD[self]` (the item's own party's value) is named `data.FIELD[self]`, so a change
+    of another party's value of it does not reach the item."""
     return _names_in(text)
 
 
@@ -505,12 +507,31 @@ def _names_in(text: str) -> frozenset:
     except ExprError:
         return frozenset()
     out = set()
+    own = set()  # the `data.FIELD` nodes read as `data.FIELD[self]`
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and _data_field(node.value) and isinstance(node.slice, ast.Name) \
+                and node.slice.id == "self":
+            own.add(id(node.value))
+            out.add(f"data.{node.value.attr}[self]")
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             out.add(node.id)
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "data":
+        elif _data_field(node) and id(node) not in own:
             out.add("data." + node.attr)
     return frozenset(out)
+
+
+def _data_field(node) -> bool:
+    import ast
+
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "data"
+
+
+def unit_party(unit: tuple) -> str | None:
+    """The party whose criteria or red line a unit is (None: a collective constraint)."""
+    if unit[0] == "criteria":
+        return unit[1]
+    return unit[2] if unit[1] == "parties" else None
 
 
 def units_of(case: Case) -> list[tuple]:
