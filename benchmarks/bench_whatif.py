@@ -8,7 +8,14 @@ Then a 20-point sweep against 20 cold solves. Each row also says how the
 session kept its model: in-place updates (a ModelDelta applied to the live
 HiGHS model) and rebuilds (with their reasons).
 
+A second table splits one warm what-if (issue 9 part 6: under 0.2 s at 200
+parties) into its stages, milliseconds, median of three values per change:
+validate (the changed parts), resolve (the items naming what changed), compile
+(the rewritten rows), delta, apply (to the live HiGHS model), and the warm
+utilitarian solve with its proposal. `--stages-only` skips the cold solves.
+
     python benchmarks/bench_whatif.py [--sizes 50 200] [--concepts utilitarian nash]
+    python benchmarks/bench_whatif.py --sizes 200 --stages-only
 """
 
 from __future__ import annotations
@@ -44,8 +51,12 @@ def main() -> None:
     ap.add_argument("--criteria", type=int, default=30)
     ap.add_argument("--points", type=int, default=10)
     ap.add_argument("--sweep", type=int, default=20)
+    ap.add_argument("--stages-only", action="store_true", help="only the per-stage table (no cold solves)")
     args = ap.parse_args()
     console = Console(width=160)
+    console.print(stage_table(args.sizes, args.criteria, args.points))
+    if args.stages_only:
+        return
     table = Table(title="What-if: warm session vs cold solve of the changed case")
     for col in ("parties", "concept", "change", "warm s", "cold s (update + solve)", "speed-up", "same answer",
                 "in place", "rebuilds"):
@@ -53,12 +64,7 @@ def main() -> None:
     for n in args.sizes:
         case = validate_data(make_case(n, args.criteria, args.points))
         first = next(iter(case.parties))
-        changes = [
-            ("parameter", "parameters.target", [26, 27, 24]),
-            ("reservation", f"parties.{first}.reservation", [0.25, 0.3, 0.22]),
-            ("limit", f"parties.{first}.limits.max_cut", ["reduction[self] <= 20", "reduction[self] <= 25",
-                                                          "reduction[self] <= 22"]),
-        ]
+        changes = _changes(first)
         for concept in args.concepts:
             session = Negotiation(case)
             session.solve(concept)
@@ -87,6 +93,42 @@ def main() -> None:
             console.print(f"[dim]{n} {concept} sweep: warm {tw:.3f}s cold {tc:.3f}s[/dim]", highlight=False)
         console.print(f"[dim]{n} parties: session stats {session.stats()}[/dim]", highlight=False)
     console.print(table)
+
+
+STAGES = ("validate", "resolve", "compile", "delta", "apply")
+
+
+def stage_table(sizes, criteria: int, points: int) -> Table:
+    """Per stage of one warm what-if and its utilitarian re-solve, milliseconds (median of 3)."""
+    table = Table(title="One warm what-if, by stage (ms, median of 3): change, then utilitarian re-solve")
+    for col in ("parties", "change", *STAGES, "solve", "total", "in place"):
+        table.add_column(col, justify="right")
+    for n in sizes:
+        case = validate_data(make_case(n, criteria, points))
+        first = next(iter(case.parties))
+        session = Negotiation(case)
+        session.solve("utilitarian")
+        for label, path, values in _changes(first):
+            rows, in_place0 = [], session.in_place
+            for v in values:
+                t0 = time.perf_counter()
+                session.set(path, v)
+                t1 = time.perf_counter()
+                session.solve("utilitarian")
+                t2 = time.perf_counter()
+                rows.append([session.last_stages.get(s, 0.0) for s in STAGES] + [t2 - t1, t2 - t0])
+            med = [statistics.median(r[k] for r in rows) * 1000 for k in range(len(STAGES) + 2)]
+            table.add_row(str(n), label, *(f"{v:.1f}" for v in med), str(session.in_place - in_place0))
+    return table
+
+
+def _changes(first: str) -> list:
+    return [
+        ("parameter", "parameters.target", [26, 27, 24]),
+        ("reservation", f"parties.{first}.reservation", [0.25, 0.3, 0.22]),
+        ("limit", f"parties.{first}.limits.max_cut", ["reduction[self] <= 20", "reduction[self] <= 25",
+                                                      "reduction[self] <= 22"]),
+    ]
 
 
 def _value(prop, concept):

@@ -10,13 +10,14 @@ Every row and column is named by the case id it comes from.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from negotiate.case.resolve import Resolved, ScoreCurve, resolve
+from negotiate.case.resolve import LinearRow, Resolved, ScoreCurve, resolve
 from negotiate.case.schema import Case
 
 INF = float("inf")
@@ -388,15 +389,24 @@ def utility_scales(problem: Problem) -> dict[str, float]:
 
 def resolved_utility_scales(resolved: Resolved) -> dict[str, float]:
     """`utility_scales` of a resolved case (the enumeration of small cases compiles nothing)."""
+    spans = resolved.per_party  # the criteria's part, once per party (what-if changes keep it)
     out = {}
     for p in resolved.parties:
-        span = 0.0
-        for c in resolved.criteria[p]:
-            vals = list(c.lin.terms.values()) if c.xs is None else list(c.ys)
-            span += c.weight * (max(vals) - min(vals))
+        span = spans.get(("span", p))
+        if span is None:
+            span = spans[("span", p)] = _span(resolved.criteria[p])
         size = max(span, abs(resolved.case.parties[p].reservation))
         out[p] = float(size) if size > 0 and math.isfinite(size) else 1.0
     return out
+
+
+def _span(criteria: list) -> float:
+    """What a party's criteria can give, from least to most."""
+    span = 0.0
+    for c in criteria:
+        vals = list(c.lin.terms.values()) if c.xs is None else list(c.ys)
+        span += c.weight * (max(vals) - min(vals))
+    return span
 
 
 def _twolevel_rows(resolved, b, var_col, bounds, utility_col) -> dict:
@@ -532,3 +542,250 @@ def _score(crit: ScoreCurve, var_col: dict, bounds: dict, b: _Builder,
         b.row(f"{base}.order{k}a", {z[k]: 1.0, d[k]: -1.0}, -INF, 0.0, info)
         b.row(f"{base}.order{k}b", {d[k + 1]: 1.0, z[k]: -1.0}, -INF, 0.0, info)
     return s, False
+
+
+# -- what-if: a new Problem from the previous one, at the cost of what changed ------------------
+@dataclass(frozen=True)
+class Recompiled:
+    """A Problem made from the previous one by rewriting only the rows and columns a change
+    moved (`rows`, `cols`: their indices, the same in both: the model's shape is unchanged)."""
+
+    problem: Problem
+    rows: np.ndarray
+    cols: np.ndarray
+
+
+def recompile(previous: Problem, resolved: Resolved) -> Recompiled | None:
+    """`compile_case(resolved)` made from `previous` (a compile of a case with the same parties,
+    issues, issue ranges and rows), rewriting only what moved: the curves, utility rows and
+    red lines of what `negotiate.case.resolve.re_resolve` resolved again (found by identity:
+    it keeps every other resolved item) and the reservations. Arrays are the previous ones,
+    copied and patched; names and maps are shared. None when the change reshapes the model
+    (a curve gains a segment, a red line becomes two rows, a range moves, two-level rows, a
+    number the solver cannot take): `compile_case(resolved, previous)` then does it all."""
+    from negotiate.formulation.ratification import twolevel_of
+
+    old = previous.resolved
+    case = resolved.case
+    if (resolved.parties != old.parties or twolevel_of(resolved) is not None or twolevel_of(old) is not None
+            or previous.twolevel or case.solve.require_acceptance != old.case.solve.require_acceptance
+            or len(resolved.rows) != len(old.rows) or not _same_variables(resolved, old)):
+        return None
+    patch = _Patch(previous)
+    bounds = {v.key: (v.lb, v.ub) for v in resolved.variables} if _moved_criteria(resolved, old) else None
+    blocks = previous._blocks
+    for p in resolved.parties:
+        new, was = resolved.criteria[p], old.criteria[p]
+        if new is was:
+            continue
+        if [c.id for c in new] != [c.id for c in was]:
+            return None
+        if blocks is previous._blocks:
+            blocks = dict(blocks)
+        for crit, before in zip(new, was):
+            if not _redraw(patch, crit, before, previous, bounds, blocks):
+                return None
+        patch.utility_row(p, new)
+    for r, before in zip(resolved.rows, old.rows):
+        if r is not before and not patch.case_row(r, before):
+            return None
+    patch.reservations(case, resolved.parties)
+    problem = patch.problem(resolved, blocks)
+    if not _numbers_fine(problem, patch.touched_rows()):
+        return None
+    return Recompiled(problem, patch.touched_rows(), patch.touched_cols())
+
+
+def _same_variables(new: Resolved, old: Resolved) -> bool:
+    return len(new.variables) == len(old.variables) and all(
+        a.key == b.key and a.lb == b.lb and a.ub == b.ub and a.integer == b.integer
+        for a, b in zip(new.variables, old.variables))
+
+
+def _moved_criteria(new: Resolved, old: Resolved) -> bool:
+    return any(new.criteria[p] is not old.criteria[p] for p in new.parties)
+
+
+def _same_curve(a: ScoreCurve, b: ScoreCurve) -> bool:
+    """The same points of the same argument (re_resolve keeps these objects when only a weight moved)."""
+    return a is b or (a.lin is b.lin and a.x_points is b.x_points and a.y_points is b.y_points
+                      and a.scores is b.scores)
+
+
+def _points(crit: ScoreCurve) -> int:
+    return -1 if crit.xs is None else len(crit.xs)
+
+
+def _redraw(patch: _Patch, crit: ScoreCurve, before: ScoreCurve, previous: Problem, bounds: dict,
+            blocks: dict) -> bool:
+    """The block of `crit` in place of `before`'s: False when it does not fit in its place."""
+    key = (crit.party, crit.id)
+    old = previous._blocks.get(key)
+    if old is None:
+        return False
+    if _same_curve(crit, before):
+        return True  # its block stays (only the criterion's weight, in the utility row, may move)
+    if _terms_key(crit) != _terms_key(before) or _points(crit) != _points(before):
+        return False  # which arguments get a shared column is decided again (`_shared_arguments`)
+    argument = old.bounds[1]
+    blk = _block(crit, previous.var_col, bounds, None, argument)
+    if blk.built.names != old.built.names or blk.built.row_names != old.built.row_names \
+            or blk.built.integer != old.built.integer:
+        return False
+    c0, r0 = previous.curve_cols[key][0], previous.curve_rows[key][0]
+    patch.cols(c0, blk.built.lb, blk.built.ub)
+    patch.rows(r0, blk.built.row_len, blk.place(c0), blk.vals, blk.built.row_lo, blk.built.row_hi)
+    blocks[key] = blk
+    return True
+
+
+class _Patch:
+    """The previous Problem's arrays, copied on the first write, and the rows and columns written."""
+
+    def __init__(self, previous: Problem):
+        self.prev = previous
+        self.col_lb, self.col_ub = previous.col_lb, previous.col_ub
+        self.row_lo, self.row_hi = previous.row_lo, previous.row_hi
+        self.new_rows: dict[int, tuple] = {}  # first row -> (row lengths, columns, values)
+        self._cols: list[np.ndarray] = []
+        self._rows: list[np.ndarray] = []
+
+    def cols(self, c0: int, lb, ub) -> None:
+        k = np.arange(c0, c0 + len(lb))
+        lb, ub = np.asarray(lb, float), np.asarray(ub, float)
+        if np.array_equal(self.col_lb[k], lb) and np.array_equal(self.col_ub[k], ub):
+            return
+        if self.col_lb is self.prev.col_lb:
+            self.col_lb, self.col_ub = self.col_lb.copy(), self.col_ub.copy()
+        self.col_lb[k], self.col_ub[k] = lb, ub
+        self._cols.append(k)
+
+    def rows(self, r0: int, lens, cols, vals, lo, hi) -> None:
+        k = np.arange(r0, r0 + len(lens))
+        if self.row_lo is self.prev.row_lo:
+            self.row_lo, self.row_hi = self.row_lo.copy(), self.row_hi.copy()
+        self.row_lo[k], self.row_hi[k] = lo, hi
+        self.new_rows[r0] = (np.asarray(lens, np.int64), np.asarray(cols, np.int32), np.asarray(vals, float))
+        self._rows.append(k)
+
+    def utility_row(self, p: str, criteria: list) -> None:
+        prev = self.prev
+        u = prev.utility_col[p]
+        coefs = {u: 1.0}  # as compile_case writes it
+        for crit in criteria:
+            j = prev.score_col[(p, crit.id)]
+            coefs[j] = coefs.get(j, 0.0) - crit.weight
+        self.rows(prev.utility_row[p], [len(coefs)], list(coefs), list(coefs.values()), [0.0], [0.0])
+
+    def case_row(self, r: LinearRow, before: LinearRow) -> bool:
+        i = self.prev.case_rows.get(r.id)
+        if r.id != before.id or i is None or r.kind != before.kind or r.party != before.party:
+            return False
+        coefs = _coefs(r.lin.terms, self.prev.var_col)
+        self.rows(i, [len(coefs)], list(coefs), list(coefs.values()), [r.lo], [r.hi])
+        return True
+
+    def reservations(self, case: Case, parties: list) -> None:
+        prev = self.prev
+        if not prev.reservation_row:
+            return
+        at = np.fromiter(prev.reservation_row.values(), np.int64, len(prev.reservation_row))
+        want = np.fromiter((case.parties[p].reservation for p in prev.reservation_row), float, len(at))
+        moved = at[prev.row_lo[at] != want]  # (the rows' upper bounds stay infinite)
+        if len(moved):
+            if self.row_lo is prev.row_lo:
+                self.row_lo, self.row_hi = self.row_lo.copy(), self.row_hi.copy()
+            self.row_lo[moved] = want[prev.row_lo[at] != want]
+            self._rows.append(moved)
+
+    def touched_rows(self) -> np.ndarray:
+        return np.unique(np.concatenate(self._rows)) if self._rows else np.zeros(0, np.int64)
+
+    def touched_cols(self) -> np.ndarray:
+        return np.unique(np.concatenate(self._cols)) if self._cols else np.zeros(0, np.int64)
+
+    def _matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The previous CSR arrays with the rewritten rows: written over in place when every row
+        keeps its columns, else spliced (numpy copies, no loop over the model's rows)."""
+        prev = self.prev
+        indptr, indices, values = prev.indptr, prev.indices, prev.values
+        if not self.new_rows:
+            return indptr, indices, values
+        same = all(np.array_equal(np.diff(indptr[r0:r0 + len(lens) + 1]), lens)
+                   and np.array_equal(indices[indptr[r0]:indptr[r0 + len(lens)]], cols)
+                   for r0, (lens, cols, _) in self.new_rows.items())
+        if same:
+            values = values.copy()
+            for r0, (lens, _, vals) in self.new_rows.items():
+                values[indptr[r0]:indptr[r0 + len(lens)]] = vals
+            return indptr, indices, values
+        lengths = np.diff(indptr).astype(np.int64)
+        idx_parts, val_parts, at = [], [], 0
+        for r0 in sorted(self.new_rows):
+            lens, cols, vals = self.new_rows[r0]
+            a = indptr[r0]
+            idx_parts += [indices[indptr[at]:a], cols]
+            val_parts += [values[indptr[at]:a], vals]
+            lengths[r0:r0 + len(lens)] = lens
+            at = r0 + len(lens)
+        idx_parts.append(indices[indptr[at]:])
+        val_parts.append(values[indptr[at]:])
+        indptr = np.zeros(len(lengths) + 1, dtype=indptr.dtype)
+        indptr[1:] = np.cumsum(lengths)
+        return indptr, np.concatenate(idx_parts).astype(np.int32), np.concatenate(val_parts).astype(float)
+
+    def problem(self, resolved: Resolved, blocks: dict) -> Problem:
+        prev = self.prev
+        indptr, indices, values = self._matrix()
+        out = dataclasses.replace(prev, resolved=resolved, col_lb=self.col_lb, col_ub=self.col_ub,
+                                  row_lo=self.row_lo, row_hi=self.row_hi, indptr=indptr, indices=indices,
+                                  values=values)
+        out._blocks = blocks
+        out.__dict__["col_index"], out.__dict__["row_index"] = prev.col_index, prev.row_index  # the same names
+        return out
+
+
+def _numbers_fine(problem: Problem, rows: np.ndarray) -> bool:
+    """`_check_numbers` on what a change rewrote: the rewritten rows, with every row holding a
+    free column of theirs (whose scale those rows give it), and every column. The rest was
+    checked with the previous Problem and is unchanged. False: the whole check must say."""
+    from negotiate.backends.scaling import numeric_problems
+
+    if not len(rows):
+        return True
+    free = ~(np.isfinite(problem.col_lb) | np.isfinite(problem.col_ub))
+    for _ in range(3):  # a free column's scale comes from its rows (and theirs, for free-only rows)
+        cols = problem.indices[_entries(problem.indptr, rows)]
+        reach = np.unique(cols[free[cols]])
+        if not len(reach):
+            break
+        holding = np.searchsorted(problem.indptr, np.flatnonzero(np.isin(problem.indices, reach)), side="right") - 1
+        more = np.union1d(rows, holding)
+        if len(more) == len(rows):
+            break
+        rows = more
+    else:
+        return False
+    sub = _SubRows(problem, rows, _entries(problem.indptr, rows), problem.indptr[rows + 1] - problem.indptr[rows])
+    return not numeric_problems(sub)
+
+
+def _entries(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Positions in the CSR arrays of the entries of `rows` (in order)."""
+    starts = indptr[rows].astype(np.int64)
+    lengths = indptr[rows + 1].astype(np.int64) - starts
+    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return np.arange(int(lengths.sum()), dtype=np.int64) + shift
+
+
+class _SubRows:
+    """Some rows of a Problem with all its columns: what `numeric_problems` reads."""
+
+    def __init__(self, problem: Problem, rows: np.ndarray, take: np.ndarray, lengths: np.ndarray):
+        self.indptr = np.zeros(len(rows) + 1, np.int64)
+        self.indptr[1:] = np.cumsum(lengths)
+        self.indices, self.values = problem.indices[take], problem.values[take]
+        self.row_lo, self.row_hi = problem.row_lo[rows], problem.row_hi[rows]
+        self.col_lb, self.col_ub, self.col_int = problem.col_lb, problem.col_ub, problem.col_int
+        self.col_names = problem.col_names
+        self.n_rows = len(rows)

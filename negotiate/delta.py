@@ -145,3 +145,37 @@ def _lookup(table: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> np.ndarra
     pos = np.minimum(pos, max(len(k) - 1, 0))
     found = (len(k) > 0) & (k[pos] == keys) if len(k) else np.zeros(len(keys), bool)
     return np.where(found, v[pos] if len(k) else 0.0, 0.0)
+
+
+def touched_delta(old, new, rows: np.ndarray, cols: np.ndarray) -> ModelDelta:
+    """`model_delta(old, new)` for two models of the same rows and columns (same names, same
+    order) that differ at most in `rows` and `cols` (negotiate.compile.recompile says which):
+    only those are compared, so the delta costs what the change touched."""
+    d = ModelDelta(new)
+    cols = np.asarray(cols, np.int64)
+    moved = cols[(old.col_lb[cols] != new.col_lb[cols]) | (old.col_ub[cols] != new.col_ub[cols])]
+    for j in moved:
+        d.col_bounds[new.col_names[j]] = (float(new.col_lb[j]), float(new.col_ub[j]))
+    for j in cols[old.col_int[cols] != new.col_int[cols]]:
+        d.col_integer[new.col_names[j]] = bool(new.col_int[j])
+    rows = np.asarray(rows, np.int64)
+    moved = rows[(old.row_lo[rows] != new.row_lo[rows]) | (old.row_hi[rows] != new.row_hi[rows])]
+    for i in moved:
+        d.row_bounds[new.row_names[i]] = (float(new.row_lo[i]), float(new.row_hi[i]))
+    if old.values is not new.values:
+        for i in rows:
+            before = _summed_row(old, int(i))
+            after = _summed_row(new, int(i))
+            for j in sorted(before.keys() | after.keys()):
+                if before.get(j, 0.0) != after.get(j, 0.0):
+                    d.coefficients[(new.row_names[i], new.col_names[j])] = after.get(j, 0.0)
+    return d
+
+
+def _summed_row(problem, i: int) -> dict:
+    """Row `i` as {column: coefficient}, repeated columns summed (as `model_delta` compares them)."""
+    out: dict = {}
+    cols, vals = problem.row(i)
+    for j, v in zip(cols.tolist(), vals.tolist()):
+        out[j] = out.get(j, 0.0) + v
+    return out

@@ -48,13 +48,92 @@ def _choices(problem) -> dict:
 
 
 def utilities(problem, values: dict) -> tuple[dict, dict]:
-    """Per party utility and per criterion score, from issue values."""
+    """Per party utility and per criterion score, from issue values.
+
+    The same numbers as each curve's `ScoreCurve.score`, bit for bit: an argument shared
+    by many criteria (every party's view of a public good) is summed once, and a party's
+    curves are interpolated together (`_Curves`)."""
     utils, scores = {}, {}
+    resolved = problem.resolved
+    argument: dict = {}  # id(lin) -> its value here
     for p in problem.parties:
-        crit = {c.id: c.score(values) for c in problem.resolved.criteria[p]}
+        criteria = resolved.criteria[p]
+        curves = _curves_of(resolved, p)
+        at = curves.arguments(values)
+        for i in curves.long:
+            lin = criteria[i].lin
+            e = argument.get(id(lin))
+            if e is None:
+                e = argument[id(lin)] = lin.value(values)
+            at[i] = e
+        crit = dict(zip((c.id for c in criteria), curves.scores(at)))
         scores[p] = crit
-        utils[p] = sum(c.weight * crit[c.id] for c in problem.resolved.criteria[p])
+        utils[p] = sum(c.weight * crit[c.id] for c in criteria)
     return utils, scores
+
+
+def _curves_of(resolved, party: str) -> _Curves:
+    """A party's curves as arrays, made once per resolved case (what-if changes carry them)."""
+    kept = resolved.per_party.get(("curves", party))
+    if kept is None:
+        kept = resolved.per_party[("curves", party)] = _Curves(resolved.criteria[party])
+    return kept
+
+
+FEW_TERMS = 8  # arguments with more terms (a public good over every party) are summed one by one, once
+
+
+class _Curves:
+    """A party's score curves padded into arrays, to evaluate them all at once exactly as
+    `ScoreCurve.score` does one: the argument summed term by term in the same order as
+    `Lin.value`, and interpolated as `np.interp` does (its value at a point, `slope * (e -
+    x_j) + y_j` between points, the end values beyond them)."""
+
+    def __init__(self, criteria: list):
+        n = len(criteria)
+        self.long = [i for i, c in enumerate(criteria) if len(c.lin.terms) > FEW_TERMS]
+        terms = [list(c.lin.terms.items()) if len(c.lin.terms) <= FEW_TERMS else [] for c in criteria]
+        self.keys = sorted({k for t in terms for k, _ in t}, key=repr)
+        where = {k: i for i, k in enumerate(self.keys)}
+        depth = max((len(t) for t in terms), default=0)
+        self.at = np.zeros((n, depth), np.int64)
+        self.coef = np.zeros((n, depth))
+        for i, t in enumerate(terms):
+            for k, (key, c) in enumerate(t):
+                self.at[i, k], self.coef[i, k] = where[key], c
+        self.const = np.array([c.lin.const for c in criteria], float)
+        width = max([len(c.xs) for c in criteria if c.xs is not None], default=2)
+        self.linear = np.array([c.xs is None for c in criteria], bool)  # discrete scores: the argument itself
+        self.xs = np.full((n, width), np.inf)
+        self.ys = np.zeros((n, width))
+        self.last = np.zeros(n, np.int64)
+        for i, c in enumerate(criteria):
+            if c.xs is not None:
+                k = len(c.xs)
+                self.xs[i, :k], self.ys[i, :k], self.last[i] = c.xs, c.ys, k - 1
+        with np.errstate(invalid="ignore"):
+            self.slopes = np.diff(self.ys, axis=1) / np.diff(self.xs, axis=1)
+        self.rows = np.arange(n)
+
+    def arguments(self, values: dict) -> np.ndarray:
+        """Each curve's argument (those in `long` are left for the caller)."""
+        x = np.array([values[k] for k in self.keys], float)
+        acc = np.zeros(len(self.const))
+        for k in range(self.at.shape[1]):  # term by term: the sums Lin.value makes, in its order
+            acc = acc + self.coef[:, k] * x[self.at[:, k]]
+        return self.const + acc
+
+    def scores(self, at: np.ndarray) -> list:
+        e = np.asarray(at, float)
+        if not len(e):
+            return []
+        j = np.minimum((self.xs[:, 1:] <= e[:, None]).sum(axis=1), self.last)
+        inside = np.minimum(j, self.xs.shape[1] - 2)
+        with np.errstate(invalid="ignore"):
+            y = self.slopes[self.rows, inside] * (e - self.xs[self.rows, inside]) + self.ys[self.rows, inside]
+        y = np.where(j == self.last, self.ys[self.rows, self.last], y)
+        y = np.where(e < self.xs[:, 0], self.ys[:, 0], y)
+        return np.where(self.linear, e, y).tolist()
 
 
 def agreement_of(problem, values: dict) -> dict:

@@ -9,19 +9,25 @@
 
 A change is parsed by `negotiate.case.changes` and validated as the case file
 is (a bad value raises a located CaseError and the session stays as it was).
-Only the parts of the case that the change touches are resolved again; the
-case is compiled into a new, self-consistent `Problem` (criteria whose curves
-did not move keep their blocks), and the backend brings its live model there
-by a `ModelDelta` keyed by case ids (`negotiate.delta`), or rebuilds for a
-stated `RebuildReason`. `rebuilds` and `in_place` count which happened. Every
-answer equals a cold `negotiate.solve(n.case)`: status, agreement (to the
-solver's tolerance), shadow prices and diagnosis.
+Only the parts of the case that the change touches are validated and resolved
+again; the case is compiled into a new, self-consistent `Problem` (criteria
+whose curves did not move keep their blocks), and the backend brings its live
+model there by a `ModelDelta` keyed by case ids (`negotiate.delta`), or
+rebuilds for a stated `RebuildReason`. `rebuilds` and `in_place` count which
+happened. A change that keeps the model's shape (a parameter, a reservation,
+a red line's bound, a curve's values) costs what it touches, not the case: its
+Problem is the previous one with the rewritten rows (`compile.recompile`,
+counted by `recompiled`) and its delta is read off them; `last_stages` gives
+the seconds of each stage. Every answer equals a cold
+`negotiate.solve(n.case)`: status, agreement (to the solver's tolerance),
+shadow prices and diagnosis.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,11 +41,12 @@ from negotiate.case.changes import (
 )
 from negotiate.case.expr import did_you_mean
 from negotiate.case.load import changed_error, validate_structure
-from negotiate.case.resolve import _resolve, re_resolve
+from negotiate.case.resolve import _resolve, dependents, re_resolve
 from negotiate.case.schema import Case
 from negotiate.case.status_quo import join_party, split_party
-from negotiate.compile import Problem, compile_case
-from negotiate.delta import ModelDelta, RebuildReason, model_delta
+from negotiate.case.validate import validate_changed
+from negotiate.compile import Problem, compile_case, recompile
+from negotiate.delta import ModelDelta, RebuildReason, model_delta, touched_delta
 from negotiate.errors import CaseError, SolveError
 from negotiate.errors import Problem as CaseProblem
 from negotiate.proposal import Proposal
@@ -62,12 +69,18 @@ class Negotiation:
         self._dropped_status_quo: dict[str, dict] = {}  # a dropped party's status-quo values
         self.rebuilds = 0
         self.in_place = 0
+        self.recompiled = 0  # changes compiled from the previous Problem (compile.recompile)
         self.rebuild_reasons: collections.Counter = collections.Counter()
         self.last_delta: ModelDelta | None = None
+        self.last_stages: dict[str, float] = {}  # seconds per stage of the last `update`
         self._data = case.model_dump(exclude_unset=True)
         self._case = case
         self._problem = compile_case(case)
         self._build(RebuildReason.FIRST_BUILD)
+        if self._backend.capabilities.deltas:  # what a change reads, made now rather than by the first change
+            self._problem.col_index, self._problem.row_index  # noqa: B018
+            if case._resolved is not None:
+                dependents(case._resolved, "")
 
     # -- state ---------------------------------------------------------------
     @property
@@ -113,10 +126,12 @@ class Negotiation:
 
     def update(self, changes: dict[str, Any], create: bool = False) -> Negotiation:
         """Apply several changes at once (validated together, all or nothing)."""
+        clock = _Stages()
         parsed = parse_changes(self._case, changes, create)
         data = apply_changes(self._data, parsed)
         paths = list(changes)
-        new = validate_structure(data, self._case._source, paths)
+        new = validate_changed(data, self._case, [ch.keys for ch in parsed], paths)
+        clock.lap("validate")
         todo = units(parsed, self._case, new)
         if todo is None:
             resolved, problems = _resolve(new)
@@ -125,10 +140,12 @@ class Negotiation:
         if problems:
             raise changed_error(problems, paths)
         new._resolved = resolved
+        clock.lap("resolve")
         try:
-            self._move(data, new)
+            self._move(data, new, clock)
         except CaseError as e:  # numbers no solver can take (compile's check): located at the change
             raise changed_error(e.problems, paths) from None
+        self.last_stages = clock.seconds
         return self
 
     def drop_party(self, party: str) -> Negotiation:
@@ -285,18 +302,32 @@ class Negotiation:
         new._resolved = resolved
         self._move(data, new)
 
-    def _move(self, data: dict, new: Case) -> None:
-        """Bring the session to `new` (validated and resolved): compile, then a delta or a rebuild."""
+    def _move(self, data: dict, new: Case, clock: _Stages | None = None) -> None:
+        """Bring the session to `new` (validated and resolved): compile, then a delta or a rebuild.
+
+        A change that reshapes nothing is compiled from the previous Problem and its delta read
+        off the rows and columns it rewrote (`compile.recompile`, `delta.touched_delta`)."""
+        clock = clock or _Stages()
         old_case = self._case
-        self._problem = compile_case(new, previous=self._problem)
+        current = self._backend.problem is self._problem  # (a delta is read against the live model)
+        quick = recompile(self._problem, new._resolved) if current and new._resolved is not None else None
+        self._problem = quick.problem if quick is not None else compile_case(new, previous=self._problem)
+        self.recompiled += quick is not None
         self._data, self._case = data, new
+        clock.lap("compile")
         reason = self._rebuild_reason(old_case, new)
         if reason is not None:
             self.last_delta = None
             self._build(reason)
+            clock.lap("apply")
             return
-        self.last_delta = model_delta(self._backend.problem, self._problem)
+        if quick is not None:
+            self.last_delta = touched_delta(self._backend.problem, self._problem, quick.rows, quick.cols)
+        else:
+            self.last_delta = model_delta(self._backend.problem, self._problem)
+        clock.lap("delta")
         self._backend.apply(self.last_delta)
+        clock.lap("apply")
         self.in_place += 1
         live = self._problem.n_rows + self._problem.n_cols
         if self._backend.retired > COMPACT_AFTER * max(100, live):
@@ -310,6 +341,19 @@ class Negotiation:
         if _two_level(old) or _two_level(new):
             return RebuildReason.TWO_LEVEL
         return None
+
+
+class _Stages:
+    """Seconds spent per stage of one change (validate, resolve, compile, delta, apply)."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self._t
+        self._t = now
 
 
 def _two_level(case: Case) -> bool:

@@ -345,6 +345,9 @@ class HighsBackend(Backend):
     def apply(self, delta) -> None:
         """Bring the live model to `delta.new` (see negotiate.delta)."""
         old, new = self.problem, delta.new
+        if not delta.structural and new.col_names is old.col_names and new.row_names is old.row_names:
+            self._apply_in_place(delta)
+            return
         self._truncate(self._model_cols, self._model_rows)  # helpers go: they belong to `old`
         col_at = {name: int(self._col_at[j]) for name, j in old.col_index.items()}
         row_at = {name: int(self._row_at[i]) for name, i in old.row_index.items()}
@@ -392,6 +395,22 @@ class HighsBackend(Backend):
         self._col_at = np.fromiter((col_at[n] for n in new.col_names), np.int64, new.n_cols)
         self._row_at = np.fromiter((row_at[n] for n in new.row_names), np.int64, new.n_rows)
         self.problem = new
+
+    def _apply_in_place(self, delta) -> None:
+        """A delta of bounds and coefficients between two models of the same rows and columns
+        (a what-if change that reshapes nothing): each written where it is, nothing renumbered."""
+        old = self.problem
+        self._truncate(self._model_cols, self._model_rows)  # helpers go: they belong to `old`
+        cols, rows = old.col_index, old.row_index
+        for name, (lo, hi) in delta.col_bounds.items():
+            self._set_col_bounds_at(int(self._col_at[cols[name]]), lo, hi)
+        for name, integer in delta.col_integer.items():
+            self._set_integer_at(int(self._col_at[cols[name]]), integer)
+        for name, (lo, hi) in delta.row_bounds.items():
+            self._set_row_bounds_at(int(self._row_at[rows[name]]), lo, hi)
+        for (rname, cname), v in delta.coefficients.items():
+            self._set_coef_at(int(self._row_at[rows[rname]]), int(self._col_at[cols[cname]]), v)
+        self.problem = delta.new
 
     def _free_column_scale(self, new, js: np.ndarray) -> np.ndarray:
         """Scales of added free columns (utilities): from the other columns of their rows."""

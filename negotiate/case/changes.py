@@ -80,8 +80,8 @@ class Change:
         (empty: no expression can name it; None: not a value change)."""
         if self.kind == "parameter":
             return {self.item}
-        if self.kind == "data":
-            return {"data." + self.item}
+        if self.kind == "data":  # (read as `data.F[self]`, by the party's own items)
+            return {"data." + self.item, f"data.{self.item}[self]"}
         if VALUES in self.touches:
             return None
         return set()
@@ -300,7 +300,7 @@ def _plain(value: Any) -> Any:
 def units(changes: list[Change], old, new) -> set | None:
     """The resolved items (criteria of a party, limit and constraint rows) to compute
     again for `new`, or None when everything must be (structure changed)."""
-    from negotiate.case.resolve import item_texts, names_in, units_of
+    from negotiate.case.resolve import dependents, item_texts, names_in, unit_party, units_of
 
     if list(new.parties) != list(old.parties) or _issues_shape(new) != _issues_shape(old):
         return None
@@ -310,8 +310,17 @@ def units(changes: list[Change], old, new) -> set | None:
             return None
         if ch.kind in ("parameter", "data"):
             name = ch.item if ch.kind == "parameter" else "data." + ch.item
+            own = f"{name}[self]" if ch.kind == "data" else None  # read by a party's own items only
+            if getattr(old, "_resolved", None) is not None:
+                # the old case's users of the name (units whose texts this batch changes are
+                # added below, by their own changes)
+                out |= dependents(old._resolved, name)
+                if own is not None:
+                    out |= {u for u in dependents(old._resolved, own) if unit_party(u) == ch.party}
+                continue
             for u in units_of(new):
-                if any(name in names_in(t) for t in item_texts(new, u)):
+                used = frozenset().union(*(names_in(t) for t in item_texts(new, u)))
+                if name in used or (own in used and unit_party(u) == ch.party):
                     out.add(u)
         elif ch.kind == "criterion":
             out.add(("criteria", ch.party))

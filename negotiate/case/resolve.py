@@ -101,6 +101,11 @@ class Resolved:
     options: dict[str, dict] = field(default_factory=dict)  # name -> {key: fixed value}
     twolevel: object = None  # negotiate.formulation.ratification.TwoLevel (CASE_FORMAT.md section 7)
     status_quo: dict = field(default_factory=dict)  # variable key -> value with no agreement
+    # (unit -> names its expressions use, name -> units using it): see `dependents`
+    names: tuple | None = field(default=None, repr=False, compare=False)
+    # what is derived from one party's criteria alone ((kind, party) -> value: its utility span,
+    # its curves as arrays), made on first use; re_resolve keeps the parties' whose criteria it keeps
+    per_party: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 class PartyList(list):
@@ -491,7 +496,9 @@ def item_texts(case: Case, unit: tuple) -> list[str]:
 
 
 def names_in(text: str) -> frozenset:
-    """Parameter-like names and `data.FIELD`s an expression refers to."""
+    """Parameter-like names and `data.FIELD`s an expression refers to; a field read only as
+    `data.FIELD[self]` (the item's own party's value) is named `data.FIELD[self]`, so a change
+    of another party's value of it does not reach the item."""
     return _names_in(text)
 
 
@@ -504,12 +511,31 @@ def _names_in(text: str) -> frozenset:
     except ExprError:
         return frozenset()
     out = set()
+    own = set()  # the `data.FIELD` nodes read as `data.FIELD[self]`
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and _data_field(node.value) and isinstance(node.slice, ast.Name) \
+                and node.slice.id == "self":
+            own.add(id(node.value))
+            out.add(f"data.{node.value.attr}[self]")
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             out.add(node.id)
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "data":
+        elif _data_field(node) and id(node) not in own:
             out.add("data." + node.attr)
     return frozenset(out)
+
+
+def _data_field(node) -> bool:
+    import ast
+
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "data"
+
+
+def unit_party(unit: tuple) -> str | None:
+    """The party whose criteria or red line a unit is (None: a collective constraint)."""
+    if unit[0] == "criteria":
+        return unit[1]
+    return unit[2] if unit[1] == "parties" else None
 
 
 def units_of(case: Case) -> list[tuple]:
@@ -561,6 +587,10 @@ def re_resolve(case: Case, previous: Resolved, units: set,
     resolved = Resolved(case, list(case.parties), variables_of(case, ranges), criteria, rows, options,
                         status_quo=status_quo)
     resolved.twolevel = _twolevel(case, col)
+    if previous.names is not None:
+        resolved.names = _carried_names(previous.names, case, units)
+    resolved.per_party = {k: v for k, v in previous.per_party.items()
+                          if k[1] in criteria and criteria[k[1]] is previous.criteria.get(k[1])}
     return resolved, col.problems
 
 
@@ -582,3 +612,51 @@ def _previous_ranges(previous: Resolved) -> dict:
 def _row_unit(r: LinearRow) -> tuple:
     base = r.id.split("[")[0]
     return ("row", *base.split("."))
+
+
+# -- which units name what (a what-if change of a parameter re-resolves only its users) ---------
+def dependents(resolved: Resolved, name: str) -> frozenset:
+    """The units (as `units_of`) whose expressions name `name` (a parameter or `data.F`).
+
+    The index is built once per session's first case (every text parsed once) and carried
+    by `re_resolve` to the next case, updated for the units it resolved again: a change
+    costs what it touches, not a scan of every criterion and red line."""
+    if resolved.names is None:
+        case = resolved.case
+        by_unit = {u: _unit_names(case, u) for u in units_of(case)}
+        users: dict = {}
+        for u, names in by_unit.items():
+            for n in names:
+                users.setdefault(n, set()).add(u)
+        resolved.names = (by_unit, {n: frozenset(us) for n, us in users.items()})
+    return resolved.names[1].get(name, frozenset())
+
+
+def _unit_names(case: Case, unit: tuple) -> frozenset:
+    out: frozenset = frozenset()
+    for t in item_texts(case, unit):
+        out |= names_in(t)
+    return out
+
+
+def _unit_exists(case: Case, unit: tuple) -> bool:
+    if unit[0] == "criteria":
+        return unit[1] in case.parties
+    if unit[1] == "constraints":
+        return unit[2] in case.constraints
+    return unit[2] in case.parties and unit[4] in case.parties[unit[2]].limits
+
+
+def _carried_names(names: tuple, case: Case, units: set) -> tuple:
+    """The index of `names` for `case`, whose units other than `units` have the same texts."""
+    by_unit, users = dict(names[0]), dict(names[1])
+    for u in units:
+        old = by_unit.pop(u, frozenset())
+        new = _unit_names(case, u) if _unit_exists(case, u) else frozenset()
+        if _unit_exists(case, u):
+            by_unit[u] = new
+        for n in old - new:
+            users[n] = users[n] - {u}
+        for n in new - old:
+            users[n] = users.get(n, frozenset()) | {u}
+    return by_unit, users

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from negotiate.case.expr import did_you_mean
 from negotiate.case.resolve import check_case
-from negotiate.case.schema import Case
+from negotiate.case.schema import Case, freeze
 from negotiate.case.source import Path, SourceMap, dotted
 from negotiate.errors import CaseError, Finding, Location
 
@@ -231,3 +231,65 @@ def _model_in(ann: Any):
 
 def _is_mapping(ann: Any) -> bool:
     return typing.get_origin(ann) is dict
+
+
+# -- what-if changes: only the changed parts validated -----------------------------------
+_MODEL_MAPS = ("parties", "issues")  # top-level mappings of models: an untouched entry is taken as validated
+_MODELS = ("solve", "decision_rule")  # top-level models: taken as validated when untouched
+
+
+def validate_changed(data: dict, old: Case, changed: list[tuple], paths: list[str]) -> Case:
+    """Structure of `data`, which is `old`'s data with changes at the key paths `changed`
+    (negotiate.case.changes): the changed parties, issues and fields are validated, the
+    untouched ones are `old`'s validated models, which pydantic takes as they are (so 199
+    parties are not validated again because one moved its red line). The Case is the one
+    `validate_structure(data, ...)` gives, field for field; a problem is reported by it
+    (the whole data validated, the same messages)."""
+    if _case_checks() != _CASE_CHECKS:  # a check of the whole Case this function does not know of
+        return validate_structure(data, old._source, paths)
+    given, merged = dict(data), {}
+    for key in _MODEL_MAPS:
+        mine = data.get(key)
+        kept = getattr(old, key)
+        if not isinstance(mine, dict) or (key,) in changed:
+            continue
+        moved = {k[1] for k in changed if k[0] == key and len(k) > 1}
+        merged[key] = {i: _kept(kept[i]) if i in kept and i not in moved else v for i, v in mine.items()}
+        # the mapping is validated with its changed entries only (a model's own validators run
+        # again on a model instance given to pydantic: 200 parties' would cost milliseconds);
+        # the untouched entries join it after (no check of the Case reads them: _CASE_CHECKS)
+        given[key] = {i: v for i, v in merged[key].items() if not isinstance(v, BaseModel)} \
+            or dict([next(iter(merged[key].items()))] if merged[key] else [])
+    for key in _MODELS:
+        if key in data and not any(k[0] == key for k in changed) and isinstance(getattr(old, key), BaseModel):
+            given[key] = getattr(old, key)
+    try:
+        case = Case.model_validate(given)
+    except ValidationError:
+        return validate_structure(data, old._source, paths)
+    if merged:
+        validated = {key: getattr(case, key) for key in merged}
+        case = case.model_copy(update={key: freeze({i: validated[key].get(i, v) for i, v in entries.items()})
+                                       for key, entries in merged.items()})
+    case._source = old._source
+    return case
+
+
+# Case's own validators: parameter and issue ids not reserved, parameters and issues apart,
+# mappings frozen. None reads the parties or issues one by one, so those can be validated
+# with only their changed entries (`validate_changed`); a new one sends it the slow way.
+_CASE_CHECKS = frozenset({"_not_reserved", "_names_distinct", "_freeze"})
+
+
+def _case_checks() -> frozenset:
+    found = Case.__pydantic_decorators__
+    return frozenset(found.field_validators) | frozenset(found.model_validators)
+
+
+def _kept(model: BaseModel) -> BaseModel:
+    """An untouched part of the old case for the new one. A party whose reservation is computed
+    at the status quo gets its own copy: resolving the new case sets that value on it, and the
+    old case (a session's snapshot) keeps its own."""
+    if getattr(getattr(model, "reservation", None), "from_status_quo", False):
+        return model.model_copy()
+    return model
