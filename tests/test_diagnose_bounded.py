@@ -96,10 +96,10 @@ def assert_irreducible(case, iis):
 
 def test_unreachable_reservation_returns_at_once():
     case = load_case(ROOT / "cases" / "asia_pacific_compact.yaml")
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU seconds: a loaded machine does not stretch them
     with within(20):
         prop = negotiate.solve(case, changes={"parties.JPN.reservation": 0.99})
-    assert time.perf_counter() - t0 < 2.0
+    assert time.process_time() - t0 < 2.0
     assert prop.status == "infeasible"
     d = prop.diagnosis
     assert d["relaxations"][0]["id"] == "parties.JPN.reservation"
@@ -124,10 +124,10 @@ def _check_case(path, every):
             rule = case.decision_rule.qualified_majority or case.decision_rule.weighted_quota
             if path_.split(".")[1] not in rule.veto:
                 continue
-        t0 = time.perf_counter()
+        t0 = time.process_time()  # CPU seconds: a loaded machine does not stretch them
         with within(20):
             prop = negotiate.solve(case, changes=change)
-        seconds = time.perf_counter() - t0
+        seconds = time.process_time() - t0
         assert prop.status == "infeasible", change
         assert seconds < 2.0, (change, seconds)
         d = prop.diagnosis
