@@ -5,8 +5,8 @@ issues that trade one for one), many agreements give every party the same
 utility, and the solver returns whichever vertex its basis reaches: a warm
 what-if session and a cold solve of the same case then propose different
 agreements. After the concept's solve, `settle_flat` holds what the concept
-decided (every party's utility, see `_holds`) and proposes, among the
-agreements that keep it, the **lexicographic minimum of the continuous issue
+decided (its optimum: every party's utility, or utilitarian's weighted sum;
+see `_holds`) and proposes, among the agreements that keep it, the **lexicographic minimum of the continuous issue
 values in case order** (issues as listed, per-party values by party order):
 the smallest value of the first issue, then of the next, and so on. This is
 the continuous analogue of the discrete tie rule (the first tie in outcome
@@ -90,10 +90,22 @@ def settle_flat(runner, concept: str, out) -> None:
                          f"in case order) could not be computed ({x}), so the solver's is proposed")
         return
     if x is not None:  # the face is flat (told whether or not the solver's pick was already this one)
-        out.x = np.asarray(x, float)[: b.n_cols]
-        out.notes.append(f"several agreements are equally good for {concept} (every party's utility the same): "
-                         "the one with the smallest issue values in case order (issues as listed, per-party "
-                         "values by party order) is proposed")
+        out.x = _snapped(np.asarray(x, float)[: b.n_cols], issues, saved)
+        same = "the same collective benefit" if concept == "utilitarian" else "every party's utility the same"
+        out.notes.append(f"several agreements are equally good for {concept} ({same}): the one with the "
+                         "smallest issue values in case order (issues as listed, per-party values by party "
+                         "order) is proposed")
+
+
+def _snapped(x: np.ndarray, issues, bounds: dict) -> np.ndarray:
+    """Issue values within FIX_TOL of an end of their range put on it (a minimum of 0 that the
+    solver's tolerances left at 2e-11 is proposed as 0)."""
+    x = x.copy()
+    for j, width in issues:
+        for end in bounds[j]:
+            if abs(x[j] - end) <= FIX_TOL * width:
+                x[j] = end
+    return x
 
 
 def _issue_columns(problem, b) -> list[tuple[int, float]]:
@@ -110,24 +122,28 @@ def _issue_columns(problem, b) -> list[tuple[int, float]]:
 
 
 def _holds(runner, concept: str, out) -> list[tuple[dict, float, float, str]]:
-    """Rows that keep what the concept decided: each party's utility (a leximin or Nash optimum
-    has one utility vector: its gains are unique over a convex set); after a Nash completion,
-    the held parties' weighted sum, which is what the completion fixed; held parties the concept
-    leaves open (Kalai-Smorodinsky's, or Nash's when it fell back to the egalitarian agreement,
-    whose ideal is their reservation) stay open. Utilitarian holds every party too: the rule
-    keeps the utilities the concept reports and chooses among the agreements that give them."""
+    """Rows that keep what the concept decided, i.e. its optimal face. Utilitarian: the weighted
+    sum of utilities (its ties may share out the same sum differently: as the discrete rule, any
+    agreement reaching the optimum is a tie). Leximin and Nash: each party's utility (their gains
+    are unique over a convex set); after a Nash completion, the held parties' weighted sum, which
+    is what the completion fixed; held parties the concept leaves open (Kalai-Smorodinsky's, or
+    Nash's when it fell back to the egalitarian agreement: their ideal is their reservation)
+    stay open."""
     u = runner.utility_of(out.x)
     ucol, w = runner.ucol, runner.weight
 
     def level(p):  # the utility column can sit below the recomputed utility (a slack hypograph)
         return min(u[p], float(out.x[ucol[p]])) - HOLD_TOL * runner.uscale[p]
 
+    def weighted_sum(parties, name):
+        return ({ucol[p]: w[p] for p in parties}, sum(w[p] * level(p) for p in parties), INF, name)
+
     held = [p for p in runner.parties if p in set(out.held)]
-    if concept == "nash" and len(held) == len(runner.parties):
-        held = []  # nobody can gain: Nash proposed the utilitarian agreement, held as utilitarian
+    if concept == "utilitarian" or (concept == "nash" and len(held) == len(runner.parties)):
+        return [weighted_sum(runner.parties, "canonical.hold.benefit")]  # Nash: nobody can gain, utilitarian
     rows = [({ucol[p]: 1.0}, level(p), INF, f"canonical.hold.{p}") for p in runner.parties if p not in held]
     if held and concept == "nash" and out.gap is not None:  # Nash completed them by their weighted sum
-        rows.append(({ucol[p]: w[p] for p in held}, sum(w[p] * level(p) for p in held), INF, "canonical.hold.held"))
+        rows.append(weighted_sum(held, "canonical.hold.held"))
     return rows
 
 
