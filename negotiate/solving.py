@@ -116,11 +116,8 @@ def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False,
         return utilities(problem, issue_values(problem, x))[0]
 
     runner = ConceptRunner(backend, problem, utility_of)
+    runner.canonical = True  # among equally good agreements, the canonical one (warm and cold alike)
     out = runner.run(concept, ideals=ideals or registry.concept(concept).needs_ideals)
-    if out.ok:  # among equally good agreements, the canonical one (warm and cold alike)
-        from negotiate.formulation.canonical import settle_flat
-
-        settle_flat(runner, concept, out)
     tied = _settle_ties(problem, concept, out, runner) if out.ok else None
     diagnosis = None
     if out.status == "infeasible":

@@ -70,6 +70,8 @@ def settle_flat(runner, concept: str, out) -> None:
     issues = _issue_columns(runner.p, b)
     if not issues:
         return
+    if b.n_cols == runner.p.n_cols and b.n_rows == runner.p.n_rows and b.unique_optimum():
+        return  # the concept's own LP (no helpers: utilitarian) proved its optimum the only one
     holds = _holds(runner, concept, out)
     mark = b.mark()
     ints = [j for j in range(b.n_cols) if b.is_integer(j)]
@@ -184,10 +186,10 @@ def _spread(runner, issues) -> tuple[float, np.ndarray] | str:
     """How far apart two agreements of the face can be in a generic direction (issue values as
     shares of their ranges), and the one at its minimum; or why it failed (a string)."""
     c = {j: (1.0 + (k * _PHI) % 1.0) / width for k, (j, width) in enumerate(issues)}
+    runner.b.prefer_primal(True)  # the concept's vertex keeps the holds: only the objective changed
     r_min = _solve(runner.b, {j: -v for j, v in c.items()})
     if isinstance(r_min, str):
         return r_min
-    runner.b.prefer_primal(True)  # from here only objectives and bounds change: continue from the vertex
     r_max = _solve(runner.b, c)
     if isinstance(r_max, str):
         return r_max

@@ -68,6 +68,8 @@ def _fail(result: LPResult, what: str) -> Outcome:
 class ConceptRunner:
     """Runs one concept on a built backend; `utility_of(x)` recomputes true utilities."""
 
+    canonical = False  # True: a flat optimum proposes its canonical agreement (formulation.canonical)
+
     def __init__(self, backend: Backend, problem, utility_of):
         self.b = backend
         self.p = problem
@@ -98,6 +100,10 @@ class ConceptRunner:
         mark = self.b.mark()  # every helper row and column goes afterwards: no solve feels another
         try:
             out = registry.concept(concept).solve(self)
+            if out.ok and self.canonical:  # before the helpers go: the concept's last basis still holds
+                from negotiate.formulation.canonical import settle_flat
+
+                settle_flat(self, concept, out)
         finally:
             self.b.rollback(mark)
         if out.ok:
