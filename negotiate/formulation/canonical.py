@@ -50,6 +50,7 @@ from negotiate.backends.base import INF
 
 HOLD_TOL = 1e-12  # a held utility may fall this far (relative to the party's utility scale): no more than
 # rounding, so that the canonical point is the vertex itself (40, not 39.9999996 on a slope of 0.005)
+KEEP_TOL = 1e-8  # the canonical point must keep each held utility to this, relative (solvers reach 1e-9)
 FIX_TOL = 1e-9  # an issue value fixed at its minimum may exceed it by this, relative to its range
 # The face is one agreement when the two extreme values of a generic combination of the issue
 # values (each measured as a share of its range) are this close. A face that is one vertex still
@@ -63,9 +64,10 @@ _PHI = (math.sqrt(5.0) - 1.0) / 2.0  # generic weights 1 + frac(j * phi): no two
 
 
 def settle_flat(runner, concept: str, out) -> None:
-    """Move `out.x` to the canonical agreement of the concept's optimal face (in place)."""
-    if out.status != "optimal" or out.x is None or runner.limited:
-        return
+    """Move `out.x` to the canonical agreement of the concept's optimal face (in place);
+    `runner.canonical(x)` checks an agreement (negotiate.solving's re-check of agreed values)."""
+    if out.status != "optimal" or out.x is None or runner.limited or not runner.canonical(out.x):
+        return  # not optimal, or an agreement the re-check will refuse: nothing to choose among
     b = runner.b
     issues = _issue_columns(runner.p, b)
     if not issues:
@@ -81,7 +83,7 @@ def settle_flat(runner, concept: str, out) -> None:
             v = float(round(out.x[j]))
             b.set_col_integer(j, False)
             b.set_col_bounds(j, v, v)
-        b.add_rows(holds)
+        b.add_rows([({runner.ucol[p]: c for p, c in held.items()}, level, INF, name) for held, level, name in holds])
         x = _lexmin(runner, issues)
     finally:
         b.prefer_primal(False)
@@ -90,12 +92,14 @@ def settle_flat(runner, concept: str, out) -> None:
             b.set_col_bounds(j, lo, hi)
         for j in ints:
             b.set_col_integer(j, True)
+    if x is not None and not isinstance(x, str):
+        x = _kept(runner, holds, np.asarray(x, float)[: b.n_cols])
     if isinstance(x, str):
         out.notes.append("several agreements may be equally good here; the canonical one (smallest issue values "
                          f"in case order) could not be computed ({x}), so the solver's is proposed")
         return
     if x is not None:  # the face is flat (told whether or not the solver's pick was already this one)
-        out.x = _snapped(np.asarray(x, float)[: b.n_cols], issues, saved)
+        out.x = _snapped(x, issues, saved)
         same = "the same collective benefit" if concept == "utilitarian" else "every party's utility the same"
         out.notes.append(f"several agreements are equally good for {concept} ({same}): the one with the "
                          "smallest issue values in case order (issues as listed, per-party values by party "
@@ -126,8 +130,23 @@ def _issue_columns(problem, b) -> list[tuple[int, float]]:
     return out
 
 
-def _holds(runner, concept: str, out) -> list[tuple[dict, float, float, str]]:
-    """Rows that keep what the concept decided, i.e. its optimal face. Utilitarian: the weighted
+def _kept(runner, holds, x: np.ndarray) -> np.ndarray | str:
+    """`x` if it keeps every held quantity, recomputed from its agreed values (not read off the
+    solver: a solver that ran out of precision must not trade the concept's optimum away), else
+    what it lost (a string)."""
+    u = runner.utility_of(x)
+    for held, level, name in holds:
+        size = sum(abs(c) * runner.uscale[p] for p, c in held.items())
+        if sum(c * u[p] for p, c in held.items()) < level - KEEP_TOL * size:
+            return f"the solver's point loses {name.rsplit('.', 1)[1]}'s utility"
+    if not runner.canonical(x):
+        return "the solver's point fails the check of the agreed values"
+    return x
+
+
+def _holds(runner, concept: str, out) -> list[tuple[dict, float, str]]:
+    """What the concept decided, i.e. its optimal face: (party -> coefficient, level, name) for
+    utility rows sum(c_p u_p) >= level. Utilitarian: the weighted
     sum of utilities (its ties may share out the same sum differently: as the discrete rule, any
     agreement reaching the optimum is a tie). Leximin and Nash: each party's utility (their gains
     are unique over a convex set); after a Nash completion, the held parties' weighted sum, which
@@ -141,12 +160,12 @@ def _holds(runner, concept: str, out) -> list[tuple[dict, float, float, str]]:
         return min(u[p], float(out.x[ucol[p]])) - HOLD_TOL * runner.uscale[p]
 
     def weighted_sum(parties, name):
-        return ({ucol[p]: w[p] for p in parties}, sum(w[p] * level(p) for p in parties), INF, name)
+        return {p: w[p] for p in parties}, sum(w[p] * level(p) for p in parties), name
 
     held = [p for p in runner.parties if p in set(out.held)]
     if concept == "utilitarian" or (concept == "nash" and len(held) == len(runner.parties)):
         return [weighted_sum(runner.parties, "canonical.hold.benefit")]  # Nash: nobody can gain, utilitarian
-    rows = [({ucol[p]: 1.0}, level(p), INF, f"canonical.hold.{p}") for p in runner.parties if p not in held]
+    rows = [({p: 1.0}, level(p), f"canonical.hold.{p}") for p in runner.parties if p not in held]
     if held and concept == "nash" and out.gap is not None:  # Nash completed them by their weighted sum
         rows.append(weighted_sum(held, "canonical.hold.held"))
     return rows

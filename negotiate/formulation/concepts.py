@@ -68,7 +68,9 @@ def _fail(result: LPResult, what: str) -> Outcome:
 class ConceptRunner:
     """Runs one concept on a built backend; `utility_of(x)` recomputes true utilities."""
 
-    canonical = False  # True: a flat optimum proposes its canonical agreement (formulation.canonical)
+    # A flat optimum proposes its canonical agreement (formulation.canonical) when this is set: a
+    # check of an agreement (True: it passes), so that only a sound agreement is moved, to a sound one.
+    canonical = None
 
     def __init__(self, backend: Backend, problem, utility_of):
         self.b = backend
