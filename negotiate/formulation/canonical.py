@@ -4,10 +4,12 @@ Where a concept's optimum is flat (a score curve flat beyond a point, two
 issues that trade one for one), many agreements give every party the same
 utility, and the solver returns whichever vertex its basis reaches: a warm
 what-if session and a cold solve of the same case then propose different
-agreements. After the concept's solve, `settle_flat` holds what the concept
-decided (its optimum: every party's utility, or utilitarian's weighted sum;
-see `_holds`) and proposes, among the agreements that keep it, the **lexicographic minimum of the continuous issue
-values in case order** (issues as listed, per-party values by party order):
+agreements. After the concept's solve (before its helper rows go, so that
+its last basis is a hot start), `settle_flat` holds what the concept decided
+(its optimum: every party's utility, or utilitarian's weighted sum; see
+`_holds`) and proposes, among the agreements that keep it, the
+**lexicographic minimum of the continuous issue values in case order**
+(issues as listed, per-party values by party order):
 the smallest value of the first issue, then of the next, and so on. This is
 the continuous analogue of the discrete tie rule (the first tie in outcome
 order, integers ascending: negotiate.tie_sets), and it depends only on the
@@ -20,17 +22,24 @@ Why this rule, of the three considered:
   lexicographic (c_j = eps^j) are beyond double precision for more than a few
   issues;
 - a strictly convex QP (closest to the range lower bounds) has a unique
-  minimiser, but HiGHS's QP solver neither warm starts from the simplex basis
-  nor solves a MIP's continuous part with the integers fixed as cheaply, most
-  Pyomo solvers take no QP, and its answer (a compromise between issues) has
-  no discrete counterpart to agree with;
+  minimiser, but it leaves the simplex path the concepts run on (HiGHS's QP
+  solver is another method; many Pyomo solvers take no QP), its answer is as
+  exact as the QP solver's tolerance rather than a vertex, and it (a
+  compromise between issues) has no discrete counterpart to agree with;
 - the lexicographic minimum is exact (each step an LP vertex value), unique,
   Lipschitz in the held utilities (so Nash's certified-gap differences stay
   small), and reads the same as the discrete rule. Its cost is one LP per
   issue value that is not already at its lower bound, so it runs only on a
-  face that is flat: a probe first (`_spread`: the minimum and the maximum of
-  a generic positive combination of the issue values over the face, two hot
-  LPs) shows whether the face is a single agreement, and then nothing moves.
+  face that is flat: nothing when the concept's own LP proved its optimum
+  unique (`Backend.unique_optimum`: a dual nondegenerate basis, checked for
+  utilitarian, whose LP has no helper rows), else a probe (`_spread`: the
+  minimum and the maximum of a generic positive combination of the issue
+  values over the face, two hot LPs) shows whether the face is a single
+  agreement, and then nothing moves.
+
+Only an agreement that passes the re-check of agreed values is moved, and only
+to one that keeps every held utility (recomputed from its values, `_kept`) and
+passes it too: a solver out of precision cannot trade the optimum away.
 
 Prices stay the concept's (computed before, from its own solves): any point of
 an LP's optimal face is complementary to every optimal dual, so they remain
