@@ -85,6 +85,7 @@ def settle_flat(runner, concept: str, out) -> None:
         return  # the concept's own LP (no helpers: utilitarian) proved its optimum the only one
     holds = _holds(runner, concept, out)
     mark = b.mark()
+    basis = b.get_basis()  # the concept's: the next solve of a session starts from it, as it would have
     ints = [j for j in range(b.n_cols) if b.is_integer(j)]
     saved = {j: b.col_bounds(j) for j in ints + [j for j, _ in issues]}
     try:
@@ -101,6 +102,7 @@ def settle_flat(runner, concept: str, out) -> None:
             b.set_col_bounds(j, lo, hi)
         for j in ints:
             b.set_col_integer(j, True)
+        b.set_basis(basis)
     if x is not None and not isinstance(x, str):
         x = _kept(runner, holds, np.asarray(x, float)[: b.n_cols])
     if isinstance(x, str):
