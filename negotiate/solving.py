@@ -117,6 +117,13 @@ def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False,
 
     runner = ConceptRunner(backend, problem, utility_of)
     runner.live_model_is_case = require_acceptance is not False  # nothing lifted on the backend
+    accept = problem.case.solve.require_acceptance if require_acceptance is None else require_acceptance
+
+    def passes(x) -> bool:  # the re-check of `_proposal`: a wrong agreement is reported, not moved
+        values = issue_values(problem, x)
+        return not verify(problem, x, values, utilities(problem, values)[0], utility_scales(problem), accept)
+
+    runner.canonical = passes  # among equally good agreements, the canonical one (warm and cold alike)
     out = runner.run(concept, ideals=ideals or registry.concept(concept).needs_ideals)
     tied = _settle_ties(problem, concept, out, runner) if out.ok else None
     diagnosis = None
@@ -144,7 +151,6 @@ def solve_problem(problem: Problem, backend, concept: str, ideals: bool = False,
         solver["time_limit"] = backend.effective_time_limit()
         if runner.limit_gap is not None:
             solver["mip_gap"] = runner.limit_gap
-    accept = problem.case.solve.require_acceptance if require_acceptance is None else require_acceptance
     proposal = _proposal(problem, concept, out, diagnosis, solver, accept)
     if tied is not None:
         proposal = dataclasses.replace(proposal, ties=tied.count, tied_agreements=tied.agreements)

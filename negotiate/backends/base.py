@@ -138,6 +138,10 @@ class Backend(ABC):
     def set_basis(self, basis) -> None:
         """Start the next solve from `basis` (from `get_basis` on the same model)."""
 
+    def unique_optimum(self) -> bool:
+        """Whether the last solve, an LP, proved its optimum the only one (False: not known)."""
+        return False
+
     def prefer_primal(self, primal: bool) -> None:
         """A hint: the next solves start from a primal feasible point (only the
         objective changed, or columns were added). Backends may ignore it."""

@@ -515,6 +515,29 @@ class HighsBackend(Backend):
         if basis is not None:
             self.h.setBasis(basis)
 
+    # A reduced cost this small (HiGHS's scaled units: objective and columns near 1) is a flat direction.
+    FLAT_REDUCED_COST = 1e-7
+
+    def unique_optimum(self) -> bool:
+        """Whether the last LP's optimum is the only one: an optimal basis whose nonbasic columns
+        and rows that could move (not fixed, not equalities) all have a nonzero reduced cost (dual
+        nondegenerate: moving any of them lowers the objective)."""
+        h = self.h
+        if self.is_mip() or h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return False
+        basis = h.getBasis()
+        sol = h.getSolution()
+        if not basis.valid or not sol.dual_valid:
+            return False
+        lp = h.getLp()
+        basic = highspy.HighsBasisStatus.kBasic
+        for status, dual, lo, hi in ((basis.col_status, sol.col_dual, lp.col_lower_, lp.col_upper_),
+                                     (basis.row_status, sol.row_dual, lp.row_lower_, lp.row_upper_)):
+            free = (np.array([s != basic for s in status]) & (np.asarray(hi) > np.asarray(lo)))
+            if (np.abs(np.asarray(dual)[free]) <= self.FLAT_REDUCED_COST).any():
+                return False
+        return True
+
     def infeasible_subset(self) -> tuple[list[int], list[int]] | None:
         """HiGHS's irreducible infeasible subset: (rows, columns) in the Problem's indices."""
         try:

@@ -106,6 +106,9 @@ class ConceptRunner:
     # The live model is the compiled case (no bounds moved by the caller): negotiate.solving
     # says so; auto Nash reads the cone program from the compiled case only then.
     live_model_is_case = False
+    # A flat optimum proposes its canonical agreement (formulation.canonical) when this is set: a
+    # check of an agreement (True: it passes), so that only a sound agreement is moved, to a sound one.
+    canonical = None
 
     def __init__(self, backend: Backend, problem, utility_of):
         self.b = backend
@@ -137,6 +140,10 @@ class ConceptRunner:
         mark = self.b.mark()  # every helper row and column goes afterwards: no solve feels another
         try:
             out = registry.concept(concept).solve(self)
+            if out.ok and self.canonical:  # before the helpers go: the concept's last basis still holds
+                from negotiate.formulation.canonical import settle_flat
+
+                settle_flat(self, concept, out)
         finally:
             self.b.rollback(mark)
         if out.ok:

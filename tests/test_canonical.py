@@ -1,0 +1,158 @@
+"""The canonical agreement within a flat optimum (negotiate.formulation.canonical).
+
+Where many agreements give every party the same utility, the proposal is the
+lexicographic minimum of the continuous issue values in case order, warm and
+cold alike. Checked against scipy's linprog on a small case whose optimum is
+flat in two ways (an issue nobody values beyond a point, two issues that trade
+one for one), and warm against cold where they used to differ.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+import negotiate
+from negotiate.case.load import validate_data
+from negotiate.whatif import Negotiation
+
+CONCEPTS = ["utilitarian", "egalitarian", "kalai_smorodinsky", "nash"]
+
+
+def flat_lp():
+    """cut: B's access is flat beyond 50 and A does not care; aid and fund: the same transfer
+    to both parties, so only aid + fund matters. An LP (every curve concave)."""
+    return validate_data({
+        "name": "Flat LP optimum",
+        "issues": {"cut": {"range": [0, 100]}, "aid": {"range": [0, 10]}, "fund": {"range": [0, 10]}},
+        "parties": {
+            "A": {"reservation": 0.1, "criteria": {
+                "budget": {"of": "aid", "weight": 1, "points": [[0, 1], [10, 0]]},
+                "reserve": {"of": "fund", "weight": 1, "points": [[0, 1], [10, 0]]}}},
+            "B": {"reservation": 0.1, "criteria": {
+                "access": {"of": "cut", "weight": 1, "points": [[0, 0], [50, 1], [100, 1]]},
+                "aid": {"of": "aid", "weight": 1, "points": [[0, 0], [10, 1]]},
+                "fund": {"of": "fund", "weight": 1, "points": [[0, 0], [10, 1]]}}},
+        },
+    })
+
+
+def flat_mip():
+    """A's revenue falls and then stays flat (not concave: binaries); cut and aid trade one for
+    one between the parties on [40, 60] x [2, 4] at the egalitarian optimum."""
+    return validate_data({
+        "name": "Flat MIP optimum",
+        "issues": {"cut": {"range": [0, 100]}, "aid": {"range": [0, 10]}},
+        "parties": {
+            "A": {"reservation": 0.2, "criteria": {
+                "revenue": {"of": "cut", "weight": 1, "points": [[0, 1], [60, 0.4]]},
+                "budget": {"of": "aid", "weight": 1, "points": [[0, 1], [10, 0]]}}},
+            "B": {"reservation": 0.2, "criteria": {
+                "access": {"of": "cut", "weight": 1, "points": [[0, 0], [40, 0.8], [60, 1]]},
+                "aid": {"of": "aid", "weight": 1, "points": [[0, 0], [10, 1]]}}},
+        },
+    })
+
+
+# -- the independent computation ------------------------------------------------------
+# flat_lp's maths written out for linprog: v = [cut, aid, fund, s] with s <= cut / 50, s <= 1
+# (B's access), u_A = 1 - (aid + fund) / 20, u_B = (s + aid / 10 + fund / 10) / 3.
+BOUNDS = [(0, 100), (0, 10), (0, 10), (None, 1)]
+U_A = np.array([0.0, -1 / 20, -1 / 20, 0.0]), 1.0
+U_B = np.array([0.0, 1 / 30, 1 / 30, 1 / 3]), 0.0
+
+
+def lexmin_linprog(levels: dict) -> list[float]:
+    """The lexicographic minimum of (cut, aid, fund) over the agreements giving A and B at
+    least `levels`, one linprog per issue in case order."""
+    A_ub = [[-1 / 50, 0, 0, 1]]  # s - cut / 50 <= 0
+    b_ub = [0.0]
+    for (coef, const), level in ((U_A, levels["A"]), (U_B, levels["B"])):
+        A_ub.append(list(-coef))
+        b_ub.append(const - level)
+    bounds = list(BOUNDS)
+    out = []
+    for k in range(3):
+        c = np.zeros(4)
+        c[k] = 1.0
+        r = linprog(c, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs-ds")
+        assert r.status == 0, r.message
+        out.append(r.x[k])
+        bounds[k] = (bounds[k][0], r.x[k] + 1e-7)  # linprog's own tolerances are 1e-7
+    return out
+
+
+def closed_form_utilities(concept: str) -> dict:
+    """With t = (aid + fund) / 10: u_A = 1 - t/2, u_B = (1 + t) / 3 once cut >= 50."""
+    t = {"utilitarian": 0.0, "egalitarian": 0.8, "nash": 0.55}[concept]  # nash: d/dt of the log sum is 0
+    return {"A": 1 - t / 2, "B": (1 + t) / 3}
+
+
+@pytest.mark.parametrize("concept", CONCEPTS)
+def test_canonical_agreement_is_the_lexicographic_minimum_linprog_finds(concept):
+    prop = negotiate.solve(flat_lp(), concept)
+    assert prop.status == "optimal"
+    levels = {p: o.utility - 1e-8 for p, o in prop.parties.items()}
+    expected = lexmin_linprog(levels)
+    got = [prop.agreement[k] for k in ("cut", "aid", "fund")]
+    assert got == pytest.approx(expected, abs=1e-4)  # the ties span 50 in cut and 8 in aid
+    assert got[0] == pytest.approx(50.0) and got[1] == pytest.approx(0.0)  # cut at the flat's start, aid first to 0
+    assert any("smallest issue values in case order" in n for n in prop.notes)
+
+
+@pytest.mark.parametrize("concept", ["utilitarian", "egalitarian"])
+def test_canonical_agreement_keeps_the_concepts_utilities(concept):
+    prop = negotiate.solve(flat_lp(), concept)
+    for p, u in closed_form_utilities(concept).items():
+        assert prop.parties[p].utility == pytest.approx(u, abs=1e-7)
+
+
+def test_nash_canonical_agreement_near_its_closed_form():
+    prop = negotiate.solve(flat_lp(), "nash")
+    gap = max(prop.solver.get("nash_gap", 0.0), 1e-10)
+    tol = 2 * math.sqrt(2 * gap) + 1e-6  # utilities agree to about sqrt(gap) (tests/test_whatif_random.py)
+    for p, u in closed_form_utilities("nash").items():
+        assert prop.parties[p].utility == pytest.approx(u, abs=tol)
+    assert prop.agreement["aid"] == 0.0  # the whole transfer is put on fund, the later issue
+
+
+@pytest.mark.parametrize("case", [flat_lp, flat_mip])
+@pytest.mark.parametrize("concept", CONCEPTS)
+def test_warm_equals_cold_within_a_flat_optimum(case, concept):
+    """The session first solves with cut's range narrower, then widens it: the warm basis stood
+    on the old upper bound, and without the canonical choice the warm egalitarian agreement
+    (cut 50, or 40 on the MIP) differed from the cold one (cut 100, or 60)."""
+    c = case()
+    cold = negotiate.solve(c, concept)
+    tol = 1e-2 if concept == "nash" else 1e-6  # Nash: to its certified gap, 1e-3 of a range (as test_whatif_random)
+    for narrow in (30, 60):
+        n = Negotiation(c.update({"issues.cut.range": [0, narrow]}))
+        n.solve(concept)
+        n.set("issues.cut.range", [0, 100])
+        warm = n.solve(concept)
+        assert warm.agreement == pytest.approx(cold.agreement, abs=tol), (narrow, warm.agreement, cold.agreement)
+
+
+def test_flat_mip_keeps_discrete_choices_and_picks_the_smallest_cut():
+    prop = negotiate.solve(flat_mip(), "egalitarian")
+    # every (cut, aid) on the segment from (40, 4) to (60, 2) gives both parties 0.6
+    assert prop.parties["A"].utility == pytest.approx(0.6) and prop.parties["B"].utility == pytest.approx(0.6)
+    assert prop.agreement == pytest.approx({"cut": 40.0, "aid": 4.0}, abs=1e-7)
+
+
+def test_pyomo_backend_gives_the_same_canonical_agreement():
+    for concept in ("egalitarian", "utilitarian"):
+        highs = negotiate.solve(flat_lp(), concept)
+        pyomo = negotiate.solve(flat_lp(), concept, backend="pyomo")
+        assert pyomo.agreement == pytest.approx(highs.agreement, abs=1e-6)
+
+
+def test_a_single_optimal_agreement_is_left_alone():
+    """bilateral_fta-like uniqueness: no note, the concept's agreement as it was."""
+    c = flat_lp().update({"parties.A.criteria.budget.points": [[0, 1], [10, 0.5]],
+                          "issues.cut.range": [0, 50]})
+    prop = negotiate.solve(c, "egalitarian")
+    assert not any("smallest issue values" in n for n in prop.notes)
