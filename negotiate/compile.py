@@ -470,13 +470,18 @@ def _interp(v: float, xs, ys) -> float:
     return ys[i] + (ys[i + 1] - ys[i]) * (v - xs[i]) / (xs[i + 1] - xs[i])
 
 
+def _floats(v) -> list:
+    """A curve's coordinates as a list of Python floats (numpy's tolist when it is an array)."""
+    return v.tolist() if hasattr(v, "tolist") else [float(a) for a in v]
+
+
 def _shape(xs, ys, lo: float, hi: float) -> tuple[list, list, bool]:
     """Clip a curve to [lo, hi], drop collinear points, and say whether it is concave.
 
     Plain Python on purpose: curves have a few dozen points, where numpy's call
     overhead costs more than the arithmetic (this runs once per criterion).
     """
-    xs, ys = [float(v) for v in xs], [float(v) for v in ys]
+    xs, ys = _floats(xs), _floats(ys)
     # tolerances relative to the curve's own units: x by its magnitude, slopes by the steepest
     if hi - lo <= 1e-12 * max(abs(lo), abs(hi), xs[-1] - xs[0]):
         return [lo], [_interp(lo, xs, ys)], True
@@ -551,17 +556,22 @@ def _curve(crit: ScoreCurve, var_col: dict, bounds: dict, b: _Builder,
     if len(xl) == 1:
         return {}, yl[0], True
     info = RowInfo("curve", base, crit.party)
-    in_order = concave if crit.weight >= 0 else _shape(crit.xs, [-y for y in crit.ys], lo, hi)[2]
+    in_order = concave if crit.weight >= 0 else _shape(crit.xs, [-y for y in _floats(crit.ys)], lo, hi)[2]
     c0, m = crit.lin.const, len(xl) - 1
     dx = [xl[k + 1] - xl[k] for k in range(m)]
-    fills = [b.col(f"{base}.fill{k}", 0.0, dx[k]) for k in range(m)]
+    first = b.offset + len(b.names)
+    fills = range(first, first + m)
+    b.names.extend([f"{base}.fill{k}" for k in range(m)])
+    b.lb.extend([0.0] * m)
+    b.ub.extend(dx)
+    b.integer.extend([False] * m)
     coefs = dict(terms)
-    for d in fills:
-        coefs[d] = -1.0
+    coefs.update(dict.fromkeys(fills, -1.0))
     b.row(f"{base}.position", coefs, xl[0] - c0, xl[0] - c0, info)
     score = {d: (yl[k + 1] - yl[k]) / dx[k] for k, d in enumerate(fills)}
     if in_order:
         return score, yl[0], True
+    fills = list(fills)
     z = [b.col(f"{base}.past{k}", 0.0, 1.0, True) for k in range(m - 1)]
     for k in range(m - 1):
         b.row(f"{base}.order{k}a", {fills[k]: -1.0, z[k]: dx[k]}, -INF, 0.0, info)
