@@ -1,10 +1,11 @@
 """Case -> Problem: the solver-neutral optimization model (DESIGN.md "The maths").
 
-Columns: issue variables, one score per criterion (and its curve's fills), one
-utility per party. Rows: discrete one-hot choices, score curves (bounded
-increments: one row placing the argument, one giving the score; binaries added
-only where the segments would not fill in order by themselves, `_score`),
-utility definitions, limits, collective constraints and acceptance.
+Columns: issue variables, each score curve's fills (bounded increments), one
+utility per party. Rows: discrete one-hot choices, one row per score curve
+placing its argument on the fills (a score is a linear form of its fills,
+substituted into its party's utility row; binaries only where the fills would
+not fill in order by themselves, `_curve`), utility definitions, limits,
+collective constraints and acceptance.
 Every row and column is named by the case id it comes from.
 """
 
@@ -324,7 +325,8 @@ def _utility_terms(u: int, scores: list[tuple[float, tuple[dict, float]]]) -> tu
     for w, (terms, c) in scores:
         const += w * c
         for j, v in terms.items():
-            coefs[j] = coefs.get(j, 0.0) - w * v
+            if v:  # a flat segment's fill has no say in the utility
+                coefs[j] = coefs.get(j, 0.0) - w * v
     return coefs, const
 
 
