@@ -400,8 +400,13 @@ def _place(blk: _Block, b: _Builder) -> None:
 
 def utility_scales(problem: Problem) -> dict[str, float]:
     """Each party's utility scale: the span its criteria can give (or its reservation's size).
-    Tolerances on gains and acceptance are relative to it, so scores in any unit behave alike."""
-    return resolved_utility_scales(problem.resolved)
+    Tolerances on gains and acceptance are relative to it, so scores in any unit behave alike.
+    Computed once per model (a compiled Problem never changes: a what-if compiles a new one);
+    callers get a copy."""
+    scales = problem.__dict__.get("_utility_scales")
+    if scales is None:
+        scales = problem.__dict__["_utility_scales"] = resolved_utility_scales(problem.resolved)
+    return dict(scales)
 
 
 def resolved_utility_scales(resolved: Resolved) -> dict[str, float]:
@@ -410,7 +415,7 @@ def resolved_utility_scales(resolved: Resolved) -> dict[str, float]:
     for p in resolved.parties:
         span = 0.0
         for c in resolved.criteria[p]:
-            vals = list(c.lin.terms.values()) if c.xs is None else list(c.ys)
+            vals = list(c.lin.terms.values()) if c.xs is None else _floats(c.ys)
             span += c.weight * (max(vals) - min(vals))
         size = max(span, abs(resolved.case.parties[p].reservation))
         out[p] = float(size) if size > 0 and math.isfinite(size) else 1.0
