@@ -227,6 +227,14 @@ def case_elements(problem: Problem) -> list[_Element]:
 def _feasible(b: HighsBackend) -> bool | None:
     """True / False, or None when the check stopped (budget) or failed."""
     r = b.solve()
+    if r.status == "error" and b.h.getOptionValue("presolve")[-1] == "off":
+        # hot simplex without presolve can give up ("Unknown": EU effort sharing, a reservation
+        # of 0.99, an issue's range dropped) and leaves HiGHS stuck there: a cold solve with
+        # presolve settles it
+        b.h.clearSolver()
+        b.h.setOptionValue("presolve", "choose")
+        r = b.solve()
+        b.h.setOptionValue("presolve", "off")
     if r.status == "infeasible":
         return False
     if r.has_solution and r.status == "optimal":

@@ -260,3 +260,15 @@ def test_shipped_cases_keep_the_hypograph_forms_values(name):
         assert prop.status == "optimal"
         got = concept_values(prop, concept)
         assert got == pytest.approx(value, abs=1e-6, rel=1e-7), (concept, got, value)
+
+
+def test_the_deletion_filter_recovers_when_simplex_gives_up():
+    """Its checks run without presolve; one that HiGHS gives up on ("Unknown": EU effort sharing,
+    BG's reservation out of reach, the range of reductions dropped) is solved again cold with
+    presolve, so the conflicting set is still found (before: None)."""
+    from negotiate.analysis.budget import Budget
+    from negotiate.diagnose import conflicting_set
+
+    case = negotiate.load_case(ROOT / "cases" / "eu_effort_sharing_2030.yaml").update({"parties.BG.reservation": 0.99})
+    members = conflicting_set(compile_case(case), Budget(seconds=1000))
+    assert members is not None and "parties.BG.reservation" in {m.id for m in members}
