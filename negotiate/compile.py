@@ -1,9 +1,11 @@
 """Case -> Problem: the solver-neutral optimization model (DESIGN.md "The maths").
 
-Columns: issue variables, one score per criterion, one utility per party.
-Rows: discrete one-hot choices, score curves (hypograph segments where the
-curve is concave over the reachable interval, else an exact incremental MIP),
-utility definitions, limits, collective constraints and acceptance.
+Columns: issue variables, each score curve's fills (bounded increments), one
+utility per party. Rows: discrete one-hot choices, one row per score curve
+placing its argument on the fills (a score is a linear form of its fills,
+substituted into its party's utility row; binaries only where the fills would
+not fill in order by themselves, `_curve`), utility definitions, limits,
+collective constraints and acceptance.
 Every row and column is named by the case id it comes from.
 """
 
@@ -48,11 +50,11 @@ class Problem:
     values: np.ndarray
     var_col: dict  # variable key -> column
     utility_col: dict  # party -> column
-    score_col: dict  # (party, criterion) -> column
+    score_form: dict  # (party, criterion) -> ({column: coefficient}, constant): its score, in its utility row
     row_info: list[RowInfo]
     reservation_row: dict = field(default_factory=dict)  # party -> row
     utility_row: dict = field(default_factory=dict)  # party -> row defining its utility
-    curve_cols: dict = field(default_factory=dict)  # (party, criterion) -> its columns (score first)
+    curve_cols: dict = field(default_factory=dict)  # (party, criterion) -> its columns (fills, then binaries)
     curve_rows: dict = field(default_factory=dict)  # (party, criterion) -> its rows
     case_rows: dict = field(default_factory=dict)  # case id -> row (limits, constraints)
     nonconcave: list[str] = field(default_factory=list)  # criteria modelled as MIP
@@ -154,8 +156,8 @@ class _Block:
 
     curve: ScoreCurve
     bounds: tuple  # the issue bounds it was drawn over
-    score: int  # local index of the score column
-    concave: bool
+    score: tuple  # the score as a linear form: ({column: coefficient}, constant), own columns local
+    concave: bool  # no binaries: the model stays a linear program
     built: _Builder
 
     def __post_init__(self):
@@ -170,6 +172,11 @@ class _Block:
         if self._at != offset:  # the last placement is kept: most blocks stay put
             self._at, self._placed = offset, np.where(self.own, self.cols - BLOCK_COL + offset, self.cols)
         return self._placed
+
+    def score_at(self, offset: int) -> tuple[dict, float]:
+        """The score's linear form with the block's own columns placed at `offset`."""
+        terms, const = self.score
+        return {j - BLOCK_COL + offset if j >= BLOCK_COL else j: c for j, c in terms.items()}, const
 
 
 def compile_case(case: Case | Resolved, previous: Problem | None = None) -> Problem:
@@ -191,7 +198,7 @@ def compile_case(case: Case | Resolved, previous: Problem | None = None) -> Prob
         and previous.shared_cols == shared_cols else {}
     same_bounds = same_bounds and bool(reuse)
 
-    score_col, utility_col, utility_row, nonconcave = {}, {}, {}, []
+    score_form, utility_col, utility_row, nonconcave = {}, {}, {}, []
     curve_cols, curve_rows, blocks = {}, {}, {}
     for p in resolved.parties:
         for crit in resolved.criteria[p]:
@@ -201,17 +208,16 @@ def compile_case(case: Case | Resolved, previous: Problem | None = None) -> Prob
             blocks[(p, crit.id)] = blk
             c0, r0 = len(b.names), len(b.row_names)
             _place(blk, b)
-            score_col[(p, crit.id)] = c0 + blk.score
+            score_form[(p, crit.id)] = blk.score_at(c0)
             curve_cols[(p, crit.id)] = list(range(c0, len(b.names)))
             curve_rows[(p, crit.id)] = list(range(r0, len(b.row_names)))
             if not blk.concave:
                 nonconcave.append(f"parties.{p}.criteria.{crit.id}")
         u = b.col(f"parties.{p}.utility", -INF, INF)
         utility_col[p] = u
-        coefs = {u: 1.0}
-        for crit in resolved.criteria[p]:
-            coefs[score_col[(p, crit.id)]] = coefs.get(score_col[(p, crit.id)], 0.0) - crit.weight
-        utility_row[p] = b.row(f"parties.{p}.utility", coefs, 0.0, 0.0, RowInfo("utility", f"parties.{p}.utility", p))
+        coefs, const = _utility_terms(u, [(crit.weight, score_form[(p, crit.id)]) for crit in resolved.criteria[p]])
+        utility_row[p] = b.row(f"parties.{p}.utility", coefs, const, const,
+                               RowInfo("utility", f"parties.{p}.utility", p))
 
     case_rows = {}
     for r in resolved.rows:
@@ -246,7 +252,7 @@ def compile_case(case: Case | Resolved, previous: Problem | None = None) -> Prob
         values=values,
         var_col=var_col,
         utility_col=utility_col,
-        score_col=score_col,
+        score_form=score_form,
         row_info=b.row_info,
         reservation_row=reservation_row,
         utility_row=utility_row,
@@ -308,19 +314,33 @@ def _block(crit: ScoreCurve, var_col: dict, bounds: dict, old: _Block | None, ar
     if old is not None and old.curve is crit and old.bounds == key:
         return old
     built = _Builder(BLOCK_COL)
-    j, concave = _score(crit, var_col, bounds, built, argument)
-    return _Block(crit, key, j - BLOCK_COL, concave, built)
+    terms, const, concave = _curve(crit, var_col, bounds, built, argument)
+    return _Block(crit, key, (terms, const), concave, built)
+
+
+def _utility_terms(u: int, scores: list[tuple[float, tuple[dict, float]]]) -> tuple[dict, float]:
+    """A utility row `u - sum w * score = sum w * constant`, each score's linear form
+    substituted (no score columns: measured, HiGHS solves the model 1.3-2x faster without
+    them at 20-100 parties, benchmarks/generate.py cases)."""
+    coefs, const = {u: 1.0}, 0.0
+    for w, (terms, c) in scores:
+        const += w * c
+        for j, v in terms.items():
+            if v:  # a flat segment's fill has no say in the utility
+                coefs[j] = coefs.get(j, 0.0) - w * v
+    return coefs, const
 
 
 # A curve's argument with at least this many terms, shared by at least two criteria (a public
 # good every party scores, `sum(data.em * reduction) / sum(data.em)`), gets one column and one
-# row defining it; each curve's rows then hold that column instead of every term, when that
-# saves at least SHARED_MIN_SAVED nonzeros. At 200 parties x 30 criteria (benchmarks/generate.py)
-# the model goes from 256k to 137k nonzeros and HiGHS IPM from 1.46 to 0.96 s (100 parties:
-# 0.44 to 0.24 s); at 50 parties (7k saved) the two are within noise, so small models keep
-# the direct form.
+# row defining it; each curve's position row then holds that column instead of every term, when
+# that saves at least SHARED_MIN_SAVED nonzeros. Measured on benchmarks/generate.py cases (30
+# criteria x 10 points, increment form, HiGHS 1.16, shared vs direct, the faster of simplex and
+# IPM): 10 parties 0.019 vs 0.025 s and 30 parties 0.085 vs 0.092 (within noise); 40 parties
+# (1.5k saved) 0.21 vs 0.19; 50 (2.4k saved) 0.22 vs 0.34; 100 (9.8k) 0.74 vs 0.80; 200 (40k)
+# 2.5 vs 3.5. Small models keep the direct form (what the tests of shipped cases pin).
 SHARED_MIN_TERMS = 3
-SHARED_MIN_SAVED = 20_000
+SHARED_MIN_SAVED = 1000
 
 
 def _terms_key(crit: ScoreCurve):
@@ -342,10 +362,8 @@ def _shared_arguments(resolved: Resolved, var_col: dict, bounds: dict, b: _Build
             if key is not None:
                 seen.setdefault(key, []).append((p, crit.id))
     shared, names = {}, {}
-    segments = {(p, c.id): max(1, len(c.xs) - 1) for p in resolved.parties for c in resolved.criteria[p]
-                if c.xs is not None}
     for key, users in seen.items():
-        saved = sum(segments[u] for u in users) * (len(key) - 1) - len(key)
+        saved = len(users) * (len(key) - 1) - len(key)  # one position row per curve holds the terms
         if len(users) < 2 or saved < SHARED_MIN_SAVED:
             continue
         terms = dict(key)
@@ -383,8 +401,13 @@ def _place(blk: _Block, b: _Builder) -> None:
 
 def utility_scales(problem: Problem) -> dict[str, float]:
     """Each party's utility scale: the span its criteria can give (or its reservation's size).
-    Tolerances on gains and acceptance are relative to it, so scores in any unit behave alike."""
-    return resolved_utility_scales(problem.resolved)
+    Tolerances on gains and acceptance are relative to it, so scores in any unit behave alike.
+    Computed once per model (a compiled Problem never changes: a what-if compiles a new one);
+    callers get a copy."""
+    scales = problem.__dict__.get("_utility_scales")
+    if scales is None:
+        scales = problem.__dict__["_utility_scales"] = resolved_utility_scales(problem.resolved)
+    return dict(scales)
 
 
 def resolved_utility_scales(resolved: Resolved) -> dict[str, float]:
@@ -404,7 +427,7 @@ def _span(criteria: list) -> float:
     """What a party's criteria can give, from least to most."""
     span = 0.0
     for c in criteria:
-        vals = list(c.lin.terms.values()) if c.xs is None else list(c.ys)
+        vals = list(c.lin.terms.values()) if c.xs is None else _floats(c.ys)
         span += c.weight * (max(vals) - min(vals))
     return span
 
@@ -464,13 +487,18 @@ def _interp(v: float, xs, ys) -> float:
     return ys[i] + (ys[i + 1] - ys[i]) * (v - xs[i]) / (xs[i + 1] - xs[i])
 
 
+def _floats(v) -> list:
+    """A curve's coordinates as a list of Python floats (numpy's tolist when it is an array)."""
+    return v.tolist() if hasattr(v, "tolist") else [float(a) for a in v]
+
+
 def _shape(xs, ys, lo: float, hi: float) -> tuple[list, list, bool]:
     """Clip a curve to [lo, hi], drop collinear points, and say whether it is concave.
 
     Plain Python on purpose: curves have a few dozen points, where numpy's call
     overhead costs more than the arithmetic (this runs once per criterion).
     """
-    xs, ys = [float(v) for v in xs], [float(v) for v in ys]
+    xs, ys = _floats(xs), _floats(ys)
     # tolerances relative to the curve's own units: x by its magnitude, slopes by the steepest
     if hi - lo <= 1e-12 * max(abs(lo), abs(hi), xs[-1] - xs[0]):
         return [lo], [_interp(lo, xs, ys)], True
@@ -496,52 +524,76 @@ def _shape(xs, ys, lo: float, hi: float) -> tuple[list, list, bool]:
 
 def _score(crit: ScoreCurve, var_col: dict, bounds: dict, b: _Builder,
            argument: int | None = None) -> tuple[int, bool]:
-    """The score column of one criterion and the rows that define it (its argument's
-    terms, or the one column `argument` standing for them)."""
+    """A score column for one criterion, defined by one row from its curve (`_curve`), and
+    whether the model stays a linear program. For scores read as columns (a constituency's
+    utility row, formulation.ratification); a party's utility row takes `_curve`'s form directly."""
+    terms, const, lp = _curve(crit, var_col, bounds, b, argument)
+    base = f"parties.{crit.party}.criteria.{crit.id}"
+    lo, hi = _score_range(crit, bounds)
+    s = b.col(base, lo, hi)
+    coefs = {s: 1.0}
+    for j, c in terms.items():
+        coefs[j] = coefs.get(j, 0.0) - c
+    b.row(f"{base}.value", coefs, const, const, RowInfo("curve", base, crit.party))
+    return s, lp
+
+
+def _score_range(crit: ScoreCurve, bounds: dict) -> tuple[float, float]:
+    """The scores a criterion can give over the issue ranges (a score column's bounds)."""
+    if crit.xs is None:
+        vals = list(crit.lin.terms.values())
+        return min(vals), max(vals)
+    lo, hi = reachable(crit.lin.terms, crit.lin.const, bounds)
+    _, yl, _ = _shape(crit.xs, crit.ys, lo, hi)
+    return min(yl), max(yl)
+
+
+def _curve(crit: ScoreCurve, var_col: dict, bounds: dict, b: _Builder,
+           argument: int | None = None) -> tuple[dict, float, bool]:
+    """One criterion's score as a linear form `({column: coefficient}, constant)` over the
+    columns and rows added here (its argument's terms, or the one column `argument` standing
+    for them), and True when no binaries were needed.
+
+    A curve is drawn as bounded increments: fill columns d_k in [0, dx_k] and one row placing
+    the argument, `e = x_0 + sum d_k`; the score is `y_0 + sum slope_k d_k`. The score enters
+    the model only through a utility, with its weight's sign, and every utility is only ever
+    maximised or bounded below (concepts, reservations, ratification, diagnosis, tie
+    searches): a score is pushed up when its weight is positive, down when it is negative (a
+    constituency may weigh a criterion negatively). The fills fill in order by themselves
+    when the slopes fall in the direction pushed (a concave curve pushed up, a convex one
+    pushed down); any other curve adds binaries z_k with d_k >= dx_k z_k and
+    d_{k+1} <= dx_{k+1} z_k, so the segments fill in order whatever the push (an exact MIP).
+    """
     base = f"parties.{crit.party}.criteria.{crit.id}"
     terms = _coefs(crit.lin.terms, var_col) if argument is None else {argument: 1.0}
-    info = RowInfo("curve", base, crit.party)
     if crit.xs is None:  # scores of a discrete issue's options: exactly linear
-        vals = list(crit.lin.terms.values())
-        s = b.col(base, min(vals), max(vals))
-        coefs = {s: 1.0, **{j: -c for j, c in terms.items()}}
-        b.row(base, coefs, crit.lin.const, crit.lin.const, info)
-        return s, True
+        return terms, crit.lin.const, True
     lo, hi = reachable(crit.lin.terms, crit.lin.const, bounds)
     xl, yl, concave = _shape(crit.xs, crit.ys, lo, hi)
-    s = b.col(base, min(yl), max(yl))
     if len(xl) == 1:
-        b.row(f"{base}.constant", {s: 1.0}, yl[0], yl[0], info)
-        return s, True
-    c0 = crit.lin.const
-    x, y = np.array(xl), np.array(yl)
-    if concave:
-        # s <= y_k + slope_k * (e - x_k)  <=>  s - slope_k*terms <= y_k - slope_k*(x_k - c0)
-        slopes = np.diff(y) / np.diff(x)
-        cols = np.array([s, *terms.keys()], np.int32)
-        coefs = np.fromiter(terms.values(), float, len(terms))
-        vals = np.hstack([np.ones((len(slopes), 1)), -np.outer(slopes, coefs)])
-        m = len(slopes)
-        b.rows([f"{base}.segment{k}" for k in range(m)], cols, vals, [-INF] * m,
-               (y[:-1] - slopes * (x[:-1] - c0)).tolist(), info)
-        return s, True
-    # Incremental formulation: e = x0 + sum dx_k d_k, s = y0 + sum dy_k d_k,
-    # 0 <= d_k <= 1, d_{k+1} <= z_k <= d_k with z_k binary: segments fill in order.
-    m = len(x) - 1
-    d = [b.col(f"{base}.fill{k}", 0.0, 1.0) for k in range(m)]
-    z = [b.col(f"{base}.past{k}", 0.0, 1.0, True) for k in range(m - 1)]
+        return {}, yl[0], True
+    info = RowInfo("curve", base, crit.party)
+    in_order = concave if crit.weight >= 0 else _shape(crit.xs, [-y for y in _floats(crit.ys)], lo, hi)[2]
+    c0, m = crit.lin.const, len(xl) - 1
+    dx = [xl[k + 1] - xl[k] for k in range(m)]
+    first = b.offset + len(b.names)
+    fills = range(first, first + m)
+    b.names.extend([f"{base}.fill{k}" for k in range(m)])
+    b.lb.extend([0.0] * m)
+    b.ub.extend(dx)
+    b.integer.extend([False] * m)
     coefs = dict(terms)
-    for k in range(m):
-        coefs[d[k]] = coefs.get(d[k], 0.0) - (x[k + 1] - x[k])
-    b.row(f"{base}.position", coefs, x[0] - c0, x[0] - c0, info)
-    coefs = {s: 1.0}
-    for k in range(m):
-        coefs[d[k]] = -(y[k + 1] - y[k])
-    b.row(f"{base}.value", coefs, y[0], y[0], info)
+    coefs.update(dict.fromkeys(fills, -1.0))
+    b.row(f"{base}.position", coefs, xl[0] - c0, xl[0] - c0, info)
+    score = {d: (yl[k + 1] - yl[k]) / dx[k] for k, d in enumerate(fills)}
+    if in_order:
+        return score, yl[0], True
+    fills = list(fills)
+    z = [b.col(f"{base}.past{k}", 0.0, 1.0, True) for k in range(m - 1)]
     for k in range(m - 1):
-        b.row(f"{base}.order{k}a", {z[k]: 1.0, d[k]: -1.0}, -INF, 0.0, info)
-        b.row(f"{base}.order{k}b", {d[k + 1]: 1.0, z[k]: -1.0}, -INF, 0.0, info)
-    return s, False
+        b.row(f"{base}.order{k}a", {fills[k]: -1.0, z[k]: dx[k]}, -INF, 0.0, info)
+        b.row(f"{base}.order{k}b", {fills[k + 1]: 1.0, z[k]: -dx[k + 1]}, -INF, 0.0, info)
+    return score, yl[0], False
 
 
 # -- what-if: a new Problem from the previous one, at the cost of what changed ------------------
@@ -607,9 +659,10 @@ def _moved_criteria(new: Resolved, old: Resolved) -> bool:
 
 
 def _same_curve(a: ScoreCurve, b: ScoreCurve) -> bool:
-    """The same points of the same argument (re_resolve keeps these objects when only a weight moved)."""
+    """The same points of the same argument (re_resolve keeps these objects when only a weight
+    moved), pushed the same way (a weight's sign decides whether the fills need binaries, `_curve`)."""
     return a is b or (a.lin is b.lin and a.x_points is b.x_points and a.y_points is b.y_points
-                      and a.scores is b.scores)
+                      and a.scores is b.scores and (a.weight >= 0) == (b.weight >= 0))
 
 
 def _points(crit: ScoreCurve) -> int:
@@ -632,9 +685,13 @@ def _redraw(patch: _Patch, crit: ScoreCurve, before: ScoreCurve, previous: Probl
     if blk.built.names != old.built.names or blk.built.row_names != old.built.row_names \
             or blk.built.integer != old.built.integer:
         return False
-    c0, r0 = previous.curve_cols[key][0], previous.curve_rows[key][0]
-    patch.cols(c0, blk.built.lb, blk.built.ub)
-    patch.rows(r0, blk.built.row_len, blk.place(c0), blk.vals, blk.built.row_lo, blk.built.row_hi)
+    c0 = previous.curve_cols[key][0] if previous.curve_cols[key] else 0  # a linear score owns no column
+    if len(blk.built.names):
+        patch.cols(c0, blk.built.lb, blk.built.ub)
+    if len(blk.built.row_names):
+        r0 = previous.curve_rows[key][0]
+        patch.rows(r0, blk.built.row_len, blk.place(c0), blk.vals, blk.built.row_lo, blk.built.row_hi)
+    patch.score(key, blk.score_at(c0))
     blocks[key] = blk
     return True
 
@@ -646,6 +703,7 @@ class _Patch:
         self.prev = previous
         self.col_lb, self.col_ub = previous.col_lb, previous.col_ub
         self.row_lo, self.row_hi = previous.row_lo, previous.row_hi
+        self.score_form = previous.score_form
         self.new_rows: dict[int, tuple] = {}  # first row -> (row lengths, columns, values)
         self._cols: list[np.ndarray] = []
         self._rows: list[np.ndarray] = []
@@ -670,12 +728,15 @@ class _Patch:
 
     def utility_row(self, p: str, criteria: list) -> None:
         prev = self.prev
-        u = prev.utility_col[p]
-        coefs = {u: 1.0}  # as compile_case writes it
-        for crit in criteria:
-            j = prev.score_col[(p, crit.id)]
-            coefs[j] = coefs.get(j, 0.0) - crit.weight
-        self.rows(prev.utility_row[p], [len(coefs)], list(coefs), list(coefs.values()), [0.0], [0.0])
+        coefs, const = _utility_terms(prev.utility_col[p], [(crit.weight, self.score_form[(p, crit.id)])
+                                                             for crit in criteria])  # as compile_case writes it
+        self.rows(prev.utility_row[p], [len(coefs)], list(coefs), list(coefs.values()), [const], [const])
+
+    def score(self, key: tuple, form: tuple) -> None:
+        """A redrawn curve's score (its linear form, placed), read by its party's utility row."""
+        if self.score_form is self.prev.score_form:
+            self.score_form = dict(self.score_form)
+        self.score_form[key] = form
 
     def case_row(self, r: LinearRow, before: LinearRow) -> bool:
         i = self.prev.case_rows.get(r.id)
@@ -739,7 +800,7 @@ class _Patch:
         indptr, indices, values = self._matrix()
         out = dataclasses.replace(prev, resolved=resolved, col_lb=self.col_lb, col_ub=self.col_ub,
                                   row_lo=self.row_lo, row_hi=self.row_hi, indptr=indptr, indices=indices,
-                                  values=values)
+                                  values=values, score_form=self.score_form)
         out._blocks = blocks
         out.__dict__["col_index"], out.__dict__["row_index"] = prev.col_index, prev.row_index  # the same names
         return out

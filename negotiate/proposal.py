@@ -1,7 +1,8 @@
 """Proposal: the agreement a concept proposes, and what it means for each party.
 
 Scores and utilities are recomputed from the agreed issue values (never read
-off the solver's score columns, which need not be tight). Views: `to_dict()`
+off the solver's curve fills and utility columns, which need not be tight
+where the objective does not push them). Views: `to_dict()`
 (the JSON of CASE_FORMAT.md section 5), `to_json()`, pandas frames.
 """
 

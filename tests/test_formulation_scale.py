@@ -101,7 +101,7 @@ def test_ipm_runs_cold_only(monkeypatch):
 def test_large_generated_lp_uses_the_shared_column_by_default():
     case = validate_data(make_case(120, 4, 10))
     problem = compile_mod.compile_case(case)
-    assert problem.shared_cols  # 120 parties x 9 segments x 119 terms saved
+    assert problem.shared_cols  # 120 position rows x 119 terms saved
 
 
 def test_clipping_a_curve_interpolates_only_its_ends():

@@ -146,10 +146,21 @@ def test_values_no_scaling_can_save_are_located_case_errors():
 
 
 def test_an_agreement_that_fails_its_recheck_is_an_error_not_optimal():
-    """Without scaling, HiGHS's absolute tolerances accept the 1e9 price case's wrong answer
-    (the buyer below its reservation); the re-check of the agreed values catches it."""
+    """A solver answer the tolerances let through with the buyer below its reservation (the
+    unscaled 1e9 price case did this with the hypograph form; with the increment form HiGHS
+    calls it infeasible instead, so the slip is made here: the price moved 1% up after the
+    solve); the re-check of the agreed values catches it."""
     problem = compile_case(price_case(1e9))
-    prop = solve_problem(problem, HighsBackend(problem, scaling=False), "utilitarian")
+    j = problem.var_col[("price", None, None)]
+
+    class Slipping(HighsBackend):
+        def _solve(self):
+            r = super()._solve()
+            if r.x is not None:
+                r.x[j] *= 1.01  # utilitarian p = 5e8 is where the buyer's reservation binds
+            return r
+
+    prop = solve_problem(problem, Slipping(problem), "utilitarian")
     assert prop.status == "error" and prop.agreement is None
     assert any("below its reservation" in note for note in prop.notes)
     scaled = solve_problem(problem, HighsBackend(problem), "utilitarian")

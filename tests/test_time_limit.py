@@ -31,7 +31,11 @@ def huge_mip(n: int = 40, seed: int = 0) -> dict:
 
 
 def test_a_huge_mip_stops_at_the_time_limit_with_its_gap():
-    case = case_from_dict(huge_mip())
+    # seed 2: HiGHS's root heuristics find an incumbent within the limit (a gap to report) on
+    # both forms of the curves; with seeds 0, 3, 4 and 5 the only incumbent found in 0.15 s is
+    # sometimes the all-zero agreement, whose relative gap is infinite (seed 0 did with the
+    # increment form, seeds 3-5 with the hypograph form too)
+    case = case_from_dict(huge_mip(seed=2))
     prop = negotiate.solve(case, "utilitarian", time_limit=0.15)  # proving optimality takes ~1 s
     assert prop.status == "feasible" and prop.agreement is not None
     assert prop.solver["stopped_at_time_limit"] and prop.solver["time_limit"] == 0.15

@@ -66,11 +66,13 @@ def _arr(values, dtype=float) -> np.ndarray:
 
 # Cold LP solves (no basis yet) of at least this many rows run HiGHS's interior point method
 # with crossover (a basis comes out, so duals are exact and every later solve is a hot simplex
-# re-solve). Measured with HiGHS 1.16 on benchmarks/generate.py cases (30 criteria x 10 points),
-# seconds, simplex vs IPM+crossover: 5 parties (1.1k rows) 0.015 vs 0.011; 20 (4.5k) 0.066-0.116
-# vs 0.025-0.054; 50 (11k) 0.33 vs 0.084; 100 (22k) 2.0-3.0 vs 0.24-0.44; 200 (45k) 10.0 vs 1.0-1.5.
-# Below the threshold the difference is noise and simplex's vertex is the one the tests pin.
-IPM_MIN_ROWS = 4000
+# re-solve: leximin rounds, Nash cuts, ideals and what-if changes continue from the basis).
+# Measured with HiGHS 1.16 on benchmarks/generate.py cases (30 criteria x 10 points, the
+# increment form of compile._curve, 6.6 rows per party), seconds, simplex vs IPM+crossover:
+# 10 parties (332 rows) 0.019 vs 0.022; 20 (662) 0.100 vs 0.115; 30 (992) 0.085 vs 0.123;
+# 40 (1.3k) 0.23 vs 0.21; 50 (1.7k) 0.35 vs 0.22; 100 (3.3k) 1.10 vs 0.74; 200 (6.6k) 4.8 vs 2.5
+# (a loaded machine: the ratios, not the seconds). Below the threshold the difference is noise.
+IPM_MIN_ROWS = 1200
 
 
 class HighsBackend(Backend):

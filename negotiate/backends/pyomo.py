@@ -198,11 +198,9 @@ def build_model(problem):
 
     m = pyo.ConcreteModel(name=problem.case.name)
     n_issue = len(problem.resolved.variables)
-    score_of = {j: key for key, j in problem.score_col.items()}
     utility_of = {j: p for p, j in problem.utility_col.items()}
     issue_names = problem.col_names[:n_issue]
-    aux_names = [problem.col_names[j] for j in range(n_issue, problem.n_cols)
-                 if j not in score_of and j not in utility_of]
+    aux_names = [problem.col_names[j] for j in range(n_issue, problem.n_cols) if j not in utility_of]
 
     def domain(j):
         if problem.col_int[j]:
@@ -212,8 +210,6 @@ def build_model(problem):
     col_index = {name: j for j, name in enumerate(problem.col_names)}
     m.issue = pyo.Var(issue_names, within=lambda m, n: domain(col_index[n]),
                       bounds=lambda m, n: (_bound(problem.col_lb[col_index[n]]), _bound(problem.col_ub[col_index[n]])))
-    m.score = pyo.Var(list(problem.score_col), bounds=lambda m, p, c: (
-        _bound(problem.col_lb[problem.score_col[p, c]]), _bound(problem.col_ub[problem.score_col[p, c]])))
     m.utility = pyo.Var(problem.parties)
     m.aux = pyo.Var(aux_names, within=lambda m, n: domain(col_index[n]),
                     bounds=lambda m, n: (_bound(problem.col_lb[col_index[n]]), _bound(problem.col_ub[col_index[n]])))
@@ -221,13 +217,14 @@ def build_model(problem):
     for j, name in enumerate(problem.col_names):
         if j < n_issue:
             cols.append(m.issue[name])
-        elif j in score_of:
-            cols.append(m.score[score_of[j]])
         elif j in utility_of:
             cols.append(m.utility[utility_of[j]])
         else:
             cols.append(m.aux[name])
 
+    # a criterion's score, as its utility row holds it (a linear form of its curve's fills)
+    m.score = pyo.Expression(list(problem.score_form), rule=lambda m, p, c: problem.score_form[p, c][1] + sum(
+        float(v) * cols[j] for j, v in problem.score_form[p, c][0].items()))
     groups: dict[str, list[int]] = {}
     for i, info in enumerate(problem.row_info):
         groups.setdefault(_KIND_COMPONENT[info.kind], []).append(i)

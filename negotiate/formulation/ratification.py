@@ -46,7 +46,7 @@ class ConstituencyModel:
 
     @property
     def lowest(self) -> float:
-        return sum(c.weight * _score_range(c)[0] for c in self.criteria)
+        return utility_bounds(self.criteria)[0]
 
 
 @dataclass
@@ -85,10 +85,10 @@ def _score_range(curve) -> tuple[float, float]:
 
 
 def utility_bounds(curves) -> tuple[float, float]:
-    """Bounds of a weighted mean of score curves: from each curve's lowest and highest score."""
-    lo = sum(c.weight * _score_range(c)[0] for c in curves)
-    hi = sum(c.weight * _score_range(c)[1] for c in curves)
-    return lo, hi
+    """Bounds of a weighted mean of score curves: from each curve's lowest and highest score
+    (a constituency may weigh a criterion negatively: its highest score gives the lowest term)."""
+    ranges = [(c.weight * a, c.weight * b) for c in curves for a, b in [_score_range(c)]]
+    return sum(min(r) for r in ranges), sum(max(r) for r in ranges)
 
 
 # -- resolution -------------------------------------------------------------------------
