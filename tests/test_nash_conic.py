@@ -150,8 +150,8 @@ def test_a_mip_asked_for_conic_keeps_the_cuts_with_a_note():
 
 def test_auto_chooses_by_size(monkeypatch):
     case = negotiate.load_case(ASIA)
-    assert negotiate.solve(case, "nash").solver["nash_method"] == "cuts"  # 388 rows
-    monkeypatch.setattr(concepts, "CONIC_MIN_ROWS", 100)
+    assert negotiate.solve(case, "nash").solver["nash_method"] == "cuts"  # 61 rows
+    monkeypatch.setattr(concepts, "CONIC_MIN_ROWS", 10)
     assert negotiate.solve(case, "nash").solver["nash_method"] == "conic"
     assert negotiate.solve(case, "nash", backend="pyomo").solver["nash_method"] == "cuts"
     # a caller that may have moved the live model's bounds (coalition analyses) keeps the cuts

@@ -47,7 +47,7 @@ def cases() -> dict:
 
 # -- the comparisons -------------------------------------------------------------------------
 PROBLEM_ARRAYS = ("col_lb", "col_ub", "col_int", "row_lo", "row_hi", "indptr", "indices", "values")
-PROBLEM_MAPS = ("col_names", "row_names", "var_col", "utility_col", "score_col", "reservation_row", "utility_row",
+PROBLEM_MAPS = ("col_names", "row_names", "var_col", "utility_col", "score_form", "reservation_row", "utility_row",
                 "curve_cols", "curve_rows", "case_rows", "nonconcave", "shared_cols")
 
 
