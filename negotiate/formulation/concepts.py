@@ -50,18 +50,24 @@ LEVEL_WIDEN = 10.0
 MAX_WIDENINGS = 3
 NASH_CERTIFIED = 1e-7  # CASE_FORMAT.md: the Nash gap stated to the user is below this (relative)
 # auto: Nash through the cone program from this many rows on (ConceptRunner._nash_method).
-# Measured on benchmarks/generate.py cases (30 criteria x 10 points), one 2-core machine under
-# load 5-6, seconds end to end for negotiate.solve (cold) and a Negotiation re-solve after a
-# reservation moved (warm), cuts vs conic:
-#   5 parties (1.1k rows): cold 0.05 vs 0.05 (0.43 with the first import of clarabel and
-#     scipy in a process), warm 0.06-0.07 vs 0.04-0.05;
-#   20 (4.5k rows): cold 0.27-0.64 vs 0.28-0.39, warm 0.32-0.36 vs 0.13;
-#   50 (11k rows): cold 0.97-1.6 vs 0.75-0.79, warm 0.95-1.24 vs 0.44-0.57;
-#   200 (45k rows): cold 12-16 vs 3.5-4.0, warm 11.3-12.4 vs 2.7-3.5.
-# A warm session does not make the cuts cheaper here (each round moves the vertex far from the
-# last basis, 13-17 hot LPs against 2), so the threshold is the size at which the cone program
-# pays for its import in a one-shot solve, and small cases keep the cuts' vertices.
-CONIC_MIN_ROWS = 4000
+# Measured on the increment form (compile._curve: 6.6 rows per party at 30 criteria x 10 points)
+# with benchmarks/generate.py cases, one 2-core machine under load 2-2.6, CPU seconds of
+# negotiate.solve(case, "nash", changes={"solve.nash_method": ...}), cuts vs conic, in a fresh
+# process after a utilitarian solve (so the conic figure includes importing clarabel and scipy,
+# about 0.1 s), and in brackets the conic path's second solve in that process:
+#   20 parties (661 rows) 0.12 vs 0.22 (0.12); 30 (991) 0.19 vs 0.27-0.28 (0.24);
+#   40 (1.3k) 0.44 vs 0.40-0.41 (0.34); 50 (1.7k) 0.57 vs 0.52 (0.38); 100 (3.3k) 1.7 vs 1.1;
+#   10 criteria: 60 parties (782 rows) 0.21 vs 0.26 (0.17), 120 (1.6k) 0.50 vs 0.48 (0.42).
+# With clarabel already imported: 5 parties (166 rows) 0.03-0.06 vs 0.03, 10 (331) 0.06-0.10 vs
+# 0.07, 20 0.13 vs 0.13-0.19, 30 0.27 vs 0.23-0.35 (tangent cuts: 7-11 LPs; conic: 4).
+# The two cross between 1.0k and 1.3k rows whatever the criteria count, so rows measure it.
+# A warm re-solve (Negotiation, P001's reservation 0.2 -> 0.05, then 0.1) favours the cone a
+# little earlier: 20 parties 0.06-0.09 vs 0.06-0.08, 40 0.16-0.23 vs 0.14-0.17, 60 (2.0k rows)
+# 0.32-0.51 vs 0.20-0.22; cold and warm choose alike (a warm answer is the cold one), so the
+# one-shot crossing sets the threshold.
+# (On the earlier hypograph form, one row per curve segment, the crossing was near 4k rows,
+# 20 parties.) Small cases keep the cuts' vertices and do not import the cone solver.
+CONIC_MIN_ROWS = 1200
 # Tangent cuts put around Clarabel's gains g: at g * f. Its gains are within about 1e-5 of the
 # optimum (relative: 1.4e-6 to 6e-5 from the cut path's at 50 and 200 parties); cuts 1e-4..1e-2
 # away keep the first LP's vertex near it, and that LP alone certified the gap (6e-11 to 7e-11
