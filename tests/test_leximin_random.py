@@ -191,6 +191,7 @@ def test_leximin_matches_independent_reference_from_cold_interior_point(seed, co
     """Large models start the first leximin round (Kalai-Smorodinsky: after the ideals) cold, by
     interior point and crossover; here every model is large enough for that path."""
     monkeypatch.setattr("negotiate.backends.highs.IPM_MIN_ROWS", 0)
+    monkeypatch.setattr("negotiate.backends.highs.START_COLD_MIN_ROWS", 0)
     check(seed, concept)
 
 

@@ -73,6 +73,15 @@ def _arr(values, dtype=float) -> np.ndarray:
 # 40 (1.3k) 0.23 vs 0.21; 50 (1.7k) 0.35 vs 0.22; 100 (3.3k) 1.10 vs 0.74; 200 (6.6k) 4.8 vs 2.5
 # (a loaded machine: the ratios, not the seconds). Below the threshold the difference is noise.
 IPM_MIN_ROWS = 1200
+# Kalai-Smorodinsky's first leximin round after the ideals starts cold (HighsBackend.start_cold:
+# IPM + crossover) from this many rows; below it, hot from the last ideal's basis. CPU seconds
+# of the whole leximin after primal ideals (its first round is the one that differs), hot vs
+# cold, benchmarks/generate.py cases on the increment form, one 2-core machine under load 2-2.7
+# (`python benchmarks/bench_thresholds.py --what ks --sizes ...`): 50 parties (1.7k rows)
+# 0.14 vs 0.25; 100 (3.3k) 0.68 vs 0.80; 150 (5.0k) 1.70 vs 1.76-1.83; 200 (6.6k) 3.27-3.38
+# vs 3.17-3.34; 400 (13.2k) 15.5 vs 14.1. (On the earlier hypograph form cold won from 4.5k
+# rows, 20 parties: 200 parties, 45k rows, 8.5 vs 2.6 for the first round.)
+START_COLD_MIN_ROWS = 6000
 
 
 class HighsBackend(Backend):
@@ -291,11 +300,9 @@ class HighsBackend(Backend):
         self.h.setOptionValue("primal_simplex_bound_perturbation_multiplier", 0.0 if primal else 1.0)
 
     def start_cold(self) -> None:
-        # Only where the cold method is IPM + crossover (IPM_MIN_ROWS); below it a cold solve is
-        # the same simplex from a worse start. The first Kalai-Smorodinsky round after the
-        # ideals, benchmarks/generate.py, CPU s, hot dual simplex vs cold IPM + crossover:
-        # 20 parties (4.5k rows) 0.075 vs 0.054, 50 (11k) 0.48 vs 0.23, 200 (45k) 8.5 vs 2.6.
-        if not self.is_mip() and self.n_rows >= IPM_MIN_ROWS:
+        # From START_COLD_MIN_ROWS rows (and only where the cold method is IPM + crossover,
+        # IPM_MIN_ROWS; below it a cold solve is the same simplex from a worse start).
+        if not self.is_mip() and self.n_rows >= max(IPM_MIN_ROWS, START_COLD_MIN_ROWS):
             self.h.clearSolver()
             self._has_basis = False
 

@@ -36,7 +36,7 @@ NASH_TOL = 1e-10
 GAIN_TOL = 1e-9  # a gain this small (relative to the utility scale) is zero
 DUAL_TOL = 1e-9
 MAX_NASH_ROUNDS = 200
-PRIMAL_IDEALS_MAX_ROWS = 2_000  # see ConceptRunner.ideals
+PRIMAL_IDEALS_MAX_ROWS = 15_000  # see ConceptRunner.ideals
 # A leximin level, once found, is held to within LEVEL_SLACK of the level unit. The solver meets
 # rows only to its feasibility tolerance (1e-9, scaled), so a level found can sit a little above
 # what the model strictly allows, and a later round be called infeasible: 200 parties of
@@ -58,8 +58,9 @@ NASH_CERTIFIED = 1e-7  # CASE_FORMAT.md: the Nash gap stated to the user is belo
 #   20 parties (661 rows) 0.12 vs 0.22 (0.12); 30 (991) 0.19 vs 0.27-0.28 (0.24);
 #   40 (1.3k) 0.44 vs 0.40-0.41 (0.34); 50 (1.7k) 0.57 vs 0.52 (0.38); 100 (3.3k) 1.7 vs 1.1;
 #   10 criteria: 60 parties (782 rows) 0.21 vs 0.26 (0.17), 120 (1.6k) 0.50 vs 0.48 (0.42).
-# With clarabel already imported: 5 parties (166 rows) 0.03-0.06 vs 0.03, 10 (331) 0.06-0.10 vs
-# 0.07, 20 0.13 vs 0.13-0.19, 30 0.27 vs 0.23-0.35 (tangent cuts: 7-11 LPs; conic: 4).
+# With clarabel already imported (`python benchmarks/bench_thresholds.py --what nash`):
+# 5 parties (166 rows) 0.03-0.06 vs 0.03, 10 (331) 0.06-0.10 vs 0.07, 20 0.13 vs 0.13-0.19,
+# 30 0.27 vs 0.23-0.35 (tangent cuts: 7-11 LPs; conic: 4).
 # The two cross between 1.0k and 1.3k rows whatever the criteria count, so rows measure it.
 # A warm re-solve (Negotiation, P001's reservation 0.2 -> 0.05, then 0.1) favours the cone a
 # little earlier: 20 parties 0.06-0.09 vs 0.06-0.08, 40 0.16-0.23 vs 0.14-0.17, 60 (2.0k rows)
@@ -214,14 +215,17 @@ class ConceptRunner:
         return Outcome("optimal", r.x, r.row_dual, r.objective, prices=r.row_dual)
 
     def ideals(self) -> dict | Outcome:
-        # Only the objective changes between these solves. Primal simplex from the previous
-        # optimum is faster on small models, dual on larger ones. CPU seconds for all the ideals
-        # after a utilitarian solve, HiGHS 1.16, dual vs primal (unperturbed, see
-        # HighsBackend.prefer_primal):
-        # cases/eu_effort_sharing_2030.yaml (27 parties, 1.3k rows) 0.08 vs 0.04; asia_pacific
-        # (388 rows) 0.01 both; benchmarks/generate.py cases, 10 parties (2.2k rows) 0.03 vs
-        # 0.05, 20 (4.5k) 0.09 vs 0.16, 30 0.17 vs 0.31, 50 (11k) 0.43 vs 1.05 (0.99 perturbed),
-        # 200 (45k) 6.3 vs 43.
+        # Only the objective changes between these solves, so each continues from the last
+        # optimum; primal simplex (unperturbed, see HighsBackend.prefer_primal) is faster than
+        # dual at every size measured on the increment form (compile._curve), so it is used up
+        # to the largest of them, and dual beyond (on the earlier hypograph form, one row per
+        # curve segment, primal lost from 2.2k rows: 200 parties, 45k rows, 6.3 vs 43 s).
+        # CPU seconds for all the ideals of a Kalai-Smorodinsky solve, HiGHS 1.16, primal vs
+        # dual, benchmarks/generate.py cases (30 criteria x 10 points), one 2-core machine under
+        # load 2-2.7 (`python benchmarks/bench_thresholds.py --what ks --sizes ...`):
+        # 10 parties (331 rows) 0.019-0.022 vs 0.026-0.028; 20 (661) 0.056-0.066 vs 0.11-0.12;
+        # 30 (991) 0.12 vs 0.25; 50 (1.7k) 0.32 vs 0.77; 100 (3.3k) 1.5 vs 3.5;
+        # 200 (6.6k) 9.7-10.5 vs 21.3-21.7; 400 (13.2k) 81-83 vs 153.
         out = {}
         primal = self.b.n_rows <= PRIMAL_IDEALS_MAX_ROWS
         try:
