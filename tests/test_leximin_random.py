@@ -256,4 +256,4 @@ def test_benchmark_case_at_200_parties_reaches_every_level():
     prop = negotiate.solve(case_from_dict(make_case(200, 30, 10)), "egalitarian")
     assert prop.status == "optimal", prop.notes
     assert len({round(o.gain, 7) for o in prop.parties.values()}) >= 40  # every party's weight is 1
-    assert prop.solver["solves"] <= 46
+    assert prop.solver["solves"] <= 46 + 2  # and the canonical agreement's two probes (formulation.canonical)
