@@ -436,7 +436,7 @@ def _twolevel_rows(resolved, b, var_col, bounds, utility_col) -> dict:
     """Ratification, decision-rule and stakeholder rows (CASE_FORMAT.md section 7)."""
     from negotiate.formulation.ratification import add_twolevel_rows
 
-    return add_twolevel_rows(resolved, b, var_col, bounds, utility_col)
+    return add_twolevel_rows(resolved, b, var_col, bounds, utility_col, _score, RowInfo)
 
 
 def _coefs(terms: dict, var_col: dict) -> dict:

@@ -20,12 +20,6 @@ ALLOWED_LATE = {("negotiate.case.schema", "negotiate.case.validate"),
 # A command module (negotiate/cli_*.py) registers its commands on the app in
 # cli.py and reaches the app's shared helpers late, when a command runs.
 ALLOWED_LATE |= {(m, "negotiate.cli") for m in MODULES if m.startswith("negotiate.cli_")}
-# Two-level cases hook into resolve and compile, and the hook reads resolve's and
-# compile's own helpers back (criteria, environments, score rows). Known layering
-# debt: the hook should receive those helpers instead of importing them.
-ALLOWED_LATE |= {("negotiate.formulation.ratification", "negotiate.case.resolve"),
-                 ("negotiate.formulation.ratification", "negotiate.compile"),
-                 ("negotiate.formulation.rules", "negotiate.case.resolve")}
 
 
 def _type_checking(node) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from negotiate.case import expr
+from negotiate.case.env import PartyList, env_for  # noqa: F401  (resolve's names for them)
 from negotiate.case.expr import Choice, Env, ExprError, Lin, Vec
 from negotiate.case.schema import Case, Criterion
 from negotiate.case.source import SourceMap, dotted
@@ -108,33 +109,6 @@ class Resolved:
     per_party: dict = field(default_factory=dict, repr=False, compare=False)
 
 
-class PartyList(list):
-    """The party ids in case order, with set-speed `in` (resolve asks it per name)."""
-
-    def __init__(self, ids):
-        super().__init__(ids)
-        self._ids = frozenset(self)
-
-    def __contains__(self, party) -> bool:
-        return party in self._ids
-
-
-_ENV_PARTS: dict = {}  # id(case) -> (case, parties, data): built once per case, not per criterion
-
-
-def env_for(case: Case, party: str | None = None) -> Env:
-    """The names of `case` as an expression sees them (for `party`'s own criteria and limits).
-
-    The party list and data map are built once per case: resolve stays linear in parties."""
-    kept = _ENV_PARTS.get(id(case))
-    if kept is None or kept[0] is not case:
-        if len(_ENV_PARTS) > 8:
-            _ENV_PARTS.clear()
-        kept = _ENV_PARTS[id(case)] = (case, PartyList(case.parties),
-                                       {p: party_.data for p, party_ in case.parties.items()})
-    return Env(parameters=case.parameters, issues=case.issues, parties=kept[1], data=kept[2], self_party=party)
-
-
 def issue_range(case: Case, iid: str) -> tuple[float, float]:
     lo, hi = (expr.constant(v, env_for(case)) for v in case.issues[iid].range)
     return lo, hi
@@ -223,7 +197,7 @@ def _twolevel(case: Case, col: _Collector):
     """Decision rule, constituencies, stakeholders (negotiate.formulation.ratification)."""
     from negotiate.formulation.ratification import resolve_twolevel
 
-    return resolve_twolevel(case, col)
+    return resolve_twolevel(case, col, _criterion)
 
 
 def _status_quo(case: Case, criteria: dict, col: _Collector, ranges: dict) -> dict:

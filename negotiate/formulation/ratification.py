@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from negotiate.case.env import env_for
 from negotiate.case.schema import Case
 from negotiate.errors import CaseError
 from negotiate.formulation.rules import VotingRule, voting_rule
@@ -92,11 +93,11 @@ def utility_bounds(curves) -> tuple[float, float]:
 
 
 # -- resolution -------------------------------------------------------------------------
-def resolve_twolevel(case: Case, col) -> TwoLevel | None:
-    """The two-level meaning of a case; problems are added to `col` (resolve's collector)."""
+def resolve_twolevel(case: Case, col, criterion) -> TwoLevel | None:
+    """The two-level meaning of a case; problems are added to `col` (resolve's collector);
+    `criterion` is resolve's own reader of a criterion (a constituency's curves are read alike)."""
     from negotiate.case import expr
     from negotiate.case.expr import ExprError
-    from negotiate.case.resolve import _criterion
 
     try:
         rule = voting_rule(case)
@@ -105,8 +106,6 @@ def resolve_twolevel(case: Case, col) -> TwoLevel | None:
         rule = None  # keep checking the rest: every problem at once
     stakeholders = [p for p, party in case.parties.items() if party.role == "stakeholder"]
     constituencies, ratification = {}, {}
-    from negotiate.case.resolve import env_for
-
     for p, party in case.parties.items():
         rat = party.ratification
         if party.role == "stakeholder" and party.constituencies:
@@ -150,7 +149,7 @@ def resolve_twolevel(case: Case, col) -> TwoLevel | None:
                     continue
                 path = base + ("criteria", kid)
                 try:
-                    curve = _criterion(case, p, kid, crit, path, col)
+                    curve = criterion(case, p, kid, crit, path, col)
                 except ExprError as e:
                     col.expr_error(path + (getattr(e, "field", "of"),), e, getattr(e, "text", crit.of))
                     continue
@@ -169,14 +168,14 @@ def twolevel_of(resolved) -> TwoLevel | None:
 
 
 # -- rows ---------------------------------------------------------------------------------
-def add_twolevel_rows(resolved, b, var_col: dict, bounds: dict, utility_col: dict) -> dict:
+def add_twolevel_rows(resolved, b, var_col: dict, bounds: dict, utility_col: dict, score, RowInfo) -> dict:
     """Add the acceptance, ratification and rule rows; return their columns (empty if none).
 
     `handled` lists the parties whose plain reservation row u_p >= d_p the
     compiler must NOT add (outvoted parties may fall below d_p; stakeholders
-    have no veto).
+    have no veto). `score` and `RowInfo` are the compiler's own (a constituency's curve gets a
+    score column as the compiler draws it; its rows are named as the compiler names rows).
     """
-    from negotiate.compile import RowInfo, _score
 
     tl = twolevel_of(resolved)
     case = resolved.case
@@ -200,7 +199,7 @@ def add_twolevel_rows(resolved, b, var_col: dict, bounds: dict, utility_col: dic
                 cid = f"parties.{p}.reservation"
                 b.row(cid, {utility_col[p]: 1.0, y: -big}, d - big, INF, RowInfo("constraint", cid, p))
         for cons in tl.constituencies.get(p, []):
-            _constituency(tl, cons, y, b, var_col, bounds, out, _score, RowInfo)
+            _constituency(tl, cons, y, b, var_col, bounds, out, score, RowInfo)
         if p in tl.constituencies:
             _ratification_rule(tl, p, y, b, out, RowInfo)
     if not unanimous:

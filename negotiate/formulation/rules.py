@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from negotiate.case import expr
+from negotiate.case.env import env_for
 from negotiate.case.expr import ExprError
 from negotiate.case.schema import Case
 from negotiate.case.source import SourceMap
@@ -104,8 +105,6 @@ def _problem(case: Case, path: tuple, message: str, value=None, hint=None) -> Pr
 
 def party_weights(case: Case, text: str, path: tuple, parties=None) -> dict:
     """Each party's value of a weight expression: `data.pop` or a constant per party."""
-    from negotiate.case.resolve import env_for
-
     text = str(text).strip()
     per_party = re.sub(r"^data\.([A-Za-z][A-Za-z0-9_]*)$", r"data.\1[self]", text)
     out, problems = {}, []
