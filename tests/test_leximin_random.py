@@ -257,3 +257,19 @@ def test_benchmark_case_at_200_parties_reaches_every_level():
     assert prop.status == "optimal", prop.notes
     assert len({round(o.gain, 7) for o in prop.parties.values()}) >= 40  # every party's weight is 1
     assert prop.solver["solves"] <= 46 + 2  # and the canonical agreement's two probes (formulation.canonical)
+
+
+def test_an_lp_highs_ends_without_a_verdict_is_solved_again():
+    """benchmarks/generate.py at 50 parties: the hot primal continuation without bound
+    perturbation ended P044's ideal with HiGHS status "Unknown" (Kalai-Smorodinsky raised a
+    SolveError); the backend now solves such an LP again by dual simplex, then cold."""
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import make_case
+
+    prop = negotiate.solve(case_from_dict(make_case(50, 30, 10)), "kalai_smorodinsky")
+    assert prop.status == "optimal", prop.notes
+    assert all(o.utility >= o.reservation - 1e-9 for o in prop.parties.values())

@@ -475,6 +475,8 @@ class HighsBackend(Backend):
             h.run()
             h.setOptionValue("presolve", "choose")
             status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kUnknown and not self.is_mip():
+            status = self._retry_unknown()
         seconds = time.perf_counter() - t0
         S = highspy.HighsModelStatus
         info = h.getInfo()
@@ -504,6 +506,24 @@ class HighsBackend(Backend):
         objective = info.objective_function_value / self._obj_scale
         gap = float(info.mip_gap) if self.is_mip() and math.isfinite(info.mip_gap) else None
         return LPResult(kind, x, duals, objective, seconds, h.modelStatusToString(status), gap)
+
+    def _retry_unknown(self):
+        """An LP HiGHS ends without a verdict ("Unknown"), solved again: by HiGHS's default dual
+        simplex from the same basis, then cold. Seen on a hot primal continuation without bound
+        perturbation (prefer_primal): an ideal of benchmarks/generate.py's 50-party case (P044)."""
+        h = self.h
+        kept = {k: h.getOptionValue(k)[1] for k in ("simplex_strategy", "primal_simplex_bound_perturbation_multiplier")}
+        try:
+            h.setOptionValue("simplex_strategy", 1)
+            h.setOptionValue("primal_simplex_bound_perturbation_multiplier", 1.0)
+            h.run()
+            if h.getModelStatus() == highspy.HighsModelStatus.kUnknown:
+                h.clearSolver()
+                h.run()
+        finally:
+            for k, v in kept.items():
+                h.setOptionValue(k, v)
+        return h.getModelStatus()
 
     def set_start(self, x: np.ndarray) -> None:
         """A MIP start (a feasible agreement found earlier), in the Problem's columns."""
