@@ -156,3 +156,29 @@ def test_a_single_optimal_agreement_is_left_alone():
                           "issues.cut.range": [0, 50]})
     prop = negotiate.solve(c, "egalitarian")
     assert not any("smallest issue values" in n for n in prop.notes)
+
+
+def test_nobody_can_gain_keeps_the_utilitarian_benefit():
+    """Every party held (no agreement lifts anyone above its reservation; no acceptance rows):
+    Kalai-Smorodinsky and Nash fall back to the utilitarian agreement, and the canonical step
+    must hold its collective benefit. It held nothing before, and KS proposed cut = aid = fund
+    = 0 (benefit 0.33 against 1.83) as "equally good"."""
+    case = validate_data({
+        "name": "Nobody can gain",
+        "solve": {"require_acceptance": False},
+        "issues": {"cut": {"range": [0, 100]}, "aid": {"range": [0, 10]}, "fund": {"range": [0, 10]}},
+        "parties": {
+            "A": {"reservation": 5, "criteria": {
+                "budget": {"of": "aid", "weight": 1, "points": [[0, 1], [10, 0]]},
+                "reserve": {"of": "fund", "weight": 1, "points": [[0, 0], [5, 1], [10, 1]]},
+                "tariff": {"of": "cut", "weight": 1, "points": [[0, 0], [100, 1]]}}},
+            "B": {"reservation": 5, "criteria": {
+                "access": {"of": "cut", "weight": 1, "points": [[0, 0], [50, 1], [100, 1.5]]},
+                "aid": {"of": "aid", "weight": 2, "points": [[0, 0], [10, 1]]}}},
+        },
+    })
+    best = negotiate.solve(case, "utilitarian")
+    for concept in ("kalai_smorodinsky", "nash"):
+        prop = negotiate.solve(case, concept)
+        assert prop.collective_benefit == pytest.approx(best.collective_benefit, rel=1e-9), concept
+        assert dict(prop.agreement) == pytest.approx(dict(best.agreement)), concept

@@ -174,8 +174,9 @@ def _holds(runner, concept: str, out) -> list[tuple[dict, float, str]]:
         return {p: w[p] for p in parties}, sum(w[p] * level(p) for p in parties), name
 
     held = [p for p in runner.parties if p in set(out.held)]
-    if concept == "utilitarian" or (concept == "nash" and len(held) == len(runner.parties)):
-        return [weighted_sum(runner.parties, "canonical.hold.benefit")]  # Nash: nobody can gain, utilitarian
+    if concept == "utilitarian" or len(held) == len(runner.parties):
+        # nobody can gain: Nash and Kalai-Smorodinsky fell back to the utilitarian agreement
+        return [weighted_sum(runner.parties, "canonical.hold.benefit")]
     rows = [({p: 1.0}, level(p), f"canonical.hold.{p}") for p in runner.parties if p not in held]
     if held and concept == "nash" and out.gap is not None:  # Nash completed them by their weighted sum
         rows.append(weighted_sum(held, "canonical.hold.held"))
