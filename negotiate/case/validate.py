@@ -247,6 +247,11 @@ def validate_changed(data: dict, old: Case, changed: list[tuple], paths: list[st
     (the whole data validated, the same messages)."""
     if _case_checks() != _CASE_CHECKS:  # a check of the whole Case this function does not know of
         return validate_structure(data, old._source, paths)
+    params, issues = data.get("parameters"), data.get("issues")
+    if isinstance(params, dict) and isinstance(issues, dict) and set(params) & set(issues):
+        # _names_distinct compares every parameter with every issue: given only the changed
+        # entries below, it would miss a new parameter named as an untouched issue
+        return validate_structure(data, old._source, paths)
     given, merged = dict(data), {}
     for key in _MODEL_MAPS:
         mine = data.get(key)
@@ -276,8 +281,9 @@ def validate_changed(data: dict, old: Case, changed: list[tuple], paths: list[st
 
 
 # Case's own validators: parameter and issue ids not reserved, parameters and issues apart,
-# mappings frozen. None reads the parties or issues one by one, so those can be validated
-# with only their changed entries (`validate_changed`); a new one sends it the slow way.
+# mappings frozen. Only _names_distinct reads the issues (all of them: `validate_changed` checks
+# that clash itself on the whole data); none reads the parties, so those can be validated with
+# only their changed entries (`validate_changed`); a new check sends it the slow way.
 _CASE_CHECKS = frozenset({"_not_reserved", "_names_distinct", "_freeze"})
 
 
