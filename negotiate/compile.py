@@ -540,9 +540,9 @@ def _score(crit: ScoreCurve, var_col: dict, bounds: dict, b: _Builder,
 
 def _score_range(crit: ScoreCurve, bounds: dict) -> tuple[float, float]:
     """The scores a criterion can give over the issue ranges (a score column's bounds)."""
-    if crit.xs is None:
+    if crit.xs is None:  # one option's score, plus the form's constant (as `_curve` has it)
         vals = list(crit.lin.terms.values())
-        return min(vals), max(vals)
+        return min(vals) + crit.lin.const, max(vals) + crit.lin.const
     lo, hi = reachable(crit.lin.terms, crit.lin.const, bounds)
     _, yl, _ = _shape(crit.xs, crit.ys, lo, hi)
     return min(yl), max(yl)
