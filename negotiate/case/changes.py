@@ -300,7 +300,7 @@ def _plain(value: Any) -> Any:
 def units(changes: list[Change], old, new) -> set | None:
     """The resolved items (criteria of a party, limit and constraint rows) to compute
     again for `new`, or None when everything must be (structure changed)."""
-    from negotiate.case.resolve import dependents, item_texts, names_in, unit_party, units_of
+    from negotiate.case.resolve import _unit_names, dependents, unit_party, units_of
 
     if list(new.parties) != list(old.parties) or _issues_shape(new) != _issues_shape(old):
         return None
@@ -319,7 +319,7 @@ def units(changes: list[Change], old, new) -> set | None:
                     out |= {u for u in dependents(old._resolved, own) if unit_party(u) == ch.party}
                 continue
             for u in units_of(new):
-                used = frozenset().union(*(names_in(t) for t in item_texts(new, u)))
+                used = _unit_names(new, u)
                 if name in used or (own in used and unit_party(u) == ch.party):
                     out.add(u)
         elif ch.kind == "criterion":

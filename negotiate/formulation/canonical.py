@@ -75,18 +75,20 @@ _PHI = (math.sqrt(5.0) - 1.0) / 2.0  # generic weights 1 + frac(j * phi): no two
 def settle_flat(runner, concept: str, out) -> None:
     """Move `out.x` to the canonical agreement of the concept's optimal face (in place);
     `runner.canonical(x)` checks an agreement (negotiate.solving's re-check of agreed values)."""
-    if out.status != "optimal" or out.x is None or runner.limited or not runner.canonical(out.x):
-        return  # not optimal, or an agreement the re-check will refuse: nothing to choose among
+    if out.status != "optimal" or out.x is None or runner.limited:
+        return  # not optimal: nothing to choose among
     b = runner.b
     issues = _issue_columns(runner.p, b)
     if not issues:
         return
     if b.n_cols == runner.p.n_cols and b.n_rows == runner.p.n_rows and b.unique_optimum():
         return  # the concept's own LP (no helpers: utilitarian) proved its optimum the only one
+    if not runner.canonical(out.x):
+        return  # an agreement the re-check will refuse: it is reported, not moved
     holds = _holds(runner, concept, out)
     mark = b.mark()
     basis = b.get_basis()  # the concept's: the next solve of a session starts from it, as it would have
-    ints = [j for j in range(b.n_cols) if b.is_integer(j)]
+    ints = [j for j in range(b.n_cols) if b.is_integer(j)] if b.is_mip() else []
     saved = {j: b.col_bounds(j) for j in ints + [j for j, _ in issues]}
     try:
         for j in ints:  # the discrete choices the concept made stay
