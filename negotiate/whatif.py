@@ -311,7 +311,7 @@ class Negotiation:
         old_case = self._case
         current = self._backend.problem is self._problem  # (a delta is read against the live model)
         quick = recompile(self._problem, new._resolved) if current and new._resolved is not None else None
-        self._problem = quick.problem if quick is not None else compile_case(new, previous=self._problem)
+        self._problem = quick.problem if quick is not None else compile_case(new)
         self.recompiled += quick is not None
         self._data, self._case = data, new
         clock.lap("compile")

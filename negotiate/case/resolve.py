@@ -70,6 +70,15 @@ class ScoreCurve:
             arrays[name] = np.array(points)
         return arrays[name]
 
+    def score_range(self) -> tuple[float, float]:
+        """The lowest and highest score over all its points (or options, with the form's
+        constant): the compiler's score columns and the two-level rows' bounds read this."""
+        if self.x_points is None:
+            vals = [v + self.lin.const for v in self.lin.terms.values()]
+        else:
+            vals = [float(y) for y in self.y_points]
+        return min(vals), max(vals)
+
     def score(self, values: dict) -> float:
         e = self.lin.value(values)
         if self.x_points is None:

@@ -78,17 +78,10 @@ class TwoLevel:
         return sum(c.weight for c in cons if consents[c.id]) >= value * total - 1e-12 * max(1.0, total)
 
 
-def _score_range(curve) -> tuple[float, float]:
-    vals = list(curve.lin.terms.values()) if curve.xs is None else [float(y) for y in curve.ys]
-    if curve.xs is None and curve.lin.const:
-        vals = [v + curve.lin.const for v in vals]
-    return min(vals), max(vals)
-
-
 def utility_bounds(curves) -> tuple[float, float]:
     """Bounds of a weighted mean of score curves: from each curve's lowest and highest score
     (a constituency may weigh a criterion negatively: its highest score gives the lowest term)."""
-    ranges = [(c.weight * a, c.weight * b) for c in curves for a, b in [_score_range(c)]]
+    ranges = [(c.weight * a, c.weight * b) for c in curves for a, b in [c.score_range()]]
     return sum(min(r) for r in ranges), sum(max(r) for r in ranges)
 
 
