@@ -101,7 +101,8 @@ class Problem:
 
 class _Builder:
     """Columns and rows as they are made; row coefficients kept as chunks of
-    one or more rows (`row_len` says how many entries each row has)."""
+    one or more rows (`row_len` says how many entries each row has): single rows'
+    as plain lists until an array chunk follows (`chunk`) or the matrix is read."""
 
     def __init__(self, offset: int = 0):
         self.offset = offset  # index of the first column this builder adds
@@ -116,6 +117,8 @@ class _Builder:
         self.col_chunks: list[np.ndarray] = []
         self.val_chunks: list[np.ndarray] = []
         self.row_info: list[RowInfo] = []
+        self._cols: list[int] = []  # single rows' entries not yet in a chunk
+        self._vals: list[float] = []
 
     def col(self, name, lb, ub, integer=False) -> int:
         self.names.append(name)
@@ -126,8 +129,8 @@ class _Builder:
 
     def row(self, name, coefs: dict, lo, hi, info: RowInfo) -> int:
         self.row_names.append(name)
-        self.col_chunks.append(np.fromiter(coefs.keys(), np.int64, len(coefs)))
-        self.val_chunks.append(np.fromiter(coefs.values(), float, len(coefs)))
+        self._cols.extend(coefs)
+        self._vals.extend(coefs.values())
         self.row_len.append(len(coefs))
         self.row_lo.append(lo)
         self.row_hi.append(hi)
@@ -137,12 +140,32 @@ class _Builder:
     def rows(self, names, cols: np.ndarray, vals: np.ndarray, lo, hi, info: RowInfo) -> None:
         """A block of rows on the same columns: vals[k] are row k's coefficients."""
         self.row_names.extend(names)
-        self.col_chunks.append(np.tile(np.asarray(cols, np.int64), len(names)))
-        self.val_chunks.append(np.asarray(vals, float).ravel())
+        self.chunk(np.tile(np.asarray(cols, np.int64), len(names)), np.asarray(vals, float).ravel())
         self.row_len.extend([len(cols)] * len(names))
         self.row_lo.extend(lo)
         self.row_hi.extend(hi)
         self.row_info.extend([info] * len(names))
+
+    def chunk(self, cols: np.ndarray, vals: np.ndarray) -> None:
+        """The entries of rows added (their names, lengths and bounds) as arrays."""
+        self._flush()
+        self.col_chunks.append(cols)
+        self.val_chunks.append(vals)
+
+    def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """indptr, indices, values of every row added."""
+        self._flush()
+        indptr = np.zeros(len(self.row_len) + 1, dtype=np.int32)
+        indptr[1:] = np.cumsum(self.row_len)
+        indices = np.concatenate(self.col_chunks).astype(np.int32) if self.col_chunks else np.zeros(0, np.int32)
+        values = np.concatenate(self.val_chunks).astype(float) if self.val_chunks else np.zeros(0)
+        return indptr, indices, values
+
+    def _flush(self) -> None:
+        if self._cols:
+            self.col_chunks.append(np.array(self._cols, np.int64))
+            self.val_chunks.append(np.array(self._vals, float))
+            self._cols, self._vals = [], []
 
 
 class _Later(Mapping):
@@ -199,8 +222,7 @@ def compile_case(case: Case | Resolved) -> Problem:
     b.integer.extend(sec.integer.tolist())
     b.row_names.extend(sec.row_names)
     b.row_len.extend(sec.row_len.tolist())
-    b.col_chunks.append(sec.placed(c0 + sec.party_col))
-    b.val_chunks.append(sec.values)
+    b.chunk(sec.placed(c0 + sec.party_col), sec.values)
     b.row_lo.extend(sec.row_lo.tolist())
     b.row_hi.extend(sec.row_hi.tolist())
     b.row_info.extend(sec.row_info)
@@ -225,10 +247,7 @@ def compile_case(case: Case | Resolved) -> Problem:
             cid = f"parties.{p}.reservation"
             reservation_row[p] = b.row(cid, {utility_col[p]: 1.0}, d, INF, RowInfo("reservation", cid, p))
 
-    indptr = np.zeros(len(b.row_len) + 1, dtype=np.int32)
-    indptr[1:] = np.cumsum(b.row_len)
-    indices = np.concatenate(b.col_chunks).astype(np.int32) if b.col_chunks else np.zeros(0, np.int32)
-    values = np.concatenate(b.val_chunks).astype(float) if b.val_chunks else np.zeros(0)
+    indptr, indices, values = b.matrix()
     problem = Problem(
         resolved=resolved,
         col_names=b.names,
@@ -392,7 +411,7 @@ def _span(criteria: list) -> float:
     """What a party's criteria can give, from least to most."""
     span = 0.0
     for c in criteria:
-        vals = list(c.lin.terms.values()) if c.xs is None else _floats(c.ys)
+        vals = list(c.lin.terms.values()) if c.x_points is None else _floats(c.y_points)
         span += c.weight * (max(vals) - min(vals))
     return span
 
@@ -786,13 +805,17 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
     # names, in the section's order
     names, row_names, row_info = [], [], []
     fills = _fill_names(int(m.max(initial=0)))
-    m_l, ordered = m.tolist(), in_order.tolist()
+    m_l, ordered, at = m.tolist(), in_order.tolist(), bounds_at.tolist()
+    bases = [f"parties.{p}.criteria.{c}" for p, c in keys]
+    plain = np.bincount(crit_party[unordered], minlength=n_p) == 0
     for k, p in enumerate(parties):
-        for q in range(bounds_at[k], bounds_at[k + 1]):
-            mq = m_l[q]
-            if not mq:
-                continue
-            base = f"parties.{p}.criteria.{keys[q][1]}"
+        drawn = [q for q in range(at[k], at[k + 1]) if m_l[q]]
+        if plain[k]:  # fills, one position row each
+            names += [bases[q] + s for q in drawn for s in fills[:m_l[q]]]
+            row_names += [bases[q] + ".position" for q in drawn]
+            row_info += [RowInfo("curve", bases[q], p) for q in drawn]
+        for q in drawn if not plain[k] else ():
+            mq, base = m_l[q], bases[q]
             names += [base + s for s in fills[:mq]]
             info = RowInfo("curve", base, p)
             row_names.append(base + ".position")
