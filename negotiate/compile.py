@@ -214,7 +214,7 @@ def compile_case(case: Case | Resolved) -> Problem:
         bounds[v.key] = (v.lb, v.ub)
     _choices(resolved, var_col, b)
     shared, shared_cols = _shared_arguments(resolved, var_col, bounds, b)
-    sec = _sections(resolved, resolved.parties, var_col, bounds, shared)
+    sec = _every_party(resolved, var_col, bounds, shared)
     c0, r0 = len(b.names), len(b.row_names)
     b.names.extend(sec.names)
     b.lb.extend(sec.lb.tolist())
@@ -269,13 +269,28 @@ def compile_case(case: Case | Resolved) -> Problem:
         curve_cols=curve_cols,
         curve_rows=curve_rows,
         case_rows=case_rows,
-        nonconcave=sec.nonconcave,
+        nonconcave=list(sec.nonconcave),
         twolevel=twolevel,
         shared_cols=shared_cols,
     )
     problem._shared_of, problem._party_at = shared, party_at
     _check_numbers(problem)
     return problem
+
+
+def _every_party(resolved: Resolved, var_col: dict, bounds: dict, shared: dict) -> _Section:
+    """Every party's section (`_sections`), kept with the resolved case it is pure data of:
+    compare's concepts, a diagnosis and a tie search compile the same case again (a what-if's
+    resolved case starts without it: re_resolve keeps per-party items only). Read-only: a
+    compile copies what it takes from it."""
+    kept = resolved.per_party.get(("sections", None))
+    if (kept is not None and kept[0] is resolved.variables and kept[1] is resolved.criteria
+            and kept[2] == resolved.parties and kept[3] == shared):
+        return kept[4]
+    sec = _sections(resolved, resolved.parties, var_col, bounds, shared)
+    resolved.per_party[("sections", None)] = (resolved.variables, resolved.criteria, list(resolved.parties),
+                                              dict(shared), sec)
+    return sec
 
 
 def _check_numbers(problem: Problem) -> None:

@@ -225,3 +225,17 @@ def test_the_numbers_check_of_a_what_if_rescales_rows_holding_a_moved_column():
     moved = type(problem)(**{**problem.__dict__, "col_lb": lb, "col_ub": ub})
     assert numeric_problems(moved)  # B's utility row, scaled by its fills, has a bound beyond reach
     assert not _numbers_fine(moved, np.zeros(0, np.int64), fills)
+
+
+def test_a_case_compiled_again_is_the_same_model_and_shares_nothing_writable():
+    case = validate_data(mixed_case())
+    first = compile_case(case)
+    for f in ("col_lb", "col_ub", "row_lo", "row_hi", "indices", "values"):
+        getattr(first, f)[:] = 7  # whatever a caller does to its copy
+    first.col_names[0], first.row_names[0] = "x", "y"
+    first.nonconcave.append("z")
+    again, fresh = compile_case(case), compile_case(validate_data(mixed_case()))
+    for f in ("col_lb", "col_ub", "col_int", "row_lo", "row_hi", "indptr", "indices", "values"):
+        assert np.array_equal(getattr(again, f), getattr(fresh, f)), f
+    for f in ("col_names", "row_names", "score_form", "curve_cols", "curve_rows", "nonconcave", "utility_row"):
+        assert getattr(again, f) == getattr(fresh, f), f
