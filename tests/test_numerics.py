@@ -131,11 +131,12 @@ def test_values_no_scaling_can_save_are_located_case_errors():
     data["parties"]["buyer"]["data"] = {"size": 1e30}
     data["parties"]["buyer"]["limits"] = {"overflow": "price <= data.size[self]"}
     case = validate_data(data)
-    with pytest.raises(CaseError) as info:
-        negotiate.solve(case, "nash")
-    problem = info.value.problems[0]
-    assert problem.path == "parties.buyer.limits.overflow" and "solver can represent" in problem.message
-    assert problem.hint
+    for _ in range(2):  # refused again: only a model found fine is not checked twice
+        with pytest.raises(CaseError) as info:
+            negotiate.solve(case, "nash")
+        problem = info.value.problems[0]
+        assert problem.path == "parties.buyer.limits.overflow" and "solver can represent" in problem.message
+        assert problem.hint
     data["parties"]["buyer"]["data"] = {"size": 1e308}
     data["parties"]["buyer"]["limits"] = {"overflow": "10 * data.size[self] * price <= 1"}
     with pytest.raises(CaseError) as info:
