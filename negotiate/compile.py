@@ -537,7 +537,7 @@ def _interp_at(v: np.ndarray, X: np.ndarray, Y: np.ndarray, first: np.ndarray, n
 @dataclass
 class _Shapes:
     """Curves clipped to their reachable intervals, collinear points dropped: curve q's points
-    are x, y[start[q]:start[q + 1]]; `steepest` its steepest slope before the drop."""
+    are x, y[start[q]:start[q + 1]]; concave / convex: within CONCAVE_TOL of its steepest slope."""
 
     x: np.ndarray
     y: np.ndarray
@@ -626,7 +626,6 @@ class _Drawn:
     term_col: np.ndarray
     term_coef: np.ndarray
     in_order: np.ndarray
-    shapes: _Shapes
 
 
 def _draw(crits: list, var_col: dict, bounds: dict, arguments: list, col_lb: np.ndarray | None = None,
@@ -683,7 +682,7 @@ def _draw(crits: list, var_col: dict, bounds: dict, arguments: list, col_lb: np.
         term = np.zeros(n + 1, np.int64)
         np.cumsum(nterm, out=term[1:])
     in_order = np.where(np.array(push, bool), s.concave, s.convex) | (m <= 1)
-    return _Drawn(m, fill, dx, slope, s.y[first], s.x[first] - const, term, tcol, tcoef, in_order, s)
+    return _Drawn(m, fill, dx, slope, s.y[first], s.x[first] - const, term, tcol, tcoef, in_order)
 
 
 

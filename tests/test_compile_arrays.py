@@ -21,19 +21,19 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-import negotiate.whatif as whatif
+from negotiate import whatif
 from negotiate.backends.scaling import numeric_problems
 from negotiate.case.expr import Lin, interp
 from negotiate.case.load import validate_data
 from negotiate.case.resolve import ScoreCurve, resolve
 from negotiate.compile import (
+    _Builder,
     _draw,
     _interp_at,
     _numbers_fine,
     _sections,
     _shape,
     _shared_arguments,
-    _Builder,
     compile_case,
 )
 from negotiate.whatif import Negotiation
