@@ -124,12 +124,13 @@ def settle_flat(runner, concept: str, out) -> None:
 
 
 def _snapped(x: np.ndarray, issues, bounds: dict) -> np.ndarray:
-    """Issue values within FIX_TOL of an end of their range put on it (a minimum of 0 that the
+    """Issue values within FIX_TOL of an end of their range (twice: one held at its minimum may sit
+    FIX_TOL above it, and the difference rounds up) put on it (a minimum of 0 that the
     solver's tolerances left at 2e-11 is proposed as 0)."""
     x = x.copy()
     for j, width in issues:
         for end in bounds[j]:
-            if abs(x[j] - end) <= FIX_TOL * width:
+            if abs(x[j] - end) <= 2 * FIX_TOL * width:
                 x[j] = end
     return x
 
