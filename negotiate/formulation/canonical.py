@@ -90,25 +90,20 @@ def settle_flat(runner, concept: str, out) -> None:
     if not runner.canonical(out.x):
         return  # an agreement the re-check will refuse: it is reported, not moved
     holds = _holds(runner, concept, out)
-    mark = b.mark()
     basis = b.get_basis()  # the concept's: the next solve of a session starts from it, as it would have
-    ints = [j for j in range(b.n_cols) if b.is_integer(j)] if b.is_mip() else []
-    saved = {j: b.col_bounds(j) for j in ints + [j for j, _ in issues]}
-    try:
-        for j in ints:  # the discrete choices the concept made stay
-            v = float(round(out.x[j]))
-            b.set_col_integer(j, False)
-            b.set_col_bounds(j, v, v)
-        b.add_rows([({runner.ucol[p]: c for p, c in held.items()}, level, INF, name) for held, level, name in holds])
-        x = _lexmin(runner, issues)
-    finally:
-        b.prefer_primal(False)
-        b.rollback(mark)
-        for j, (lo, hi) in saved.items():
-            b.set_col_bounds(j, lo, hi)
-        for j in ints:
-            b.set_col_integer(j, True)
-        b.set_basis(basis)
+    saved = {j: b.col_bounds(j) for j, _ in issues}
+    with runner.fixed_choices(out.x):  # the discrete choices the concept made stay
+        mark = b.mark()
+        try:
+            b.add_rows([({runner.ucol[p]: c for p, c in held.items()}, level, INF, name)
+                        for held, level, name in holds])
+            x = _lexmin(runner, issues)
+        finally:
+            b.prefer_primal(False)
+            b.rollback(mark)
+            for j, (lo, hi) in saved.items():
+                b.set_col_bounds(j, lo, hi)
+    b.set_basis(basis)
     if x is not None and not isinstance(x, str):
         x = _kept(runner, holds, np.asarray(x, float)[: b.n_cols])
     if isinstance(x, str):
