@@ -471,10 +471,7 @@ class HighsBackend(Backend):
         self._run()
         status = h.getModelStatus()
         if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
-            h.setOptionValue("presolve", "off")  # tell infeasible from unbounded
-            h.run()
-            h.setOptionValue("presolve", "choose")
-            status = h.getModelStatus()
+            status = self._infeasible_or_unbounded()
         if status == highspy.HighsModelStatus.kUnknown and not self.is_mip():
             status = self._retry_unknown()
         seconds = time.perf_counter() - t0
@@ -506,6 +503,23 @@ class HighsBackend(Backend):
         objective = info.objective_function_value / self._obj_scale
         gap = float(info.mip_gap) if self.is_mip() and math.isfinite(info.mip_gap) else None
         return LPResult(kind, x, duals, objective, seconds, h.modelStatusToString(status), gap)
+
+    def _infeasible_or_unbounded(self):
+        """An LP HiGHS calls "infeasible or unbounded" (a presolve verdict, or simplex's when
+        allow_unbounded_or_infeasible is set), solved again without presolve and with that
+        distinction asked for. The options are given back as they were, not set to HiGHS's
+        defaults: diagnose.conflicting_set runs its checks with presolve off, and a session's
+        later solves must run as they did before (warm as cold)."""
+        h = self.h
+        kept = {k: h.getOptionValue(k)[1] for k in ("presolve", "allow_unbounded_or_infeasible")}
+        try:
+            h.setOptionValue("presolve", "off")
+            h.setOptionValue("allow_unbounded_or_infeasible", False)
+            h.run()
+        finally:
+            for k, v in kept.items():
+                h.setOptionValue(k, v)
+        return h.getModelStatus()
 
     def _retry_unknown(self):
         """An LP HiGHS ends without a verdict ("Unknown"), solved again: by HiGHS's default dual
