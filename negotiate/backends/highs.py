@@ -73,6 +73,19 @@ def _arr(values, dtype=float) -> np.ndarray:
 # 40 (1.3k) 0.23 vs 0.21; 50 (1.7k) 0.35 vs 0.22; 100 (3.3k) 1.10 vs 0.74; 200 (6.6k) 4.8 vs 2.5
 # (a loaded machine: the ratios, not the seconds). Below the threshold the difference is noise.
 IPM_MIN_ROWS = 1200
+# A cold LP solve by simplex (below IPM_MIN_ROWS) of the compiled model alone (no helper rows or
+# columns: the utilitarian LP, the first ideal) runs without HiGHS's presolve, unless the caller
+# set presolve (diagnose does): on the increment form presolve removes little and costs more than
+# it saves. Models with helpers keep HiGHS's default: Nash's tangent cuts start from the vertex
+# presolve leads to, and where its optimum is flat in the issue values within the certified gap
+# another start proposes another agreement (the README's EU table: BE and CZ 40 instead of 38).
+# benchmarks/generate.py cases, the utilitarian LP, HiGHS 1.16, CPU seconds of run(), best of
+# 3-5, presolve on (HiGHS's default) vs off, one 2-core machine under load 8:
+# 5 parties (166 rows) 0.0039 vs 0.0020; 20 (661) 0.022 vs 0.014; 30 (991) 0.036 vs 0.028;
+# 50 (1.7k) 0.077 vs 0.067 (IPM + crossover 0.073); 70 (2.3k) 0.134 vs 0.114 (IPM 0.123);
+# 100 (3.3k) 0.24 vs 0.23 (IPM 0.18); 200 (6.6k) 0.95 vs 0.92 (IPM 0.47, without presolve 0.59).
+# Hot re-solves start from the basis and never presolve.
+COLD_SIMPLEX_PRESOLVE = "off"
 # Kalai-Smorodinsky's first leximin round after the ideals starts cold (HighsBackend.start_cold:
 # IPM + crossover) from this many rows; below it, hot from the last ideal's basis. CPU seconds
 # of the whole leximin after primal ideals (its first round is the one that differs), hot vs
@@ -451,19 +464,34 @@ class HighsBackend(Backend):
         """Whether this solve runs IPM + crossover (see IPM_MIN_ROWS)."""
         return not self._has_basis and not self.is_mip() and self.n_rows >= IPM_MIN_ROWS
 
+    def _cold_bare_lp(self) -> bool:
+        """Whether this solve is a cold LP on the compiled model alone, no helper rows or columns
+        (utilitarian's, an ideal's first): see COLD_SIMPLEX_PRESOLVE."""
+        return (not self._has_basis and not self.is_mip() and self._ncols == self._model_cols
+                and self._nrows == self._model_rows)
+
     def _run(self) -> None:
         h = self.h
         limit = self.effective_time_limit()
         h.setOptionValue("time_limit", float(limit) if limit else highspy.kHighsInf)
-        if not self._cold_ipm():
-            h.run()
-            return
-        h.setOptionValue("solver", "ipm")
-        h.setOptionValue("run_crossover", "on")
+        if self._cold_ipm():
+            self._run_with({"solver": "ipm", "run_crossover": "on"})
+        elif self._cold_bare_lp() and h.getOptionValue("presolve")[1] == "choose":
+            self._run_with({"presolve": COLD_SIMPLEX_PRESOLVE})
+        else:
+            h.run()  # hot: HiGHS starts from the basis, without presolve
+
+    def _run_with(self, options: dict) -> None:
+        """One run with `options` set, each given back its value after."""
+        h = self.h
+        kept = {k: h.getOptionValue(k)[1] for k in options}
         try:
+            for k, v in options.items():
+                h.setOptionValue(k, v)
             h.run()
         finally:
-            h.setOptionValue("solver", "choose")
+            for k, v in kept.items():
+                h.setOptionValue(k, v)
 
     def _solve(self) -> LPResult:
         h = self.h
