@@ -591,10 +591,11 @@ class HighsBackend(Backend):
     # An entry of a flat direction's tableau column this small (scaled units) moves no column asked about.
     FLAT_MOVE = 1e-10
     # Flat directions followed (one FTRAN each) before giving up the proof (the caller then probes the
-    # face with LPs). An FTRAN costs 0.025 ms at 20 parties and 0.2 ms at 200 (benchmarks/generate.py,
-    # 661 and 6.6k rows), a probe LP 2-3 ms and 8-10 ms hot: 200 directions are still cheaper than two
-    # probes. The utilitarian optimum at 200 parties has 13 (a score curve flat beyond a point).
-    MAX_FLAT_DIRECTIONS = 200
+    # face with two hot LPs). An FTRAN costs 0.025 ms at 20 parties and 0.2-0.25 ms at 200
+    # (benchmarks/generate.py, 661 and 6.6k rows), a probe LP 8-12 ms at 200: 100 directions cost
+    # about the two probes, and both grow with the model. The utilitarian optimum at 200 parties
+    # has 13 (a score curve flat beyond the point where its argument sits); at 800, fewer than 50.
+    MAX_FLAT_DIRECTIONS = 100
 
     def unique_optimum(self, cols=None) -> bool:
         """Whether the last LP's optimum is the only one in the values of `cols` (every column
