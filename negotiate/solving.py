@@ -6,8 +6,10 @@ This is the one place that turns a backend's numbers into a `Proposal`.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import math
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -79,10 +81,28 @@ def solve(
         axes = enumerable(resolved)
         if axes is not None or enumerate:
             return solve_enumerated(resolved, name, s.ideals if ideals is None else ideals, axes, build=_proposal)
-    problem = compile_case(case)
-    be = make_backend(problem, backend or s.backend, solver or s.solver,
-                      time_limit=limit, mip_gap=s.mip_gap)
-    return solve_problem(problem, be, name, s.ideals if ideals is None else ideals)
+    with collector_paused():
+        problem = compile_case(case)
+        be = make_backend(problem, backend or s.backend, solver or s.solver,
+                          time_limit=limit, mip_gap=s.mip_gap)
+        return solve_problem(problem, be, name, s.ideals if ideals is None else ideals)
+
+
+@contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector off for the body (and back on after, if it was on).
+    A solve allocates many small objects (the compiled rows, the proposal) and frees them by
+    reference counting; the collections they trigger traverse every object alive, the loaded
+    case's included, and find nothing to free. CPU seconds of the utilitarian solve, best of 5,
+    benchmarks/generate.py cases (one run, load 6 on 2 cores), collector on vs paused:
+    5 parties 0.0116 vs 0.0113; 50 parties 0.142 vs 0.134; 200 parties 0.79-0.84 vs 0.69-0.71."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def time_limit_of(asked: float | None, case_limit: float | None) -> float | None:

@@ -138,8 +138,9 @@ class Backend(ABC):
     def set_basis(self, basis) -> None:
         """Start the next solve from `basis` (from `get_basis` on the same model)."""
 
-    def unique_optimum(self) -> bool:
-        """Whether the last solve, an LP, proved its optimum the only one (False: not known)."""
+    def unique_optimum(self, cols=None) -> bool:
+        """Whether the last solve, an LP, proved the values of `cols` (every column when None)
+        the same at every optimum (False: not known)."""
         return False
 
     def prefer_primal(self, primal: bool) -> None:

@@ -73,6 +73,19 @@ def _arr(values, dtype=float) -> np.ndarray:
 # 40 (1.3k) 0.23 vs 0.21; 50 (1.7k) 0.35 vs 0.22; 100 (3.3k) 1.10 vs 0.74; 200 (6.6k) 4.8 vs 2.5
 # (a loaded machine: the ratios, not the seconds). Below the threshold the difference is noise.
 IPM_MIN_ROWS = 1200
+# A cold LP solve by simplex (below IPM_MIN_ROWS) of the compiled model alone (no helper rows or
+# columns: the utilitarian LP, the first ideal) runs without HiGHS's presolve, unless the caller
+# set presolve (diagnose does): on the increment form presolve removes little and costs more than
+# it saves. Models with helpers keep HiGHS's default: Nash's tangent cuts start from the vertex
+# presolve leads to, and where its optimum is flat in the issue values within the certified gap
+# another start proposes another agreement (the README's EU table: BE and CZ 40 instead of 38).
+# benchmarks/generate.py cases, the utilitarian LP, HiGHS 1.16, CPU seconds of run(), best of
+# 3-5, presolve on (HiGHS's default) vs off, one 2-core machine under load 8:
+# 5 parties (166 rows) 0.0039 vs 0.0020; 20 (661) 0.022 vs 0.014; 30 (991) 0.036 vs 0.028;
+# 50 (1.7k) 0.077 vs 0.067 (IPM + crossover 0.073); 70 (2.3k) 0.134 vs 0.114 (IPM 0.123);
+# 100 (3.3k) 0.24 vs 0.23 (IPM 0.18); 200 (6.6k) 0.95 vs 0.92 (IPM 0.47, without presolve 0.59).
+# Hot re-solves start from the basis and never presolve.
+COLD_SIMPLEX_PRESOLVE = "off"
 # Kalai-Smorodinsky's first leximin round after the ideals starts cold (HighsBackend.start_cold:
 # IPM + crossover) from this many rows; below it, hot from the last ideal's basis. CPU seconds
 # of the whole leximin after primal ideals (its first round is the one that differs), hot vs
@@ -451,19 +464,34 @@ class HighsBackend(Backend):
         """Whether this solve runs IPM + crossover (see IPM_MIN_ROWS)."""
         return not self._has_basis and not self.is_mip() and self.n_rows >= IPM_MIN_ROWS
 
+    def _cold_bare_lp(self) -> bool:
+        """Whether this solve is a cold LP on the compiled model alone, no helper rows or columns
+        (utilitarian's, an ideal's first): see COLD_SIMPLEX_PRESOLVE."""
+        return (not self._has_basis and not self.is_mip() and self._ncols == self._model_cols
+                and self._nrows == self._model_rows)
+
     def _run(self) -> None:
         h = self.h
         limit = self.effective_time_limit()
         h.setOptionValue("time_limit", float(limit) if limit else highspy.kHighsInf)
-        if not self._cold_ipm():
-            h.run()
-            return
-        h.setOptionValue("solver", "ipm")
-        h.setOptionValue("run_crossover", "on")
+        if self._cold_ipm():
+            self._run_with({"solver": "ipm", "run_crossover": "on"})
+        elif self._cold_bare_lp() and h.getOptionValue("presolve")[1] == "choose":
+            self._run_with({"presolve": COLD_SIMPLEX_PRESOLVE})
+        else:
+            h.run()  # hot: HiGHS starts from the basis, without presolve
+
+    def _run_with(self, options: dict) -> None:
+        """One run with `options` set, each given back its value after."""
+        h = self.h
+        kept = {k: h.getOptionValue(k)[1] for k in options}
         try:
+            for k, v in options.items():
+                h.setOptionValue(k, v)
             h.run()
         finally:
-            h.setOptionValue("solver", "choose")
+            for k, v in kept.items():
+                h.setOptionValue(k, v)
 
     def _solve(self) -> LPResult:
         h = self.h
@@ -471,10 +499,7 @@ class HighsBackend(Backend):
         self._run()
         status = h.getModelStatus()
         if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
-            h.setOptionValue("presolve", "off")  # tell infeasible from unbounded
-            h.run()
-            h.setOptionValue("presolve", "choose")
-            status = h.getModelStatus()
+            status = self._infeasible_or_unbounded()
         if status == highspy.HighsModelStatus.kUnknown and not self.is_mip():
             status = self._retry_unknown()
         seconds = time.perf_counter() - t0
@@ -506,6 +531,23 @@ class HighsBackend(Backend):
         objective = info.objective_function_value / self._obj_scale
         gap = float(info.mip_gap) if self.is_mip() and math.isfinite(info.mip_gap) else None
         return LPResult(kind, x, duals, objective, seconds, h.modelStatusToString(status), gap)
+
+    def _infeasible_or_unbounded(self):
+        """An LP HiGHS calls "infeasible or unbounded" (a presolve verdict, or simplex's when
+        allow_unbounded_or_infeasible is set), solved again without presolve and with that
+        distinction asked for. The options are given back as they were, not set to HiGHS's
+        defaults: diagnose.conflicting_set runs its checks with presolve off, and a session's
+        later solves must run as they did before (warm as cold)."""
+        h = self.h
+        kept = {k: h.getOptionValue(k)[1] for k in ("presolve", "allow_unbounded_or_infeasible")}
+        try:
+            h.setOptionValue("presolve", "off")
+            h.setOptionValue("allow_unbounded_or_infeasible", False)
+            h.run()
+        finally:
+            for k, v in kept.items():
+                h.setOptionValue(k, v)
+        return h.getModelStatus()
 
     def _retry_unknown(self):
         """An LP HiGHS ends without a verdict ("Unknown"), solved again: by HiGHS's default dual
@@ -546,24 +588,68 @@ class HighsBackend(Backend):
 
     # A reduced cost this small (HiGHS's scaled units: objective and columns near 1) is a flat direction.
     FLAT_REDUCED_COST = 1e-7
+    # An entry of a flat direction's tableau column this small (scaled units) moves no column asked about.
+    FLAT_MOVE = 1e-10
+    # Flat directions followed (one FTRAN each) before giving up the proof (the caller then probes the
+    # face with two hot LPs). An FTRAN costs 0.025 ms at 20 parties and 0.2-0.25 ms at 200
+    # (benchmarks/generate.py, 661 and 6.6k rows), a probe LP 8-12 ms at 200: 100 directions cost
+    # about the two probes, and both grow with the model. The utilitarian optimum at 200 parties
+    # has 13 (a score curve flat beyond the point where its argument sits); at 800, fewer than 50.
+    MAX_FLAT_DIRECTIONS = 100
 
-    def unique_optimum(self) -> bool:
-        """Whether the last LP's optimum is the only one: an optimal basis whose nonbasic columns
-        and rows that could move (not fixed, not equalities) all have a nonzero reduced cost (dual
-        nondegenerate: moving any of them lowers the objective)."""
+    def unique_optimum(self, cols=None) -> bool:
+        """Whether the last LP's optimum is the only one in the values of `cols` (every column
+        when None). Its optimal face is the feasible points complementary to the duals: the
+        nonbasic columns and rows with a nonzero reduced cost stay at their bounds, so the face
+        moves only along the nonbasic ones that are flat (reduced cost about 0) and can move
+        (not fixed, not equalities), each carrying the basic variables along its tableau column
+        B^-1 a_j. The optimum is unique in `cols` when no flat direction moves one of them: none
+        of `cols` is itself a flat nonbasic, and no flat direction's tableau column has an entry
+        on a basic one (a curve's fill column with a flat score, whose only entry is its
+        position row's slack, moves no issue). A sufficient test: False means not proved."""
         h = self.h
         if self.is_mip() or h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return False
-        basis = h.getBasis()
         sol = h.getSolution()
-        if not basis.valid or not sol.dual_valid:
+        if not h.getBasis().valid or not sol.dual_valid:
             return False
-        lp = h.getLp()
-        basic = highspy.HighsBasisStatus.kBasic
-        for status, dual, lo, hi in ((basis.col_status, sol.col_dual, lp.col_lower_, lp.col_upper_),
-                                     (basis.row_status, sol.row_dual, lp.row_lower_, lp.row_upper_)):
-            free = (np.array([s != basic for s in status]) & (np.asarray(hi) > np.asarray(lo)))
-            if (np.abs(np.asarray(dual)[free]) <= self.FLAT_REDUCED_COST).any():
+        status, basic = h.getBasicVariables()
+        if status != highspy.HighsStatus.kOk:
+            return False
+        basic = np.asarray(basic, np.int64)
+        nonbasic_col = np.ones(self._ncols, bool)
+        nonbasic_col[basic[basic >= 0]] = False
+        nonbasic_row = np.ones(self._nrows, bool)
+        nonbasic_row[-1 - basic[basic < 0]] = False
+        flat_cols = np.flatnonzero(nonbasic_col & (np.abs(np.asarray(sol.col_dual)) <= self.FLAT_REDUCED_COST)
+                                   & (self._ub > self._lb))
+        flat_rows = np.flatnonzero(nonbasic_row & (np.abs(np.asarray(sol.row_dual)) <= self.FLAT_REDUCED_COST))
+        if len(flat_rows):
+            _, _, lo, hi, _ = h.getRows(len(flat_rows), flat_rows.astype(np.int32))
+            flat_rows = flat_rows[np.asarray(hi) > np.asarray(lo)]  # an equality row's slack cannot move
+        if not len(flat_cols) and not len(flat_rows):
+            return True  # dual nondegenerate: the optimum is the only one in every column
+        if cols is None or len(flat_cols) + len(flat_rows) > self.MAX_FLAT_DIRECTIONS:
+            return False
+        asked = self._cols_of(np.asarray(list(cols), np.int64))
+        if np.isin(asked, flat_cols).any():
+            return False  # a column asked about is itself free to move along the face
+        watched = np.zeros(len(basic), bool)  # the basis positions of the basic columns asked about
+        where = np.full(self._ncols, -1, np.int64)
+        where[basic[basic >= 0]] = np.flatnonzero(basic >= 0)
+        at = where[asked]
+        watched[at[at >= 0]] = True
+        if not watched.any():
+            return True
+        directions = [(h.getReducedColumnSparse, int(k)) for k in flat_cols]
+        directions += [(h.getBasisInverseColSparse, int(i)) for i in flat_rows]
+        for tableau_column, k in directions:
+            status, values, nnz, index = tableau_column(k)
+            if status != highspy.HighsStatus.kOk:
+                return False
+            index = np.asarray(index[:nnz], np.int64)
+            moved = index[watched[index]]
+            if len(moved) and (np.abs(np.asarray(values)[moved]) > self.FLAT_MOVE).any():
                 return False
         return True
 

@@ -61,13 +61,17 @@ HOLD_TOL = 1e-12  # a held utility may fall this far (relative to the party's ut
 # rounding, so that the canonical point is the vertex itself (40, not 39.9999996 on a slope of 0.005)
 KEEP_TOL = 1e-8  # the canonical point must keep each held utility to this, relative (solvers reach 1e-9)
 FIX_TOL = 1e-9  # an issue value fixed at its minimum may exceed it by this, relative to its range
-# The face is one agreement when the two extreme values of a generic combination of the issue
-# values (each measured as a share of its range) are this close. A face that is one vertex still
-# shows a sliver: the solver's tolerance (1e-9, scaled) lets an issue that moves utilities little
-# slide along it (benchmarks/generate.py cases, utilitarian: 1.7e-6 at 5 parties, 1.1e-5 at 50;
-# the solver lands on that vertex warm and cold alike), while a real tie is wide (seed 404 of
-# tests/test_whatif_random.py: 8% of tariff_cut's range; tests/test_canonical.py: half of cut's).
-# A sliver 1e-4 wide needs an issue whose whole range is worth 1e-5 of a party's utility scale.
+# The face is one agreement when the two extreme agreements of a generic combination of the issue
+# values differ in no issue by more than this share of its range (per issue: a sum over the issues
+# grew with their number, and 200 parties' slivers of 1e-6 each added up to a tie). A face that is
+# one vertex still shows a sliver: the holds' rounding slack (HOLD_TOL) and the solver's tolerance
+# (1e-9, scaled) let an issue that moves utilities little slide along it (benchmarks/generate.py
+# cases, utilitarian, the largest issue's share: 4.9e-7 at 5 parties, 2e-9 at 20, 1.6e-7 at 50,
+# 4.6e-7 at 200, where it was 1.6e-4 while the benefit's slack grew with the parties, and 6.9e-6
+# at 50), while a real tie is wide
+# (seed 404 of tests/test_whatif_random.py: 8% of tariff_cut's range; tests/test_canonical.py:
+# half of cut's). A sliver 1e-4 wide needs an issue whose whole range is worth 1e-8 of a party's
+# utility scale.
 FLAT_TOL = 1e-4
 _PHI = (math.sqrt(5.0) - 1.0) / 2.0  # generic weights 1 + frac(j * phi): no two alike, no simple ratio
 
@@ -81,30 +85,25 @@ def settle_flat(runner, concept: str, out) -> None:
     issues = _issue_columns(runner.p, b)
     if not issues:
         return
-    if b.n_cols == runner.p.n_cols and b.n_rows == runner.p.n_rows and b.unique_optimum():
-        return  # the concept's own LP (no helpers: utilitarian) proved its optimum the only one
+    if b.n_cols == runner.p.n_cols and b.n_rows == runner.p.n_rows and b.unique_optimum([j for j, _ in issues]):
+        return  # the concept's own LP (no helpers: utilitarian) proved its issue values the only ones
     if not runner.canonical(out.x):
         return  # an agreement the re-check will refuse: it is reported, not moved
     holds = _holds(runner, concept, out)
-    mark = b.mark()
     basis = b.get_basis()  # the concept's: the next solve of a session starts from it, as it would have
-    ints = [j for j in range(b.n_cols) if b.is_integer(j)] if b.is_mip() else []
-    saved = {j: b.col_bounds(j) for j in ints + [j for j, _ in issues]}
-    try:
-        for j in ints:  # the discrete choices the concept made stay
-            v = float(round(out.x[j]))
-            b.set_col_integer(j, False)
-            b.set_col_bounds(j, v, v)
-        b.add_rows([({runner.ucol[p]: c for p, c in held.items()}, level, INF, name) for held, level, name in holds])
-        x = _lexmin(runner, issues)
-    finally:
-        b.prefer_primal(False)
-        b.rollback(mark)
-        for j, (lo, hi) in saved.items():
-            b.set_col_bounds(j, lo, hi)
-        for j in ints:
-            b.set_col_integer(j, True)
-        b.set_basis(basis)
+    saved = {j: b.col_bounds(j) for j, _ in issues}
+    with runner.fixed_choices(out.x):  # the discrete choices the concept made stay
+        mark = b.mark()
+        try:
+            b.add_rows([({runner.ucol[p]: c for p, c in held.items()}, level, INF, name)
+                        for held, level, name in holds])
+            x = _lexmin(runner, issues)
+        finally:
+            b.prefer_primal(False)
+            b.rollback(mark)
+            for j, (lo, hi) in saved.items():
+                b.set_col_bounds(j, lo, hi)
+    b.set_basis(basis)
     if x is not None and not isinstance(x, str):
         x = _kept(runner, holds, np.asarray(x, float)[: b.n_cols])
     if isinstance(x, str):
@@ -120,12 +119,13 @@ def settle_flat(runner, concept: str, out) -> None:
 
 
 def _snapped(x: np.ndarray, issues, bounds: dict) -> np.ndarray:
-    """Issue values within FIX_TOL of an end of their range put on it (a minimum of 0 that the
+    """Issue values within FIX_TOL of an end of their range (twice: one held at its minimum may sit
+    FIX_TOL above it, and the difference rounds up) put on it (a minimum of 0 that the
     solver's tolerances left at 2e-11 is proposed as 0)."""
     x = x.copy()
     for j, width in issues:
         for end in bounds[j]:
-            if abs(x[j] - end) <= FIX_TOL * width:
+            if abs(x[j] - end) <= 2 * FIX_TOL * width:
                 x[j] = end
     return x
 
@@ -169,11 +169,15 @@ def _holds(runner, concept: str, out) -> list[tuple[dict, float, str]]:
     u = runner.utility_of(out.x)
     ucol, w = runner.ucol, runner.weight
 
-    def level(p):  # the utility column can sit below the recomputed utility (a slack hypograph)
-        return min(u[p], float(out.x[ucol[p]])) - HOLD_TOL * runner.uscale[p]
+    def reached(p):  # the utility column can sit below the recomputed utility (a slack hypograph)
+        return min(u[p], float(out.x[ucol[p]]))
 
-    def weighted_sum(parties, name):
-        return {p: w[p] for p in parties}, sum(w[p] * level(p) for p in parties), name
+    def level(p):
+        return reached(p) - HOLD_TOL * runner.uscale[p]
+
+    def weighted_sum(parties, name):  # its slack is one party's, not growing with their number
+        slack = HOLD_TOL * max(w[p] * runner.uscale[p] for p in parties)
+        return {p: w[p] for p in parties}, sum(w[p] * reached(p) for p in parties) - slack, name
 
     held = [p for p in runner.parties if p in set(out.held)]
     if concept == "utilitarian" or len(held) == len(runner.parties):
@@ -216,8 +220,9 @@ def _lexmin(runner, issues: list[tuple[int, float]]):
 
 
 def _spread(runner, issues) -> tuple[float, np.ndarray] | str:
-    """How far apart two agreements of the face can be in a generic direction (issue values as
-    shares of their ranges), and the one at its minimum; or why it failed (a string)."""
+    """How far apart the two extreme agreements of the face in a generic direction (issue values
+    as shares of their ranges) are, in the issue where they differ most (a share of its range),
+    and the one at its minimum; or why it failed (a string)."""
     c = {j: (1.0 + (k * _PHI) % 1.0) / width for k, (j, width) in enumerate(issues)}
     runner.b.prefer_primal(True)  # the concept's vertex keeps the holds: only the objective changed
     r_min = _solve(runner.b, {j: -v for j, v in c.items()})
@@ -226,7 +231,9 @@ def _spread(runner, issues) -> tuple[float, np.ndarray] | str:
     r_max = _solve(runner.b, c)
     if isinstance(r_max, str):
         return r_max
-    return max(0.0, r_max.objective + r_min.objective), r_min.x
+    js = np.fromiter((j for j, _ in issues), np.int64, len(issues))
+    widths = np.fromiter((width for _, width in issues), float, len(issues))
+    return float(np.max(np.abs(r_max.x[js] - r_min.x[js]) / widths)), r_min.x
 
 
 def _solve(b, objective: dict):

@@ -23,6 +23,7 @@ so the built model is left as it was.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -170,6 +171,25 @@ class ConceptRunner:
         return out
 
     # -- shadow prices ----------------------------------------------------------
+    @contextmanager
+    def fixed_choices(self, x):
+        """The discrete choices of agreement `x` fixed (integer columns made continuous at their
+        rounded values) for the body, then given back: prices conditional on them (`_price`),
+        the canonical agreement among the continuous issues (formulation.canonical)."""
+        b = self.b
+        ints = [j for j in range(b.n_cols) if b.is_integer(j)] if b.is_mip() else []
+        saved = [(j, b.col_bounds(j)) for j in ints]
+        try:
+            for j in ints:
+                v = float(round(x[j]))
+                b.set_col_integer(j, False)
+                b.set_col_bounds(j, v, v)
+            yield
+        finally:
+            for j, (lo, hi) in saved:
+                b.set_col_bounds(j, lo, hi)
+                b.set_col_integer(j, True)
+
     def _price(self, concept: str, out: Outcome) -> None:
         """Shadow prices of every row in the units of the concept's objective.
 
@@ -182,28 +202,20 @@ class ConceptRunner:
         if not self.b.is_mip():
             return
         b = self.b
-        ints = [j for j in range(b.n_cols) if b.is_integer(j)]
-        saved = [(j, b.col_bounds(j)) for j in ints]
-        mark = b.mark()
-        try:
-            for j in ints:
-                v = float(round(out.x[j]))
-                b.set_col_integer(j, False)
-                b.set_col_bounds(j, v, v)
-            if concept == "utilitarian":
-                priced = self.utilitarian()
-            elif concept == "nash":
-                priced = self.nash()
-            else:
-                scale = ({p: 1.0 / self.weight[p] for p in self.parties} if concept == "egalitarian" else
-                         {p: 1.0 / (out.ideals[p] - self.reservation[p]) for p in self.parties
-                          if p not in out.held})
-                priced = self._leximin_lp(scale) if scale else self.utilitarian()
-        finally:
-            b.rollback(mark)
-            for j, (lo, hi) in saved:
-                b.set_col_bounds(j, lo, hi)
-                b.set_col_integer(j, True)
+        with self.fixed_choices(out.x):
+            mark = b.mark()
+            try:
+                if concept == "utilitarian":
+                    priced = self.utilitarian()
+                elif concept == "nash":
+                    priced = self.nash()
+                else:
+                    scale = ({p: 1.0 / self.weight[p] for p in self.parties} if concept == "egalitarian" else
+                             {p: 1.0 / (out.ideals[p] - self.reservation[p]) for p in self.parties
+                              if p not in out.held})
+                    priced = self._leximin_lp(scale) if scale else self.utilitarian()
+            finally:
+                b.rollback(mark)
         if priced.ok and priced.prices is not None:
             out.prices = priced.prices
             out.prices_conditional = True
