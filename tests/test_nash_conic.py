@@ -256,3 +256,31 @@ def test_conic_equals_cuts_in_any_units(transform):
     cuts, conic = nash(case, "cuts"), nash(case, "conic")
     assert conic.solver["nash_method"] == "conic", conic.notes
     assert_same_nash(case, cuts, conic)
+
+
+# -- a party in much smaller units than the others ---------------------------------------------
+def small_units(data: dict, party: str, k: float) -> dict:
+    """`party`'s scores and reservation times k: the same preferences in other units."""
+    data = copy.deepcopy(data)
+    mine = data["parties"][party]
+    mine["reservation"] *= k
+    for criterion in mine["criteria"].values():
+        criterion["points"] = [[x, y * k] for x, y in criterion["points"]]
+    return data
+
+
+@pytest.mark.parametrize("method", ["cuts", "conic"])
+def test_a_party_in_tiny_units_gets_its_own_cut_floor(method):
+    """Nash is the same agreement whatever unit each party's utility is in (the product only
+    changes by a constant). A floor on the tangent points taken from the largest utility scale
+    (1e-9 of the others') put every cut of B, whose gains are near 1e-13, far above them: the
+    cuts stalled with a gap above the certified 1e-7."""
+    k = 1e-12
+    case = validate_data(small_units(SMALL, "B", k))
+    value, utils = cvxpy_nash(SMALL)
+    prop = nash(case, method)
+    assert prop.status == "optimal" and prop.solver["nash_method"] == method
+    assert prop.solver["nash_gap"] <= 1e-7
+    assert not any("stalled" in n for n in prop.notes)
+    for p, u in utils.items():
+        assert prop.parties[p].utility == pytest.approx(u * (k if p == "B" else 1.0), rel=1e-4), (method, p)
