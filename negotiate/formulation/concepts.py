@@ -399,7 +399,7 @@ class ConceptRunner:
             out = self.utilitarian()
             out.held, out.notes = held, notes
             return out
-        if level is None or level <= 0:
+        if level is None or not level:
             mark = self.b.mark()  # the leximin's level rows must not outlive this solve
             try:
                 out = self.leximin({p: 1.0 / self.weight[p] for p in active})
@@ -435,9 +435,9 @@ class ConceptRunner:
         rows = self.b.add_rows([self._cut(state, p, g) for p, g in points])
         state["cuts"] += [(i, p, g) for i, (p, g) in zip(rows, points)]
 
-    def _nash_cuts(self, active, held, state, start: float | None) -> Outcome:
-        """Outer approximation of max sum(w log(gain)) over `active`, from `start` or
-        from the cuts already in `state`."""
+    def _nash_cuts(self, active, held, state, start: float | dict | None) -> Outcome:
+        """Outer approximation of max sum(w log(gain)) over `active`, from `start` (a gain, or
+        one per party) or from the cuts already in `state`."""
         b = self.b
         missing = [p for p in self.parties if p not in state["z"]]
         if missing:
@@ -445,8 +445,9 @@ class ConceptRunner:
                               scale=[1.0] * len(missing))  # a log of a gain: about 1 in any units
             state["z"].update(zip(missing, cols))
         d = self.reservation
-        if start is not None:  # a level of gains relative to each party's utility scale
-            self._add_cuts(state, [(p, start * self.uscale[p] * f) for p in active for f in (0.25, 1.0, 4.0)])
+        if start is not None:
+            at = start if isinstance(start, dict) else dict.fromkeys(active, start)
+            self._add_cuts(state, [(p, at[p] * f) for p in active for f in (0.25, 1.0, 4.0)])
         z = state["z"]
         objective = {z[p]: self.weight[p] for p in active}
         best, best_val, gap, stall = None, -INF, INF, 0
@@ -487,15 +488,18 @@ class ConceptRunner:
         r, fail = self._solve({self.ucol[p]: self.weight[p] / gains[p] for p in active}, "nash prices")
         return fallback if fail or r.row_dual is None else r.row_dual
 
-    def _nash_active(self) -> tuple[list[str], float | None, Outcome | None]:
-        """Parties that cannot gain at all (held at d_i), and the max-min gain of the others,
-        each gain relative to its party's utility scale (so that a party in small units is not
-        taken for one that cannot gain)."""
+    def _nash_active(self) -> tuple[list[str], float | dict | None, Outcome | None]:
+        """Parties that cannot gain at all (held at d_i), and the max-min gain of the others
+        (the level: positive when every one of them can gain; 0 or None when not). A gain is
+        nothing when below GAIN_TOL of its own party's utility scale: when the max-min level is
+        below that of the largest scale, but every party's gain at its agreement is above its
+        own, those gains are the level, one per party (a party in units 1e-12 of the others'
+        was held, its max-min level lost in the solver's tolerance)."""
         b = self.b
         mark = b.mark()
         held: list[str] = []
         try:
-            t, rows = self._level({p: 1.0 / self.uscale[p] for p in self.parties}, self.parties, "nash.start")
+            t, rows = self._level({p: 1.0 for p in self.parties}, self.parties, "nash.start")
             while True:
                 free = [p for p in self.parties if p not in held]
                 if not free:
@@ -503,8 +507,13 @@ class ConceptRunner:
                 r, fail = self._solve({t: 1.0}, "nash start")
                 if fail:
                     return held, None, fail
-                if r.objective > GAIN_TOL:
+                scale = max(self.uscale[p] for p in free)
+                if r.objective > GAIN_TOL * scale:
                     return held, r.objective, None
+                utils = self.utility_of(r.x)  # the level may be lost in the solver's tolerance: the gains
+                gains = {p: utils[p] - self.reservation[p] for p in free}
+                if all(g > GAIN_TOL * self.uscale[p] for p, g in gains.items()):
+                    return held, gains, None
                 if r.row_dual is None:  # MIP: ask the ideals
                     ideals = self.ideals()
                     if isinstance(ideals, Outcome):
@@ -559,7 +568,7 @@ class ConceptRunner:
             held, level, fail = self._nash_known = self._nash_active()  # who cannot gain at all
             if fail:
                 return fail, ""
-            if level is None or level <= 0:
+            if level is None or not level:
                 return None, ""
             if held:
                 active = [p for p in self.parties if p not in held]
