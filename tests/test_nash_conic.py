@@ -336,3 +336,22 @@ def test_start_from_point_reads_duals_as_solves_give_them():
                                   np.where(np.isfinite(problem.col_ub), problem.col_ub, None))))
     assert ref.status == 0
     assert again.objective == pytest.approx(-ref.fun, rel=1e-8)
+
+
+def test_the_fallback_to_the_cuts_asks_who_is_held_once(monkeypatch):
+    """When Clarabel fails after the LP has said who cannot gain, the cuts take that answer
+    (before, they asked the same LPs again)."""
+    data = copy.deepcopy(SMALL)
+    data["parties"]["D"] = {"reservation": 0.5, "criteria": {
+        "fund": {"of": "fund", "weight": 1, "points": [[0, 0.5], [8, 0.5]]}}}
+    case = validate_data(data)
+    asked = []
+    original = concepts.ConceptRunner._nash_active
+    monkeypatch.setattr(concepts.ConceptRunner, "_nash_active", lambda self: asked.append(1) or original(self))
+    monkeypatch.setattr(nash_conic, "CLARABEL_RETRIES", ({"max_iter": 1},))
+    prop = nash(case, "conic")
+    assert prop.solver["nash_method"] == "cuts" and "MaxIterations" in prop.solver["nash_conic_failed"]
+    assert len(asked) == 1
+    assert prop.parties["D"].held
+    monkeypatch.undo()
+    assert_same_nash(case, nash(case, "cuts"), prop)
