@@ -136,8 +136,12 @@ def test_clarabel_retries_with_the_second_setting(monkeypatch):
     case = negotiate.load_case(ASIA)
     monkeypatch.setattr(nash_conic, "CLARABEL_RETRIES", ({"max_iter": 1}, {}))
     monkeypatch.setattr(nash_conic, "RETRY_ON", ("MaxIterations",))
+    built = []
+    original = nash_conic.build
+    monkeypatch.setattr(nash_conic, "build", lambda *a, **k: built.append(1) or original(*a, **k))
     prop = nash(case, "conic")
     assert prop.solver["nash_method"] == "conic"
+    assert len(built) == 1  # the retry solves the same program: it is not built again
     assert_same_nash(case, nash(case, "cuts"), prop)
 
 

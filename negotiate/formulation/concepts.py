@@ -15,7 +15,8 @@
   top, so utilities agree to about sqrt(gap) and issue values a little less.
   From CONIC_MIN_ROWS rows the cuts start around the optimum of one
   exponential-cone program instead (Clarabel: negotiate.formulation.nash_conic),
-  and one or two LPs certify the same gap.
+  and one or two LPs certify the same gap; on HiGHS the first starts by
+  crossover from Clarabel's point and duals (no cold solve).
 Helper rows and columns are added after a mark and rolled back at the end,
 so the built model is left as it was.
 """
@@ -74,6 +75,9 @@ CONIC_MIN_ROWS = 1200
 # optimum (relative: 1.4e-6 to 6e-5 from the cut path's at 50 and 200 parties); cuts 1e-4..1e-2
 # away keep the first LP's vertex near it, and that LP alone certified the gap (6e-11 to 7e-11
 # against NASH_TOL 1e-10) at 20, 50 and 200 parties: 2 LPs in all with the prices' LP.
+# With the crossover start (ConceptRunner._start_from_conic) fewer seeds cost rounds: LP solves
+# of the whole Nash (with the prices' and the canonical probes) at 50 / 200 parties: these 7: 4 / 4;
+# 1 +- 1e-3 and 1: 8 / 7; 1 +- 1e-4 and 1: 4 / 4 (no faster); 1 alone: 8 / 7.
 CONIC_SEEDS = (1 - 1e-2, 1 - 1e-3, 1 - 1e-4, 1.0, 1 + 1e-4, 1 + 1e-3, 1 + 1e-2)
 
 
