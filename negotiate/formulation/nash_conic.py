@@ -62,15 +62,24 @@ from negotiate.backends.scaling import _pow2, scale_model
 # but left gains 1e-6 further off (the LP then needs more rounds). Equilibration on (see the
 # module docstring). max_iter bounds a failing run (a party that cannot gain makes the optimum
 # -inf, and Clarabel iterates until it gives up): healthy runs took 19-73 iterations.
+# Iterative refinement of each KKT solve off: the point only seeds the cut LP's crossover, and
+# without refinement Clarabel solved every benchmarks/generate.py case tried (30 criteria x 10
+# points, seeds 0-2 at 5, 20, 50, 100 and 200 parties) in 0.3-0.7 of the time, with as many LP
+# solves after it and the same certified gaps; CPU seconds of Clarabel, refinement on vs off,
+# under load 8-10: 50 parties 0.29-0.40 vs 0.14-0.17, 100 0.74-1.56 vs 0.43-0.46, 200 1.7-2.5
+# vs 0.89-1.08 (Nash end to end at 200: 1.5-1.9 vs 1.1-1.2). The retries turn it back on.
 CLARABEL_SETTINGS = {
     "verbose": False,
     "max_iter": 200,
     "presolve_enable": True,
     "equilibrate_enable": True,
+    "iterative_refinement_enable": False,
 }
-# Tried in turn while Clarabel stops with a status of RETRY_ON (the module docstring's measurements:
-# every failure seen on healthy cases was InsufficientProgress within a few iterations).
-CLARABEL_RETRIES = ({}, {"max_step_fraction": 0.9})
+# Tried in turn while Clarabel stops with a status of RETRY_ON (the module docstring's measurements,
+# made with iterative refinement on: every failure seen on healthy cases was InsufficientProgress
+# within a few iterations, and a step fraction of 0.9 solved the one the defaults did not).
+CLARABEL_RETRIES = ({}, {"iterative_refinement_enable": True},
+                    {"iterative_refinement_enable": True, "max_step_fraction": 0.9})
 RETRY_ON = ("InsufficientProgress", "NumericalError")
 # A gain this small relative to its party's utility scale, at Clarabel's point, means the party
 # may not be able to gain at all: the caller then asks the LP which parties are held.
