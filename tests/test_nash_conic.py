@@ -60,6 +60,7 @@ def test_conic_equals_cuts_on_shipped_continuous_cases(path):
     cuts, conic = nash(case, "cuts"), nash(case, "conic")
     assert cuts.solver["nash_method"] == "cuts"
     assert conic.solver["nash_method"] == "conic" and conic.solver["conic_iterations"] > 0
+    assert conic.solver["nash_crossover"]  # the cut LP started from Clarabel's point and duals
     assert conic.status == "optimal" and conic.solver["nash_gap"] <= 1e-7
     assert conic.shadow_prices["available"]
     assert_same_nash(case, cuts, conic)
@@ -135,8 +136,12 @@ def test_clarabel_retries_with_the_second_setting(monkeypatch):
     case = negotiate.load_case(ASIA)
     monkeypatch.setattr(nash_conic, "CLARABEL_RETRIES", ({"max_iter": 1}, {}))
     monkeypatch.setattr(nash_conic, "RETRY_ON", ("MaxIterations",))
+    built = []
+    original = nash_conic.build
+    monkeypatch.setattr(nash_conic, "build", lambda *a, **k: built.append(1) or original(*a, **k))
     prop = nash(case, "conic")
     assert prop.solver["nash_method"] == "conic"
+    assert len(built) == 1  # the retry solves the same program: it is not built again
     assert_same_nash(case, nash(case, "cuts"), prop)
 
 
@@ -174,7 +179,7 @@ def test_a_warm_session_on_the_conic_path_equals_cold_solves():
     for path, value in [("parties.IND.reservation", 0.6), ("parameters.target", 22), ("parties.JPN.weight", 2)]:
         n.set(path, value)
         warm = n.solve("nash")
-        assert warm.solver["nash_method"] == "conic"
+        assert warm.solver["nash_method"] == "conic" and warm.solver["nash_crossover"]
         assert_same_nash(n.case, warm, negotiate.solve(n.case, "nash"))  # cold, by the cuts
 
 
@@ -256,3 +261,101 @@ def test_conic_equals_cuts_in_any_units(transform):
     cuts, conic = nash(case, "cuts"), nash(case, "conic")
     assert conic.solver["nash_method"] == "conic", conic.notes
     assert_same_nash(case, cuts, conic)
+
+
+# -- a party in much smaller units than the others ---------------------------------------------
+def small_units(data: dict, party: str, k: float) -> dict:
+    """`party`'s scores and reservation times k: the same preferences in other units."""
+    data = copy.deepcopy(data)
+    mine = data["parties"][party]
+    mine["reservation"] *= k
+    for criterion in mine["criteria"].values():
+        criterion["points"] = [[x, y * k] for x, y in criterion["points"]]
+    return data
+
+
+@pytest.mark.parametrize("method", ["cuts", "conic"])
+def test_a_party_in_tiny_units_gets_its_own_cut_floor(method):
+    """Nash is the same agreement whatever unit each party's utility is in (the product only
+    changes by a constant). A floor on the tangent points taken from the largest utility scale
+    (1e-9 of the others') put every cut of B, whose gains are near 1e-13, far above them: the
+    cuts stalled with a gap above the certified 1e-7."""
+    k = 1e-12
+    case = validate_data(small_units(SMALL, "B", k))
+    value, utils = cvxpy_nash(SMALL)
+    prop = nash(case, method)
+    assert prop.status == "optimal" and prop.solver["nash_method"] == method
+    assert prop.solver["nash_gap"] <= 1e-7
+    assert not any("stalled" in n for n in prop.notes)
+    for p, u in utils.items():
+        assert prop.parties[p].utility == pytest.approx(u * (k if p == "B" else 1.0), rel=1e-4), (method, p)
+
+
+# -- the cut LP started by crossover from Clarabel's point ----------------------------------------
+def test_a_poor_start_still_gives_the_same_nash(monkeypatch):
+    """The start only saves simplex work: with Clarabel's duals replaced by noise (crossover then
+    starts far from optimal, or gives up) the LP still certifies the same Nash as cvxpy."""
+    rng = np.random.default_rng(3)
+    monkeypatch.setattr(nash_conic, "row_duals", lambda model, z, n_rows: rng.normal(size=n_rows))
+    case = validate_data(SMALL)
+    value, utils = cvxpy_nash(SMALL)
+    prop = nash(case, "conic")
+    assert prop.solver["nash_method"] == "conic" and prop.solver["nash_gap"] <= 1e-7
+    assert nash_value(case, prop) == pytest.approx(value, abs=1e-6)
+    for p, u in utils.items():
+        assert prop.parties[p].utility == pytest.approx(u, abs=1e-4), p
+
+
+def test_start_from_point_reads_duals_as_solves_give_them():
+    """HighsBackend.start_from_point takes duals in LPResult's units and signs: from an optimum's
+    own (x, duals) on a fresh backend, crossover gives an optimal basis and the next solve takes
+    no simplex iteration; its optimum is scipy's (linprog, another HiGHS instance and interface)."""
+    from scipy.optimize import linprog
+
+    case = negotiate.load_case(ASIA)
+    problem = compile_case(case)
+    objective = {problem.utility_col[p]: 1.0 + i for i, p in enumerate(problem.parties)}
+    first = make_backend(problem, "highs")
+    first.set_objective(objective)
+    r = first.solve()
+    assert r.status == "optimal"
+    fresh = make_backend(problem, "highs")
+    fresh.set_objective(objective)
+    assert fresh.start_from_point(r.x, r.row_dual)
+    again = fresh.solve()
+    assert again.status == "optimal" and fresh.h.getInfo().simplex_iteration_count == 0
+    A = np.zeros((problem.n_rows, problem.n_cols))
+    for i in range(problem.n_rows):
+        cols, vals = problem.row(i)
+        A[i, cols] = vals
+    c = np.zeros(problem.n_cols)
+    for j, w in objective.items():
+        c[j] = -w
+    up, down = np.isfinite(problem.row_hi), np.isfinite(problem.row_lo)
+    eq = up & down & (problem.row_lo == problem.row_hi)
+    ub = np.vstack([A[up & ~eq], -A[down & ~eq]])
+    bu = np.concatenate([problem.row_hi[up & ~eq], -problem.row_lo[down & ~eq]])
+    ref = linprog(c, A_ub=ub, b_ub=bu, A_eq=A[eq], b_eq=problem.row_lo[eq],
+                  bounds=list(zip(np.where(np.isfinite(problem.col_lb), problem.col_lb, None),
+                                  np.where(np.isfinite(problem.col_ub), problem.col_ub, None))))
+    assert ref.status == 0
+    assert again.objective == pytest.approx(-ref.fun, rel=1e-8)
+
+
+def test_the_fallback_to_the_cuts_asks_who_is_held_once(monkeypatch):
+    """When Clarabel fails after the LP has said who cannot gain, the cuts take that answer
+    (before, they asked the same LPs again)."""
+    data = copy.deepcopy(SMALL)
+    data["parties"]["D"] = {"reservation": 0.5, "criteria": {
+        "fund": {"of": "fund", "weight": 1, "points": [[0, 0.5], [8, 0.5]]}}}
+    case = validate_data(data)
+    asked = []
+    original = concepts.ConceptRunner._nash_active
+    monkeypatch.setattr(concepts.ConceptRunner, "_nash_active", lambda self: asked.append(1) or original(self))
+    monkeypatch.setattr(nash_conic, "CLARABEL_RETRIES", ({"max_iter": 1},))
+    prop = nash(case, "conic")
+    assert prop.solver["nash_method"] == "cuts" and "MaxIterations" in prop.solver["nash_conic_failed"]
+    assert len(asked) == 1
+    assert prop.parties["D"].held
+    monkeypatch.undo()
+    assert_same_nash(case, nash(case, "cuts"), prop)

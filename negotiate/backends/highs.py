@@ -671,3 +671,81 @@ class HighsBackend(Backend):
 
     def solver_info(self) -> tuple[str, str]:
         return "highs", f"{self.h.versionMajor()}.{self.h.versionMinor()}.{self.h.versionPatch()}"
+
+    # -- a start from a primal-dual point (Nash after the cone program) ------------------------
+    # A dual this small (HiGHS's scaled units: objective, rows and columns near 1) is taken as 0,
+    # and a column this close to the bound its reduced cost points to is put on that bound.
+    START_DUAL_TOL = 1e-9
+    START_BOUND_TOL = 1e-7
+
+    def start_from_point(self, x: np.ndarray, row_dual: np.ndarray) -> bool:
+        """Start the next LP solve from the nearly optimal primal-dual point (x, row_dual) of the
+        objective set (the Problem's columns and rows, helpers included; duals as LPResult
+        gives them): IPX crossover from it gives a basis, so that solve is a hot simplex instead
+        of a cold IPM. The point is first made complementary as crossover requires (a dual is
+        kept only where its column is put on its bound, or its row is an equality or at or past
+        its one bound). True when crossover gave a basis; else nothing is changed for the solve."""
+        if self.is_mip() or len(x) != self.n_cols or len(row_dual) != self.n_rows:
+            return False
+        h = self.h
+        self._setup_lp()
+        lp = h.getLp()
+        A = self._matrix(lp)
+        lb, ub = np.asarray(lp.col_lower_, float), np.asarray(lp.col_upper_, float)
+        lo, hi = np.asarray(lp.row_lower_, float), np.asarray(lp.row_upper_, float)
+        xs = np.zeros(self._ncols)
+        xs[self._cols_of(np.arange(len(x)))] = np.asarray(x, float)
+        xs = np.clip(xs / self._cs, lb, ub)
+        y = np.zeros(self._nrows)
+        rows = np.concatenate([self._row_at, np.arange(self._model_rows, self._nrows)])
+        y[rows] = np.asarray(row_dual, float) * self._obj_scale / self._rs[rows]
+        act = A @ xs
+        one_up, one_down = np.isinf(lo) & np.isfinite(hi), np.isfinite(lo) & np.isinf(hi)
+        keep = (lo == hi) | ((y > 0) & one_up & (act >= hi)) | ((y < 0) & one_down & (act <= lo))
+        y[(np.abs(y) <= self.START_DUAL_TOL) | ~keep] = 0.0
+        z = np.asarray(lp.col_cost_, float) - A.T @ y
+        z[np.abs(z) <= self.START_DUAL_TOL] = 0.0
+        near = self.START_BOUND_TOL * np.maximum(1.0, np.abs(xs))
+        to_ub, to_lb = (z > 0) & (ub - xs <= near), (z < 0) & (xs - lb <= near)
+        xs[to_ub], xs[to_lb] = ub[to_ub], lb[to_lb]
+        z[~(to_ub | to_lb) & (lb != ub)] = 0.0
+        sol = highspy.HighsSolution()
+        sol.col_value, sol.col_dual = xs.tolist(), z.tolist()
+        sol.row_value, sol.row_dual = (A @ xs).tolist(), y.tolist()
+        sol.value_valid = sol.dual_valid = True
+        status = h.crossover(sol)
+        if status == highspy.HighsStatus.kError or not h.getBasis().valid:
+            h.clearSolver()
+            return False
+        self._has_basis = True
+        return True
+
+    def _setup_lp(self) -> None:
+        """HiGHS 1.16's crossover reads solver data that only a run sets up (without one it
+        crashed the process): a run that stops before its first iteration."""
+        h = self.h
+        kept = {k: h.getOptionValue(k)[1] for k in ("simplex_iteration_limit", "presolve", "solver")}
+        try:
+            h.setOptionValue("simplex_iteration_limit", 0)
+            h.setOptionValue("presolve", "off")
+            h.setOptionValue("solver", "simplex")
+            h.run()
+        finally:
+            for k, v in kept.items():
+                h.setOptionValue(k, v)
+
+    @staticmethod
+    def _matrix(lp):
+        """The LP's constraint matrix (HiGHS's scaled units) as a scipy sparse matrix."""
+        from scipy import sparse
+
+        a = lp.a_matrix_
+        shape = (lp.num_row_, lp.num_col_)
+        data = (np.asarray(a.value_, float), np.asarray(a.index_), np.asarray(a.start_))
+        if a.format_ == highspy.MatrixFormat.kRowwise:
+            return sparse.csr_matrix(data, shape=shape)
+        return sparse.csc_matrix(data, shape=shape)
+
+    def model_col_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """The live bounds of the Problem's columns (what col_bounds gives, for all at once)."""
+        return self._lb[self._col_at].copy(), self._ub[self._col_at].copy()

@@ -15,7 +15,8 @@
   top, so utilities agree to about sqrt(gap) and issue values a little less.
   From CONIC_MIN_ROWS rows the cuts start around the optimum of one
   exponential-cone program instead (Clarabel: negotiate.formulation.nash_conic),
-  and one or two LPs certify the same gap.
+  and one or two LPs certify the same gap; on HiGHS the first starts by
+  crossover from Clarabel's point and duals (no cold solve).
 Helper rows and columns are added after a mark and rolled back at the end,
 so the built model is left as it was.
 """
@@ -75,6 +76,9 @@ CONIC_MIN_ROWS = 1200
 # optimum (relative: 1.4e-6 to 6e-5 from the cut path's at 50 and 200 parties); cuts 1e-4..1e-2
 # away keep the first LP's vertex near it, and that LP alone certified the gap (6e-11 to 7e-11
 # against NASH_TOL 1e-10) at 20, 50 and 200 parties: 2 LPs in all with the prices' LP.
+# With the crossover start (ConceptRunner._start_from_conic) fewer seeds cost rounds: LP solves
+# of the whole Nash (with the prices' and the canonical probes) at 50 / 200 parties: these 7: 4 / 4;
+# 1 +- 1e-3 and 1: 8 / 7; 1 +- 1e-4 and 1: 4 / 4 (no faster); 1 alone: 8 / 7.
 CONIC_SEEDS = (1 - 1e-2, 1 - 1e-3, 1 - 1e-4, 1.0, 1 + 1e-4, 1 + 1e-3, 1 + 1e-2)
 
 
@@ -383,6 +387,7 @@ class ConceptRunner:
         by `_nash_method`). The conic path falls back to the cuts, with a note, when it fails."""
         chosen = method or self._nash_method()
         if chosen == "conic":
+            self._nash_known = None  # who is held, when the conic path had to ask (the cuts need not ask again)
             out, why = self._nash_conic()
             if out is None:
                 out = self.nash("cuts")
@@ -390,13 +395,15 @@ class ConceptRunner:
                 if why:
                     out.notes.append(f"the exponential-cone solve was not used ({why}): Nash by tangent cuts")
                     out.solver_info["nash_conic_failed"] = why
+            self._nash_known = None
             return out
         if method is None:  # the cut path, named in the solver info
             out = self.nash("cuts")
             out.solver_info.setdefault("nash_method", "cuts")
             return out
         state = {"z": {}, "cuts": []}
-        held, level, fail = self._nash_active()
+        known, self._nash_known = getattr(self, "_nash_known", None), None
+        held, level, fail = known or self._nash_active()
         if fail:
             return fail
         active = [p for p in self.parties if p not in held]
@@ -408,7 +415,7 @@ class ConceptRunner:
             out = self.utilitarian()
             out.held, out.notes = held, notes
             return out
-        if level is None or level <= 0:
+        if level is None or not level:
             mark = self.b.mark()  # the leximin's level rows must not outlive this solve
             try:
                 out = self.leximin({p: 1.0 / self.weight[p] for p in active})
@@ -444,9 +451,9 @@ class ConceptRunner:
         rows = self.b.add_rows([self._cut(state, p, g) for p, g in points])
         state["cuts"] += [(i, p, g) for i, (p, g) in zip(rows, points)]
 
-    def _nash_cuts(self, active, held, state, start: float | None) -> Outcome:
-        """Outer approximation of max sum(w log(gain)) over `active`, from `start` or
-        from the cuts already in `state`."""
+    def _nash_cuts(self, active, held, state, start: float | dict | None) -> Outcome:
+        """Outer approximation of max sum(w log(gain)) over `active`, from `start` (a gain, or
+        one per party) or from the cuts already in `state`."""
         b = self.b
         missing = [p for p in self.parties if p not in state["z"]]
         if missing:
@@ -455,7 +462,8 @@ class ConceptRunner:
             state["z"].update(zip(missing, cols))
         d = self.reservation
         if start is not None:
-            self._add_cuts(state, [(p, start * f) for p in active for f in (0.25, 1.0, 4.0)])
+            at = start if isinstance(start, dict) else dict.fromkeys(active, start)
+            self._add_cuts(state, [(p, at[p] * f) for p in active for f in (0.25, 1.0, 4.0)])
         z = state["z"]
         objective = {z[p]: self.weight[p] for p in active}
         best, best_val, gap, stall = None, -INF, INF, 0
@@ -465,7 +473,6 @@ class ConceptRunner:
                 return fail
             utils = self.utility_of(r.x)
             gains = {p: utils[p] - d[p] for p in active}
-            floor = GAIN_TOL * max(self.uscale[p] for p in active)
             true = sum(self.weight[p] * math.log(max(gains[p], 1e-300)) for p in active)
             if true > best_val + 1e-12 * max(1.0, abs(true)):
                 best, best_val, best_gains, stall = r, true, gains, 0
@@ -474,7 +481,7 @@ class ConceptRunner:
             gap = (r.objective - best_val) / max(1.0, abs(best_val))
             if gap <= NASH_TOL or stall >= 4:
                 break
-            new = [(p, max(gains[p], floor)) for p in active
+            new = [(p, max(gains[p], GAIN_TOL * self.uscale[p])) for p in active
                    if r.x[z[p]] - math.log(max(gains[p], 1e-300)) > 0.1 * NASH_TOL]
             if not new:
                 break
@@ -497,8 +504,13 @@ class ConceptRunner:
         r, fail = self._solve({self.ucol[p]: self.weight[p] / gains[p] for p in active}, "nash prices")
         return fallback if fail or r.row_dual is None else r.row_dual
 
-    def _nash_active(self) -> tuple[list[str], float | None, Outcome | None]:
-        """Parties that cannot gain at all (held at d_i), and the max-min gain of the others."""
+    def _nash_active(self) -> tuple[list[str], float | dict | None, Outcome | None]:
+        """Parties that cannot gain at all (held at d_i), and the max-min gain of the others
+        (the level: positive when every one of them can gain; 0 or None when not). A gain is
+        nothing when below GAIN_TOL of its own party's utility scale: when the max-min level is
+        below that of the largest scale, but every party's gain at its agreement is above its
+        own, those gains are the level, one per party (a party in units 1e-12 of the others'
+        was held, its max-min level lost in the solver's tolerance)."""
         b = self.b
         mark = b.mark()
         held: list[str] = []
@@ -514,11 +526,15 @@ class ConceptRunner:
                 scale = max(self.uscale[p] for p in free)
                 if r.objective > GAIN_TOL * scale:
                     return held, r.objective, None
+                utils = self.utility_of(r.x)  # the level may be lost in the solver's tolerance: the gains
+                gains = {p: utils[p] - self.reservation[p] for p in free}
+                if all(g > GAIN_TOL * self.uscale[p] for p, g in gains.items()):
+                    return held, gains, None
                 if r.row_dual is None:  # MIP: ask the ideals
                     ideals = self.ideals()
                     if isinstance(ideals, Outcome):
                         return held, None, ideals
-                    stuck = [p for p in free if ideals[p] - self.reservation[p] <= GAIN_TOL * scale]
+                    stuck = [p for p in free if ideals[p] - self.reservation[p] <= GAIN_TOL * self.uscale[p]]
                     if not stuck:
                         return held, 0.0, None
                 else:
@@ -554,8 +570,7 @@ class ConceptRunner:
             return None, "the case has discrete choices, which the cone program does not model"
         if (self.b.n_cols, self.b.n_rows) != (self.p.n_cols, self.p.n_rows):
             return None, "the model holds rows the compiled case does not"
-        if any(self.b.col_bounds(j) != (lo, hi) for j, (lo, hi) in enumerate(zip(self.p.col_lb.tolist(),
-                                                                                  self.p.col_ub.tolist()))):
+        if not self._live_bounds_are_case():
             # an option analysis fixed issues on the live model: the cone program reads the compiled case
             return None, "the live model's issue bounds are not the compiled case's"
         held: list[str] = []
@@ -566,10 +581,10 @@ class ConceptRunner:
             return None, ""  # the cut path says there is no agreement, with its diagnosis
         floor = nash_conic.CONIC_GAIN_FLOOR
         if not found.solved or any(found.gains[p] < floor * self.uscale[p] for p in active):
-            held, level, fail = self._nash_active()  # who cannot gain at all
+            held, level, fail = self._nash_known = self._nash_active()  # who cannot gain at all
             if fail:
                 return fail, ""
-            if level is None or level <= 0:
+            if level is None or not level:
                 return None, ""
             if held:
                 active = [p for p in self.parties if p not in held]
@@ -588,14 +603,26 @@ class ConceptRunner:
             self._complete_for_held(out, active, held)
         return out, ""
 
+    def _live_bounds_are_case(self) -> bool:
+        """Whether the live model's column bounds are the compiled case's (all at once where
+        the backend can tell: 44k columns one by one took 0.05 s at 200 parties)."""
+        lb, ub = self.p.col_lb.astype(float), self.p.col_ub.astype(float)
+        live = getattr(self.b, "model_col_bounds", None)
+        if live is not None:
+            blb, bub = live()
+            return bool(np.array_equal(blb, lb) and np.array_equal(bub, ub))
+        return all(self.b.col_bounds(j) == (lo, hi) for j, (lo, hi) in enumerate(zip(lb.tolist(), ub.tolist())))
+
     def _conic_point(self, active: list[str]) -> nash_conic.ConicNash:
         """Clarabel's Nash point over `active`; the next setting if one stalls early (a run
         that used up its iterations or time is not tried again: a party that cannot gain
         does that, and the LP then says who is held)."""
         limit = {"time_limit": float(self.b.time_limit)} if self.b.time_limit else {}
+        model = None  # built once: a retry solves the same program with other settings
         for overrides in nash_conic.CLARABEL_RETRIES:
             found = nash_conic.solve(self.p, active, self.weight, self.reservation, self.uscale,
-                                     **limit, **overrides)
+                                     model=model, **limit, **overrides)
+            model = found.model
             self._conic_tries.append(found)
             if found.status not in nash_conic.RETRY_ON:
                 break
@@ -608,11 +635,40 @@ class ConceptRunner:
         cols = b.add_cols([-INF] * len(self.parties), [INF] * len(self.parties),
                           [f"nash.log.{p}" for p in self.parties], scale=[1.0] * len(self.parties))
         state["z"].update(zip(self.parties, cols))
-        floor = GAIN_TOL * max(self.uscale[p] for p in active)
-        self._add_cuts(state, [(p, max(found.gains[p], floor) * f) for p in active for f in CONIC_SEEDS])
+        self._add_cuts(state, [(p, max(found.gains[p], GAIN_TOL * self.uscale[p]) * f)
+                               for p in active for f in CONIC_SEEDS])
+        crossover = self._start_from_conic(active, state, found)
         out = self._nash_cuts(active, held, state, start=None)
         tries = self._conic_tries
         out.solver_info = {"nash_method": "conic", "conic_seconds": round(sum(t.seconds for t in tries), 6),
                            "conic_build_seconds": round(sum(t.build_seconds for t in tries), 6),
-                           "conic_iterations": sum(t.iterations for t in tries)}
+                           "conic_iterations": sum(t.iterations for t in tries), "nash_crossover": crossover}
         return out
+
+    def _start_from_conic(self, active, state, found: nash_conic.ConicNash) -> bool:
+        """Start the first cut LP by crossover from Clarabel's point and duals, on a backend that
+        can (HiGHS): each log-gain on its lowest cut at Clarabel's gain, that cut's dual the
+        party's weight, the model's rows Clarabel's duals. By the cone program's KKT conditions
+        this is the cut LP's optimum up to Clarabel's tolerance, so crossover ends at (or a few
+        simplex pivots from) an optimal vertex; the LP then certifies the gap as before.
+        200 parties of benchmarks/generate.py: the cold IPM + crossover took 0.82 s, the
+        crossover with primal values only 0.10 s and then 3,792 simplex iterations (0.45 s)."""
+        start = getattr(self.b, "start_from_point", None)
+        if start is None or found.row_dual is None:
+            return False
+        x = np.zeros(self.b.n_cols)
+        x[:len(found.x)] = found.x
+        y = np.zeros(self.b.n_rows)
+        y[:len(found.row_dual)] = found.row_dual
+        z, d = state["z"], self.reservation
+        lowest: dict = {}
+        for i, p, g in state["cuts"]:
+            u = found.gains[p] + d[p]
+            value = math.log(g) - 1.0 - d[p] / g + u / g  # the cut's bound on z_p at Clarabel's point
+            if p not in lowest or value < lowest[p][1]:
+                lowest[p] = (i, value, abs(math.log(g)) + abs(u / g) + 1.0)
+        for p, (i, value, size) in lowest.items():
+            x[z[p]] = value + 1e-12 * size  # past the cut by a rounding error: exactly at its bound for crossover
+            y[i] = self.weight[p]
+        self.b.set_objective({z[p]: self.weight[p] for p in active})
+        return bool(start(x, y))

@@ -41,7 +41,9 @@ the bounds, 201 equality rows, 200 exponential cones; iterations, seconds):
 The point Clarabel returns is not the proposal: negotiate.formulation.concepts
 puts tangent cuts at its gains into the LP and solves that, so the agreement is
 a vertex that verify() accepts and the gap is certified the same way as the
-cut path's.
+cut path's. Clarabel's duals of the model's rows come back too (`row_dual`, in
+the units of sum(w log gain)): with them and its point the cut LP is started by
+crossover instead of a cold solve (HighsBackend.start_from_point).
 """
 
 from __future__ import annotations
@@ -60,15 +62,24 @@ from negotiate.backends.scaling import _pow2, scale_model
 # but left gains 1e-6 further off (the LP then needs more rounds). Equilibration on (see the
 # module docstring). max_iter bounds a failing run (a party that cannot gain makes the optimum
 # -inf, and Clarabel iterates until it gives up): healthy runs took 19-73 iterations.
+# Iterative refinement of each KKT solve off: the point only seeds the cut LP's crossover, and
+# without refinement Clarabel solved every benchmarks/generate.py case tried (30 criteria x 10
+# points, seeds 0-2 at 5, 20, 50, 100 and 200 parties) in 0.3-0.7 of the time, with as many LP
+# solves after it and the same certified gaps; CPU seconds of Clarabel, refinement on vs off,
+# under load 8-10: 50 parties 0.29-0.40 vs 0.14-0.17, 100 0.74-1.56 vs 0.43-0.46, 200 1.7-2.5
+# vs 0.89-1.08 (Nash end to end at 200: 1.5-1.9 vs 1.1-1.2). The retries turn it back on.
 CLARABEL_SETTINGS = {
     "verbose": False,
     "max_iter": 200,
     "presolve_enable": True,
     "equilibrate_enable": True,
+    "iterative_refinement_enable": False,
 }
-# Tried in turn while Clarabel stops with a status of RETRY_ON (the module docstring's measurements:
-# every failure seen on healthy cases was InsufficientProgress within a few iterations).
-CLARABEL_RETRIES = ({}, {"max_step_fraction": 0.9})
+# Tried in turn while Clarabel stops with a status of RETRY_ON (the module docstring's measurements,
+# made with iterative refinement on: every failure seen on healthy cases was InsufficientProgress
+# within a few iterations, and a step fraction of 0.9 solved the one the defaults did not).
+CLARABEL_RETRIES = ({}, {"iterative_refinement_enable": True},
+                    {"iterative_refinement_enable": True, "max_step_fraction": 0.9})
 RETRY_ON = ("InsufficientProgress", "NumericalError")
 # A gain this small relative to its party's utility scale, at Clarabel's point, means the party
 # may not be able to gain at all: the caller then asks the LP which parties are held.
@@ -87,6 +98,10 @@ class ConicNash:
     iterations: int
     status: str  # Clarabel's status, e.g. Solved, AlmostSolved, MaxIterations
     message: str = ""
+    # duals of the Problem's rows for max sum(w_p log gain_p) (positive: the row's upper bound
+    # binds, negative: its lower bound), 0 where the program has no such row
+    row_dual: np.ndarray | None = None
+    model: ConicModel | None = None  # the program solved, for a retry with other settings
 
 
 @dataclass(frozen=True)
@@ -103,10 +118,17 @@ class ConicModel:
     fixed_value: np.ndarray  # value of every Problem column that is fixed (0 elsewhere)
     col_scale: np.ndarray  # x_keep = col_scale * v[:len(keep)]
     parties: list
+    row_scale: np.ndarray  # the Problem's row i is multiplied by row_scale[i]
+    obj_scale: float  # the program minimises -sum(w_p t_p) / obj_scale
+    rows_eq: np.ndarray  # Problem rows of the zero cone, then of each nonnegative block
+    rows_up: np.ndarray
+    rows_down: np.ndarray
 
 
-def build(problem, active: list[str], weight: dict, reservation: dict, uscale: dict) -> ConicModel:
-    """The exponential-cone program of the Nash product over `active`, from the compiled model."""
+def build(problem, active: list[str], weight: dict, reservation: dict, uscale: dict,
+          scales: tuple[np.ndarray, np.ndarray] | None = None) -> ConicModel:
+    """The exponential-cone program of the Nash product over `active`, from the compiled model;
+    `scales` (column, row) are scale_model's for this Problem when the caller has them already."""
     import clarabel
     from scipy import sparse
 
@@ -117,7 +139,7 @@ def build(problem, active: list[str], weight: dict, reservation: dict, uscale: d
     keep = np.flatnonzero(~fixed)
     fixed_value = np.where(fixed, lb, 0.0)
     shift = A0 @ fixed_value  # the fixed columns' part of each row
-    cs, rs = scale_model(problem.indptr, problem.indices, problem.values, lb, ub, np.zeros(n, bool))
+    cs, rs = scales if scales is not None else problem_scales(problem)
     A = sparse.diags(rs) @ A0[:, keep] @ sparse.diags(cs[keep])
     lo, hi = (problem.row_lo - shift) * rs, (problem.row_hi - shift) * rs
     nonempty = np.diff(A.tocsr().indptr) > 0
@@ -148,13 +170,38 @@ def build(problem, active: list[str], weight: dict, reservation: dict, uscale: d
     Afull = sparse.vstack([lin, E]).tocsc()
     b = np.concatenate(rhs + [np.array(eb)])
     w = np.array([weight[p] for p in active], float)
-    q = np.concatenate([np.zeros(k), -w / _pow2(np.array([w.max()]))[0]])  # the argmax is the same
+    W = float(_pow2(np.array([w.max()]))[0])
+    q = np.concatenate([np.zeros(k), -w / W])  # the argmax is the same
     P = sparse.csc_matrix((k + m, k + m))
     n_zero = int(eq.sum())
     n_nonneg = sum(blk.shape[0] for blk in blocks[1:])
     cones = ([clarabel.ZeroConeT(n_zero)] if n_zero else []) + \
         ([clarabel.NonnegativeConeT(n_nonneg)] if n_nonneg else []) + [clarabel.ExponentialConeT()] * m
-    return ConicModel(P, q, Afull, b, cones, n, keep, fixed_value, cs[keep], list(active))
+    return ConicModel(P, q, Afull, b, cones, n, keep, fixed_value, cs[keep], list(active), rs, W,
+                      np.flatnonzero(eq), np.flatnonzero(up), np.flatnonzero(down))
+
+
+def problem_scales(problem) -> tuple[np.ndarray, np.ndarray]:
+    """scale_model's column and row scales of a compiled Problem (an LP: no integer column),
+    the HiGHS backend's own; kept on the Problem, which never changes (a what-if compiles anew)."""
+    scales = problem.__dict__.get("_conic_scales")
+    if scales is None:
+        scales = problem.__dict__["_conic_scales"] = scale_model(
+            problem.indptr, problem.indices, problem.values, problem.col_lb.astype(float),
+            problem.col_ub.astype(float), np.zeros(problem.n_cols, bool))
+    return scales
+
+
+def row_duals(model: ConicModel, z: np.ndarray, n_rows: int) -> np.ndarray:
+    """Duals of the Problem's rows from Clarabel's z (q + A'z = 0, z in the dual cones), in
+    the units of max sum(w_p log gain_p): the zero cone's rows as they are, an upper side's
+    minus a lower side's, unscaled by the row's scale and the objective's."""
+    y = np.zeros(n_rows)
+    ne, nu, nd = len(model.rows_eq), len(model.rows_up), len(model.rows_down)
+    y[model.rows_eq] = z[:ne]
+    y[model.rows_up] += z[ne:ne + nu]
+    y[model.rows_down] -= z[ne + nu:ne + nu + nd]
+    return y * model.row_scale * model.obj_scale
 
 
 def settings(**overrides):
@@ -168,13 +215,15 @@ def settings(**overrides):
 
 
 def solve(problem, active: list[str], weight: dict, reservation: dict, uscale: dict,
-          **overrides) -> ConicNash:
-    """Clarabel's Nash point over `active` (see the module docstring); `overrides` are
-    Clarabel settings (tests force a failure with a tiny max_iter)."""
+          model: ConicModel | None = None, scales=None, **overrides) -> ConicNash:
+    """Clarabel's Nash point over `active` (see the module docstring), on `model` when given
+    (a retry: the same program) or on the one built here (`scales` as for build); `overrides`
+    are Clarabel settings (tests force a failure with a tiny max_iter)."""
     import clarabel
 
     t0 = time.perf_counter()
-    model = build(problem, active, weight, reservation, uscale)
+    if model is None:
+        model = build(problem, active, weight, reservation, uscale, scales)
     built = time.perf_counter() - t0
     solver = clarabel.DefaultSolver(model.P, model.q, model.A, model.b, model.cones, settings(**overrides))
     t1 = time.perf_counter()
@@ -183,12 +232,15 @@ def solve(problem, active: list[str], weight: dict, reservation: dict, uscale: d
     status = str(sol.status).split(".")[-1]
     if status not in ("Solved", "AlmostSolved"):  # almost: a seed still, the LP certifies
         return ConicNash(False, None, {}, seconds, built, int(sol.iterations), status,
-                         f"Clarabel stopped with status {status} after {sol.iterations} iterations")
+                         f"Clarabel stopped with status {status} after {sol.iterations} iterations",
+                         model=model)
     v = np.asarray(sol.x, float)
     x = model.fixed_value.copy()
     x[model.keep] = model.col_scale * v[:len(model.keep)]
     gains = {p: float(x[problem.utility_col[p]] - reservation[p]) for p in active}
     if not all(math.isfinite(g) for g in gains.values()):
         return ConicNash(False, None, {}, seconds, built, int(sol.iterations), status,
-                         "Clarabel returned a point that is not finite")
-    return ConicNash(True, x, gains, seconds, built, int(sol.iterations), status)
+                         "Clarabel returned a point that is not finite", model=model)
+    duals = row_duals(model, np.asarray(sol.z, float), problem.n_rows)
+    return ConicNash(True, x, gains, seconds, built, int(sol.iterations), status,
+                     row_dual=duals if np.isfinite(duals).all() else None, model=model)
