@@ -24,12 +24,16 @@ prices as before).
 from __future__ import annotations
 
 import dataclasses
+import math
+import operator
 import time
 
 import numpy as np
 
 from negotiate import tie_sets
 from negotiate.formulation.concepts import Outcome
+from negotiate.proposal import BINDING_TOL, ConstraintOutcome, PartyOutcome, Proposal, _Curves
+from negotiate.results import SolverInfo
 
 # Outcomes: above this, the MIP. Measured (benchmarks/bench_discrete.py --mip --cap 2000000
 # --sizes 1e5 4e5 1e6, 9 parties, one run, load ~9 on 2 cores), enumeration / MIP in ms:
@@ -115,7 +119,9 @@ def solve_enumerated(problem, concept: str, ideals: bool = False, axes: list | N
     are the same located CaseError here as on the solver path; and again only to
     diagnose an infeasible case, as the diagnosis reads the model).
     `build`: the solver layer's proposal builder (negotiate.solving's), which
-    re-checks the agreement and shapes the result exactly as for a solve.
+    re-checks the agreement and shapes the result exactly as for a solve. An agreement
+    that passes the re-check at once is reported by `_proposal_of` (the same Proposal,
+    read off data arranged once per case); any other outcome goes through `build`.
     """
     from negotiate.case.resolve import Resolved
 
@@ -139,12 +145,18 @@ def solve_enumerated(problem, concept: str, ideals: bool = False, axes: list | N
     mask, value = tie_sets.concept_mask(concept, U, acceptable, w, d, uscale, gathered)
     found = np.flatnonzero(mask)
     n = tie_sets.space_size(axes)
-    out, tied = _outcome(problem, concept, axes, U, best, d, uscale, found, value)
+    out = _outcome(problem, concept, axes, plan, U, best, d, uscale, found, value)
     seconds = round(time.perf_counter() - t0, 6)
     solver = {"name": "enumeration", "version": np.__version__, "backend": "enumeration", "seconds": seconds,
               "solver_seconds": seconds, "solves": 0, "mip": bool(problem.is_mip), "outcomes": n}
     if concept == "nash" and out.ok:
         solver["nash_gap"] = 0.0
+    if out.ok:
+        tied = tie_sets.agreements(resolved, axes, plan, found[:tie_sets.LISTED])
+        agreement = tie_sets.agreements(resolved, axes, plan, found[:1], reported=True)[0]
+        proposal = _proposal_of(_report(resolved), concept, out, solver, agreement, int(found.size), tied)
+        if proposal is not None:
+            return proposal
     diagnosis = None
     if out.status == "infeasible":
         from negotiate.compile import compile_case
@@ -152,8 +164,8 @@ def solve_enumerated(problem, concept: str, ideals: bool = False, axes: list | N
 
         diagnosis = diagnose(compiled or compile_case(resolved), concept)
     proposal = build(problem, concept, out, diagnosis, solver)
-    if tied is not None:
-        proposal = dataclasses.replace(proposal, ties=tied.count, tied_agreements=tied.agreements)
+    if out.ok:
+        proposal = dataclasses.replace(proposal, ties=int(found.size), tied_agreements=tied)
     return proposal
 
 
@@ -170,31 +182,24 @@ def _check_numbers(resolved) -> None:
     resolved.__dict__["_numbers_checked"] = True
 
 
-def _outcome(problem, concept, axes, U, best, d, uscale, found, value) -> tuple[Outcome, object]:
-    """The concept's Outcome (an x over the Problem's columns) and its tie set; `best`: the
-    ideals (each party's best acceptable utility) if the concept or the caller wants them."""
-    resolved = problem.resolved
-    parties = resolved.parties
+def _outcome(problem, concept, axes, plan, U, best, d, uscale, found, value) -> Outcome:
+    """The concept's Outcome: x over the Problem's columns at the first optimal outcome (the
+    tie proposed); `best`: the ideals (each party's best acceptable utility) if the concept or
+    the caller wants them."""
+    parties = problem.resolved.parties
     if not found.size:
         return Outcome("infeasible", message="no agreement satisfies every range, limit, constraint and "
-                                             "reservation"), None
+                                             "reservation")
     first = int(found[0])
     held = [p for i, p in enumerate(parties)
             if best[i] - d[i] <= tie_sets.GAIN_TOL * uscale[i]] \
         if concept in ("kalai_smorodinsky", "nash") else []
-    listed = found[:tie_sets.LISTED]
-    agreements = [tie_sets._agreement(resolved, axes, int(i)) for i in listed]
-    agreement = agreements[0]
     x = np.zeros(problem.n_cols)
-    for a in axes:
-        v = agreement[a.issue] if a.party is None else agreement[a.issue][a.party]
-        if a.options is not None:
-            x[problem.var_col[(a.issue, a.party, v)]] = 1.0
-        else:
-            x[problem.var_col[(a.issue, a.party, None)]] = float(v)
+    for (columns, numbers), i in zip(_settings(problem, axes, plan), np.unravel_index(first, plan["shape"])):
+        x[columns[i]] = numbers[i]
     out = Outcome("optimal", x, objective=float(value[0]) if value else None, held=held, gap=None)
     if best is not None:
-        out.ideals = {p: float(best[i]) for i, p in enumerate(parties)}
+        out.ideals = dict(zip(parties, best.tolist()))
     if held:
         where = "the leximin" if concept == "kalai_smorodinsky" else "the Nash product"
         more = " (ideal = reservation)" if concept == "kalai_smorodinsky" else ""
@@ -208,19 +213,161 @@ def _outcome(problem, concept, axes, U, best, d, uscale, found, value) -> tuple[
                              "everywhere, so the egalitarian agreement is proposed")
     out.price_objective = _price_words(concept)
     out.notes.append(PRICE_NOTE)
-    tied = tie_sets.TieSet(
-        case=resolved.case.name, concept=concept, count=int(found.size), outcomes=tie_sets.space_size(axes),
-        agreements=agreements,
-        utilities=[dict(zip(parties, U[i].tolist())) for i in listed],
-        value=[float(v) for v in value],
-    )
-    if tied.count > 1:
-        out.notes.append(f"{tied.count} agreements are equally good for {concept}: the first in outcome order "
+    if found.size > 1:
+        out.notes.append(f"{found.size} agreements are equally good for {concept}: the first in outcome order "
                          "(issues and options as listed) is proposed; Proposal.tie_set() lists them")
-    return out, tied
+    return out
+
+
+def _settings(problem, axes, plan) -> list:
+    """Per axis, the Problem column set at each of its positions and the value it takes there
+    (1 for an option's indicator, the number itself for an integer issue); kept on the plan."""
+    kept = plan.get("settings")
+    if kept is None:
+        kept = plan["settings"] = [
+            ([problem.var_col[(a.issue, a.party, o)] for o in a.options], [1.0] * a.size) if a.options is not None
+            else ([problem.var_col[(a.issue, a.party, None)]] * a.size,
+                  [float(tie_sets._number(v, problem.case.issues[a.issue])) for v in a.values]) for a in axes]
+    return kept
 
 
 def _price_words(concept: str) -> str:
     from negotiate import registry
 
     return registry.concept(concept).prices
+
+
+# -- the proposal of an enumerated agreement ------------------------------------------------------
+class _Report:
+    """What the proposal of an enumerated agreement reads of a resolved case, arranged once per
+    case (pure case data, kept on the frozen case's Resolved): the issue variables and their
+    ranges, every party's score curves as one set of arrays (proposal._Curves: the arithmetic
+    of `proposal.utilities`, all parties at once), each row's scale, each party's reservation.
+
+    The re-check of `negotiate.solving.verify` is made here with each row's scale over its
+    terms' ranges, which is at most its scale at the agreement: what passes here passes there
+    (an agreement in doubt goes to `verify` itself, through the solver layer's builder)."""
+
+    def __init__(self, resolved, uscale: dict):
+        from negotiate.case.status_quo import status_quo_utilities
+        from negotiate.solving import ACCEPT_TOL, CHECK_TOL
+
+        from negotiate.formulation.ratification import twolevel_of
+
+        case = resolved.case
+        self.name = case.name
+        self.two_level = twolevel_of(resolved) is not None  # (never enumerated: acceptance is a vote)
+        variables = resolved.variables
+        self.keys = [v.key for v in variables]
+        sizes = [max(abs(v.lb), abs(v.ub), v.ub - v.lb) for v in variables]
+        self.lowest = np.array([v.lb - CHECK_TOL * s for v, s in zip(variables, sizes)])
+        self.highest = np.array([v.ub + CHECK_TOL * s for v, s in zip(variables, sizes)])
+        reach = {v.key: max(abs(v.lb), abs(v.ub)) for v in variables}
+        self.rows = [self._row(r, reach, CHECK_TOL) for r in resolved.rows]
+        self.criteria = [c for p in resolved.parties for c in resolved.criteria[p]]
+        self.curves = _Curves(self.criteria)
+        self.parties, start = [], 0
+        for p in resolved.parties:
+            criteria, party = resolved.criteria[p], case.parties[p]
+            d, scale = party.reservation, uscale[p]
+            self.parties.append((p, start, start + len(criteria), [c.id for c in criteria],
+                                 [c.weight for c in criteria], party.weight, d, scale,
+                                 d - ACCEPT_TOL * scale, -ACCEPT_TOL * scale))
+            start += len(criteria)
+        acceptance = case.solve.require_acceptance
+        self.reservations = [self._bounds(f"parties.{p}.reservation", "reservation", p, d, math.inf)
+                             for p, *_, d, _, _, _ in self.parties] if acceptance else []
+        self.acceptance = acceptance
+        self.status_quo = status_quo_utilities(resolved)
+
+    @staticmethod
+    def _bounds(cid, kind, party, lo, hi) -> tuple:
+        """A row's report: its id, kind, party, bounds (None if infinite) and binding scale."""
+        scale = max([1.0] + [abs(b) for b in (lo, hi) if math.isfinite(b)])
+        return (cid, kind, party, lo, hi, lo if math.isfinite(lo) else None, hi if math.isfinite(hi) else None,
+                math.isfinite(lo), math.isfinite(hi), BINDING_TOL * scale)
+
+    def _row(self, r, reach: dict, tol: float) -> tuple:
+        size = max([abs(c) * reach.get(k, 0.0) for k, c in r.lin.terms.items()]
+                   + [abs(r.lin.const)] + [abs(b) for b in (r.lo, r.hi) if math.isfinite(b)] + [1e-300])
+        return r.lin, r.lo - tol * size, r.hi + tol * size, self._bounds(r.id, r.kind, r.party, r.lo, r.hi)
+
+
+def _report(resolved) -> _Report:
+    kept = resolved.__dict__.get("_report")
+    if kept is None:
+        from negotiate.compile import resolved_utility_scales
+
+        kept = resolved.__dict__["_report"] = _Report(resolved, resolved_utility_scales(resolved))
+    return kept
+
+
+def _proposal_of(report: _Report, concept: str, out: Outcome, solver: dict, agreement: dict, ties: int,
+                 tied: list) -> Proposal | None:
+    """The Proposal `negotiate.solving._proposal` makes of an enumerated agreement (the same
+    numbers, bit for bit: utilities, scores, rows recomputed from the agreed values), or None
+    if the agreement does not pass the re-check at once (the builder then checks it in full)."""
+    x = out.x
+    if report.two_level or not ((x >= report.lowest) & (x <= report.highest)).all():
+        return None
+    values = dict(zip(report.keys, x.tolist()))
+    scores = _scores(report, values)
+    ideals, held = out.ideals, out.held
+    parties, benefit = {}, 0
+    for p, start, stop, ids, weights, weight, d, scale, lowest, slack in report.parties:
+        mine = scores[start:stop]
+        utility = sum(map(operator.mul, weights, mine))
+        if report.acceptance and not utility >= lowest:
+            return None
+        ideal = ideals.get(p) if ideals else None
+        gain = utility - d
+        satisfaction = None
+        if ideal is not None:
+            span = ideal - d
+            satisfaction = gain / span if span > 1e-9 * scale else None
+        parties[p] = PartyOutcome(utility, d, ideal, gain, satisfaction, dict(zip(ids, mine)), weight,
+                                  gain >= slack, p in held)
+        benefit += weight * utility
+    constraints = []
+    for lin, lowest, highest, bounds in report.rows:
+        act = lin.value(values)
+        if not lowest <= act <= highest:
+            return None
+        constraints.append(_constraint(bounds, act))
+    constraints += [_constraint(bounds, parties[bounds[2]].utility) for bounds in report.reservations]
+    prices = {"objective": out.price_objective, "conditional_on_discrete_choices": out.prices_conditional,
+              "available": False}
+    info = SolverInfo(solver["name"], solver["version"], solver["backend"], solver["seconds"],
+                      solver["solver_seconds"], solver["solves"], solver["mip"], solver.get("nash_gap"),
+                      {"outcomes": solver["outcomes"]})
+    return Proposal(report.name, concept, out.status, agreement, parties, benefit, constraints,
+                    None, info, list(out.notes), prices, ties=ties, tied_agreements=tied,
+                    status_quo=None if report.status_quo is None else dict(report.status_quo))
+
+
+def _scores(report: _Report, values: dict) -> list:
+    """Every criterion's score at the agreed values, as `proposal.utilities` computes them."""
+    curves = report.curves
+    at = curves.arguments(values)
+    argument: dict = {}  # id(lin) -> its value: a long argument shared by many criteria, summed once
+    for i in curves.long:
+        lin = report.criteria[i].lin
+        e = argument.get(id(lin))
+        if e is None:
+            e = argument[id(lin)] = lin.value(values)
+        at[i] = e
+    return curves.scores(at)
+
+
+def _constraint(bounds: tuple, value: float) -> ConstraintOutcome:
+    """`proposal._outcome` of a row without prices, its bounds read once per case."""
+    cid, kind, party, lo, hi, lower, upper, lo_finite, hi_finite, tol = bounds
+    if lo_finite and hi_finite:
+        slack = min(value - lo, hi - value)
+    elif lo_finite:
+        slack = value - lo
+    elif hi_finite:
+        slack = hi - value
+    else:
+        slack = math.inf
+    return ConstraintOutcome(cid, kind, party, value, lower, upper, slack, slack <= tol, None)

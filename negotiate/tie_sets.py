@@ -417,7 +417,7 @@ def _build_plan(resolved, axes) -> dict:
     hi = np.array([r.hi for r, _ in spread])
     d = np.array([case.parties[p].reservation for p in parties])
     w = np.array([case.parties[p].weight for p in parties])
-    return {"w": w, "u": u_tab, "u0": u_const, "mixed": mixed, "e": e_tab, "e0": e_const, "masks": masks,
+    return {"shape": [a.size for a in axes], "w": w, "u": u_tab, "u0": u_const, "mixed": mixed, "e": e_tab, "e0": e_const, "masks": masks,
             "allowed": allowed, "spread": spread, "r": r_tab, "r0": r_const, "lo": lo, "hi": hi, "d": d,
             "uscale": party_scales(resolved)}
 
@@ -494,8 +494,39 @@ def _agreement(resolved, axes, index: int) -> dict:
     return out
 
 
+def agreements(resolved, axes, plan: dict, indices: np.ndarray, reported: bool = False) -> list[dict]:
+    """`_agreement` of each outcome in `indices`, the per-axis values read once per plan.
+    `reported`: as a proposal reports an agreement (negotiate.proposal.agreement_of: a
+    number of an issue that is not integer keeps 9 significant digits), not as a tie set."""
+    name = "reported labels" if reported else "labels"
+    labels = plan.get(name)
+    if labels is None:
+        issues = resolved.case.issues
+        number = _reported if reported else _number
+        labels = plan[name] = [a.options if a.options is not None else
+                               [number(v, issues[a.issue]) for v in a.values] for a in axes]
+    positions = np.unravel_index(indices, plan["shape"])
+    columns = [[values[i] for i in at.tolist()] for values, at in zip(labels, positions)]
+    out = []
+    for picked in zip(*columns):
+        agreement: dict = {}
+        for a, v in zip(axes, picked):
+            if a.party is None:
+                agreement[a.issue] = v
+            else:
+                agreement.setdefault(a.issue, {})[a.party] = v
+        out.append(agreement)
+    return out
+
+
 def _number(v: float, issue):
     return int(v) if issue.integer else float(v)
+
+
+def _reported(v: float, issue):
+    from negotiate.proposal import _clean
+
+    return int(v) if issue.integer else _clean(float(v))
 
 
 def _tie_set(resolved, axes, concept: str) -> tuple[TieSet, np.ndarray]:
