@@ -1,4 +1,5 @@
-"""The proposal of an enumerated agreement, read off data arranged once per case.
+"""The lean path of small discrete cases: the outcome table, and the proposal read off data
+arranged once per case.
 
 negotiate.discrete reports an enumerated agreement that passes the re-check
 at once without the solver layer's general builder (negotiate.solving._proposal,
@@ -142,3 +143,28 @@ def test_tie_sets_list_the_ties_in_outcome_order():
     mask, _ = tie_sets.concept_mask("utilitarian", U, ok, plan["w"], plan["d"], plan["uscale"])
     assert prop.tie_set() == [tie_sets._agreement(resolved, axes, int(i)) for i in np.flatnonzero(mask)]
     assert [a["venue"] for a in prop.tie_set()[:7]] == [f"v{k}" for k in range(7)]
+
+
+@pytest.mark.parametrize("joint_cells", [tie_sets.JOINT_CELLS, 0])
+def test_the_outcome_table_is_every_outcome_evaluated_one_by_one(monkeypatch, joint_cells):
+    """The broadcast table (rows over a few axes as joint masks, or with JOINT_CELLS = 0 summed
+    over the grid) against `tie_sets.evaluate` on every outcome's issue variables, built one by one."""
+    monkeypatch.setattr(tie_sets, "JOINT_CELLS", joint_cells)
+    from negotiate.case.resolve import resolve
+
+    checked = 0
+    for case in list(cases())[::2]:
+        resolved = resolve(case)
+        axes = tie_sets.outcome_axes(resolved)
+        n = tie_sets.space_size(axes)
+        plan = tie_sets._build_plan(resolved, axes)
+        monkeypatch.setitem(resolved.__dict__, "_last_plan", (axes, plan))
+        U, ok = tie_sets.outcome_table(resolved, axes)
+        X, _ = tie_sets._indicator_block(resolved, axes, 0, n)
+        V, fine = tie_sets.evaluate(resolved, X)
+        if case.solve.require_acceptance:
+            fine &= (V >= plan["d"] - tie_sets.GAIN_TOL * plan["uscale"]).all(axis=1)
+        assert np.allclose(U, V, rtol=0, atol=1e-12)
+        assert (ok == fine).all()
+        checked += bool(plan["joint"]) if joint_cells else not plan["joint"]
+    assert checked >= 3  # (the richer and wide cases have a row over several axes)
