@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -209,6 +209,27 @@ class ConstraintOutcome:
             "slack": _r(self.slack),
             "shadow_price": _r(self.shadow_price),
         }
+
+
+def _trusted(cls):
+    """A constructor of `cls` (a frozen dataclass without __post_init__) from every field's value
+    in field order, for values the library computed itself: the instance's attributes are set
+    at once, not one by one through object.__setattr__ as the frozen __init__ sets them (about
+    0.5 us less per instance: the proposal of an enumerated agreement makes one per party and
+    per row, on a solve of about 0.1 ms)."""
+    names = tuple(f.name for f in fields(cls))
+    new = object.__new__
+
+    def made(*values):
+        obj = new(cls)
+        obj.__dict__.update(zip(names, values))
+        return obj
+
+    return made
+
+
+party_outcome = _trusted(PartyOutcome)
+constraint_outcome = _trusted(ConstraintOutcome)
 
 
 @dataclass(frozen=True)

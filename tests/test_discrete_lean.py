@@ -49,6 +49,8 @@ def wide_case(seed: int, acceptance: bool = True) -> dict:
                           "points": [[0, round(rng.random(), 3)], [2, round(rng.random(), 3)],
                                      [5, round(rng.random(), 3)]]},
                 "rate": {"of": "rate", "points": [[0, 0], [1, round(rng.random(), 3)]]},
+                "late": {"of": "years", "points": [[0.5, round(rng.random(), 3)], [1.5, round(rng.random(), 3)],
+                                                   [2.5, round(rng.random(), 3)]]},  # years 0 and 3 outside
             },
         }
     parties["P0"]["limits"] = {"red_line": "years >= 1"}
