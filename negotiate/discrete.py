@@ -33,8 +33,8 @@ import numpy as np
 
 from negotiate import tie_sets
 from negotiate.formulation.concepts import Outcome
-from negotiate.proposal import BINDING_TOL, Proposal, _Curves, constraint_outcome, party_outcome
-from negotiate.results import SolverInfo
+from negotiate.proposal import BINDING_TOL, Proposal, _Curves, constraint_outcome, party_outcome, proposal_made
+from negotiate.results import solver_info, status_of
 
 # Outcomes: above this, the MIP. Measured (benchmarks/bench_discrete.py --mip --cap 2000000
 # --sizes 1e5 4e5 1e6, 9 parties, one run, load ~9 on 2 cores), enumeration / MIP in ms:
@@ -143,8 +143,7 @@ def solve_enumerated(problem, concept: str, ideals: bool = False, axes: list | N
     wants_ideals = concept in ("kalai_smorodinsky", "nash") or ideals
     gathered = tie_sets.acceptable_rows(U, acceptable) if wants_ideals and acceptable.any() else None
     best = gathered[2] if gathered else None
-    mask, value = tie_sets.concept_mask(concept, U, acceptable, w, d, uscale, gathered)
-    found = np.flatnonzero(mask)
+    found, value = tie_sets.optimal_outcomes(concept, U, acceptable, w, d, uscale, gathered)
     n = plan["n"]
     # each listed tie's position on every axis (the first is proposed)
     positions = [at.tolist() for at in np.unravel_index(found[:tie_sets.LISTED], plan["shape"])]
@@ -276,14 +275,15 @@ class _Report:
         for p in resolved.parties:
             criteria, party = resolved.criteria[p], case.parties[p]
             d, scale = party.reservation, uscale[p]
+            # the reservation's row: its report (`proposal._outcome`: lower bound d, no upper, so its
+            # slack is the party's gain, binding within BINDING_TOL of max(1, |d|))
+            row = (f"parties.{p}.reservation", d if math.isfinite(d) else None,
+                   BINDING_TOL * max(1.0, abs(d)) if math.isfinite(d) else None)
             self.parties.append((p, start, start + len(criteria), [c.id for c in criteria],
                                  [c.weight for c in criteria], party.weight, d, scale,
-                                 d - ACCEPT_TOL * scale, -ACCEPT_TOL * scale))
+                                 d - ACCEPT_TOL * scale, -ACCEPT_TOL * scale, row))
             start += len(criteria)
-        acceptance = case.solve.require_acceptance
-        self.reservations = [self._bounds(f"parties.{p}.reservation", "reservation", p, d, math.inf)
-                             for p, *_, d, _, _, _ in self.parties] if acceptance else []
-        self.acceptance = acceptance
+        self.acceptance = case.solve.require_acceptance
         self.status_quo = status_quo_utilities(resolved)
 
     @staticmethod
@@ -320,7 +320,8 @@ def _proposal_of(report: _Report, concept: str, out: Outcome, solver: dict, agre
     scores = _scores(report, values)
     ideals, held = out.ideals, out.held
     parties, benefit = {}, 0
-    for p, start, stop, ids, weights, weight, d, scale, lowest, slack in report.parties:
+    reservations = []
+    for p, start, stop, ids, weights, weight, d, scale, lowest, slack, row in report.parties:
         mine = scores[start:stop]
         utility = sum(map(operator.mul, weights, mine))
         if report.acceptance and not utility >= lowest:
@@ -334,21 +335,27 @@ def _proposal_of(report: _Report, concept: str, out: Outcome, solver: dict, agre
         parties[p] = party_outcome(utility, d, ideal, gain, satisfaction, dict(zip(ids, mine)), weight,
                                    gain >= slack, p in held)
         benefit += weight * utility
+        if report.acceptance:
+            cid, lower, binding = row
+            if lower is None:  # (a reservation is a finite number: the general report, to be sure)
+                return None
+            reservations.append(constraint_outcome(cid, "reservation", p, utility, lower, None, gain,
+                                                   gain <= binding, None))
     constraints = []
     for lin, lowest, highest, bounds in report.rows:
         act = lin.value(values)
         if not lowest <= act <= highest:
             return None
         constraints.append(_constraint(bounds, act))
-    constraints += [_constraint(bounds, parties[bounds[2]].utility) for bounds in report.reservations]
+    constraints += reservations
     prices = {"objective": out.price_objective, "conditional_on_discrete_choices": out.prices_conditional,
               "available": False}
-    info = SolverInfo(solver["name"], solver["version"], solver["backend"], solver["seconds"],
-                      solver["solver_seconds"], solver["solves"], solver["mip"], solver.get("nash_gap"),
-                      {"outcomes": solver["outcomes"]})
-    return Proposal(report.name, concept, out.status, agreement, parties, benefit, constraints,
-                    None, info, list(out.notes), prices, ties=ties, tied_agreements=tied,
-                    status_quo=None if report.status_quo is None else dict(report.status_quo))
+    info = solver_info(solver["name"], solver["version"], solver["backend"], solver["seconds"],
+                       solver["solver_seconds"], solver["solves"], solver["mip"], solver.get("nash_gap"),
+                       {"outcomes": solver["outcomes"]})
+    return proposal_made(report.name, concept, status_of(out.status), agreement, parties, benefit, constraints,
+                         None, info, list(out.notes), prices, ties, tied, None,
+                         None if report.status_quo is None else dict(report.status_quo))
 
 
 def _scores(report: _Report, values: dict) -> list:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from abc import abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -118,3 +118,26 @@ class SolverInfo(JsonMapping):
         """From the dictionary a solve reports (keys beyond the known ones are kept)."""
         known = ("name", "version", "backend", "seconds", "solver_seconds", "solves", "mip", "nash_gap")
         return cls(**{k: d[k] for k in known if k in d}, extra={k: v for k, v in d.items() if k not in known})
+
+
+def trusted(cls):
+    """A constructor of the frozen dataclass `cls` from every field's value in field order, for
+    values the library computed itself: the instance's attributes are set at once, not one by
+    one through object.__setattr__ as the frozen __init__ sets them (1 us against 2 for 9
+    fields: the proposal of an enumerated agreement makes one per party and per row, on a
+    solve of about 0.1 ms). No defaults and no __post_init__: the caller passes every field as
+    __post_init__ would leave it."""
+    names = tuple(f.name for f in fields(cls))
+    new = object.__new__
+
+    def made(*values):
+        if len(values) != len(names):
+            raise TypeError(f"{cls.__name__}: {len(names)} values expected, {len(values)} given")
+        obj = new(cls)
+        obj.__dict__.update(zip(names, values))
+        return obj
+
+    return made
+
+
+solver_info = trusted(SolverInfo)

@@ -170,25 +170,28 @@ def evaluate(resolved, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 # -- the concepts on the table -------------------------------------------------
-def _leximin_mask(gains, mask: np.ndarray, unit: float) -> tuple[np.ndarray, list]:
-    """Rows of `mask` whose sorted gains equal the leximin optimum (within TIE_TOL of `unit`,
-    the size of a scaled gain: the concepts' leximin level unit).
+def _leximin_rows(gains, mask: np.ndarray, unit: float) -> tuple[np.ndarray, list]:
+    """Rows of `mask` (their indices, ascending) whose sorted gains equal the leximin optimum
+    (within TIE_TOL of `unit`, the size of a scaled gain: the concepts' leximin level unit).
 
     `gains(rows)`: the scaled gains of those outcomes (rows x parties). Only the rows of
     `mask` are sorted, and each level is read on the outcomes still at the best levels
-    before it: the same outcomes as filtering every row level by level, with less work."""
+    before it: the same outcomes as filtering every row level by level, with less work.
+    Once one outcome is left, its next levels are the optimum's (each the maximum over that
+    outcome alone): read at once, not one by one."""
     rows = np.flatnonzero(mask)
     S = np.sort(gains(rows), axis=1)
     keep = np.arange(len(rows))
     best = []
     for k in range(S.shape[1]):
+        if len(keep) == 1:
+            best += S[keep[0], k:].tolist()
+            break
         level = S[keep, k]
         m = float(level.max())
         best.append(m)
         keep = keep[level >= m - TIE_TOL * unit]
-    out = np.zeros(len(mask), bool)
-    out[rows[keep]] = True
-    return out, best
+    return rows[keep], best
 
 
 def party_scales(resolved) -> np.ndarray:
@@ -199,46 +202,60 @@ def party_scales(resolved) -> np.ndarray:
 
 def concept_mask(concept: str, U: np.ndarray, acceptable: np.ndarray, w: np.ndarray,
                  d: np.ndarray, uscale: np.ndarray, gathered: tuple | None = None) -> tuple[np.ndarray, list]:
-    """Which outcomes are optimal for the concept, and the optimum, as the concepts define them.
+    """Which outcomes are optimal for the concept (a mask of the outcomes), and the optimum:
+    `optimal_outcomes` as a mask."""
+    found, value = optimal_outcomes(concept, U, acceptable, w, d, uscale, gathered)
+    mask = np.zeros(len(acceptable), bool)
+    mask[found] = True
+    return mask, value
+
+
+def optimal_outcomes(concept: str, U: np.ndarray, acceptable: np.ndarray, w: np.ndarray,
+                     d: np.ndarray, uscale: np.ndarray, gathered: tuple | None = None) -> tuple[np.ndarray, list]:
+    """The outcomes optimal for the concept (indices, ascending), and the optimum, as the
+    concepts define them.
 
     `uscale`: each party's utility scale (`party_scales`). Tolerances are relative to it, as
     the solver path's are, so scores and weights in any unit give the same tie set.
     `gathered`: `acceptable_rows(U, acceptable)` if the caller has it (else made here)."""
     if not acceptable.any():
-        return acceptable, []
+        return np.flatnonzero(acceptable), []
     if concept in ("kalai_smorodinsky", "nash"):
         rows, UA, ideal = gathered or acceptable_rows(U, acceptable)
         held = ideal - d <= GAIN_TOL * uscale
     if concept == "utilitarian":
         v = U @ w
         best = float(v[acceptable].max())
-        return acceptable & (v >= best - TIE_TOL * float(np.abs(w) @ uscale)), [best]
+        return np.flatnonzero(acceptable & (v >= best - TIE_TOL * float(np.abs(w) @ uscale))), [best]
     if concept == "egalitarian":
-        return _leximin_mask(lambda rows: (U[rows] - d) / w, acceptable, float((uscale / w).max()))
+        return _leximin_rows(lambda rows: (U.compress(acceptable, axis=0) - d) / w, acceptable,
+                             float((uscale / w).max()))
     if concept == "kalai_smorodinsky":
         free = ~held
         if not free.any():
-            return concept_mask("utilitarian", U, acceptable, w, d, uscale)
+            return optimal_outcomes("utilitarian", U, acceptable, w, d, uscale)
         span = ideal[free] - d[free]  # (the leximin reads the acceptable rows: UA holds them)
-        return _leximin_mask(lambda _: (_parties(UA, free) - d[free]) / span, acceptable,
+        return _leximin_rows(lambda _: (_parties(UA, free) - d[free]) / span, acceptable,
                              float((uscale[free] / span).max()))
     if concept == "nash":
         active = ~held
         if not active.any():
-            return concept_mask("utilitarian", U, acceptable, w, d, uscale)
-        gains = _parties(UA, active) - d[active]
+            return optimal_outcomes("utilitarian", U, acceptable, w, d, uscale)
+        everyone = not held.any()  # (then no copy of a column or a bound: the same numbers)
+        gains = UA - d if everyone else UA[:, active] - d[active]
+        weights = w if everyone else w[active]
         # an outcome where some active party gains no more than GAIN_TOL has a log sum of -inf
-        # (log 0 times a positive weight), so it is never the best: the same outcomes as testing
-        # every party's column for a gain, in 4 operations on the whole table instead of 2 per party
-        with np.errstate(divide="ignore"):
-            v = np.log(np.where(gains > GAIN_TOL * uscale[active], gains, 0.0)) @ w[active]
+        # (log 0, as the log is not taken there, times a positive weight), so it is never the
+        # best: the same outcomes as testing every party's column for a gain, in 3 operations
+        # on the whole table instead of 2 per party
+        logs = np.full(gains.shape, -np.inf)
+        np.log(gains, out=logs, where=gains > GAIN_TOL * (uscale if everyone else uscale[active]))
+        v = logs @ weights
         best = float(v.max())  # a sum of logs: TIE_TOL is a relative change of the weighted product
         if best == -np.inf:  # the Nash product is 0 everywhere: egalitarian over the active parties
-            return _leximin_mask(lambda _: (_parties(UA, active) - d[active]) / w[active], acceptable,
+            return _leximin_rows(lambda _: (_parties(UA, active) - d[active]) / w[active], acceptable,
                                  float((uscale[active] / w[active]).max()))
-        mask = np.zeros(len(acceptable), bool)
-        mask[rows[v >= best - TIE_TOL * max(float(w[active].sum()), abs(best))]] = True
-        return mask, [best]
+        return rows[v >= best - TIE_TOL * max(float(weights.sum()), abs(best))], [best]
     raise ValueError(f"unknown concept {concept!r}")
 
 

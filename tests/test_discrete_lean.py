@@ -117,15 +117,13 @@ def test_an_enumerated_agreement_that_fails_the_recheck_is_not_proposed(monkeypa
     """The re-check is not skipped: an enumeration that picked an outcome breaking P0's red line
     (forced here) is refused by the lean re-check and reported as an error by the full one."""
     case = case_from_dict(wide_case(0))
-    real = tie_sets.concept_mask
+    real = tie_sets.optimal_outcomes
 
     def wrong(concept, U, acceptable, *args, **kwargs):
-        mask, value = real(concept, U, acceptable, *args, **kwargs)
-        bad = np.zeros_like(mask)
-        bad[0] = True  # the first outcome: years = 0, against P0's red line
-        return bad, value
+        _, value = real(concept, U, acceptable, *args, **kwargs)
+        return np.array([0]), value  # the first outcome: years = 0, against P0's red line
 
-    monkeypatch.setattr(tie_sets, "concept_mask", wrong)
+    monkeypatch.setattr(tie_sets, "optimal_outcomes", wrong)
     prop = negotiate.solve(case, "utilitarian")
     assert prop.status == "error" and prop.agreement is None
     assert any("parties.P0.limits.red_line" in note for note in prop.notes)
