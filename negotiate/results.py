@@ -121,22 +121,21 @@ class SolverInfo(JsonMapping):
 
 
 def trusted(cls):
-    """A constructor of the frozen dataclass `cls` from every field's value in field order, for
+    """A constructor of the frozen dataclass `cls` taking every field's value in field order, for
     values the library computed itself: the instance's attributes are set at once, not one by
-    one through object.__setattr__ as the frozen __init__ sets them (1 us against 2 for 9
+    one through object.__setattr__ as the frozen __init__ sets them (0.9 us against 1.7 for 9
     fields: the proposal of an enumerated agreement makes one per party and per row, on a
-    solve of about 0.1 ms). No defaults and no __post_init__: the caller passes every field as
-    __post_init__ would leave it."""
-    names = tuple(f.name for f in fields(cls))
-    new = object.__new__
-
-    def made(*values):
-        if len(values) != len(names):
-            raise TypeError(f"{cls.__name__}: {len(names)} values expected, {len(values)} given")
-        obj = new(cls)
-        obj.__dict__.update(zip(names, values))
-        return obj
-
+    solve of about 0.1 ms). Generated from the fields, as dataclasses generates __init__. No
+    defaults and no __post_init__: the caller passes every field as __post_init__ leaves it."""
+    names = [f.name for f in fields(cls)]
+    source = (f"def made({', '.join(names)}):\n"
+              f"    obj = new(cls)\n"
+              f"    obj.__dict__.update({', '.join(f'{n}={n}' for n in names)})\n"
+              f"    return obj\n")
+    space = {"new": object.__new__, "cls": cls}
+    exec(source, space)  # (field names are identifiers: nothing else enters the source)
+    made = space["made"]
+    made.__qualname__ = f"trusted({cls.__name__})"
     return made
 
 

@@ -168,3 +168,21 @@ def test_the_outcome_table_is_every_outcome_evaluated_one_by_one(monkeypatch, jo
         assert (ok == fine).all()
         checked += bool(plan["joint"]) if joint_cells else not plan["joint"]
     assert checked >= 3  # (the richer and wide cases have a row over several axes)
+
+
+def test_trusted_results_equal_the_dataclasses_own():
+    from negotiate.proposal import ConstraintOutcome, PartyOutcome, constraint_outcome, party_outcome
+    from negotiate.results import SolverInfo, solver_info
+
+    for cls, made, values in [
+        (PartyOutcome, party_outcome, (0.5, 0.2, 0.9, 0.3, 0.42, {"c": 0.5}, 2.0, True, False)),
+        (ConstraintOutcome, constraint_outcome, ("parties.A.reservation", "reservation", "A", 0.5, 0.2, None,
+                                                 0.3, False, None)),
+        (SolverInfo, solver_info, ("enumeration", "2", "enumeration", 0.1, 0.1, 0, True, None, {"outcomes": 4})),
+    ]:
+        ours, theirs = made(*values), cls(*values)
+        assert ours == theirs and type(ours) is cls and repr(ours) == repr(theirs)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            ours.weight = 1.0
+        with pytest.raises(TypeError):
+            made(*values[:-1])
