@@ -100,7 +100,18 @@ class _Axis:
 
 
 def outcome_axes(resolved) -> list[_Axis] | str:
-    """One axis per (issue, party) choice, or the reason the space is not enumerable."""
+    """One axis per (issue, party) choice, or the reason the space is not enumerable.
+
+    Case-constant: made once per resolved case (kept on it, as a frozen case keeps its
+    Resolved; a what-if change resolves anew), so every solve, tie set and enumeration of
+    the case reads the same axes (callers do not change them)."""
+    kept = resolved.__dict__.get("_outcome_axes")
+    if kept is None:
+        kept = resolved.__dict__["_outcome_axes"] = _outcome_axes(resolved)
+    return kept
+
+
+def _outcome_axes(resolved) -> list[_Axis] | str:
     from negotiate.formulation.ratification import twolevel_of
 
     if twolevel_of(resolved) is not None:  # acceptance is ratification and a rule over binaries
@@ -613,18 +624,17 @@ def _reported(v: float, issue):
 
 def _tie_set(resolved, axes, concept: str) -> tuple[TieSet, np.ndarray]:
     U, acceptable = _table(resolved, axes)
-    parties = resolved.parties
-    w = np.array([resolved.case.parties[p].weight for p in parties])
-    d = np.array([resolved.case.parties[p].reservation for p in parties])
-    mask, value = concept_mask(concept, U, acceptable, w, d, party_scales(resolved))
-    found = np.flatnonzero(mask)
+    plan = _plan(resolved, axes)
+    found, value = optimal_outcomes(concept, U, acceptable, plan["w"], plan["d"], plan["uscale"])
     listed = found[:LISTED]
     tied = TieSet(
-        case=resolved.case.name, concept=concept, count=int(found.size), outcomes=space_size(axes),
-        agreements=[_agreement(resolved, axes, int(i)) for i in listed],
-        utilities=[{p: float(U[i, k]) for k, p in enumerate(parties)} for i in listed],
+        case=resolved.case.name, concept=concept, count=int(found.size), outcomes=plan["n"],
+        agreements=agreements(resolved, axes, plan, [at.tolist() for at in np.unravel_index(listed, plan["shape"])]),
+        utilities=[dict(zip(resolved.parties, row)) for row in U[listed].tolist()],
         value=[float(v) for v in value],
     )
+    mask = np.zeros(len(acceptable), bool)
+    mask[found] = True
     return tied, mask
 
 

@@ -191,3 +191,17 @@ def test_trusted_results_equal_the_dataclasses_own():
             ours.weight = 1.0
         with pytest.raises(TypeError):
             made(*values[:-1])
+
+
+def test_outcome_axes_are_made_once_per_case(monkeypatch):
+    """Before: every MIP solve's tie settling (tie_sets.settle) rebuilt the case's outcome axes;
+    they are case-constant, kept on the resolved case; a what-if change makes new ones."""
+    made = []
+    real = tie_sets._outcome_axes
+    monkeypatch.setattr(tie_sets, "_outcome_axes", lambda resolved: made.append(1) or real(resolved))
+    case = case_from_dict(random_case(2))
+    first = [negotiate.solve(case, concept, enumerate=False) for concept in CONCEPTS]
+    first += [negotiate.solve(case, concept) for concept in CONCEPTS]
+    assert len(made) == 1 and all(p.ties is not None for p in first if p.ok)
+    changed = case.update({"parties.P0.reservation": 0.0})
+    assert negotiate.solve(changed, "nash").ok and len(made) == 2
