@@ -118,7 +118,10 @@ class _Curves:
 
     def arguments(self, values: dict) -> np.ndarray:
         """Each curve's argument (those in `long` are left for the caller)."""
-        x = np.array([values[k] for k in self.keys], float)
+        return self.arguments_at(np.array([values[k] for k in self.keys], float))
+
+    def arguments_at(self, x: np.ndarray) -> np.ndarray:
+        """`arguments` from the values of `keys`, in that order."""
         acc = np.zeros(len(self.const))
         for k in range(self.at.shape[1]):  # term by term: the sums Lin.value makes, in its order
             acc = acc + self.coef[:, k] * x[self.at[:, k]]

@@ -567,8 +567,11 @@ def _grid_sum(axes, tables, const, block=None) -> np.ndarray:
     # with every row of axis k added. Only the last step touches the whole grid, so the table
     # costs about one pass over it, not one per axis; each outcome's sum is still
     # const + t_0 + t_1 + ... in axis order, the same numbers as adding the axes over the grid.
-    out = np.array(const, float).reshape(1, m)  # a copy: the plan keeps `const`
-    for size, t in zip(shape, tables):
+    # (t_0 + const, element by element, is const + t_0: the same sums in one operation; the
+    # constant alone is copied, as the plan keeps it)
+    first = tables[0] if tables else None
+    out = np.array(const, float).reshape(1, m) if first is None else first + const
+    for size, t in zip(shape[first is not None:], tables[first is not None:]):
         if t is None:
             out = np.repeat(out, size, axis=0)
         else:
