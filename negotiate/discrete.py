@@ -13,6 +13,17 @@ optimal outcome in outcome order is proposed, and `ties` counts them.
 Parties that cannot gain above their reservation in any acceptable outcome
 are held there (Kalai-Smorodinsky, Nash), as the MIP path holds them.
 
+The proposal is the solver path's (negotiate.solving._proposal), made without
+its per-solve set-up: what it reads of the case (the issue variables and
+their ranges, every party's curves as one set of arrays, each row's scale,
+the reservations) is arranged once per resolved case (`_Report`), and the
+agreement is re-checked against every range, limit, constraint and
+reservation on its recomputed values before it is reported. An agreement
+that does not pass at once goes to the solver layer's builder, which checks
+it in full (and reports a failure as an error, as for any solve). At 10^3
+outcomes a solve is then within 2x of a plain numpy enumeration of the same
+case (benchmarks/bench_discrete.py), against 3.5-5.5x before.
+
 Shadow prices: none. With every issue discrete, the agreement is a point of
 a finite set; no bound moves it continuously, and a price "conditional on the
 choices" would be the dual of an LP whose every issue column is fixed, which
@@ -33,7 +44,8 @@ import numpy as np
 
 from negotiate import tie_sets
 from negotiate.formulation.concepts import Outcome
-from negotiate.proposal import BINDING_TOL, Proposal, _Curves, constraint_outcome, party_outcome, proposal_made
+from negotiate.proposal import (ACCEPT_TOL, BINDING_TOL, CHECK_TOL, Proposal, _Curves, constraint_outcome,
+                                party_outcome, proposal_made)
 from negotiate.results import solver_info, status_of
 
 # Outcomes: above this, the MIP. Measured (benchmarks/bench_discrete.py --mip --cap 2000000
@@ -251,8 +263,6 @@ class _Report:
 
     def __init__(self, resolved, uscale: dict):
         from negotiate.case.status_quo import status_quo_utilities
-        from negotiate.solving import ACCEPT_TOL, CHECK_TOL
-
         from negotiate.formulation.ratification import twolevel_of
 
         case = resolved.case
@@ -261,8 +271,9 @@ class _Report:
         variables = resolved.variables
         self.keys = [v.key for v in variables]
         sizes = [max(abs(v.lb), abs(v.ub), v.ub - v.lb) for v in variables]
-        self.lowest = np.array([v.lb - CHECK_TOL * s for v, s in zip(variables, sizes)])
-        self.highest = np.array([v.ub + CHECK_TOL * s for v, s in zip(variables, sizes)])
+        # each issue variable's range, widened by the check's tolerance (as `verify` widens it)
+        self.range_lo = np.array([v.lb - CHECK_TOL * s for v, s in zip(variables, sizes)])
+        self.range_hi = np.array([v.ub + CHECK_TOL * s for v, s in zip(variables, sizes)])
         reach = {v.key: max(abs(v.lb), abs(v.ub)) for v in variables}
         self.rows = [self._row(r, reach, CHECK_TOL) for r in resolved.rows]
         self.criteria = [c for p in resolved.parties for c in resolved.criteria[p]]
@@ -316,7 +327,7 @@ def _proposal_of(report: _Report, concept: str, out: Outcome, solver: dict, agre
     numbers, bit for bit: utilities, scores, rows recomputed from the agreed values), or None
     if the agreement does not pass the re-check at once (the builder then checks it in full)."""
     x = out.x
-    if report.two_level or not ((x >= report.lowest) & (x <= report.highest)).all():
+    if report.two_level or not ((x >= report.range_lo) & (x <= report.range_hi)).all():
         return None
     values = dict(zip(report.keys, x.tolist()))
     scores = _scores(report, x, values)

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from negotiate.diagnose import Diagnosis
 
 BINDING_TOL = 1e-6
+# The re-check of an agreement (negotiate.solving.verify, and the enumeration's, negotiate.discrete):
+ACCEPT_TOL = 1e-7  # a gain this far below 0, relative to the party's utility scale, is a rejection
+CHECK_TOL = 1e-6  # a violation beyond this, relative to the row's own scale, is not an agreement
 
 
 # -- evaluating a solution ----------------------------------------------------
