@@ -136,6 +136,7 @@ def trusted(cls):
     exec(source, space)  # (field names are identifiers: nothing else enters the source)
     made = space["made"]
     made.__qualname__ = f"trusted({cls.__name__})"
+    made.__doc__ = f"A {cls.__name__} from every field's value, in field order (values the library computed)."
     return made
 
 
