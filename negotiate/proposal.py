@@ -15,12 +15,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from negotiate.results import SolverInfo, Status, status_of
+from negotiate.results import SolverInfo, Status, status_of, trusted
 
 if TYPE_CHECKING:
     from negotiate.diagnose import Diagnosis
 
 BINDING_TOL = 1e-6
+# The re-check of an agreement (negotiate.solving.verify, and the enumeration's, negotiate.discrete):
+ACCEPT_TOL = 1e-7  # a gain this far below 0, relative to the party's utility scale, is a rejection
+CHECK_TOL = 1e-6  # a violation beyond this, relative to the row's own scale, is not an agreement
 
 
 # -- evaluating a solution ----------------------------------------------------
@@ -118,7 +121,10 @@ class _Curves:
 
     def arguments(self, values: dict) -> np.ndarray:
         """Each curve's argument (those in `long` are left for the caller)."""
-        x = np.array([values[k] for k in self.keys], float)
+        return self.arguments_at(np.array([values[k] for k in self.keys], float))
+
+    def arguments_at(self, x: np.ndarray) -> np.ndarray:
+        """`arguments` from the values of `keys`, in that order."""
         acc = np.zeros(len(self.const))
         for k in range(self.at.shape[1]):  # term by term: the sums Lin.value makes, in its order
             acc = acc + self.coef[:, k] * x[self.at[:, k]]
@@ -318,6 +324,13 @@ class Proposal:
         from negotiate.report.notebook import proposal_html
 
         return proposal_html(self)
+
+
+# Constructors for values the library computed itself (negotiate.results.trusted): a Proposal's
+# status a Status and its solver a SolverInfo already, as its __post_init__ would make them.
+party_outcome = trusted(PartyOutcome)
+constraint_outcome = trusted(ConstraintOutcome)
+proposal_made = trusted(Proposal)
 
 
 def _r(v):

@@ -23,6 +23,8 @@ from negotiate.errors import SolveError
 from negotiate.formulation.concepts import ConceptRunner, Outcome
 from negotiate.case.status_quo import status_quo_utilities
 from negotiate.proposal import (
+    ACCEPT_TOL,
+    CHECK_TOL,
     PartyOutcome,
     Proposal,
     agreement_of,
@@ -31,7 +33,6 @@ from negotiate.proposal import (
     utilities,
 )
 
-ACCEPT_TOL = 1e-7  # a gain this far below 0, relative to the party's utility scale, is a rejection
 # Seconds per MIP solve when neither the case (solve.time_limit) nor the caller sets one:
 # a MIP too large to prove optimal then stops with status "feasible" and its gap.
 DEFAULT_TIME_LIMIT = DEFAULT_MIP_TIME_LIMIT
@@ -193,9 +194,6 @@ def _settle_ties(problem: Problem, concept: str, out: Outcome, runner: ConceptRu
         if out.prices is None:
             out.notes.append("shadow prices not available: the proposed tie's discrete choices could not be priced")
     return tied
-
-
-CHECK_TOL = 1e-6  # a violation beyond this, relative to the row's own scale, is not an agreement
 
 
 def verify(problem: Problem, x, values: dict, utils: dict, uscale: dict, acceptance: bool = True) -> list[str]:

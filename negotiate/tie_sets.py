@@ -93,14 +93,25 @@ class _Axis:
     party: str | None
     options: list | None  # discrete: option names
     values: np.ndarray | None  # integer range: the whole numbers in it
+    size: int = field(init=False)  # its positions (read on every solve: kept, not recounted)
 
-    @property
-    def size(self) -> int:
-        return len(self.options) if self.options is not None else len(self.values)
+    def __post_init__(self):
+        self.size = len(self.options) if self.options is not None else len(self.values)
 
 
 def outcome_axes(resolved) -> list[_Axis] | str:
-    """One axis per (issue, party) choice, or the reason the space is not enumerable."""
+    """One axis per (issue, party) choice, or the reason the space is not enumerable.
+
+    Case-constant: made once per resolved case (kept on it, as a frozen case keeps its
+    Resolved; a what-if change resolves anew), so every solve, tie set and enumeration of
+    the case reads the same axes (callers do not change them)."""
+    kept = resolved.__dict__.get("_outcome_axes")
+    if kept is None:
+        kept = resolved.__dict__["_outcome_axes"] = _outcome_axes(resolved)
+    return kept
+
+
+def _outcome_axes(resolved) -> list[_Axis] | str:
     from negotiate.formulation.ratification import twolevel_of
 
     if twolevel_of(resolved) is not None:  # acceptance is ratification and a rule over binaries
@@ -170,25 +181,28 @@ def evaluate(resolved, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 # -- the concepts on the table -------------------------------------------------
-def _leximin_mask(gains, mask: np.ndarray, unit: float) -> tuple[np.ndarray, list]:
-    """Rows of `mask` whose sorted gains equal the leximin optimum (within TIE_TOL of `unit`,
-    the size of a scaled gain: the concepts' leximin level unit).
+def _leximin_rows(gains, mask: np.ndarray, unit: float) -> tuple[np.ndarray, list]:
+    """Rows of `mask` (their indices, ascending) whose sorted gains equal the leximin optimum
+    (within TIE_TOL of `unit`, the size of a scaled gain: the concepts' leximin level unit).
 
     `gains(rows)`: the scaled gains of those outcomes (rows x parties). Only the rows of
     `mask` are sorted, and each level is read on the outcomes still at the best levels
-    before it: the same outcomes as filtering every row level by level, with less work."""
+    before it: the same outcomes as filtering every row level by level, with less work.
+    Once one outcome is left, its next levels are the optimum's (each the maximum over that
+    outcome alone): read at once, not one by one."""
     rows = np.flatnonzero(mask)
     S = np.sort(gains(rows), axis=1)
     keep = np.arange(len(rows))
     best = []
     for k in range(S.shape[1]):
+        if len(keep) == 1:
+            best += S[keep[0], k:].tolist()
+            break
         level = S[keep, k]
         m = float(level.max())
         best.append(m)
         keep = keep[level >= m - TIE_TOL * unit]
-    out = np.zeros(len(mask), bool)
-    out[rows[keep]] = True
-    return out, best
+    return rows[keep], best
 
 
 def party_scales(resolved) -> np.ndarray:
@@ -199,46 +213,60 @@ def party_scales(resolved) -> np.ndarray:
 
 def concept_mask(concept: str, U: np.ndarray, acceptable: np.ndarray, w: np.ndarray,
                  d: np.ndarray, uscale: np.ndarray, gathered: tuple | None = None) -> tuple[np.ndarray, list]:
-    """Which outcomes are optimal for the concept, and the optimum, as the concepts define them.
+    """Which outcomes are optimal for the concept (a mask of the outcomes), and the optimum:
+    `optimal_outcomes` as a mask."""
+    found, value = optimal_outcomes(concept, U, acceptable, w, d, uscale, gathered)
+    mask = np.zeros(len(acceptable), bool)
+    mask[found] = True
+    return mask, value
+
+
+def optimal_outcomes(concept: str, U: np.ndarray, acceptable: np.ndarray, w: np.ndarray,
+                     d: np.ndarray, uscale: np.ndarray, gathered: tuple | None = None) -> tuple[np.ndarray, list]:
+    """The outcomes optimal for the concept (indices, ascending), and the optimum, as the
+    concepts define them.
 
     `uscale`: each party's utility scale (`party_scales`). Tolerances are relative to it, as
     the solver path's are, so scores and weights in any unit give the same tie set.
     `gathered`: `acceptable_rows(U, acceptable)` if the caller has it (else made here)."""
     if not acceptable.any():
-        return acceptable, []
+        return np.flatnonzero(acceptable), []
     if concept in ("kalai_smorodinsky", "nash"):
         rows, UA, ideal = gathered or acceptable_rows(U, acceptable)
         held = ideal - d <= GAIN_TOL * uscale
     if concept == "utilitarian":
         v = U @ w
         best = float(v[acceptable].max())
-        return acceptable & (v >= best - TIE_TOL * float(np.abs(w) @ uscale)), [best]
+        return np.flatnonzero(acceptable & (v >= best - TIE_TOL * float(np.abs(w) @ uscale))), [best]
     if concept == "egalitarian":
-        return _leximin_mask(lambda rows: (U[rows] - d) / w, acceptable, float((uscale / w).max()))
+        return _leximin_rows(lambda rows: (U.compress(acceptable, axis=0) - d) / w, acceptable,
+                             float((uscale / w).max()))
     if concept == "kalai_smorodinsky":
         free = ~held
         if not free.any():
-            return concept_mask("utilitarian", U, acceptable, w, d, uscale)
+            return optimal_outcomes("utilitarian", U, acceptable, w, d, uscale)
         span = ideal[free] - d[free]  # (the leximin reads the acceptable rows: UA holds them)
-        return _leximin_mask(lambda _: (_parties(UA, free) - d[free]) / span, acceptable,
+        return _leximin_rows(lambda _: (_parties(UA, free) - d[free]) / span, acceptable,
                              float((uscale[free] / span).max()))
     if concept == "nash":
         active = ~held
         if not active.any():
-            return concept_mask("utilitarian", U, acceptable, w, d, uscale)
-        gains = _parties(UA, active) - d[active]
-        up = _every_column(np.greater, gains, GAIN_TOL * uscale[active])
-        if not up.any():  # the Nash product is 0 everywhere: egalitarian over the active parties
-            return _leximin_mask(lambda _: (_parties(UA, active) - d[active]) / w[active], acceptable,
-                                 float((uscale[active] / w[active]).max()))
-        with np.errstate(divide="ignore", invalid="ignore"):  # gains <= 0 are masked out next
-            v = np.log(gains) @ w[active]
-        if not up.all():  # (no copy of the gains: the rows that cannot all gain are dropped here)
-            v[~up] = -np.inf
+            return optimal_outcomes("utilitarian", U, acceptable, w, d, uscale)
+        everyone = not held.any()  # (then no copy of a column or a bound: the same numbers)
+        gains = UA - d if everyone else UA[:, active] - d[active]
+        weights = w if everyone else w[active]
+        # an outcome where some active party gains no more than GAIN_TOL has a log sum of -inf
+        # (log 0, as the log is not taken there, times a positive weight), so it is never the
+        # best: the same outcomes as testing every party's column for a gain, in 3 operations
+        # on the whole table instead of 2 per party
+        logs = np.full(gains.shape, -np.inf)
+        np.log(gains, out=logs, where=gains > GAIN_TOL * (uscale if everyone else uscale[active]))
+        v = logs @ weights
         best = float(v.max())  # a sum of logs: TIE_TOL is a relative change of the weighted product
-        mask = np.zeros(len(acceptable), bool)
-        mask[rows[v >= best - TIE_TOL * max(float(w[active].sum()), abs(best))]] = True
-        return mask, [best]
+        if best == -np.inf:  # the Nash product is 0 everywhere: egalitarian over the active parties
+            return _leximin_rows(lambda _: (_parties(UA, active) - d[active]) / w[active], acceptable,
+                                 float((uscale[active] / w[active]).max()))
+        return rows[v >= best - TIE_TOL * max(float(weights.sum()), abs(best))], [best]
     raise ValueError(f"unknown concept {concept!r}")
 
 
@@ -250,7 +278,7 @@ def _parties(UA: np.ndarray, keep: np.ndarray) -> np.ndarray:
 def acceptable_rows(U: np.ndarray, acceptable: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The acceptable outcomes' indices, their utilities, and the ideals (each party's best there)."""
     rows = np.flatnonzero(acceptable)
-    UA = U[rows]
+    UA = U.compress(acceptable, axis=0)  # (the same rows as U[rows]: 2 us against 5 at 683 of 1,296 x 9)
     return rows, UA, _column_max(UA)
 
 
@@ -277,9 +305,9 @@ def outcome_table(resolved, axes) -> tuple[np.ndarray, np.ndarray]:
     u_tab, u_const, mixed, e_tab, e_const = plan["u"], plan["u0"], plan["mixed"], plan["e"], plan["e0"]
     masks, allowed, spread, r_tab, r_const = plan["masks"], plan["allowed"], plan["spread"], plan["r"], plan["r0"]
     lo, hi, d, case = plan["lo"], plan["hi"], plan["d"], resolved.case
-    n = space_size(axes)
+    n = plan["n"]
     U = _grid_sum(axes, u_tab, u_const)  # the whole table by broadcasting: it is kept whole anyway
-    ok = _grid_all(axes, masks)
+    ok = _grid_all(axes, masks, joint=plan["joint"])
     if not allowed:
         ok[:] = False
     if mixed or spread:  # forms over several axes: on the grid, a block of outcomes at a time (memory)
@@ -296,7 +324,12 @@ def outcome_table(resolved, axes) -> tuple[np.ndarray, np.ndarray]:
                 for j in range(R.shape[1]):
                     ok[part] &= _within(R[:, j], lo[j], hi[j])
     if case.solve.require_acceptance:
-        ok &= _every_column(np.greater_equal, U, d - GAIN_TOL * plan["uscale"])
+        bound, check = plan["acceptance"], plan["may_reject"]
+        if len(check) > FEW_COLUMNS:  # many parties: along the rows, at once
+            ok &= _every_column(np.greater_equal, U, bound)
+        else:
+            for j in check:
+                ok &= U[:, j] >= bound[j]
     return U, ok
 
 
@@ -309,18 +342,28 @@ def _every_column(compare, X: np.ndarray, bound: np.ndarray) -> np.ndarray:
     at 9,216 x 9: 485 us against 40 us); with many, along the rows."""
     if X.shape[1] > FEW_COLUMNS:
         return compare(X, bound).all(axis=1)
-    out = np.ones(X.shape[0], bool)
-    for j in range(X.shape[1]):
+    out = compare(X[:, 0], bound[0])
+    for j in range(1, X.shape[1]):
         out &= compare(X[:, j], bound[j])
     return out
 
 
+BLOCK_ROWS = 32  # `_column_max`: rows read side by side
+
+
 def _column_max(X: np.ndarray) -> np.ndarray:
-    """Each column's maximum. With a few columns, column by column (measured at 9,216 x 9:
-    44 us against 210 us for X.max(axis=0); at 1,000 x 200 the other way: 477 us against 51 us)."""
-    if X.shape[1] > FEW_COLUMNS:
+    """Each column's maximum. X.max(axis=0) reduces rows of a few numbers one row at a time
+    (slow: 16 us at 683 x 9), column by column is one reduction per party (10 us); here blocks
+    of BLOCK_ROWS rows are read as one long row, so the reduction runs along rows 32 times as
+    long, then over the blocks' maxima (5 us; 12 us against 21 and 108 at 5,000 x 9; 31 us
+    against 48 and 265 at 1,000 x 200). A maximum is exact, so any grouping gives the same
+    numbers. Below 256 rows, X.max(axis=0) (3 us at 100 x 9, the blocks 4)."""
+    m, width = X.shape
+    if m < 8 * BLOCK_ROWS:
         return X.max(axis=0)
-    return np.array([X[:, j].max() for j in range(X.shape[1])], dtype=X.dtype)
+    whole = m - m % BLOCK_ROWS
+    best = X[:whole].reshape(-1, width * BLOCK_ROWS).max(axis=0).reshape(BLOCK_ROWS, width).max(axis=0)
+    return np.maximum(best, X[whole:].max(axis=0)) if whole < m else best
 
 
 def _axes_key(axes) -> tuple:
@@ -396,8 +439,10 @@ def _build_plan(resolved, axes) -> dict:
         e_const[j] = float(c.lin.const)
         _put(e_tab, axes, j, parts, len(mixed))
     masks = [None] * A  # rows on one axis: which of its positions they allow
-    spread = []  # rows over several axes
+    joint = []  # rows over a few axes of few positions together: which of those positions they allow
+    spread = []  # rows over several axes, on the grid
     allowed = True
+    n = space_size(axes)
     for r in resolved.rows:
         parts = per_axis(r.lin)
         if len(parts) <= 1:
@@ -407,6 +452,8 @@ def _build_plan(resolved, axes) -> dict:
                     allowed &= bool(fine.all())
                 else:
                     masks[k] = fine if masks[k] is None else masks[k] & fine
+        elif _few_positions(axes, parts, n):
+            joint.append(_joint_mask(axes, r, parts))
         else:
             spread.append((r, parts))
     r_tab, r_const = [None] * A, np.zeros(len(spread))
@@ -417,9 +464,51 @@ def _build_plan(resolved, axes) -> dict:
     hi = np.array([r.hi for r, _ in spread])
     d = np.array([case.parties[p].reservation for p in parties])
     w = np.array([case.parties[p].weight for p in parties])
-    return {"w": w, "u": u_tab, "u0": u_const, "mixed": mixed, "e": e_tab, "e0": e_const, "masks": masks,
-            "allowed": allowed, "spread": spread, "r": r_tab, "r0": r_const, "lo": lo, "hi": hi, "d": d,
+    uscale = party_scales(resolved)
+    acceptance = d - GAIN_TOL * uscale  # (a party accepts an outcome where its utility reaches this)
+    return {"shape": [a.size for a in axes], "n": n, "acceptance": acceptance,
+            "may_reject": _may_reject(u_tab, u_const, mixed, acceptance), "w": w, "u": u_tab, "u0": u_const, "mixed": mixed, "e": e_tab, "e0": e_const, "masks": masks,
+            "joint": joint, "allowed": allowed, "spread": spread, "r": r_tab, "r0": r_const, "lo": lo, "hi": hi, "d": d,
             "uscale": party_scales(resolved)}
+
+
+# A row over several axes is a mask of those axes when their positions together are at most
+# JOINT_CELLS and an eighth of the outcomes: made once per plan, like the per-axis tables, and
+# only and-ed over the grid on each solve (a red line or constraint linking two or three issues:
+# at 1,296 outcomes, 1.5 us against 14 us for its values summed over the grid and compared).
+JOINT_CELLS = 65_536
+
+
+def _few_positions(axes, parts: dict, n: int) -> bool:
+    cells = math.prod(axes[k].size for k in parts)
+    return cells <= JOINT_CELLS and 8 * cells <= n
+
+
+def _joint_mask(axes, r, parts: dict) -> np.ndarray:
+    """Where the row holds, over the positions of its axes (size 1 along the others, to
+    broadcast over the grid): its constant plus each axis's vector, in axis order -- the
+    same sums as `_grid_sum` makes on the grid, so the same outcomes pass."""
+    A = len(axes)
+    value = np.full([1] * A, float(r.lin.const))
+    for k in sorted(parts):
+        value = value + parts[k].reshape([1] * k + [axes[k].size] + [1] * (A - k - 1))
+    return _within(value, r.lo, r.hi)
+
+
+def _may_reject(u_tab, u_const, mixed, acceptance) -> list[int]:
+    """The parties some outcome may leave below their reservation: not those whose lowest utility
+    accepts. `_grid_sum` adds each outcome's per-axis rows to the constant in axis order, and a
+    rounded sum never decreases when an addend grows, so no outcome's utility is below the
+    same sums made of each axis's smallest row: where that reaches the acceptance bound, the
+    party accepts every outcome (exactly, for the table as computed) and its column is not
+    compared (at 1,296 outcomes x 9 parties, 5 of 9 in `benchmarks/bench_discrete.py`).
+    Parties scored by a curve over several axes (added afterwards) are always compared."""
+    lowest = np.array(u_const, float)
+    for t in u_tab:
+        if t is not None:
+            lowest = lowest + t.min(axis=0)
+    curved = {i for i, _, _ in mixed}
+    return [j for j in range(len(lowest)) if j in curved or not lowest[j] >= acceptance[j]]
 
 
 def _put(tables, axes, column, parts: dict, width: int) -> None:
@@ -436,8 +525,9 @@ def _within(v, lo, hi) -> np.ndarray:
         return (v >= lo - ROW_TOL * np.maximum(1.0, np.abs(lo))) & (v <= hi + ROW_TOL * np.maximum(1.0, np.abs(hi)))
 
 
-def _grid_all(axes, masks, block=None) -> np.ndarray:
-    """(outcomes,): every per-axis mask holds at the outcome's position on its axis."""
+def _grid_all(axes, masks, block=None, joint=()) -> np.ndarray:
+    """(outcomes,): every per-axis mask holds at the outcome's position on its axis, and every
+    joint mask (`_joint_mask`) at its positions on its axes."""
     shape = [a.size for a in axes]
     if block is not None:
         idx = np.unravel_index(np.arange(*block), shape)
@@ -445,12 +535,16 @@ def _grid_all(axes, masks, block=None) -> np.ndarray:
         for k, m in enumerate(masks):
             if m is not None:
                 ok &= m[idx[k]]
+        for m in joint:
+            ok &= m[tuple(i if m.shape[k] > 1 else 0 for k, i in enumerate(idx))]
         return ok
     ok = np.ones(shape, bool)
     n = len(axes)
     for k, m in enumerate(masks):
         if m is not None:
             ok &= m.reshape([1] * k + [shape[k]] + [1] * (n - k - 1))
+    for m in joint:
+        ok &= m
     return ok.reshape(-1)
 
 
@@ -473,8 +567,11 @@ def _grid_sum(axes, tables, const, block=None) -> np.ndarray:
     # with every row of axis k added. Only the last step touches the whole grid, so the table
     # costs about one pass over it, not one per axis; each outcome's sum is still
     # const + t_0 + t_1 + ... in axis order, the same numbers as adding the axes over the grid.
-    out = np.array(const, float).reshape(1, m)  # a copy: the plan keeps `const`
-    for size, t in zip(shape, tables):
+    # (t_0 + const, element by element, is const + t_0: the same sums in one operation; the
+    # constant alone is copied, as the plan keeps it)
+    first = tables[0] if tables else None
+    out = np.array(const, float).reshape(1, m) if first is None else first + const
+    for size, t in zip(shape[first is not None:], tables[first is not None:]):
         if t is None:
             out = np.repeat(out, size, axis=0)
         else:
@@ -494,24 +591,53 @@ def _agreement(resolved, axes, index: int) -> dict:
     return out
 
 
+def agreements(resolved, axes, plan: dict, positions: list, reported: bool = False) -> list[dict]:
+    """`_agreement` of outcomes given by their `positions` (one list per axis), the values of
+    each axis's positions read once per plan. `reported`: as a proposal reports an agreement
+    (negotiate.proposal.agreement_of: a number of an issue that is not integer keeps 9
+    significant digits), not as a tie set."""
+    name = "reported labels" if reported else "labels"
+    labels = plan.get(name)
+    if labels is None:
+        issues = resolved.case.issues
+        number = _reported if reported else _number
+        labels = plan[name] = [a.options if a.options is not None else
+                               [number(v, issues[a.issue]) for v in a.values] for a in axes]
+    out = []
+    for picked in zip(*[[values[i] for i in at] for values, at in zip(labels, positions)]):
+        agreement: dict = {}
+        for a, v in zip(axes, picked):
+            if a.party is None:
+                agreement[a.issue] = v
+            else:
+                agreement.setdefault(a.issue, {})[a.party] = v
+        out.append(agreement)
+    return out
+
+
 def _number(v: float, issue):
     return int(v) if issue.integer else float(v)
 
 
+def _reported(v: float, issue):
+    from negotiate.proposal import _clean
+
+    return int(v) if issue.integer else _clean(float(v))
+
+
 def _tie_set(resolved, axes, concept: str) -> tuple[TieSet, np.ndarray]:
     U, acceptable = _table(resolved, axes)
-    parties = resolved.parties
-    w = np.array([resolved.case.parties[p].weight for p in parties])
-    d = np.array([resolved.case.parties[p].reservation for p in parties])
-    mask, value = concept_mask(concept, U, acceptable, w, d, party_scales(resolved))
-    found = np.flatnonzero(mask)
+    plan = _plan(resolved, axes)
+    found, value = optimal_outcomes(concept, U, acceptable, plan["w"], plan["d"], plan["uscale"])
     listed = found[:LISTED]
     tied = TieSet(
-        case=resolved.case.name, concept=concept, count=int(found.size), outcomes=space_size(axes),
-        agreements=[_agreement(resolved, axes, int(i)) for i in listed],
-        utilities=[{p: float(U[i, k]) for k, p in enumerate(parties)} for i in listed],
+        case=resolved.case.name, concept=concept, count=int(found.size), outcomes=plan["n"],
+        agreements=agreements(resolved, axes, plan, [at.tolist() for at in np.unravel_index(listed, plan["shape"])]),
+        utilities=[dict(zip(resolved.parties, row)) for row in U[listed].tolist()],
         value=[float(v) for v in value],
     )
+    mask = np.zeros(len(acceptable), bool)
+    mask[found] = True
     return tied, mask
 
 
