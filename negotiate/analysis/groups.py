@@ -21,6 +21,9 @@ from negotiate.proposal import agreement_of, issue_values, utilities
 from negotiate.results import JsonMapping
 
 INF = math.inf
+# Work granted to the user's concept on the chosen group (about 0.8 s: a Kalai-Smorodinsky
+# run of 27 parties needs a tenth of it), beside the diagnosis's budget.
+CONCEPT_WORK = 10_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,6 +126,7 @@ def largest_group(problem: Problem, concept: str, hint: list[str], budget: Budge
             budget.checked += 1
             group = [p for p in parties if p not in left_out]
             sub = restricted_problem(case, group)
+            budget.charge_compile(0 if sub is None else sub.n_rows + len(sub.values))
             if sub is None:
                 continue  # the case cannot be stated without them (it names them)
             ok, benefit = _group_check(sub, budget)
@@ -142,7 +146,8 @@ def _chosen(found: list, size: int, concept: str, budget: Budget, complete: bool
     from negotiate.formulation.concepts import ConceptRunner
 
     group, left, sub, _ = max(found, key=lambda f: f[3])
-    b = BudgetedHighs(sub, budget, mip_gap=sub.case.solve.mip_gap, floor=0.5)
+    budget.grant(CONCEPT_WORK)  # the concept's own run, however much the search used
+    b = BudgetedHighs(sub, budget, mip_gap=sub.case.solve.mip_gap)
 
     def utility_of(x):
         return utilities(sub, issue_values(sub, x))[0]
@@ -151,6 +156,7 @@ def _chosen(found: list, size: int, concept: str, budget: Budget, complete: bool
     message = None
     if not out.ok:  # the concept stopped at the budget: show a feasible agreement instead
         b.set_objective({sub.utility_col[p]: sub.case.parties[p].weight for p in sub.parties})
+        b.floor = math.inf  # one LP: only the safety stop bounds it
         r = b.solve()
         x = r.x
         message = f"the {concept} solve for this group stopped; the agreement shown maximises the weighted benefit"
