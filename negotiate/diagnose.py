@@ -284,7 +284,9 @@ def conflicting_set(problem: Problem, budget: Budget | None = None) -> list[Conf
         if still:  # needed: without it the rest can hold
             e.restore(b)
             kept.append(e)
-    return [e.member for e in kept]
+    # nothing droppable was needed: the conflict lies in what the filter cannot drop (a curve's
+    # own domain, whole numbers), and an empty set would tell the user nothing is wrong
+    return [e.member for e in kept] or None
 
 
 def infeasible_subset(problem: Problem) -> list[dict] | None:
