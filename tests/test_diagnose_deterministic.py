@@ -155,3 +155,16 @@ def test_a_retried_check_starts_cold_by_the_backends_cold_method():
     assert len(calls) == 2
     assert b.h.getInfo().ipm_iteration_count > 0  # the cold method ran
     assert b.h.getOptionValue("presolve")[-1] == "off"
+
+
+def test_the_text_report_says_the_diagnosis_was_cut_short(monkeypatch):
+    from typer.testing import CliRunner
+
+    from negotiate.cli import app
+
+    monkeypatch.setattr(diagnose_module, "Budget", functools.partial(Budget, work=0))
+    r = CliRunner().invoke(app, ["solve", str(ASIA), "--set", "parties.JPN.reservation=0.99"],
+                           env={"COLUMNS": "200"})
+    assert r.exit_code == 3, r.output
+    assert "work budget ran out" in r.output
+    assert "smallest concessions" in r.output  # the core is never cut
