@@ -168,3 +168,24 @@ def test_the_text_report_says_the_diagnosis_was_cut_short(monkeypatch):
     assert r.exit_code == 3, r.output
     assert "work budget ran out" in r.output
     assert "smallest concessions" in r.output  # the core is never cut
+
+
+def test_the_status_quo_group_search_is_counted_too(monkeypatch):
+    """With a status quo the group search keeps the others at it (analysis.coalitions): its
+    groups are charged to the same work, so a small budget stops it, warm and cold alike."""
+    path = ROOT / "cases" / "climate_club_status_quo.yaml"
+    first = next(iter(load_case(path).parties))
+    n = Negotiation(path)
+    n.solve("nash")
+    n.set("parameters.target", 25)
+    n.set(f"parties.{first}.reservation", 0.999)
+    seen = {}
+    for work in (300_000, budget_module.DIAGNOSIS_WORK):
+        monkeypatch.setattr(diagnose_module, "Budget", functools.partial(Budget, work=work))
+        d = n.solve("nash").diagnosis.to_dict()
+        assert negotiate.solve(n.case, "nash").diagnosis.to_dict() == d, work
+        assert d["largest_group"]["outsiders"] == "status_quo"
+        seen[work] = d
+    small, full = seen[300_000], seen[budget_module.DIAGNOSIS_WORK]
+    assert small["stopped"]["by"] == "work" and not small["largest_group"]["complete"]
+    assert "stopped" not in full and full["largest_group"]["complete"] and full["largest_group"]["parties"]

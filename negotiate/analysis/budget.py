@@ -34,10 +34,12 @@ import highspy
 from negotiate.backends.base import LPResult
 from negotiate.backends.highs import HighsBackend
 
-# The default work of one whole diagnosis: about 1.2 s of CPU on the machine the costs were
-# measured on (12.5M units a second), the old wall-clock budget's 1 s with room for the
-# concept run on the chosen group.
-DIAGNOSIS_WORK = 15_000_000
+# The default work of one whole diagnosis: about 1.6-2 s of CPU on the machine the costs were
+# measured on (10-12.5M units a second). Every shipped case with one reservation or red line made
+# impossible uses at most 8.7M (EU effort sharing, 27 parties); benchmarks/generate.py with a
+# status quo and two red lines in contradiction finishes its group search at 50 parties (x 5
+# criteria) and stops it, the same on every run, at 200.
+DIAGNOSIS_WORK = 20_000_000
 DIAGNOSIS_GROUPS = 64  # at most this many groups checked
 # The wall-clock safety stop: 15x the work budget's time, so a loaded machine (2-5x slower
 # here) never reaches it on a case the work budget bounds; a diagnosis stopped by it says so.
