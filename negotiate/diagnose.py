@@ -1,7 +1,9 @@
 """Why no agreement exists, and the smallest concessions that would make one.
 
 Everything here works on the compiled model (never on `solve`), under one
-`Budget` (seconds and groups) shared by the whole diagnosis:
+`Budget` shared by the whole diagnosis: counted work and group checks, so a
+case always gets the same diagnosis (warm or cold, on a quiet or a loaded
+machine), and a wall-clock safety stop that the diagnosis reports when it acts:
 
 - Relaxations: an elastic copy of the model gives every reservation, limit and
   collective constraint a non-negative slack on each finite side, each slack
@@ -82,6 +84,7 @@ class Diagnosis(JsonMapping):
     iis: list[ConflictMember] | None
     alternatives: list = field(default_factory=list)  # equally small sets of concessions (lists of dicts)
     seconds: float = 0.0  # not serialised: how long the diagnosis took
+    stopped: str | None = None  # "work" | "time": the budget cut a part short (see `stopped_note`)
 
     def to_dict(self) -> dict:
         return {
@@ -92,7 +95,21 @@ class Diagnosis(JsonMapping):
             "largest_group": None if self.largest_group is None else self.largest_group.to_dict(),
             "iis": None if self.iis is None else [m.to_dict() for m in self.iis],
             "alternatives": list(self.alternatives),  # added after the contract's keys
+            **({"stopped": {"by": self.stopped, "text": stopped_note(self.stopped)}} if self.stopped else {}),
         }
+
+
+def stopped_note(reason: str | None) -> str | None:
+    """What a diagnosis cut short by its budget means, in words."""
+    if reason == "work":
+        return ("the diagnosis's work budget ran out: the parts it did not finish (the conflicting set, "
+                "the group search, the alternatives) are missing or marked incomplete; the same case "
+                "always stops at the same point")
+    if reason == "time":
+        return ("the diagnosis reached its wall-clock safety stop (a very large case or a starved machine): "
+                "the parts it did not finish are missing or marked incomplete, and a run on a faster "
+                "machine may reach further")
+    return None
 
 
 # -- the diagnosis ------------------------------------------------------------------
@@ -119,7 +136,8 @@ def diagnose(problem: Problem, concept: str, budget: Budget | None = None) -> Di
     hint = [c.party for c in changes or [] if c.party]
     group = largest_group(problem, concept, hint, budget)
     alternatives = equally_small(problem, changes, budget) if changes else []
-    return Diagnosis(message, cause, changes, total, group, iis, alternatives, seconds=time.perf_counter() - t0)
+    return Diagnosis(message, cause, changes, total, group, iis, alternatives, seconds=time.perf_counter() - t0,
+                     stopped=budget.stopped)
 
 
 def _spans(problem: Problem) -> dict[int, float]:
@@ -141,7 +159,7 @@ def _spans(problem: Problem) -> dict[int, float]:
 def relaxations(problem: Problem, budget: Budget | None = None) -> tuple[list[Relaxation] | None, float | None]:
     """The smallest scaled relaxation (elastic program) and its total; (None, None) if it fails."""
     budget = budget or Budget()
-    b = BudgetedHighs(problem, budget, floor=0.5)  # the relaxation is the diagnosis's core
+    b = BudgetedHighs(problem, budget, floor=math.inf)  # the diagnosis's core: only the safety stop bounds it
     spans = _spans(problem)
     sides = []
     for i in spans:
@@ -224,14 +242,14 @@ def case_elements(problem: Problem) -> list[_Element]:
     return [e for kind in rows for e in rows[kind]] + list(ranges.values())
 
 
-def _feasible(b: HighsBackend) -> bool | None:
+def _feasible(b: BudgetedHighs) -> bool | None:
     """True / False, or None when the check stopped (budget) or failed."""
     r = b.solve()
     if r.status == "error" and b.h.getOptionValue("presolve")[-1] == "off":
         # hot simplex without presolve can give up ("Unknown": EU effort sharing, a reservation
         # of 0.99, an issue's range dropped) and leaves HiGHS stuck there: a cold solve with
         # presolve settles it
-        b.h.clearSolver()
+        b.restart()
         b.h.setOptionValue("presolve", "choose")
         r = b.solve()
         b.h.setOptionValue("presolve", "off")
@@ -266,7 +284,9 @@ def conflicting_set(problem: Problem, budget: Budget | None = None) -> list[Conf
         if still:  # needed: without it the rest can hold
             e.restore(b)
             kept.append(e)
-    return [e.member for e in kept]
+    # nothing droppable was needed: the conflict lies in what the filter cannot drop (a curve's
+    # own domain, whole numbers), and an empty set would tell the user nothing is wrong
+    return [e.member for e in kept] or None
 
 
 def infeasible_subset(problem: Problem) -> list[dict] | None:

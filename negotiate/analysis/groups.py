@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 from negotiate import registry
-from negotiate.analysis.budget import Budget, BudgetedHighs
+from negotiate.analysis.budget import COMPILE_UNITS, WORK, Budget, BudgetedHighs
 from negotiate.case.validate import validate_data
 from negotiate.compile import Problem, compile_case
 from negotiate.errors import CaseError
@@ -21,6 +21,14 @@ from negotiate.proposal import agreement_of, issue_values, utilities
 from negotiate.results import JsonMapping
 
 INF = math.inf
+# A group checked with the others kept at the status quo (one concept solve on a warm model of the
+# whole case) costs about 60 S units, S = rows + nonzeros of the case's model: benchmarks/generate.py
+# with a status quo, two red lines in contradiction, Nash, CPU per group on the 2-core machine at
+# load 7: 50 parties x 5 criteria (S = 3.1k) 13 ms; 200 x 5 (S = 12.4k) 0.1 s.
+STATUS_QUO_GROUP_SIZES = 60
+# Work granted to the user's concept on the chosen group (about 0.8 s: a Kalai-Smorodinsky
+# run of 27 parties needs a tenth of it), beside the diagnosis's budget.
+CONCEPT_WORK = 10_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,9 +114,15 @@ def largest_group(problem: Problem, concept: str, hint: list[str], budget: Budge
     if case.status_quo:  # coalition semantics: the others stay in the model at the status quo
         from negotiate.analysis.coalitions import largest_group as with_outsiders_at_status_quo
 
-        found = with_outsiders_at_status_quo(case, concept, hint, max(0, budget.groups - budget.checked))
+        per_group = STATUS_QUO_GROUP_SIZES * (problem.n_rows + len(problem.values)) + COMPILE_UNITS
+        by_groups = max(0, budget.groups - budget.checked)
+        by_work = int(max(budget.work_left(), 0.0) // per_group)
+        found = with_outsiders_at_status_quo(case, concept, hint, min(by_groups, by_work))
         if found is not None:
             budget.checked += found["searched"]
+            budget.charge(found["searched"] * per_group)
+            if not found["complete"] and by_work < by_groups:
+                budget.stop(WORK)
             return Group(found["parties"], found["searched"], found["complete"], without=found.get("without"),
                          size=found.get("size"), alternatives=found.get("alternatives"),
                          agreement=found.get("agreement"), utilities=found.get("utilities"),
@@ -123,6 +137,7 @@ def largest_group(problem: Problem, concept: str, hint: list[str], budget: Budge
             budget.checked += 1
             group = [p for p in parties if p not in left_out]
             sub = restricted_problem(case, group)
+            budget.charge_compile(0 if sub is None else sub.n_rows + len(sub.values))
             if sub is None:
                 continue  # the case cannot be stated without them (it names them)
             ok, benefit = _group_check(sub, budget)
@@ -142,7 +157,8 @@ def _chosen(found: list, size: int, concept: str, budget: Budget, complete: bool
     from negotiate.formulation.concepts import ConceptRunner
 
     group, left, sub, _ = max(found, key=lambda f: f[3])
-    b = BudgetedHighs(sub, budget, mip_gap=sub.case.solve.mip_gap, floor=0.5)
+    budget.grant(CONCEPT_WORK)  # the concept's own run, however much the search used
+    b = BudgetedHighs(sub, budget, mip_gap=sub.case.solve.mip_gap)
 
     def utility_of(x):
         return utilities(sub, issue_values(sub, x))[0]
@@ -151,6 +167,7 @@ def _chosen(found: list, size: int, concept: str, budget: Budget, complete: bool
     message = None
     if not out.ok:  # the concept stopped at the budget: show a feasible agreement instead
         b.set_objective({sub.utility_col[p]: sub.case.parties[p].weight for p in sub.parties})
+        b.floor = math.inf  # one LP: only the safety stop bounds it
         r = b.solve()
         x = r.x
         message = f"the {concept} solve for this group stopped; the agreement shown maximises the weighted benefit"

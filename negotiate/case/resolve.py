@@ -240,6 +240,11 @@ def _ranges(case: Case, col: _Collector) -> dict:
             lo, hi = 0.0, 0.0
         if lo > hi:
             col.add(("issues", iid, "range"), f"range lower end {lo:g} is above upper end {hi:g}")
+        elif issue.integer and math.floor(hi + 1e-9) < math.ceil(lo - 1e-9):
+            # no agreement exists, and no concession of a reservation, red line or constraint
+            # makes one: the diagnosis could only report an empty conflicting set
+            col.add(("issues", iid, "range"), f"an integer issue's range [{lo:g}, {hi:g}] holds no whole number",
+                    [lo, hi], "widen the range to include a whole number, or drop `integer: true`")
         out[iid] = (lo, hi)
     return out
 

@@ -52,9 +52,13 @@ def _reservation(value: Any):
             raise ValueError("expected a number" + (" or `status_quo`" if near else "")) from None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("expected a number")
+    try:
+        value = float(value)  # an int beyond float range (10**400 through the API) overflows here
+    except OverflowError:
+        value = math.inf
     if not math.isfinite(value):
         raise ValueError("must be a finite number (not NaN or infinity)")
-    return float(value)
+    return value
 
 
 Reservation = Annotated[

@@ -259,7 +259,9 @@ def validate_changed(data: dict, old: Case, changed: list[tuple], paths: list[st
         if not isinstance(mine, dict) or (key,) in changed:
             continue
         moved = {k[1] for k in changed if k[0] == key and len(k) > 1}
-        merged[key] = {i: _kept(kept[i]) if i in kept and i not in moved else v for i, v in mine.items()}
+        settled = _settled_again(changed, old) if key == "parties" else None
+        merged[key] = {i: _kept(kept[i], settled is None or i in settled) if i in kept and i not in moved else v
+                       for i, v in mine.items()}
         # the mapping is validated with its changed entries only (a model's own validators run
         # again on a model instance given to pydantic: 200 parties' would cost milliseconds);
         # the untouched entries join it after (no check of the Case reads them: _CASE_CHECKS)
@@ -292,10 +294,41 @@ def _case_checks() -> frozenset:
     return frozenset(found.field_validators) | frozenset(found.model_validators)
 
 
-def _kept(model: BaseModel) -> BaseModel:
+def _kept(model: BaseModel, may_move: bool = True) -> BaseModel:
     """An untouched part of the old case for the new one. A party whose reservation is computed
-    at the status quo gets its own copy: resolving the new case sets that value on it, and the
-    old case (a session's snapshot) keeps its own."""
-    if getattr(getattr(model, "reservation", None), "from_status_quo", False):
+    at the status quo gets its own copy when the change may move that value (`may_move`):
+    resolving the new case sets the value on it, and the old case (a session's snapshot) keeps
+    its own. Otherwise resolving sets the same value again, and the party is shared."""
+    if may_move and getattr(getattr(model, "reservation", None), "from_status_quo", False):
         return model.model_copy()
     return model
+
+
+# Top-level parts of a case that no party's utility reads: a change there moves no reservation.
+_NOT_IN_UTILITIES = frozenset({"name", "description", "constraints", "solve", "options", "scenarios",
+                               "decision_rule"})
+
+
+def _settled_again(changed: list[tuple], old: Case) -> set | None:
+    """The untouched parties whose reservation at the status quo the changes at `changed` may
+    move: those whose criteria (curves or weights) name a changed parameter or another party's
+    changed `data.F`. None: any party (a change of the status quo, an issue, a whole party...).
+    A changed party itself is validated again, never kept; nobody else reads its criteria,
+    limits, reservation or weight."""
+    from negotiate.case.resolve import dependents
+
+    resolved = getattr(old, "_resolved", None)
+    out: set = set()
+    for keys in changed:
+        if keys[0] in _NOT_IN_UTILITIES or (keys[0] == "parties" and len(keys) >= 3 and keys[2] != "data"):
+            continue
+        if keys[0] == "parameters" and len(keys) == 2:
+            name = keys[1]
+        elif keys[0] == "parties" and len(keys) == 4 and keys[2] == "data":
+            name = "data." + keys[3]  # its `data.F[self]` is its own items' only
+        else:
+            return None
+        if resolved is None:
+            return None
+        out |= {u[1] for u in dependents(resolved, name) if u[0] == "criteria"}
+    return out

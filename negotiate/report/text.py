@@ -175,6 +175,8 @@ def diagnosis(d: dict, case=None) -> list:
         parts.append(Text("\nAn irreducible conflicting set (drop any one and the rest can hold):", style="bold"))
         for item in iis:
             parts.append(_line(f"{item['id']}  [{item['kind']}]"))
+    if d.get("stopped"):  # the diagnosis's budget cut a part short
+        parts.append(Text("\n" + d["stopped"]["text"], style="yellow"))
     return parts
 
 
