@@ -299,10 +299,10 @@ class HighsBackend(Backend):
         self.h.setOptionValue("simplex_strategy", 4 if primal else 1)
         self.h.setOptionValue("primal_simplex_bound_perturbation_multiplier", 0.0 if primal else 1.0)
 
-    def start_cold(self) -> None:
+    def start_cold(self, always: bool = False) -> None:
         # From START_COLD_MIN_ROWS rows (and only where the cold method is IPM + crossover,
         # IPM_MIN_ROWS; below it a cold solve is the same simplex from a worse start).
-        if not self.is_mip() and self.n_rows >= max(IPM_MIN_ROWS, START_COLD_MIN_ROWS):
+        if not self.is_mip() and (always or self.n_rows >= max(IPM_MIN_ROWS, START_COLD_MIN_ROWS)):
             self.h.clearSolver()
             self._has_basis = False
 

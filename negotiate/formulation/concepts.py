@@ -44,7 +44,9 @@ PRIMAL_IDEALS_MAX_ROWS = 15_000  # see ConceptRunner.ideals
 # though a cold solve of the same model was optimal with 2.6e-9 to spare.
 # The slack is not simply made wider: a held level given up by 1e-8 let later levels rise by 3e-6
 # on a small random case (tests/test_leximin_random.py, seed 7). So a round called infeasible is
-# solved again with the levels held so far widened LEVEL_WIDEN times, at most MAX_WIDENINGS times.
+# solved again cold at the same slack (the 200-party round above was optimal so), and only if that
+# fails with the levels held so far widened LEVEL_WIDEN times, at most MAX_WIDENINGS times, for
+# that round alone: afterwards they are tightened again (ConceptRunner._retighten).
 LEVEL_SLACK = 1e-9
 LEVEL_WIDEN = 10.0
 MAX_WIDENINGS = 3
@@ -275,12 +277,12 @@ class ConceptRunner:
         free = list(scale)
         first = last = None
         unit = self._level_unit(scale)
-        held: list[tuple[int, float]] = []  # (level column, level) of the rounds done
+        held: list[tuple[int, float, list]] = []  # (level column, level, its round's parties) of the rounds done
         b.prefer_primal(False)
         try:
             while free:
                 t, rows = self._level(scale, free, "leximin")
-                r, fail = self._solve_round(t, held, unit)
+                r, fail = self._solve_round(t, held, scale, unit, last.x if last is not None else None)
                 if fail:
                     return fail
                 last = r
@@ -291,7 +293,7 @@ class ConceptRunner:
                 saturated = [p for p in free if r.row_dual is not None and abs(r.row_dual[rows[p]]) > DUAL_TOL]
                 if not saturated:  # no dual says it: test each (rare, degenerate)
                     saturated = self._test_saturated(free, scale, rows, t, level, unit)
-                held.append((t, level))
+                held.append((t, level, free))
                 b.set_col_bounds(t, level - LEVEL_SLACK * max(unit, abs(level)), INF)
                 free = [p for p in free if p not in saturated]
         finally:
@@ -300,20 +302,45 @@ class ConceptRunner:
         out.prices = first.row_dual  # the smallest scaled gain's sensitivity
         return out
 
-    def _solve_round(self, t: int, held: list[tuple[int, float]], unit: float) -> tuple[LPResult, Outcome | None]:
+    def _solve_round(self, t: int, held: list, scale: dict, unit: float, kept: np.ndarray | None
+                     ) -> tuple[LPResult, Outcome | None]:
         """Maximise the level t. The levels held so far were met by the previous round's
-        agreement, so this model is feasible: an infeasible verdict is the solver's tolerance
-        meeting a level held too tightly, and the held levels are widened (see LEVEL_SLACK)."""
+        agreement `kept`, so this model is feasible: an infeasible verdict is the solver's hot
+        start or tolerance meeting a level held tightly. The round is then solved again cold, with
+        each level held no higher than `kept` keeps it; failing that, with the held levels
+        widened (see LEVEL_SLACK) for this round only: afterwards they are tightened again."""
         r, fail = self._solve({t: 1.0}, "leximin")
-        slack = LEVEL_SLACK
-        for _ in range(MAX_WIDENINGS):
-            if r.status != "infeasible" or not held:
-                break
-            slack *= LEVEL_WIDEN
-            for col, level in held:
-                self.b.set_col_bounds(col, level - slack * max(unit, abs(level)), INF)
+        if r.status != "infeasible" or not held or kept is None:
+            return r, fail
+        self._hold_as_kept(held, scale, unit, kept)
+        self.b.prefer_primal(False)
+        self.b.start_cold(always=True)
+        try:
             r, fail = self._solve({t: 1.0}, "leximin")
+            slack = LEVEL_SLACK
+            for _ in range(MAX_WIDENINGS):
+                if r.status != "infeasible":
+                    break
+                slack *= LEVEL_WIDEN
+                for col, level, _ in held:
+                    lo = self.b.col_bounds(col)[0]
+                    self.b.set_col_bounds(col, min(lo, level - slack * max(unit, abs(level))), INF)
+                r, fail = self._solve({t: 1.0}, "leximin")
+                if r.x is not None:
+                    self._hold_as_kept(held, scale, unit, r.x)
+        finally:
+            self.b.prefer_primal(True)
         return r, fail
+
+    def _hold_as_kept(self, held: list, scale: dict, unit: float, x: np.ndarray) -> None:
+        """Each held level at its slack (LEVEL_SLACK), or at what agreement `x` keeps its round's
+        parties at if that is lower: `x` meets every held level, and no later round can lower
+        a party below it. After a round solved with the levels widened this tightens them
+        again: left widened (as before), every later round could lower the earliest parties by
+        the widened slack to raise its own level."""
+        for col, level, parties in held:
+            floor = min(scale[p] * (float(x[self.ucol[p]]) - self.reservation[p]) for p in parties)
+            self.b.set_col_bounds(col, min(level - LEVEL_SLACK * max(unit, abs(level)), floor), INF)
 
     def _level(self, scale: dict, parties, tag: str) -> tuple[int, dict]:
         """A level column t and rows t <= scale_p * (u_p - d_p) for `parties`; t and the rows."""
