@@ -228,7 +228,9 @@ class ConceptRunner:
         # load 2-2.7 (`python benchmarks/bench_thresholds.py --what ks --sizes ...`):
         # 10 parties (331 rows) 0.019-0.022 vs 0.026-0.028; 20 (661) 0.056-0.066 vs 0.11-0.12;
         # 30 (991) 0.12 vs 0.25; 50 (1.7k) 0.32 vs 0.77; 100 (3.3k) 1.5 vs 3.5;
-        # 200 (6.6k) 9.7-10.5 vs 21.3-21.7; 400 (13.2k) 81-83 vs 153.
+        # 200 (6.6k) 9.7-10.5 vs 21.3-21.7; 400 (13.2k) 81-83 vs 153. Each ideal from the
+        # utilitarian optimum's basis instead of the last ideal's (a central start): 100 parties
+        # 4.4 s (0.2 of it the utilitarian LP), median 716 iterations, against 1.7 s and 197.
         out = {}
         primal = self.b.n_rows <= PRIMAL_IDEALS_MAX_ROWS
         try:
@@ -273,6 +275,17 @@ class ConceptRunner:
         the free parties. Once solved, t_k is fixed at its level, so its rows hold every
         party of that round at or above it (the saturated ones at it), and the agreement
         stays feasible: the next round continues from it (primal simplex)."""
+        # Alternatives measured on benchmarks/generate.py (30 criteria x 10 points), CPU seconds
+        # of the whole egalitarian solve, one run each, load 2-9: 200 parties, primal (devex,
+        # unperturbed) 8.8 s and 21.7k iterations; dual simplex 27.5 s, 343k; primal Dantzig
+        # 11.6 s, 36k; primal steepest edge 16.8 s, 14.7k. One level column for every round,
+        # a saturated party's row turned into a floor (set_coef to 0, row bound at its level)
+        # instead of a new column and rows: 100 parties 117 s, 470k iterations, against 2.2 s,
+        # 5.4k (and HiGHS called a round infeasible at LEVEL_SLACK, even cold). Where the time
+        # goes at 200 parties: the first round cold (IPM + crossover) 1.8 s, rounds 2-9 (one
+        # party saturated each, 600-6300 iterations) 5.1 s, the 36 later rounds 1.3 s
+        # (10-150 iterations, about 6 ms of each a re-run with nothing to do); no saturation
+        # test was needed (the duals named the saturated parties in every round).
         b = self.b
         free = list(scale)
         first = last = None
