@@ -146,6 +146,11 @@ class Backend(ABC):
         """A hint: the next solves start from a primal feasible point (only the
         objective changed, or columns were added). Backends may ignore it."""
 
+    def cold_by_simplex(self, simplex: bool) -> None:
+        """A hint: cold solves, until told otherwise, by the simplex method even where the
+        backend would take an interior point (re-solves follow that continue from its vertex).
+        Backends may ignore it."""
+
     def start_cold(self, always: bool = False) -> None:
         """A hint: the next solve is far from the last optimum; start it as if there were
         none (the backend's cold method). Backends may ignore it, or keep a warm start where

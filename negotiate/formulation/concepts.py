@@ -292,6 +292,7 @@ class ConceptRunner:
         unit = self._level_unit(scale)
         held: list[tuple[int, float, list]] = []  # (level column, level, its round's parties) of the rounds done
         b.prefer_primal(False)
+        b.cold_by_simplex(True)  # a cold first round: see HighsBackend.cold_by_simplex
         try:
             while free:
                 t, rows = self._level(scale, free, "leximin")
@@ -311,6 +312,7 @@ class ConceptRunner:
                 free = [p for p in free if p not in saturated]
         finally:
             b.prefer_primal(False)
+            b.cold_by_simplex(False)
         out = Outcome("optimal", last.x, last.row_dual, last.objective)
         out.prices = first.row_dual  # the smallest scaled gain's sensitivity
         return out
