@@ -276,16 +276,18 @@ class ConceptRunner:
         party of that round at or above it (the saturated ones at it), and the agreement
         stays feasible: the next round continues from it (primal simplex)."""
         # Alternatives measured on benchmarks/generate.py (30 criteria x 10 points), CPU seconds
-        # of the whole egalitarian solve, one run each, load 2-9: 200 parties, primal (devex,
+        # of the whole egalitarian solve, one run each, load 2-9, all with the first round by
+        # IPM + crossover (as before cold_by_simplex): 200 parties, primal (devex,
         # unperturbed) 8.8 s and 21.7k iterations; dual simplex 27.5 s, 343k; primal Dantzig
         # 11.6 s, 36k; primal steepest edge 16.8 s, 14.7k. One level column for every round,
         # a saturated party's row turned into a floor (set_coef to 0, row bound at its level)
         # instead of a new column and rows: 100 parties 117 s, 470k iterations, against 2.2 s,
         # 5.4k (and HiGHS called a round infeasible at LEVEL_SLACK, even cold). Where the time
-        # goes at 200 parties: the first round cold (IPM + crossover) 1.8 s, rounds 2-9 (one
-        # party saturated each, 600-6300 iterations) 5.1 s, the 36 later rounds 1.3 s
-        # (10-150 iterations, about 6 ms of each a re-run with nothing to do); no saturation
-        # test was needed (the duals named the saturated parties in every round).
+        # goes at 200 parties (4.4 s): the first round cold by dual simplex 0.63 s (IPM +
+        # crossover took 1.8), rounds 2-9 (one party saturated each, 330-3800 iterations)
+        # 2.2 s, the 36 later rounds about 1.1 s (10-150 iterations; about 6 ms of each is a
+        # re-run with nothing to do); no saturation test was needed (the duals named the
+        # saturated parties in every round).
         b = self.b
         free = list(scale)
         first = last = None
