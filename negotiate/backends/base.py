@@ -147,9 +147,15 @@ class Backend(ABC):
         """A hint: the next solves start from a primal feasible point (only the
         objective changed, or columns were added). Backends may ignore it."""
 
-    def start_cold(self) -> None:
+    def cold_by_simplex(self, simplex: bool) -> None:
+        """A hint: cold solves, until told otherwise, by the simplex method even where the
+        backend would take an interior point (re-solves follow that continue from its vertex).
+        Backends may ignore it."""
+
+    def start_cold(self, always: bool = False) -> None:
         """A hint: the next solve is far from the last optimum; start it as if there were
-        none (the backend's cold method). Backends may ignore it."""
+        none (the backend's cold method). Backends may ignore it, or keep a warm start where
+        it is faster unless `always` (a hot start was seen to fail)."""
 
     # -- solving ----------------------------------------------------------
     @abstractmethod

@@ -46,7 +46,9 @@ PRIMAL_IDEALS_MAX_ROWS = 15_000  # see ConceptRunner.ideals
 # though a cold solve of the same model was optimal with 2.6e-9 to spare.
 # The slack is not simply made wider: a held level given up by 1e-8 let later levels rise by 3e-6
 # on a small random case (tests/test_leximin_random.py, seed 7). So a round called infeasible is
-# solved again with the levels held so far widened LEVEL_WIDEN times, at most MAX_WIDENINGS times.
+# solved again cold at the same slack (the 200-party round above was optimal so), and only if that
+# fails with the levels held so far widened LEVEL_WIDEN times, at most MAX_WIDENINGS times, for
+# that round alone: afterwards they are tightened again (ConceptRunner._retighten).
 LEVEL_SLACK = 1e-9
 LEVEL_WIDEN = 10.0
 MAX_WIDENINGS = 3
@@ -242,7 +244,9 @@ class ConceptRunner:
         # load 2-2.7 (`python benchmarks/bench_thresholds.py --what ks --sizes ...`):
         # 10 parties (331 rows) 0.019-0.022 vs 0.026-0.028; 20 (661) 0.056-0.066 vs 0.11-0.12;
         # 30 (991) 0.12 vs 0.25; 50 (1.7k) 0.32 vs 0.77; 100 (3.3k) 1.5 vs 3.5;
-        # 200 (6.6k) 9.7-10.5 vs 21.3-21.7; 400 (13.2k) 81-83 vs 153.
+        # 200 (6.6k) 9.7-10.5 vs 21.3-21.7; 400 (13.2k) 81-83 vs 153. Each ideal from the
+        # utilitarian optimum's basis instead of the last ideal's (a central start): 100 parties
+        # 4.4 s (0.2 of it the utilitarian LP), median 716 iterations, against 1.7 s and 197.
         out = {}
         primal = self.b.n_rows <= PRIMAL_IDEALS_MAX_ROWS
         try:
@@ -287,16 +291,30 @@ class ConceptRunner:
         the free parties. Once solved, t_k is fixed at its level, so its rows hold every
         party of that round at or above it (the saturated ones at it), and the agreement
         stays feasible: the next round continues from it (primal simplex)."""
+        # Alternatives measured on benchmarks/generate.py (30 criteria x 10 points), CPU seconds
+        # of the whole egalitarian solve, one run each, load 2-9, all with the first round by
+        # IPM + crossover (as before cold_by_simplex): 200 parties, primal (devex,
+        # unperturbed) 8.8 s and 21.7k iterations; dual simplex 27.5 s, 343k; primal Dantzig
+        # 11.6 s, 36k; primal steepest edge 16.8 s, 14.7k. One level column for every round,
+        # a saturated party's row turned into a floor (set_coef to 0, row bound at its level)
+        # instead of a new column and rows: 100 parties 117 s, 470k iterations, against 2.2 s,
+        # 5.4k (and HiGHS called a round infeasible at LEVEL_SLACK, even cold). Where the time
+        # goes at 200 parties (4.4 s): the first round cold by dual simplex 0.63 s (IPM +
+        # crossover took 1.8), rounds 2-9 (one party saturated each, 330-3800 iterations)
+        # 2.2 s, the 36 later rounds about 1.1 s (10-150 iterations; about 6 ms of each is a
+        # re-run with nothing to do); no saturation test was needed (the duals named the
+        # saturated parties in every round).
         b = self.b
         free = list(scale)
         first = last = None
         unit = self._level_unit(scale)
-        held: list[tuple[int, float]] = []  # (level column, level) of the rounds done
+        held: list[tuple[int, float, list]] = []  # (level column, level, its round's parties) of the rounds done
         b.prefer_primal(False)
+        b.cold_by_simplex(True)  # a cold first round: see HighsBackend.cold_by_simplex
         try:
             while free:
                 t, rows = self._level(scale, free, "leximin")
-                r, fail = self._solve_round(t, held, unit)
+                r, fail = self._solve_round(t, held, scale, unit, last.x if last is not None else None)
                 if fail:
                     return fail
                 last = r
@@ -307,29 +325,55 @@ class ConceptRunner:
                 saturated = [p for p in free if r.row_dual is not None and abs(r.row_dual[rows[p]]) > DUAL_TOL]
                 if not saturated:  # no dual says it: test each (rare, degenerate)
                     saturated = self._test_saturated(free, scale, rows, t, level, unit)
-                held.append((t, level))
+                held.append((t, level, free))
                 b.set_col_bounds(t, level - LEVEL_SLACK * max(unit, abs(level)), INF)
                 free = [p for p in free if p not in saturated]
         finally:
             b.prefer_primal(False)
+            b.cold_by_simplex(False)
         out = Outcome("optimal", last.x, last.row_dual, last.objective)
         out.prices = first.row_dual  # the smallest scaled gain's sensitivity
         return out
 
-    def _solve_round(self, t: int, held: list[tuple[int, float]], unit: float) -> tuple[LPResult, Outcome | None]:
+    def _solve_round(self, t: int, held: list, scale: dict, unit: float, kept: np.ndarray | None
+                     ) -> tuple[LPResult, Outcome | None]:
         """Maximise the level t. The levels held so far were met by the previous round's
-        agreement, so this model is feasible: an infeasible verdict is the solver's tolerance
-        meeting a level held too tightly, and the held levels are widened (see LEVEL_SLACK)."""
+        agreement `kept`, so this model is feasible: an infeasible verdict is the solver's hot
+        start or tolerance meeting a level held tightly. The round is then solved again cold, with
+        each level held no higher than `kept` keeps it; failing that, with the held levels
+        widened (see LEVEL_SLACK) for this round only: afterwards they are tightened again."""
         r, fail = self._solve({t: 1.0}, "leximin")
-        slack = LEVEL_SLACK
-        for _ in range(MAX_WIDENINGS):
-            if r.status != "infeasible" or not held:
-                break
-            slack *= LEVEL_WIDEN
-            for col, level in held:
-                self.b.set_col_bounds(col, level - slack * max(unit, abs(level)), INF)
+        if r.status != "infeasible" or not held or kept is None:
+            return r, fail
+        self._hold_as_kept(held, scale, unit, kept)
+        self.b.prefer_primal(False)
+        self.b.start_cold(always=True)
+        try:
             r, fail = self._solve({t: 1.0}, "leximin")
+            slack = LEVEL_SLACK
+            for _ in range(MAX_WIDENINGS):
+                if r.status != "infeasible":
+                    break
+                slack *= LEVEL_WIDEN
+                for col, level, _ in held:
+                    lo = self.b.col_bounds(col)[0]
+                    self.b.set_col_bounds(col, min(lo, level - slack * max(unit, abs(level))), INF)
+                r, fail = self._solve({t: 1.0}, "leximin")
+                if r.x is not None:
+                    self._hold_as_kept(held, scale, unit, r.x)
+        finally:
+            self.b.prefer_primal(True)
         return r, fail
+
+    def _hold_as_kept(self, held: list, scale: dict, unit: float, x: np.ndarray) -> None:
+        """Each held level at its slack (LEVEL_SLACK), or at what agreement `x` keeps its round's
+        parties at if that is lower: `x` meets every held level, and no later round can lower
+        a party below it. After a round solved with the levels widened this tightens them
+        again: left widened (as before), every later round could lower the earliest parties by
+        the widened slack to raise its own level."""
+        for col, level, parties in held:
+            floor = min(scale[p] * (float(x[self.ucol[p]]) - self.reservation[p]) for p in parties)
+            self.b.set_col_bounds(col, min(level - LEVEL_SLACK * max(unit, abs(level)), floor), INF)
 
     def _level(self, scale: dict, parties, tag: str) -> tuple[int, dict]:
         """A level column t and rows t <= scale_p * (u_p - d_p) for `parties`; t and the rows."""
