@@ -687,13 +687,17 @@ def _draw(crits: list, var_col: dict, bounds: dict, arguments: list, col_lb: np.
 
 
 
-_FILLS: list[str] = []  # ".fill0", ".fill1", ...: a fill column's name after its criterion's
+_FILLS: tuple[str, ...] = ()  # ".fill0", ".fill1", ...: a fill column's name after its criterion's
 
 
-def _fill_names(m: int) -> list[str]:
-    while len(_FILLS) < m:
-        _FILLS.append(f".fill{len(_FILLS)}")
-    return _FILLS
+def _fill_names(m: int) -> tuple[str, ...]:
+    """The first `m` or more fill suffixes; a new tuple replaces the old one whole, so a
+    thread reading the module's names never sees a half-made list."""
+    global _FILLS
+    names = _FILLS
+    if len(names) < m:
+        names = _FILLS = tuple(f".fill{k}" for k in range(max(m, 2 * len(names))))
+    return names
 
 
 @dataclass

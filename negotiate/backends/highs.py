@@ -625,6 +625,8 @@ class HighsBackend(Backend):
         sol = h.getSolution()
         if not h.getBasis().valid or not sol.dual_valid:
             return False
+        if not hasattr(h, "getBasicVariables"):  # highspy < 1.10: not proved, the probes decide
+            return False
         status, basic = h.getBasicVariables()
         if status != highspy.HighsStatus.kOk:
             return False

@@ -80,7 +80,11 @@ def _status_quo_value(value: Any):
         if isinstance(v, bool):
             raise ValueError(f"expected a number or an option id{where}")
         if isinstance(v, (int, float)):
-            if not math.isfinite(v):
+            try:
+                finite = math.isfinite(v)
+            except OverflowError:  # an integer beyond any float (10**400)
+                finite = False
+            if not finite:
                 raise ValueError(f"must be a finite number (not NaN or infinity){where}")
             return float(v)
         if isinstance(v, str) and re.match(ID_PATTERN, v):
