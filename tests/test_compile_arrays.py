@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
 import random
 
@@ -222,7 +223,7 @@ def test_the_numbers_check_of_a_what_if_rescales_rows_holding_a_moved_column():
     assert not numeric_problems(problem) and _numbers_fine(problem, np.zeros(0, np.int64), fills)
     lb, ub = problem.col_lb.copy(), problem.col_ub.copy()
     ub[fills] = 1e-300  # as if a what-if had drawn B's curves over vanishing ranges
-    moved = type(problem)(**{**problem.__dict__, "col_lb": lb, "col_ub": ub})
+    moved = dataclasses.replace(problem, col_lb=lb, col_ub=ub)  # (its fields only: nothing kept on it)
     assert numeric_problems(moved)  # B's utility row, scaled by its fills, has a bound beyond reach
     assert not _numbers_fine(moved, np.zeros(0, np.int64), fills)
 

@@ -21,7 +21,7 @@ import highspy
 import numpy as np
 
 from negotiate.backends.base import Backend, Capabilities, LPResult
-from negotiate.backends.scaling import _pow2, column_scales, scale_model
+from negotiate.backends.scaling import _pow2, column_scales, model_scales
 
 _HINF = highspy.kHighsInf
 _bannered = False
@@ -115,8 +115,7 @@ class HighsBackend(Backend):
         self.scaling = scaling
         n, m = problem.n_cols, problem.n_rows
         if scaling:
-            cs, rs = scale_model(problem.indptr, problem.indices, problem.values, problem.col_lb,
-                                 problem.col_ub, problem.col_int)
+            cs, rs = model_scales(problem)
         else:
             cs, rs = np.ones(n), np.ones(m)
         self._cs, self._rs = cs, rs  # per HiGHS position: x = cs * y, row i is multiplied by rs[i]
