@@ -247,14 +247,27 @@ class ConceptRunner:
         # 200 (6.6k) 9.7-10.5 vs 21.3-21.7; 400 (13.2k) 81-83 vs 153. Each ideal from the
         # utilitarian optimum's basis instead of the last ideal's (a central start): 100 parties
         # 4.4 s (0.2 of it the utilitarian LP), median 716 iterations, against 1.7 s and 197.
+        # A party whose ideal lies far from the last one (many columns moved) is a detour: the
+        # next ideal starts again from the basis before it (`_IdealChain`), not from the detour,
+        # which it would first have to undo. Same 200 parties, ideals alone, CPU seconds and
+        # simplex iterations, one run each, load 3-3.5: every ideal from the last 10.7 s, 110k
+        # (the most costly solves in pairs: a detour, 6.5k iterations, then the way back, 6.5k);
+        # back from a detour of more than 2x the median count of moved columns 7.4 s, 74k;
+        # 3x 7.7 s, 76k; the detour told by iterations (more than 3x or 5x their median, which
+        # the Backend does not report) 8.0 / 7.8 s. The same ideals (to 2e-14). Orders measured
+        # and rejected: the next party the one of highest utility at the last optimum (83k
+        # iterations, but true utilities cost 8 ms a party; the utility columns, a lower bound,
+        # 105k); primal Dantzig pricing 40 s, 456k; primal steepest edge 33 s, 98k.
         out = {}
         primal = self.b.n_rows <= PRIMAL_IDEALS_MAX_ROWS
+        chain = _IdealChain(self.b)
         try:
             for i, p in enumerate(self.parties):
                 r, fail = self._solve({self.ucol[p]: 1.0}, f"ideal of {p}")
                 if fail:
                     return fail
                 out[p] = float(r.objective)  # max u_p: its hypograph is tight at the optimum
+                chain.solved(r.x)
                 if i == 0 and primal:
                     self.b.prefer_primal(True)
         finally:
@@ -716,3 +729,35 @@ class ConceptRunner:
             y[i] = self.weight[p]
         self.b.set_objective({z[p]: self.weight[p] for p in active})
         return bool(start(x, y))
+
+
+class _IdealChain:
+    """The start of each ideal's solve (ConceptRunner.ideals): the last optimum's basis, unless
+    that optimum was a detour, far from the one before (more than DETOUR times the median count
+    of columns moved so far): then the basis before the detour. Deterministic (it reads only
+    the solutions), so a warm and a cold ideal start alike; only the start changes, never the
+    LP, so every ideal is still its LP's optimum."""
+
+    DETOUR = 2.0
+    MOVED_TOL = 1e-9  # a column moved: by more than this, relative to 1 + |value|
+    MIN_SEEN = 3  # moves seen before any is called a detour
+
+    def __init__(self, backend: Backend):
+        self.b = backend
+        self.on = not backend.is_mip()
+        self.x = None  # the last optimum on the chain
+        self.basis = None  # its basis
+        self.moved: list[int] = []
+
+    def solved(self, x: np.ndarray) -> None:
+        if not self.on:
+            return
+        if self.x is not None:
+            n = int(np.count_nonzero(np.abs(x - self.x) > self.MOVED_TOL * (1.0 + np.abs(self.x))))
+            detour = len(self.moved) >= self.MIN_SEEN and n > self.DETOUR * float(np.median(self.moved))
+            self.moved.append(n)
+            if detour and self.basis is not None:
+                self.b.set_basis(self.basis)
+                return
+        self.x = x
+        self.basis = self.b.get_basis()
