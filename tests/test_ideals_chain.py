@@ -10,15 +10,16 @@ expressions, compiler or backends).
 from __future__ import annotations
 
 import sys
+from itertools import pairwise
 
 import numpy as np
 import pytest
 
 cp = pytest.importorskip("cvxpy")
 
-import negotiate  # noqa: E402
-from negotiate.backends.highs import HighsBackend  # noqa: E402
-from negotiate.case.load import validate_data  # noqa: E402
+import negotiate
+from negotiate.backends.highs import HighsBackend
+from negotiate.case.load import validate_data
 
 N = 14
 TARGET = 25.0
@@ -56,7 +57,7 @@ def data() -> dict:
 
 
 def concave_pl(x, points):
-    lines = [y0 + (y1 - y0) / (x1 - x0) * (x - x0) for (x0, y0), (x1, y1) in zip(points, points[1:])]
+    lines = [y0 + (y1 - y0) / (x1 - x0) * (x - x0) for (x0, y0), (x1, y1) in pairwise(points)]
     return cp.minimum(*lines)
 
 
