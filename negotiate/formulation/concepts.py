@@ -286,7 +286,13 @@ class ConceptRunner:
         span = {p: ideals[p] - self.reservation[p] for p in self.parties}
         held = [p for p in self.parties if span[p] <= GAIN_TOL * self.uscale[p]]
         scale = {p: 1.0 / span[p] for p in self.parties if p not in held}
-        self.b.start_cold()  # the last ideal's optimum is one party's best: far from the leximin
+        # The last ideal's optimum is one party's best: far from the leximin. 200 parties x 30
+        # criteria (benchmarks/generate.py), CPU seconds of the first leximin round, which is
+        # most of the leximin here (the 5 later rounds take 0.2 s): cold by dual simplex 3.5 s,
+        # 10.2k iterations; by IPM + crossover 3.2; hot from the last ideal by dual 3.1, by
+        # primal 7.0 s, 30k; after a cold utilitarian LP (0.5 s) 2.4 s, 5.5k (about the same in
+        # all). Egalitarian's first round is 0.6 s: the Kalai-Smorodinsky scales make it harder.
+        self.b.start_cold()
         out = self.leximin(scale)
         out.ideals = ideals
         out.held = held
