@@ -247,14 +247,32 @@ class ConceptRunner:
         # 200 (6.6k) 9.7-10.5 vs 21.3-21.7; 400 (13.2k) 81-83 vs 153. Each ideal from the
         # utilitarian optimum's basis instead of the last ideal's (a central start): 100 parties
         # 4.4 s (0.2 of it the utilitarian LP), median 716 iterations, against 1.7 s and 197.
+        # A party whose ideal lies far from the last one (more columns moved than the median
+        # move) is a detour: the next ideal starts again from the basis before it (`_IdealChain`),
+        # not from the detour, which it would first have to undo. benchmarks/generate.py cases,
+        # ideals alone, CPU seconds and simplex iterations, one run each, load 3.5-4:
+        # 200 parties x 30 criteria: every ideal from the last 10.7 s, 110k (the most costly
+        # solves in pairs: a detour, 6.5k iterations, then the way back, 6.5k); back from a
+        # detour of more than 0.75 / 1 / 1.25 / 1.5 / 2 / 3 times the median count of moved
+        # columns 6.7 s 65k / 6.2 s 61k / 6.6 s 63k / 7.2 s 73k / 7.4 s 74k / 7.7 s 76k; every
+        # ideal from the same early one's basis (0 times) 6.9 s, 67k; the detour told by
+        # iterations instead (more than 3x or 5x their median; the Backend does not report them)
+        # 8.0 / 7.8 s. 100 x 30: 1.68 s 29k, 1x 1.18 s 20k, 2x 1.33 s 23k; 30 x 30: 0.20 s
+        # at each, 10k; 200 x 10: 2.39 s 59k, 1x 1.21 s 22k, 2x 1.64 s 39k. The same ideals (to
+        # 4e-14). Orders measured and rejected: the next party the one of highest utility at
+        # the last optimum (83k iterations, but true utilities cost 8 ms a party; by the utility
+        # columns, a lower bound, 105k); primal Dantzig pricing 40 s, 456k; primal steepest
+        # edge 33 s, 98k.
         out = {}
         primal = self.b.n_rows <= PRIMAL_IDEALS_MAX_ROWS
+        chain = _IdealChain(self.b)
         try:
             for i, p in enumerate(self.parties):
                 r, fail = self._solve({self.ucol[p]: 1.0}, f"ideal of {p}")
                 if fail:
                     return fail
                 out[p] = float(r.objective)  # max u_p: its hypograph is tight at the optimum
+                chain.solved(r.x)
                 if i == 0 and primal:
                     self.b.prefer_primal(True)
         finally:
@@ -268,7 +286,13 @@ class ConceptRunner:
         span = {p: ideals[p] - self.reservation[p] for p in self.parties}
         held = [p for p in self.parties if span[p] <= GAIN_TOL * self.uscale[p]]
         scale = {p: 1.0 / span[p] for p in self.parties if p not in held}
-        self.b.start_cold()  # the last ideal's optimum is one party's best: far from the leximin
+        # The last ideal's optimum is one party's best: far from the leximin. 200 parties x 30
+        # criteria (benchmarks/generate.py), CPU seconds of the first leximin round, which is
+        # most of the leximin here (the 5 later rounds take 0.2 s): cold by dual simplex 3.5 s,
+        # 10.2k iterations; by IPM + crossover 3.2; hot from the last ideal by dual 3.1, by
+        # primal 7.0 s, 30k; after a cold utilitarian LP (0.5 s) 2.4 s, 5.5k (about the same in
+        # all). Egalitarian's first round is 0.6 s: the Kalai-Smorodinsky scales make it harder.
+        self.b.start_cold()
         out = self.leximin(scale)
         out.ideals = ideals
         out.held = held
@@ -716,3 +740,35 @@ class ConceptRunner:
             y[i] = self.weight[p]
         self.b.set_objective({z[p]: self.weight[p] for p in active})
         return bool(start(x, y))
+
+
+class _IdealChain:
+    """The start of each ideal's solve (ConceptRunner.ideals): the last optimum's basis, unless
+    that optimum was a detour, far from the one before (more columns moved than DETOUR times the
+    median count so far): then the basis before the detour. Deterministic (it reads only
+    the solutions), so a warm and a cold ideal start alike; only the start changes, never the
+    LP, so every ideal is still its LP's optimum."""
+
+    DETOUR = 1.0  # measured in ConceptRunner.ideals
+    MOVED_TOL = 1e-9  # a column moved: by more than this, relative to 1 + |value|
+    MIN_SEEN = 3  # moves seen before any is called a detour
+
+    def __init__(self, backend: Backend):
+        self.b = backend
+        self.on = not backend.is_mip()
+        self.x = None  # the last optimum on the chain
+        self.basis = None  # its basis
+        self.moved: list[int] = []
+
+    def solved(self, x: np.ndarray) -> None:
+        if not self.on:
+            return
+        if self.x is not None:
+            n = int(np.count_nonzero(np.abs(x - self.x) > self.MOVED_TOL * (1.0 + np.abs(self.x))))
+            detour = len(self.moved) >= self.MIN_SEEN and n > self.DETOUR * float(np.median(self.moved))
+            self.moved.append(n)
+            if detour and self.basis is not None:
+                self.b.set_basis(self.basis)
+                return
+        self.x = x
+        self.basis = self.b.get_basis()

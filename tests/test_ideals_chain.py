@@ -1,0 +1,102 @@
+"""Every party's ideal (max u_p over the acceptable agreements) against cvxpy + Clarabel.
+
+ConceptRunner.ideals chains the solves, each from an earlier optimum's basis, and after a
+detour (an optimum far from the last) starts the next from the basis before it. Here the
+parties want the shared price far apart, so detours happen; each ideal is checked against
+an independent model of the same case written directly in cvxpy (not through negotiate's
+expressions, compiler or backends).
+"""
+
+from __future__ import annotations
+
+import sys
+from itertools import pairwise
+
+import numpy as np
+import pytest
+
+cp = pytest.importorskip("cvxpy")
+
+import negotiate
+from negotiate.backends.highs import HighsBackend
+from negotiate.case.load import validate_data
+
+N = 14
+TARGET = 25.0
+
+
+def curve(rng, lo: float, hi: float, peak: float) -> list[list[float]]:
+    xs = np.linspace(lo, hi, 7)
+    ys = 1.0 - ((xs - peak) / (hi - lo)) ** 2 * rng.uniform(0.5, 1.0)
+    return [[round(float(x), 6), round(float(y), 6)] for x, y in zip(xs, ys)]
+
+
+def data() -> dict:
+    rng = np.random.default_rng(3)
+    parties = {}
+    for i in range(N):
+        peak = 95.0 if i % 4 == 3 else float(rng.uniform(10, 40))  # every fourth wants a far price
+        parties[f"P{i:02d}"] = {
+            "reservation": 0.2,
+            "criteria": {
+                "cost": {"of": "reduction[self]", "weight": 2,
+                         "points": [[0, 1], [20, 0.9], [40, 0.6], [60, 0]]},
+                "price": {"of": "price", "weight": round(float(rng.uniform(0.5, 2)), 3),
+                          "points": curve(rng, 0, 100, peak)},
+                "mix": {"of": "reduction[self] / 2 + price / 4", "weight": 1,
+                        "points": curve(rng, 0, 55, float(rng.uniform(5, 50)))},
+            },
+            "limits": {"cap": f"reduction[self] <= {round(float(rng.uniform(30, 60)), 2)}"},
+        }
+    return {
+        "name": "ideal chain",
+        "issues": {"reduction": {"per_party": True, "range": [0, 60]}, "price": {"range": [0, 100]}},
+        "constraints": {"collective": f"sum(reduction) >= {TARGET * N}"},
+        "parties": parties,
+    }
+
+
+def concave_pl(x, points):
+    lines = [y0 + (y1 - y0) / (x1 - x0) * (x - x0) for (x0, y0), (x1, y1) in pairwise(points)]
+    return cp.minimum(*lines)
+
+
+def cvxpy_ideals(d: dict) -> dict:
+    ps = list(d["parties"])
+    r, price = cp.Variable(len(ps)), cp.Variable()
+    cons = [r >= 0, r <= 60, price >= 0, price <= 100, cp.sum(r) >= TARGET * N]
+    u = {}
+    for i, p in enumerate(ps):
+        spec = d["parties"][p]
+        c = spec["criteria"]
+        cons.append(r[i] <= float(spec["limits"]["cap"].split("<=")[1]))
+        total = sum(k["weight"] for k in c.values())
+        u[p] = (c["cost"]["weight"] * concave_pl(r[i], c["cost"]["points"])
+                + c["price"]["weight"] * concave_pl(price, c["price"]["points"])
+                + c["mix"]["weight"] * concave_pl(r[i] / 2 + price / 4, c["mix"]["points"])) / total
+        cons.append(u[p] >= spec["reservation"])
+    out = {}
+    for p in ps:
+        prob = cp.Problem(cp.Maximize(u[p]), cons)
+        prob.solve(solver=cp.CLARABEL)
+        assert prob.status == "optimal"
+        out[p] = prob.value
+    return out
+
+
+def test_ideals_through_detours_match_cvxpy(monkeypatch):
+    d = data()
+    restarts = []
+    keep = HighsBackend.set_basis
+
+    def set_basis(self, basis):  # counts the chain's restarts (canonical.py restores bases too)
+        if sys._getframe(1).f_code.co_name == "solved":
+            restarts.append(1)
+        keep(self, basis)
+
+    monkeypatch.setattr(HighsBackend, "set_basis", set_basis)
+    prop = negotiate.solve(validate_data(d), "kalai_smorodinsky")
+    assert restarts, "no detour: the case no longer exercises the restart"
+    ref = cvxpy_ideals(d)
+    for p, want in ref.items():
+        assert prop.parties[p].ideal == pytest.approx(want, abs=1e-6)
