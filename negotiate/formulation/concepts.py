@@ -429,6 +429,8 @@ class ConceptRunner:
     def nash(self, method: str | None = None) -> Outcome:
         """Nash by `method` (conic | cuts; None: the case's solve.nash_method, `auto` chosen
         by `_nash_method`). The conic path falls back to the cuts, with a note, when it fails."""
+        if not getattr(self, "_weights_relative", False):
+            return self._nash_relative(method)
         chosen = method or self._nash_method()
         if chosen == "conic":
             self._nash_known = None  # who is held, when the conic path had to ask (the cuts need not ask again)
@@ -455,14 +457,18 @@ class ConceptRunner:
         if held:
             notes.append(f"{', '.join(held)} cannot gain above the reservation in any acceptable agreement: "
                          "held there, outside the Nash product")
-        if not active:
-            out = self.utilitarian()
+        if not active:  # the fallbacks in the case's weights (see _nash_relative)
+            self.weight, relative = self._case_weight, self.weight
+            try:
+                out = self.utilitarian()
+            finally:
+                self.weight = relative
             out.held, out.notes = held, notes
             return out
         if level is None or not level:
             mark = self.b.mark()  # the leximin's level rows must not outlive this solve
             try:
-                out = self.leximin({p: 1.0 / self.weight[p] for p in active})
+                out = self.leximin({p: 1.0 / self._case_weight[p] for p in active})
             finally:
                 self.b.rollback(mark)
             out.held = held
@@ -473,6 +479,27 @@ class ConceptRunner:
         out.notes = notes + out.notes
         if held and out.ok:
             self._complete_for_held(out, active, held)
+        return out
+
+    def _nash_relative(self, method: str | None) -> Outcome:
+        """Nash with the party weights divided by the largest (only their ratios matter), and its
+        objective and prices given back in the case's weights. The gap is relative to
+        max(1, |objective|): with every weight at 1e-9 the absolute floor 1 left a gap of 0.1 of
+        the objective unclosed (shipped cases, all weights times 1e-9: issue values off by up to 2)."""
+        largest = max(self.weight.values())
+        weight = self.weight
+        self._case_weight = weight
+        self.weight, self._weights_relative = {p: w / largest for p, w in weight.items()}, True
+        try:
+            out = self.nash(method)
+        finally:
+            self.weight, self._weights_relative = weight, False
+        if out.gap is None:  # a fallback (utilitarian, egalitarian): solved in the case's weights
+            return out
+        if out.objective is not None:
+            out.objective *= largest
+        if out.prices is not None:
+            out.prices = out.prices * largest
         return out
 
     def _complete_for_held(self, out: Outcome, active, held) -> None:
