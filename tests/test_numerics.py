@@ -241,3 +241,42 @@ def test_every_weight_times_one_factor_gives_the_same_proposal(shipped_natural, 
                 assert mine[key] == v, (concept, key)
             else:
                 assert mine[key] == pytest.approx(v, abs=tol * max(1.0, abs(v))), (concept, key)
+
+
+# -- party weights further apart than the concepts can weigh ----------------------------------
+@pytest.mark.parametrize("concept", ["nash", "egalitarian", "utilitarian"])
+def test_a_weight_spread_too_wide_is_a_located_case_error(concept):
+    """Before: a party weight of 1e20 (1e9 on some cases) made Nash divide by a zero gain
+    (ZeroDivisionError); egalitarian at 1e9 proposed an agreement worse for the heavy party than
+    at 1e6. Now refused, located at the heaviest party's weight."""
+    path = ROOT / "cases" / "asia_pacific_compact.yaml"
+    for w in (1e9, 1e20):
+        with pytest.raises(CaseError) as err:
+            negotiate.solve(path, concept, changes={"parties.CHN.weight": w})
+        (finding,) = err.value.problems
+        assert finding.path == "parties.CHN.weight" and finding.value == w
+        assert finding.location.file.endswith("asia_pacific_compact.yaml") and finding.location.line
+        assert "1e6" in finding.hint
+        with pytest.raises(CaseError):  # a session's what-if, through ConceptRunner.run
+            negotiate.Negotiation(path).set("parties.CHN.weight", w).solve(concept)
+
+
+def test_a_weight_spread_within_reach_is_solved_and_ks_reads_no_weight():
+    path = ROOT / "cases" / "asia_pacific_compact.yaml"
+    got = negotiate.solve(path, "nash", changes={"parties.CHN.weight": 1e6})
+    assert got.status == "optimal"
+    assert negotiate.solve(path, "kalai_smorodinsky", changes={"parties.CHN.weight": 1e20}).status == "optimal"
+
+
+def test_the_cli_refuses_a_weight_spread_with_exit_1(tmp_path):
+    import subprocess
+    import sys
+
+    text = (ROOT / "cases" / "asia_pacific_compact.yaml").read_text()
+    case = tmp_path / "heavy.yaml"
+    case.write_text(text.replace("CHN: {name: China,", "CHN: {name: China, weight: 1e20,"))
+    done = subprocess.run([sys.executable, "-m", "negotiate", "solve", str(case), "--concept", "nash"],
+                          capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": ""})
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert f"{case}:27:" in done.stdout + done.stderr and "parties.CHN.weight" in done.stdout + done.stderr

@@ -152,6 +152,7 @@ class ConceptRunner:
         return r, None
 
     def run(self, concept: str, ideals: bool = False) -> Outcome:
+        check_weight_spread(self.p.case, concept)
         mark = self.b.mark()  # every helper row and column goes afterwards: no solve feels another
         try:
             out = registry.concept(concept).solve(self)
@@ -325,8 +326,9 @@ class ConceptRunner:
                 saturated = [p for p in free if r.row_dual is not None and abs(r.row_dual[rows[p]]) > DUAL_TOL]
                 if not saturated:  # no dual says it: test each (rare, degenerate)
                     saturated = self._test_saturated(free, scale, rows, t, level, unit)
-                held.append((t, level, free))
-                b.set_col_bounds(t, level - LEVEL_SLACK * max(unit, abs(level)), INF)
+                own = self._level_unit({p: scale[p] for p in saturated})  # the level's own parties' scale
+                held.append((t, level, free, own))
+                b.set_col_bounds(t, level - LEVEL_SLACK * max(own, abs(level)), INF)
                 free = [p for p in free if p not in saturated]
         finally:
             b.prefer_primal(False)
@@ -355,9 +357,9 @@ class ConceptRunner:
                 if r.status != "infeasible":
                     break
                 slack *= LEVEL_WIDEN
-                for col, level, _ in held:
+                for col, level, _, own in held:
                     lo = self.b.col_bounds(col)[0]
-                    self.b.set_col_bounds(col, min(lo, level - slack * max(unit, abs(level))), INF)
+                    self.b.set_col_bounds(col, min(lo, level - slack * max(own, abs(level))), INF)
                 r, fail = self._solve({t: 1.0}, "leximin")
                 if r.x is not None:
                     self._hold_as_kept(held, scale, unit, r.x)
@@ -371,9 +373,9 @@ class ConceptRunner:
         a party below it. After a round solved with the levels widened this tightens them
         again: left widened (as before), every later round could lower the earliest parties by
         the widened slack to raise its own level."""
-        for col, level, parties in held:
+        for col, level, parties, own in held:
             floor = min(scale[p] * (float(x[self.ucol[p]]) - self.reservation[p]) for p in parties)
-            self.b.set_col_bounds(col, min(level - LEVEL_SLACK * max(unit, abs(level)), floor), INF)
+            self.b.set_col_bounds(col, min(level - LEVEL_SLACK * max(own, abs(level)), floor), INF)
 
     def _level(self, scale: dict, parties, tag: str) -> tuple[int, dict]:
         """A level column t and rows t <= scale_p * (u_p - d_p) for `parties`; t and the rows."""
@@ -743,3 +745,38 @@ class ConceptRunner:
             y[i] = self.weight[p]
         self.b.set_objective({z[p]: self.weight[p] for p in active})
         return bool(start(x, y))
+
+
+# The largest spread of party weights (largest / smallest) a concept that reads them answers.
+# Only ratios matter (every weight times 1e-9 .. 1e9 gives the same proposal), but a spread is
+# held in the model: Nash gives a party of weight w a gain of about w / w_max of the utility
+# scale, so at a spread of 1e9 the lightest parties' gains met GAIN_TOL and Nash divided by a
+# zero gain (shipped cases, one party's weight 1e9 or 1e20: asia_pacific_compact, climate_club,
+# eu_effort_sharing_2030); at 1e6 its tangent cuts and its cone program agree to 1e-6 on those
+# cases (one party's weight 1e6). Kalai-Smorodinsky reads no party weight.
+MAX_WEIGHT_SPREAD = 1e6
+_SPREAD = f"{MAX_WEIGHT_SPREAD:.0e}".replace("e+0", "e")  # as people write it: 1e6
+_WEIGHTED = ("utilitarian", "egalitarian", "nash")
+
+
+def check_weight_spread(case, concept: str) -> None:
+    """Raises a located CaseError when the party weights are further apart than
+    MAX_WEIGHT_SPREAD and `concept` reads them."""
+    from negotiate.case.source import SourceMap
+    from negotiate.errors import CaseError, Finding, Location
+
+    if concept not in _WEIGHTED or len(case.parties) < 2:
+        return
+    weights = {p: party.weight for p, party in case.parties.items()}
+    light = min(weights, key=weights.get)
+    heavy = max(weights, key=weights.get)
+    if weights[heavy] <= MAX_WEIGHT_SPREAD * weights[light]:
+        return
+    source = case._source or SourceMap()
+    path = ("parties", heavy, "weight")
+    raise CaseError([Finding(
+        f"party weights {weights[light]:g} ({light}) to {weights[heavy]:g} ({heavy}) are more than "
+        f"{_SPREAD} times apart: beyond what {concept} can weigh reliably",
+        ".".join(path), source.locate(path) if source.positions else Location(source.file), weights[heavy],
+        f"party weights are relative: keep the largest within {_SPREAD} times the smallest "
+        "(weights only say how much more one party counts than another)")])
