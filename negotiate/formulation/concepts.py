@@ -326,9 +326,8 @@ class ConceptRunner:
                 saturated = [p for p in free if r.row_dual is not None and abs(r.row_dual[rows[p]]) > DUAL_TOL]
                 if not saturated:  # no dual says it: test each (rare, degenerate)
                     saturated = self._test_saturated(free, scale, rows, t, level, unit)
-                own = self._level_unit({p: scale[p] for p in saturated})  # the level's own parties' scale
-                held.append((t, level, free, own))
-                b.set_col_bounds(t, level - LEVEL_SLACK * max(own, abs(level)), INF)
+                held.append((t, level, free))
+                b.set_col_bounds(t, level - LEVEL_SLACK * max(unit, abs(level)), INF)
                 free = [p for p in free if p not in saturated]
         finally:
             b.prefer_primal(False)
@@ -357,9 +356,9 @@ class ConceptRunner:
                 if r.status != "infeasible":
                     break
                 slack *= LEVEL_WIDEN
-                for col, level, _, own in held:
+                for col, level, _ in held:
                     lo = self.b.col_bounds(col)[0]
-                    self.b.set_col_bounds(col, min(lo, level - slack * max(own, abs(level))), INF)
+                    self.b.set_col_bounds(col, min(lo, level - slack * max(unit, abs(level))), INF)
                 r, fail = self._solve({t: 1.0}, "leximin")
                 if r.x is not None:
                     self._hold_as_kept(held, scale, unit, r.x)
@@ -373,9 +372,9 @@ class ConceptRunner:
         a party below it. After a round solved with the levels widened this tightens them
         again: left widened (as before), every later round could lower the earliest parties by
         the widened slack to raise its own level."""
-        for col, level, parties, own in held:
+        for col, level, parties in held:
             floor = min(scale[p] * (float(x[self.ucol[p]]) - self.reservation[p]) for p in parties)
-            self.b.set_col_bounds(col, min(level - LEVEL_SLACK * max(own, abs(level)), floor), INF)
+            self.b.set_col_bounds(col, min(level - LEVEL_SLACK * max(unit, abs(level)), floor), INF)
 
     def _level(self, scale: dict, parties, tag: str) -> tuple[int, dict]:
         """A level column t and rows t <= scale_p * (u_p - d_p) for `parties`; t and the rows."""
