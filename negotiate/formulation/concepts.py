@@ -50,6 +50,7 @@ PRIMAL_IDEALS_MAX_ROWS = 15_000  # see ConceptRunner.ideals
 # fails with the levels held so far widened LEVEL_WIDEN times, at most MAX_WIDENINGS times, for
 # that round alone: afterwards they are tightened again (ConceptRunner._retighten).
 LEVEL_SLACK = 1e-9
+HELD_SPREAD = 10.0  # see ConceptRunner._held_unit
 LEVEL_WIDEN = 10.0
 MAX_WIDENINGS = 3
 NASH_CERTIFIED = 1e-7  # CASE_FORMAT.md: the Nash gap stated to the user is below this (relative)
@@ -326,8 +327,9 @@ class ConceptRunner:
                 saturated = [p for p in free if r.row_dual is not None and abs(r.row_dual[rows[p]]) > DUAL_TOL]
                 if not saturated:  # no dual says it: test each (rare, degenerate)
                     saturated = self._test_saturated(free, scale, rows, t, level, unit)
-                held.append((t, level, free))
-                b.set_col_bounds(t, level - LEVEL_SLACK * max(unit, abs(level)), INF)
+                own = self._held_unit(scale, saturated, unit)
+                held.append((t, level, free, own))
+                b.set_col_bounds(t, level - LEVEL_SLACK * max(own, abs(level)), INF)
                 free = [p for p in free if p not in saturated]
         finally:
             b.prefer_primal(False)
@@ -352,11 +354,14 @@ class ConceptRunner:
         try:
             r, fail = self._solve({t: 1.0}, "leximin")
             slack = LEVEL_SLACK
-            for _ in range(MAX_WIDENINGS):
+            for widen in range(MAX_WIDENINGS + 1):
                 if r.status != "infeasible":
                     break
-                slack *= LEVEL_WIDEN
-                for col, level, _ in held:
+                if widen:
+                    slack *= LEVEL_WIDEN
+                elif all(own >= unit for *_, own in held):
+                    continue  # each level is held at the level unit already
+                for col, level, _, own in held:  # first at the level unit, then wider
                     lo = self.b.col_bounds(col)[0]
                     self.b.set_col_bounds(col, min(lo, level - slack * max(unit, abs(level))), INF)
                 r, fail = self._solve({t: 1.0}, "leximin")
@@ -372,18 +377,48 @@ class ConceptRunner:
         a party below it. After a round solved with the levels widened this tightens them
         again: left widened (as before), every later round could lower the earliest parties by
         the widened slack to raise its own level."""
-        for col, level, parties in held:
+        for col, level, parties, own in held:
             floor = min(scale[p] * (float(x[self.ucol[p]]) - self.reservation[p]) for p in parties)
-            self.b.set_col_bounds(col, min(level - LEVEL_SLACK * max(unit, abs(level)), floor), INF)
+            self.b.set_col_bounds(col, min(level - LEVEL_SLACK * max(own, abs(level)), floor), INF)
 
     def _level(self, scale: dict, parties, tag: str) -> tuple[int, dict]:
-        """A level column t and rows t <= scale_p * (u_p - d_p) for `parties`; t and the rows."""
-        (t,) = self.b.add_cols([-INF], [INF], [f"{tag}.level"])
+        """A level column t and rows t <= scale_p * (u_p - d_p) for `parties`; t and the rows.
+        t is scaled by the smallest scaled utility span, the size of the level: taken from the
+        first row instead, a party of weight 1e3 .. 1e6 among parties of weight 1 (egalitarian)
+        held a row of coefficients 1 (t) and 1e-3 .. 1e-6 (its utility), met only to the
+        solver's tolerance on t, so its utility to 1e3 .. 1e6 times that: 1e-4 .. 0.1 off the
+        agreement of scipy's sequential leximin (asia_pacific_compact, CHN's weight)."""
+        size = min(abs(scale[p]) * self.uscale[p] for p in parties)
+        (t,) = self.b.add_cols([-INF], [INF], [f"{tag}.level"], scale=[size] if size > 0 else None)
         rows = self.b.add_rows([
             ({t: 1.0, self.ucol[p]: -scale[p]}, -INF, -scale[p] * self.reservation[p], f"{tag}.{p}")
             for p in parties
         ])
         return t, dict(zip(parties, rows))
+
+    def _smallest_units(self, scale: dict, x: np.ndarray, k: int, unit: float) -> float:
+        """The unit of S_k (`_leximin_ordered`), the sum of the k smallest scaled gains at `x`:
+        k times the level unit, but no more than k * HELD_SPREAD times the smallest scaled
+        utility scale of the parties that may be among them (a scaled gain at or below the k-th
+        smallest: ties at the level included), as `_held_unit`. At k times the level unit, a
+        party of weight 1e3 among parties of weight 1 gave up 1e-5 of its utility scale
+        (trade_standards, EU's weight 1e3: EU 9e-6 below the sequential leximin)."""
+        gain = {p: scale[p] * (float(x[self.ucol[p]]) - self.reservation[p]) for p in scale}
+        kth = sorted(gain.values())[k - 1]
+        near = [p for p in scale if gain[p] <= kth + LEVEL_SLACK * unit]
+        return k * min(unit, HELD_SPREAD * min(abs(scale[p]) * self.uscale[p] for p in near))
+
+    def _held_unit(self, scale: dict, saturated: list, unit: float) -> float:
+        """The unit a level held for `saturated` gives up LEVEL_SLACK of: the level unit, but no
+        more than HELD_SPREAD times the smallest of its parties' own scaled utility scale. With
+        party weights far apart (egalitarian), the level unit is the light parties' and the heavy
+        party's scale is 1/spread of it: held at the level unit, a party of weight 1e3 .. 1e6
+        among parties of weight 1 gave up 1e-6 .. 1e-3 of its utility scale, and the next round
+        took it (asia_pacific_compact, CHN's weight 1e5: CHN 6e-4 and IND 0.011 off the
+        agreement of a sequential leximin held in utility units with scipy). Not the smallest
+        scale itself: held that tight, levels of parties of comparable weights moved by 1e-6
+        against the reference of tests/test_leximin_random.py (seed 18, a steep trade-off)."""
+        return min(unit, HELD_SPREAD * min(abs(scale[p]) * self.uscale[p] for p in saturated))
 
     def _level_unit(self, scale: dict) -> float:
         """The size of a leximin level: scaled gains of this size are the problem's own scale."""
@@ -421,7 +456,7 @@ class ConceptRunner:
             if fail:
                 return fail
             s_k = r.objective
-            eps = 1e-8 * max(k * unit, abs(s_k))
+            eps = 1e-8 * max(self._smallest_units(scale, r.x, k, unit), abs(s_k))
             b.add_rows([(objective, s_k - eps, INF, f"leximin.S{k}")])
             if k < n and b.capabilities.mip_start:
                 b.set_start(np.concatenate([r.x, np.zeros(n + 1)]))
