@@ -280,3 +280,77 @@ def test_the_cli_refuses_a_weight_spread_with_exit_1(tmp_path):
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert f"{case}:27:" in done.stdout + done.stderr and "parties.CHN.weight" in done.stdout + done.stderr
+
+
+# -- egalitarian with party weights far apart, against scipy's sequential leximin --------------
+def scipy_leximin(case) -> dict:
+    """Sequential leximin of (u_p - d_p) / w_p over the compiled model's LP (scipy's HiGHS, tight
+    tolerances), written in utility units: u_p - (w_p / w_max) t >= d_p for the free parties, so
+    no row mixes a heavy party's 1/w with the others' 1. A party is saturated when it cannot
+    rise 1e-7 above its share of the level; saturated parties are held at their utility. The
+    LP relaxation: trade_standards' discrete choices (a standard, whole years) are the
+    relaxation's there, so it is the reference for them too."""
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix, hstack, vstack
+
+    problem = compile_case(case)
+    n = len(problem.col_names)
+    A = hstack([csr_matrix((problem.values, problem.indices, problem.indptr), shape=(len(problem.row_names), n)),
+                csr_matrix((len(problem.row_names), 1))]).tocsr()
+    parties = list(problem.utility_col)
+    w = {p: case.parties[p].weight for p in parties}
+    d = {p: case.parties[p].reservation for p in parties}
+    bounds = [(lo if np.isfinite(lo) else None, hi if np.isfinite(hi) else None)
+              for lo, hi in zip(problem.col_lb, problem.col_ub)] + [(None, None)]
+    options = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
+    held, free, x = {}, list(parties), None
+    while free:
+        top = max(w[p] for p in free)
+        rows, lo = [], []
+        for p in parties:
+            r = np.zeros(n + 1)
+            r[problem.utility_col[p]] = 1.0
+            if p not in held:
+                r[n] = -w[p] / top
+            rows.append(r)
+            lo.append(held.get(p, d[p]) - (1e-9 if p in held else 0.0))
+        M = vstack([A, csr_matrix(np.array(rows))]).tocsr()
+        L, H = np.concatenate([problem.row_lo, lo]), np.concatenate([problem.row_hi, np.full(len(rows), np.inf)])
+        keep = np.concatenate([np.isfinite(H), np.isfinite(L)])
+        A_ub, b_ub = vstack([M, -M]).tocsr()[keep], np.concatenate([H, -L])[keep]
+
+        def best(c, bnds):
+            r = linprog(c, A_ub=A_ub, b_ub=b_ub, bounds=bnds, method="highs", options=options)
+            assert r.status == 0, r.message
+            return r
+
+        c = np.zeros(n + 1)
+        c[n] = -1.0
+        r = best(c, bounds)
+        level, x = r.x[n], r.x
+        fixed = bounds[:n] + [(level - 1e-9, None)]
+        saturated = []
+        for p in free:
+            c = np.zeros(n + 1)
+            c[problem.utility_col[p]] = -1.0
+            if -best(c, fixed).fun <= d[p] + level * w[p] / top + 1e-7:
+                saturated.append(p)
+        for p in saturated or free[:1]:
+            held[p] = d[p] + level * w[p] / top
+        free = [p for p in free if p not in held]
+    return {p: float(x[problem.utility_col[p]]) for p in parties}
+
+
+@pytest.mark.parametrize("name, party", [("asia_pacific_compact.yaml", "CHN"), ("climate_club.yaml", "CHN"),
+                                         ("trade_standards.yaml", "EU")])
+@pytest.mark.parametrize("weight", [1e3, 1e6])
+def test_egalitarian_with_one_heavy_party_matches_scipys_sequential_leximin(name, party, weight):
+    """Before: the held levels gave up LEVEL_SLACK of the light parties' scale, i.e. `weight`
+    times that of the heavy party's utility: 1e-4 (1e3) to 0.1 (1e6) off, the heavy party
+    losing and another party gaining (asia_pacific_compact, CHN 1e5: CHN 6e-4, IND 0.011)."""
+    case = negotiate.load_case(ROOT / "cases" / name).update({f"parties.{party}.weight": weight})
+    expected = scipy_leximin(case)
+    got = negotiate.solve(case, "egalitarian")
+    assert got.status == "optimal"
+    for p, u in expected.items():
+        assert got.parties[p].utility == pytest.approx(u, abs=2e-6), p
