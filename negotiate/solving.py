@@ -20,7 +20,7 @@ from negotiate import registry
 from negotiate.case.schema import Case
 from negotiate.compile import Problem, compile_case, utility_scales
 from negotiate.errors import SolveError
-from negotiate.formulation.concepts import ConceptRunner, Outcome, check_weight_spread
+from negotiate.formulation.concepts import ConceptRunner, Outcome
 from negotiate.case.status_quo import status_quo_utilities
 from negotiate.proposal import (
     ACCEPT_TOL,
@@ -74,7 +74,6 @@ def solve(
     s = case.solve
     name = concept_name(concept or s.concept)
     limit = time_limit_of(time_limit, s.time_limit)
-    check_weight_spread(case, name)
     if _enumerating(enumerate, backend or s.backend, solver or s.solver):
         from negotiate.case.resolve import resolve
         from negotiate.discrete import enumerable, solve_enumerated

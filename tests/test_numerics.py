@@ -354,3 +354,16 @@ def test_egalitarian_with_one_heavy_party_matches_scipys_sequential_leximin(name
     assert got.status == "optimal"
     for p, u in expected.items():
         assert got.parties[p].utility == pytest.approx(u, abs=2e-6), p
+
+
+@pytest.mark.parametrize("concept", ["egalitarian", "nash"])
+def test_a_weight_spread_too_wide_is_refused_on_an_enumerated_case_too(concept):
+    """Before: the enumeration of small discrete cases (solve and a session alike) proposed
+    for egalitarian at EU's weight 1e9 the agreement that gives EU 0.47 (0.86 at 1e6)."""
+    path = ROOT / "cases" / "bilateral_fta.yaml"
+    for run in (lambda: negotiate.solve(path, concept, changes={"parties.EU.weight": 1e9}),
+                lambda: negotiate.Negotiation(path).set("parties.EU.weight", 1e9).solve(concept)):
+        with pytest.raises(CaseError) as err:
+            run()
+        assert err.value.problems[0].path == "parties.EU.weight"
+    assert negotiate.solve(path, "ks", changes={"parties.EU.weight": 1e9}).status == "optimal"

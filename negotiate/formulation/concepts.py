@@ -799,7 +799,7 @@ def check_weight_spread(case, concept: str) -> None:
     from negotiate.case.source import SourceMap
     from negotiate.errors import CaseError, Finding, Location
 
-    if concept not in _WEIGHTED or len(case.parties) < 2:
+    if registry.concept(concept).name not in _WEIGHTED or len(case.parties) < 2:
         return
     weights = {p: party.weight for p, party in case.parties.items()}
     light = min(weights, key=weights.get)
