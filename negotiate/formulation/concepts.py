@@ -382,14 +382,8 @@ class ConceptRunner:
             self.b.set_col_bounds(col, min(level - LEVEL_SLACK * max(own, abs(level)), floor), INF)
 
     def _level(self, scale: dict, parties, tag: str) -> tuple[int, dict]:
-        """A level column t and rows t <= scale_p * (u_p - d_p) for `parties`; t and the rows.
-        t is scaled by the smallest scaled utility span, the size of the level: taken from the
-        first row instead, a party of weight 1e3 .. 1e6 among parties of weight 1 (egalitarian)
-        held a row of coefficients 1 (t) and 1e-3 .. 1e-6 (its utility), met only to the
-        solver's tolerance on t, so its utility to 1e3 .. 1e6 times that: 1e-4 .. 0.1 off the
-        agreement of scipy's sequential leximin (asia_pacific_compact, CHN's weight)."""
-        size = min(abs(scale[p]) * self.uscale[p] for p in parties)
-        (t,) = self.b.add_cols([-INF], [INF], [f"{tag}.level"], scale=[size] if size > 0 else None)
+        """A level column t and rows t <= scale_p * (u_p - d_p) for `parties`; t and the rows."""
+        (t,) = self.b.add_cols([-INF], [INF], [f"{tag}.level"])
         rows = self.b.add_rows([
             ({t: 1.0, self.ucol[p]: -scale[p]}, -INF, -scale[p] * self.reservation[p], f"{tag}.{p}")
             for p in parties
