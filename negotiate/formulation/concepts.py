@@ -781,7 +781,10 @@ class ConceptRunner:
 # scale, so at a spread of 1e9 the lightest parties' gains met GAIN_TOL and Nash divided by a
 # zero gain (shipped cases, one party's weight 1e9 or 1e20: asia_pacific_compact, climate_club,
 # eu_effort_sharing_2030); at 1e6 its tangent cuts and its cone program agree to 1e-6 on those
-# cases (one party's weight 1e6). Kalai-Smorodinsky reads no party weight.
+# cases (one party's weight 1e6). Egalitarian, its held levels in each party's own scale
+# (`_held_unit`), is within 7e-7 of scipy's sequential leximin up to 1e6 (tests/test_numerics.py).
+# Utilitarian is refused alike, for one rule (not measured beyond). Kalai-Smorodinsky reads no
+# party weight.
 MAX_WEIGHT_SPREAD = 1e6
 _SPREAD = f"{MAX_WEIGHT_SPREAD:.0e}".replace("e+0", "e")  # as people write it: 1e6
 _WEIGHTED = ("utilitarian", "egalitarian", "nash")
