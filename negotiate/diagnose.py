@@ -272,6 +272,7 @@ def conflicting_set(problem: Problem, budget: Budget | None = None) -> list[Conf
     # presolve costs more than it saves here (EU effort sharing, a reservation of 0.99, 138
     # checks: 0.28 s CPU with presolve, 0.07 s without; the hypograph form 0.14 vs 0.08 s).
     b.h.setOptionValue("presolve", "off")
+    b.cold_by_simplex(True)  # an infeasible IPM leaves no basis: every check after it would be IPM again
     elements = case_elements(problem)
     if _feasible(b) is not False:
         return None

@@ -137,10 +137,12 @@ def solve_enumerated(problem, concept: str, ideals: bool = False, axes: list | N
     read off data arranged once per case); any other outcome goes through `build`.
     """
     from negotiate.case.resolve import Resolved
+    from negotiate.formulation.concepts import check_weight_spread
 
     t0 = time.perf_counter()
     compiled = None if isinstance(problem, Resolved) else problem
     resolved = problem if compiled is None else compiled.resolved
+    check_weight_spread(resolved.case, concept)  # as on the solver path (ConceptRunner.run)
     if compiled is None:
         _check_numbers(resolved)
     problem = resolved.__dict__.get("_case_view")

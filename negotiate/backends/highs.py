@@ -520,6 +520,12 @@ class HighsBackend(Backend):
         if status == S.kOptimal:
             kind = "optimal"
         elif status == S.kInfeasible:
+            # Simplex proves infeasibility from a basis (dual simplex: its dual ray's), and HiGHS
+            # keeps it valid: the next solve continues hot from it, as from an optimum (any valid
+            # basis is a sound start; only the path differs). Without this a diagnosis's deletion
+            # filter ran IPM on every check of a large LP until the first feasible one.
+            if not self.is_mip() and h.getBasis().valid:
+                self._has_basis = True
             return LPResult("infeasible", seconds=seconds)
         elif status == S.kUnbounded:
             return LPResult("unbounded", seconds=seconds, message="the objective is unbounded")

@@ -50,6 +50,7 @@ PRIMAL_IDEALS_MAX_ROWS = 15_000  # see ConceptRunner.ideals
 # fails with the levels held so far widened LEVEL_WIDEN times, at most MAX_WIDENINGS times, for
 # that round alone: afterwards they are tightened again (ConceptRunner._retighten).
 LEVEL_SLACK = 1e-9
+HELD_SPREAD = 10.0  # see ConceptRunner._held_unit
 LEVEL_WIDEN = 10.0
 MAX_WIDENINGS = 3
 NASH_CERTIFIED = 1e-7  # CASE_FORMAT.md: the Nash gap stated to the user is below this (relative)
@@ -152,6 +153,7 @@ class ConceptRunner:
         return r, None
 
     def run(self, concept: str, ideals: bool = False) -> Outcome:
+        check_weight_spread(self.p.case, concept)
         mark = self.b.mark()  # every helper row and column goes afterwards: no solve feels another
         try:
             out = registry.concept(concept).solve(self)
@@ -349,8 +351,9 @@ class ConceptRunner:
                 saturated = [p for p in free if r.row_dual is not None and abs(r.row_dual[rows[p]]) > DUAL_TOL]
                 if not saturated:  # no dual says it: test each (rare, degenerate)
                     saturated = self._test_saturated(free, scale, rows, t, level, unit)
-                held.append((t, level, free))
-                b.set_col_bounds(t, level - LEVEL_SLACK * max(unit, abs(level)), INF)
+                own = self._held_unit(scale, saturated, unit)
+                held.append((t, level, free, own))
+                b.set_col_bounds(t, level - LEVEL_SLACK * max(own, abs(level)), INF)
                 free = [p for p in free if p not in saturated]
         finally:
             b.prefer_primal(False)
@@ -375,11 +378,14 @@ class ConceptRunner:
         try:
             r, fail = self._solve({t: 1.0}, "leximin")
             slack = LEVEL_SLACK
-            for _ in range(MAX_WIDENINGS):
+            for widen in range(MAX_WIDENINGS + 1):
                 if r.status != "infeasible":
                     break
-                slack *= LEVEL_WIDEN
-                for col, level, _ in held:
+                if widen:
+                    slack *= LEVEL_WIDEN
+                elif all(own >= unit for *_, own in held):
+                    continue  # each level is held at the level unit already
+                for col, level, _, own in held:  # first at the level unit, then wider
                     lo = self.b.col_bounds(col)[0]
                     self.b.set_col_bounds(col, min(lo, level - slack * max(unit, abs(level))), INF)
                 r, fail = self._solve({t: 1.0}, "leximin")
@@ -395,9 +401,9 @@ class ConceptRunner:
         a party below it. After a round solved with the levels widened this tightens them
         again: left widened (as before), every later round could lower the earliest parties by
         the widened slack to raise its own level."""
-        for col, level, parties in held:
+        for col, level, parties, own in held:
             floor = min(scale[p] * (float(x[self.ucol[p]]) - self.reservation[p]) for p in parties)
-            self.b.set_col_bounds(col, min(level - LEVEL_SLACK * max(unit, abs(level)), floor), INF)
+            self.b.set_col_bounds(col, min(level - LEVEL_SLACK * max(own, abs(level)), floor), INF)
 
     def _level(self, scale: dict, parties, tag: str) -> tuple[int, dict]:
         """A level column t and rows t <= scale_p * (u_p - d_p) for `parties`; t and the rows."""
@@ -407,6 +413,30 @@ class ConceptRunner:
             for p in parties
         ])
         return t, dict(zip(parties, rows))
+
+    def _smallest_units(self, scale: dict, x: np.ndarray, k: int, unit: float) -> float:
+        """The unit of S_k (`_leximin_ordered`), the sum of the k smallest scaled gains at `x`:
+        k times the level unit, but no more than k * HELD_SPREAD times the smallest scaled
+        utility scale of the parties that may be among them (a scaled gain at or below the k-th
+        smallest: ties at the level included), as `_held_unit`. At k times the level unit, a
+        party of weight 1e3 among parties of weight 1 gave up 1e-5 of its utility scale
+        (trade_standards, EU's weight 1e3: EU 9e-6 below the sequential leximin)."""
+        gain = {p: scale[p] * (float(x[self.ucol[p]]) - self.reservation[p]) for p in scale}
+        kth = sorted(gain.values())[k - 1]
+        near = [p for p in scale if gain[p] <= kth + LEVEL_SLACK * unit]
+        return k * min(unit, HELD_SPREAD * min(abs(scale[p]) * self.uscale[p] for p in near))
+
+    def _held_unit(self, scale: dict, saturated: list, unit: float) -> float:
+        """The unit a level held for `saturated` gives up LEVEL_SLACK of: the level unit, but no
+        more than HELD_SPREAD times the smallest of its parties' own scaled utility scale. With
+        party weights far apart (egalitarian), the level unit is the light parties' and the heavy
+        party's scale is 1/spread of it: held at the level unit, a party of weight 1e3 .. 1e6
+        among parties of weight 1 gave up 1e-6 .. 1e-3 of its utility scale, and the next round
+        took it (asia_pacific_compact, CHN's weight 1e5: CHN 6e-4 and IND 0.011 off the
+        agreement of a sequential leximin held in utility units with scipy). Not the smallest
+        scale itself: held that tight, levels of parties of comparable weights moved by 1e-6
+        against the reference of tests/test_leximin_random.py (seed 18, a steep trade-off)."""
+        return min(unit, HELD_SPREAD * min(abs(scale[p]) * self.uscale[p] for p in saturated))
 
     def _level_unit(self, scale: dict) -> float:
         """The size of a leximin level: scaled gains of this size are the problem's own scale."""
@@ -444,7 +474,7 @@ class ConceptRunner:
             if fail:
                 return fail
             s_k = r.objective
-            eps = 1e-8 * max(k * unit, abs(s_k))
+            eps = 1e-8 * max(self._smallest_units(scale, r.x, k, unit), abs(s_k))
             b.add_rows([(objective, s_k - eps, INF, f"leximin.S{k}")])
             if k < n and b.capabilities.mip_start:
                 b.set_start(np.concatenate([r.x, np.zeros(n + 1)]))
@@ -453,6 +483,8 @@ class ConceptRunner:
     def nash(self, method: str | None = None) -> Outcome:
         """Nash by `method` (conic | cuts; None: the case's solve.nash_method, `auto` chosen
         by `_nash_method`). The conic path falls back to the cuts, with a note, when it fails."""
+        if not getattr(self, "_weights_relative", False):
+            return self._nash_relative(method)
         chosen = method or self._nash_method()
         if chosen == "conic":
             self._nash_known = None  # who is held, when the conic path had to ask (the cuts need not ask again)
@@ -479,14 +511,18 @@ class ConceptRunner:
         if held:
             notes.append(f"{', '.join(held)} cannot gain above the reservation in any acceptable agreement: "
                          "held there, outside the Nash product")
-        if not active:
-            out = self.utilitarian()
+        if not active:  # the fallbacks in the case's weights (see _nash_relative)
+            self.weight, relative = self._case_weight, self.weight
+            try:
+                out = self.utilitarian()
+            finally:
+                self.weight = relative
             out.held, out.notes = held, notes
             return out
         if level is None or not level:
             mark = self.b.mark()  # the leximin's level rows must not outlive this solve
             try:
-                out = self.leximin({p: 1.0 / self.weight[p] for p in active})
+                out = self.leximin({p: 1.0 / self._case_weight[p] for p in active})
             finally:
                 self.b.rollback(mark)
             out.held = held
@@ -497,6 +533,27 @@ class ConceptRunner:
         out.notes = notes + out.notes
         if held and out.ok:
             self._complete_for_held(out, active, held)
+        return out
+
+    def _nash_relative(self, method: str | None) -> Outcome:
+        """Nash with the party weights divided by the largest (only their ratios matter), and its
+        objective and prices given back in the case's weights. The gap is relative to
+        max(1, |objective|): with every weight at 1e-9 the absolute floor 1 left a gap of 0.1 of
+        the objective unclosed (shipped cases, all weights times 1e-9: issue values off by up to 2)."""
+        largest = max(self.weight.values())
+        weight = self.weight
+        self._case_weight = weight
+        self.weight, self._weights_relative = {p: w / largest for p, w in weight.items()}, True
+        try:
+            out = self.nash(method)
+        finally:
+            self.weight, self._weights_relative = weight, False
+        if out.gap is None:  # a fallback (utilitarian, egalitarian): solved in the case's weights
+            return out
+        if out.objective is not None:
+            out.objective *= largest
+        if out.prices is not None:
+            out.prices = out.prices * largest
         return out
 
     def _complete_for_held(self, out: Outcome, active, held) -> None:
@@ -772,3 +829,39 @@ class _IdealChain:
                 return
         self.x = x
         self.basis = self.b.get_basis()
+# The largest spread of party weights (largest / smallest) a concept that reads them answers.
+# Only ratios matter (every weight times 1e-9 .. 1e9 gives the same proposal), but a spread is
+# held in the model: Nash gives a party of weight w a gain of about w / w_max of the utility
+# scale, so at a spread of 1e9 the lightest parties' gains met GAIN_TOL and Nash divided by a
+# zero gain (shipped cases, one party's weight 1e9 or 1e20: asia_pacific_compact, climate_club,
+# eu_effort_sharing_2030); at 1e6 its tangent cuts and its cone program agree to 1e-6 on those
+# cases (one party's weight 1e6). Egalitarian, its held levels in each party's own scale
+# (`_held_unit`), is within 7e-7 of scipy's sequential leximin up to 1e6 (tests/test_numerics.py).
+# Utilitarian is refused alike, for one rule (not measured beyond). Kalai-Smorodinsky reads no
+# party weight.
+MAX_WEIGHT_SPREAD = 1e6
+_SPREAD = f"{MAX_WEIGHT_SPREAD:.0e}".replace("e+0", "e")  # as people write it: 1e6
+_WEIGHTED = ("utilitarian", "egalitarian", "nash")
+
+
+def check_weight_spread(case, concept: str) -> None:
+    """Raises a located CaseError when the party weights are further apart than
+    MAX_WEIGHT_SPREAD and `concept` reads them."""
+    from negotiate.case.source import SourceMap
+    from negotiate.errors import CaseError, Finding, Location
+
+    if registry.concept(concept).name not in _WEIGHTED or len(case.parties) < 2:
+        return
+    weights = {p: party.weight for p, party in case.parties.items()}
+    light = min(weights, key=weights.get)
+    heavy = max(weights, key=weights.get)
+    if weights[heavy] <= MAX_WEIGHT_SPREAD * weights[light]:
+        return
+    source = case._source or SourceMap()
+    path = ("parties", heavy, "weight")
+    raise CaseError([Finding(
+        f"party weights {weights[light]:g} ({light}) to {weights[heavy]:g} ({heavy}) are more than "
+        f"{_SPREAD} times apart: beyond what {concept} can weigh reliably",
+        ".".join(path), source.locate(path) if source.positions else Location(source.file), weights[heavy],
+        f"party weights are relative: keep the largest within {_SPREAD} times the smallest "
+        "(weights only say how much more one party counts than another)")])
