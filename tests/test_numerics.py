@@ -52,16 +52,22 @@ def test_rescaled_cases_give_the_same_agreement(natural, name, transform):
     unit = {"range x1e6": 1e6, "range x1e-6": 1e-6}.get(transform, 1.0)
     for concept in CONCEPTS:
         got = negotiate.solve(case, concept)
-        assert got.status == expected[concept].status == "optimal", concept
-        tol = 1e-4 if concept == "nash" else 1e-6  # Nash: to its certified gap (see concepts.py)
-        mine, theirs = flat(got.agreement), flat(expected[concept].agreement)
-        for key, v in theirs.items():
-            if isinstance(v, str):
-                assert mine[key] == v, (concept, key)
-            else:
-                k = unit if key.startswith(ISSUE[name]) else 1.0
-                assert mine[key] / k == pytest.approx(v, abs=tol * max(1.0, abs(v))), (concept, key)
+        assert_same_agreement(got, expected[concept], concept,
+                              lambda key: unit if key.startswith(ISSUE[name]) else 1.0)
         assert [o.accepts for o in got.parties.values()] == [o.accepts for o in expected[concept].parties.values()]
+
+
+def assert_same_agreement(got, expected, concept: str, unit_of=lambda key: 1.0) -> None:
+    """`got` proposes `expected`'s agreement (each issue value in `expected`'s units times
+    unit_of(key)), to 1e-6 relative, Nash to its certified gap."""
+    assert got.status == expected.status == "optimal", concept
+    tol = 1e-4 if concept == "nash" else 1e-6  # Nash: to its certified gap (see concepts.py)
+    mine, theirs = flat(got.agreement), flat(expected.agreement)
+    for key, v in theirs.items():
+        if isinstance(v, str):
+            assert mine[key] == v, (concept, key)
+        else:
+            assert mine[key] / unit_of(key) == pytest.approx(v, abs=tol * max(1.0, abs(v))), (concept, key)
 
 
 # -- a price negotiation solved by hand ----------------------------------------------------
@@ -232,15 +238,7 @@ def test_every_weight_times_one_factor_gives_the_same_proposal(shipped_natural, 
     data, expected = shipped_natural[name]
     case = rescale.case_of(rescale.party_weights_times(data, factor))
     for concept in CONCEPTS:
-        got = negotiate.solve(case, concept)
-        assert got.status == expected[concept].status == "optimal", concept
-        tol = 1e-4 if concept == "nash" else 1e-6  # Nash: to its certified gap (see concepts.py)
-        mine, theirs = flat(got.agreement), flat(expected[concept].agreement)
-        for key, v in theirs.items():
-            if isinstance(v, str):
-                assert mine[key] == v, (concept, key)
-            else:
-                assert mine[key] == pytest.approx(v, abs=tol * max(1.0, abs(v))), (concept, key)
+        assert_same_agreement(negotiate.solve(case, concept), expected[concept], concept)
 
 
 # -- party weights further apart than the concepts can weigh ----------------------------------
