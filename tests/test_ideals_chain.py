@@ -100,3 +100,25 @@ def test_ideals_through_detours_match_cvxpy(monkeypatch):
     ref = cvxpy_ideals(d)
     for p, want in ref.items():
         assert prop.parties[p].ideal == pytest.approx(want, abs=1e-6)
+
+
+def test_capped_ideals_solved_again_cold_match_cvxpy(monkeypatch):
+    """A hot ideal that meets IDEAL_HOT_ITERATIONS is solved again cold: the same optimum."""
+    from negotiate.formulation import concepts
+
+    d = data()
+    capped = []
+    keep = HighsBackend.solve_capped
+
+    def solve_capped(self, max_iterations):
+        r = keep(self, max_iterations)
+        capped.append(r is None)
+        return r
+
+    monkeypatch.setattr(concepts, "IDEAL_HOT_ITERATIONS", 20)
+    monkeypatch.setattr(HighsBackend, "solve_capped", solve_capped)
+    prop = negotiate.solve(validate_data(d), "kalai_smorodinsky")
+    assert any(capped) and not all(capped), "the cap no longer splits the hot ideals"
+    ref = cvxpy_ideals(d)
+    for p, want in ref.items():
+        assert prop.parties[p].ideal == pytest.approx(want, abs=1e-6)

@@ -167,6 +167,11 @@ class Backend(ABC):
         self.solver_seconds += result.seconds
         return result
 
+    def solve_capped(self, max_iterations: int) -> LPResult | None:
+        """A solve that gives up after `max_iterations` simplex iterations: None then (the
+        caller solves again another way). Backends that cannot count them solve in full."""
+        return self.solve()
+
     @abstractmethod
     def solver_info(self) -> tuple[str, str]: ...
 

@@ -549,6 +549,19 @@ class HighsBackend(Backend):
         gap = float(info.mip_gap) if self.is_mip() and math.isfinite(info.mip_gap) else None
         return LPResult(kind, x, duals, objective, seconds, h.modelStatusToString(status), gap)
 
+    def solve_capped(self, max_iterations: int) -> LPResult | None:
+        """A solve that gives up after `max_iterations` simplex iterations (None), the option
+        given back after. A count, not a time: the same solve gives up alike on every machine."""
+        h = self.h
+        kept = h.getOptionValue("simplex_iteration_limit")[1]
+        try:
+            h.setOptionValue("simplex_iteration_limit", int(max_iterations))
+            result = self.solve()
+            capped = h.getModelStatus() == highspy.HighsModelStatus.kIterationLimit
+        finally:
+            h.setOptionValue("simplex_iteration_limit", kept)
+        return None if capped else result
+
     def _infeasible_or_unbounded(self):
         """An LP HiGHS calls "infeasible or unbounded" (a presolve verdict, or simplex's when
         allow_unbounded_or_infeasible is set), solved again without presolve and with that

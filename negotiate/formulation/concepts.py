@@ -39,6 +39,12 @@ GAIN_TOL = 1e-9  # a gain this small (relative to the utility scale) is zero
 DUAL_TOL = 1e-9
 MAX_NASH_ROUNDS = 200
 PRIMAL_IDEALS_MAX_ROWS = 15_000  # see ConceptRunner.ideals
+# A hot ideal solve (ConceptRunner.ideals) gives up after this many simplex iterations and is
+# solved again cold (IPM + crossover at 200 parties, 0.1 s, about 1k hot iterations' worth).
+# benchmarks/generate.py 200 parties x 30 criteria, CPU seconds of all the ideals, one run
+# each, load 1-1.5: no cap 5.8-6.1 s (60.5k iterations; the costliest 5.7k and 4.4k, then
+# 2.2k, 2.1k, 1.7k, 1.5k); cap 3000 5.95 (2 capped); 2000 5.73-5.82 (4 capped); 1300 5.92 (8).
+IDEAL_HOT_ITERATIONS = 2000
 # A leximin level, once found, is held to within LEVEL_SLACK of the level unit. The solver meets
 # rows only to its feasibility tolerance (1e-9, scaled), so a level found can sit a little above
 # what the model strictly allows, and a later round be called infeasible: 200 parties of
@@ -142,7 +148,9 @@ class ConceptRunner:
     # -- one solve ---------------------------------------------------------
     def _solve(self, objective: dict, what: str) -> tuple[LPResult, Outcome | None]:
         self.b.set_objective(objective)
-        r = self.b.solve()
+        return self._settle(self.b.solve(), what)
+
+    def _settle(self, r: LPResult, what: str) -> tuple[LPResult, Outcome | None]:
         if r.status == "limit" and r.has_solution:
             self.limited = True
             if r.gap is not None:
@@ -270,7 +278,8 @@ class ConceptRunner:
         chain = _IdealChain(self.b)
         try:
             for i, p in enumerate(self.parties):
-                r, fail = self._solve({self.ucol[p]: 1.0}, f"ideal of {p}")
+                hot = i > 0 and primal and not self.b.is_mip()
+                r, fail = self._solve_ideal({self.ucol[p]: 1.0}, f"ideal of {p}", hot)
                 if fail:
                     return fail
                 out[p] = float(r.objective)  # max u_p: its hypograph is tight at the optimum
@@ -280,6 +289,17 @@ class ConceptRunner:
         finally:
             self.b.prefer_primal(False)
         return out
+
+    def _solve_ideal(self, objective: dict, what: str, hot: bool) -> tuple[LPResult, Outcome | None]:
+        """One ideal's solve: a hot one gives up after IDEAL_HOT_ITERATIONS simplex iterations
+        and is solved again cold (its LP unchanged: the same optimum, from another start)."""
+        if hot:
+            self.b.set_objective(objective)
+            r = self.b.solve_capped(IDEAL_HOT_ITERATIONS)
+            if r is not None:
+                return self._settle(r, what)
+            self.b.start_cold(always=True)
+        return self._solve(objective, what)
 
     def kalai_smorodinsky(self) -> Outcome:
         ideals = self.ideals()
@@ -294,8 +314,23 @@ class ConceptRunner:
         # 10.2k iterations; by IPM + crossover 3.2; hot from the last ideal by dual 3.1, by
         # primal 7.0 s, 30k; after a cold utilitarian LP (0.5 s) 2.4 s, 5.5k (about the same in
         # all). Egalitarian's first round is 0.6 s: the Kalai-Smorodinsky scales make it harder.
+        # The first round then starts from the optimum of sum scale_p * u_p (by IPM + crossover
+        # where start_cold clears the basis, else hot from the last ideal): whole
+        # Kalai-Smorodinsky CPU seconds, one run each, load 1-1.5, without vs with it (ideals
+        # capped, IDEAL_HOT_ITERATIONS): 50 parties 0.56 / 0.51 vs 0.52 / 0.45 (first round
+        # 2.8k iterations vs 1.8k); 100 1.98 / 1.89 vs 1.88 / 1.78; 200 9.67 vs 8.94 (first round
+        # 3.4 s vs the start LP 0.45 s + the round 2.2 s). Weighted by the party weights instead
+        # the same time, but Kalai-Smorodinsky reads none. The LP only sets the start. From it
+        # the first round by primal simplex (primal_first), not dual, same load, one run each:
+        # 50 parties 0.45-0.52 s vs 0.40-0.41 (the start LP and leximin 0.11-0.13 vs 0.09);
+        # 100 1.78-1.88 vs 1.56-1.57 (0.57 vs 0.35); 200 8.75-8.76 vs 8.44-8.55 (first round
+        # 2.2 s, 6.2k iterations vs 2.0 s, 9.5k).
         self.b.start_cold()
-        out = self.leximin(scale)
+        if scale and not self.b.is_mip():
+            _, fail = self._solve({self.ucol[p]: scale[p] for p in scale}, "the start of the leximin")
+            if fail:
+                return fail
+        out = self.leximin(scale, primal_first=bool(scale) and not self.b.is_mip())
         out.ideals = ideals
         out.held = held
         if held:
@@ -304,15 +339,16 @@ class ConceptRunner:
                 "(ideal = reservation): held there, outside the leximin")
         return out
 
-    def leximin(self, scale: dict) -> Outcome:
-        """Leximin of scale[p] * (u_p - d_p) over the parties in `scale`."""
+    def leximin(self, scale: dict, primal_first: bool = False) -> Outcome:
+        """Leximin of scale[p] * (u_p - d_p) over the parties in `scale`; `primal_first`: the
+        first round continues by primal simplex from the optimum just found (a hint)."""
         if not scale:
             return self.utilitarian()
         if self.b.is_mip():
             return self._leximin_ordered(scale)
-        return self._leximin_lp(scale)
+        return self._leximin_lp(scale, primal_first)
 
-    def _leximin_lp(self, scale: dict) -> Outcome:
+    def _leximin_lp(self, scale: dict, primal_first: bool = False) -> Outcome:
         """Each round: a fresh level column t_k with rows t_k <= scale_p * (u_p - d_p) for
         the free parties. Once solved, t_k is fixed at its level, so its rows hold every
         party of that round at or above it (the saturated ones at it), and the agreement
@@ -335,7 +371,7 @@ class ConceptRunner:
         first = last = None
         unit = self._level_unit(scale)
         held: list[tuple[int, float, list]] = []  # (level column, level, its round's parties) of the rounds done
-        b.prefer_primal(False)
+        b.prefer_primal(primal_first)
         b.cold_by_simplex(True)  # a cold first round: see HighsBackend.cold_by_simplex
         try:
             while free:
