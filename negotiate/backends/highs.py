@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from contextlib import contextmanager
 
 import highspy
 import numpy as np
@@ -492,17 +493,24 @@ class HighsBackend(Backend):
         else:
             h.run()  # hot: HiGHS starts from the basis, without presolve
 
-    def _run_with(self, options: dict) -> None:
-        """One run with `options` set, each given back its value after."""
+    @contextmanager
+    def _options(self, options: dict):
+        """HiGHS's `options` set for the body, each given back its value after (not HiGHS's
+        default: a caller's setting, such as diagnose's presolve off, must outlive the body)."""
         h = self.h
         kept = {k: h.getOptionValue(k)[1] for k in options}
         try:
             for k, v in options.items():
                 h.setOptionValue(k, v)
-            h.run()
+            yield
         finally:
             for k, v in kept.items():
                 h.setOptionValue(k, v)
+
+    def _run_with(self, options: dict) -> None:
+        """One run with `options` set, each given back its value after."""
+        with self._options(options):
+            self.h.run()
 
     def _solve(self) -> LPResult:
         h = self.h
@@ -552,14 +560,9 @@ class HighsBackend(Backend):
     def solve_capped(self, max_iterations: int) -> LPResult | None:
         """A solve that gives up after `max_iterations` simplex iterations (None), the option
         given back after. A count, not a time: the same solve gives up alike on every machine."""
-        h = self.h
-        kept = h.getOptionValue("simplex_iteration_limit")[1]
-        try:
-            h.setOptionValue("simplex_iteration_limit", int(max_iterations))
+        with self._options({"simplex_iteration_limit": int(max_iterations)}):
             result = self.solve()
-            capped = h.getModelStatus() == highspy.HighsModelStatus.kIterationLimit
-        finally:
-            h.setOptionValue("simplex_iteration_limit", kept)
+            capped = self.h.getModelStatus() == highspy.HighsModelStatus.kIterationLimit
         return None if capped else result
 
     def _infeasible_or_unbounded(self):
@@ -568,33 +571,19 @@ class HighsBackend(Backend):
         distinction asked for. The options are given back as they were, not set to HiGHS's
         defaults: diagnose.conflicting_set runs its checks with presolve off, and a session's
         later solves must run as they did before (warm as cold)."""
-        h = self.h
-        kept = {k: h.getOptionValue(k)[1] for k in ("presolve", "allow_unbounded_or_infeasible")}
-        try:
-            h.setOptionValue("presolve", "off")
-            h.setOptionValue("allow_unbounded_or_infeasible", False)
-            h.run()
-        finally:
-            for k, v in kept.items():
-                h.setOptionValue(k, v)
-        return h.getModelStatus()
+        self._run_with({"presolve": "off", "allow_unbounded_or_infeasible": False})
+        return self.h.getModelStatus()
 
     def _retry_unknown(self):
         """An LP HiGHS ends without a verdict ("Unknown"), solved again: by HiGHS's default dual
         simplex from the same basis, then cold. Seen on a hot primal continuation without bound
         perturbation (prefer_primal): an ideal of benchmarks/generate.py's 50-party case (P044)."""
         h = self.h
-        kept = {k: h.getOptionValue(k)[1] for k in ("simplex_strategy", "primal_simplex_bound_perturbation_multiplier")}
-        try:
-            h.setOptionValue("simplex_strategy", 1)
-            h.setOptionValue("primal_simplex_bound_perturbation_multiplier", 1.0)
+        with self._options({"simplex_strategy": 1, "primal_simplex_bound_perturbation_multiplier": 1.0}):
             h.run()
             if h.getModelStatus() == highspy.HighsModelStatus.kUnknown:
                 h.clearSolver()
                 h.run()
-        finally:
-            for k, v in kept.items():
-                h.setOptionValue(k, v)
         return h.getModelStatus()
 
     def set_start(self, x: np.ndarray) -> None:
@@ -755,16 +744,7 @@ class HighsBackend(Backend):
     def _setup_lp(self) -> None:
         """HiGHS 1.16's crossover reads solver data that only a run sets up (without one it
         crashed the process): a run that stops before its first iteration."""
-        h = self.h
-        kept = {k: h.getOptionValue(k)[1] for k in ("simplex_iteration_limit", "presolve", "solver")}
-        try:
-            h.setOptionValue("simplex_iteration_limit", 0)
-            h.setOptionValue("presolve", "off")
-            h.setOptionValue("solver", "simplex")
-            h.run()
-        finally:
-            for k, v in kept.items():
-                h.setOptionValue(k, v)
+        self._run_with({"simplex_iteration_limit": 0, "presolve": "off", "solver": "simplex"})
 
     @staticmethod
     def _matrix(lp):
