@@ -460,7 +460,7 @@ class ConceptRunner:
         gain = {p: scale[p] * (float(x[self.ucol[p]]) - self.reservation[p]) for p in scale}
         kth = sorted(gain.values())[k - 1]
         near = [p for p in scale if gain[p] <= kth + LEVEL_SLACK * unit]
-        return k * min(unit, HELD_SPREAD * min(abs(scale[p]) * self.uscale[p] for p in near))
+        return k * self._held_unit(scale, near, unit)
 
     def _held_unit(self, scale: dict, saturated: list, unit: float) -> float:
         """The unit a level held for `saturated` gives up LEVEL_SLACK of: the level unit, but no
