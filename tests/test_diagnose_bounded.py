@@ -3,7 +3,9 @@
 - an unreachable reservation in the Asia-Pacific case is diagnosed at once
   (it used to nest full solves and diagnoses, and never returned);
 - every shipped case, with one reservation or red line made impossible, is
-  diagnosed in under 2 s (the EU case has 27 parties);
+  diagnosed whole, inside the diagnosis's work budget (no `stopped`), and
+  without running away (a generous 10 CPU-second bound; they take 0.1-1 s:
+  speed itself is measured in benchmarks/, not here);
 - the conflicting set names only reservations, red lines, collective
   constraints and issue ranges, and is checked irreducible by brute force on
   the case itself (cold solves of edited cases, not our compiled model): the
@@ -99,9 +101,10 @@ def test_unreachable_reservation_returns_at_once():
     t0 = time.process_time()  # CPU seconds: a loaded machine does not stretch them
     with within(20):
         prop = negotiate.solve(case, changes={"parties.JPN.reservation": 0.99})
-    assert time.process_time() - t0 < 2.0
+    assert time.process_time() - t0 < 10.0
     assert prop.status == "infeasible"
     d = prop.diagnosis
+    assert "stopped" not in d
     assert d["relaxations"][0]["id"] == "parties.JPN.reservation"
     assert d["largest_group"]["parties"] and "JPN" in d["largest_group"]["without"]
     assert_irreducible(case.update({"parties.JPN.reservation": 0.99}), d["iis"])
@@ -129,8 +132,9 @@ def _check_case(path, every):
             prop = negotiate.solve(case, changes=change)
         seconds = time.process_time() - t0
         assert prop.status == "infeasible", change
-        assert seconds < 2.0, (change, seconds)
+        assert seconds < 10.0, (change, seconds)
         d = prop.diagnosis
+        assert "stopped" not in d, change
         assert d["relaxations"], change
         if case.decision_rule == "unanimity":
             # under a qualified majority acceptance is a rule over binaries (a MIP whose
