@@ -377,6 +377,9 @@ def _shared_arguments(resolved: Resolved, var_col: dict, bounds: dict, b: _Build
     criteria using it (`criteria.climate.argument`); its bounds are the argument's
     reachable range without the constant (each curve adds its own)."""
     seen: dict = {}
+    n_crit = sum(len(resolved.criteria[p]) for p in resolved.parties)
+    if n_crit * max(len(resolved.variables) - 1, 0) < SHARED_MIN_SAVED:
+        return {}, {}  # no argument can save that many (every criterion using one of every term); 0.07 ms at 5 parties
     for p in resolved.parties:
         for crit in resolved.criteria[p]:
             key = _terms_key(crit)

@@ -91,10 +91,10 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     # a shared argument: defined by the one row it is in that is not a position row
     at_def = (kind[cols] == 3) & ~is_prow[rows]
     drow, dcol = rows[at_def], cols[at_def]
-    if len(drow) != len(shared) or len(set(drow.tolist())) != len(drow) or np.any(vals[at_def] == 0):
-        return None
     is_drow = np.zeros(m, bool)
     is_drow[drow] = True
+    if len(drow) != len(shared) or int(is_drow.sum()) != len(drow) or np.any(vals[at_def] == 0):
+        return None
     held = is_prow | is_urow | is_drow  # rows whose slack is nonbasic: equalities only
     if np.any(is_prow & (is_urow | is_drow)) or np.any(p.row_lo[held] != p.row_hi[held]):
         return None
@@ -110,7 +110,7 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     act = np.bincount(rows, weights=vals * v[cols], minlength=m)
     # per position row (its fills in column order, contiguous in CSR), the fill the argument lands in
     start = np.flatnonzero(np.r_[True, prow[1:] != prow[:-1]])
-    if len(np.unique(prow[start])) != len(start):
+    if int(is_prow.sum()) != len(start):  # a position row's fills apart (np.unique: 0.18 ms of 0.25 at 5 parties)
         return None
     group = np.repeat(np.arange(len(start)), np.diff(np.r_[start, len(prow)]))
     filled = np.cumsum(ub[fcol])
