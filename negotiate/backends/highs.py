@@ -65,7 +65,8 @@ def _arr(values, dtype=float) -> np.ndarray:
     return a
 
 
-# Cold LP solves (no basis yet) of at least this many rows run HiGHS's interior point method
+# Cold LP solves (no basis yet; the utilitarian LP excepted, which starts from negotiate.start's
+# basis at every size) of at least this many rows run HiGHS's interior point method
 # with crossover (a basis comes out, so duals are exact and every later solve is a hot simplex
 # re-solve: leximin rounds, Nash cuts, ideals and what-if changes continue from the basis).
 # Measured with HiGHS 1.16 on benchmarks/generate.py cases (30 criteria x 10 points, the
@@ -75,7 +76,8 @@ def _arr(values, dtype=float) -> np.ndarray:
 # (a loaded machine: the ratios, not the seconds). Below the threshold the difference is noise.
 IPM_MIN_ROWS = 1200
 # A cold LP solve by simplex (below IPM_MIN_ROWS) of the compiled model alone (no helper rows or
-# columns: the utilitarian LP, the first ideal) runs without HiGHS's presolve, unless the caller
+# columns: the first ideal; the utilitarian LP's where negotiate.start writes no basis, e.g. a
+# two-level case) runs without HiGHS's presolve, unless the caller
 # set presolve (diagnose does): on the increment form presolve removes little and costs more than
 # it saves. Models with helpers keep HiGHS's default: Nash's tangent cuts start from the vertex
 # presolve leads to, and where its optimum is flat in the issue values within the certified gap
