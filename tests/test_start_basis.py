@@ -23,7 +23,6 @@ from negotiate.start import BASIC, utilitarian_start
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import make_case  # noqa: E402
-
 from test_canonical import random_flat_case  # noqa: E402
 
 
