@@ -514,7 +514,8 @@ class HighsBackend(Backend):
         if not self._cold_bare_lp() or self.retired or self.h.getOptionValue("presolve")[1] != "choose":
             return False
         p = self.problem
-        in_place = np.array_equal(self._col_at, np.arange(p.n_cols)) and np.array_equal(self._row_at, np.arange(p.n_rows))
+        in_place = (np.array_equal(self._col_at, np.arange(p.n_cols))
+                    and np.array_equal(self._row_at, np.arange(p.n_rows)))
         if self._ncols != p.n_cols or self._nrows != p.n_rows or not in_place:  # HiGHS's positions are the Problem's
             return False
         start = utilitarian_start(p, self._cost / self._cs)
