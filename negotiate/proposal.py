@@ -110,7 +110,7 @@ class _Curves:
         self.long = np.flatnonzero(sizes > FEW_TERMS).tolist()
         self.lins = lins
         terms = [lin.terms if k <= FEW_TERMS else {} for lin, k in zip(lins, sizes.tolist())]
-        self.keys = sorted({k for t in terms for k in t}, key=repr)
+        self.keys = list(dict.fromkeys(chain.from_iterable(terms)))  # (any fixed order: a sort by repr took 40 us)
         where = {k: i for i, k in enumerate(self.keys)}
         count = np.where(sizes > FEW_TERMS, 0, sizes)
         depth = int(count.max()) if n else 0
