@@ -29,12 +29,17 @@ _bannered = False
 THREADS: int | None = None  # set in batch workers (one HiGHS thread per process)
 
 
-# highspy's `Highs` is this class plus Python-side callbacks (one HighsCallback object per callback
-# type, made at every construction) and an expression API, none of which negotiate uses (it calls
-# run(), not the interruptible solve()): the class itself is made 3x faster. CPU us a construction,
-# one 2-core machine under load 2.5: Highs() 88, _Highs() 29 (0.17 vs 0.05 ms in a 5-party
-# utilitarian solve, fresh data); run() times alike (0.83 vs 0.84 ms, 125 iterations, same x).
-_HIGHS = getattr(getattr(highspy, "_core", None), "_Highs", highspy.Highs)
+# highspy's `Highs` is its core class plus Python-side callbacks (one HighsCallback object per
+# callback type, made at every construction) and an expression API, none of which negotiate uses
+# (it calls run(), not the interruptible solve()): the core class is made 3x faster. CPU us a
+# construction, one 2-core machine under load 2.5: Highs() 88, the core class 29 (0.17 vs 0.05 ms
+# in a 5-party utilitarian solve, fresh data); run() times alike (0.83 vs 0.84 ms, 125 iterations,
+# the same x).
+_CORE = getattr(getattr(highspy, "_core", None), "_Highs", highspy.Highs)
+
+
+class _HIGHS(_CORE):
+    """The core class with an instance dictionary (tests and tools patch an object's methods)."""
 
 
 def new_highs() -> highspy.Highs:
