@@ -119,6 +119,11 @@ class _Builder:
         self.row_info: list[RowInfo] = []
         self._cols: list[int] = []  # single rows' entries not yet in a chunk
         self._vals: list[float] = []
+        # columns' and rows' attributes added as arrays (`col_block`, `row_block`), and the lists
+        # before them: a section's 1.1k columns passed through lists and back cost 0.08 ms of a
+        # 5-party compile (tolist, extend, np.array), against 0.006 ms kept as arrays
+        self._col_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._row_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def col(self, name, lb, ub, integer=False) -> int:
         self.names.append(name)
@@ -146,6 +151,41 @@ class _Builder:
         self.row_hi.extend(hi)
         self.row_info.extend([info] * len(names))
 
+    def col_block(self, names: list, lb: np.ndarray, ub: np.ndarray, integer: np.ndarray) -> None:
+        """Columns given as arrays, kept as arrays."""
+        self._col_parts += [self._listed_cols(), (lb, ub, integer)]
+        self.names.extend(names)
+
+    def row_block(self, names: list, lens: np.ndarray, lo: np.ndarray, hi: np.ndarray, info: list) -> None:
+        """Rows' names, lengths, bounds and infos given as arrays (their entries by `chunk`)."""
+        self._row_parts += [self._listed_rows(), (lens, lo, hi)]
+        self.row_names.extend(names)
+        self.row_info.extend(info)
+
+    def _listed_cols(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        out = np.array(self.lb, float), np.array(self.ub, float), np.array(self.integer, bool)
+        self.lb, self.ub, self.integer = [], [], []
+        return out
+
+    def _listed_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        out = np.array(self.row_len, np.int64), np.array(self.row_lo, float), np.array(self.row_hi, float)
+        self.row_len, self.row_lo, self.row_hi = [], [], []
+        return out
+
+    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """lb, ub, integer of every column added."""
+        parts = self._col_parts = self._col_parts + [self._listed_cols()]
+        return tuple(np.concatenate([part[k] for part in parts]) for k in range(3))
+
+    def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """lo, hi of every row added."""
+        parts = self._row_parts = self._row_parts + [self._listed_rows()]
+        return np.concatenate([part[1] for part in parts]), np.concatenate([part[2] for part in parts])
+
+    def _row_lengths(self) -> np.ndarray:
+        parts = self._row_parts = self._row_parts + [self._listed_rows()]
+        return np.concatenate([part[0] for part in parts])
+
     def chunk(self, cols: np.ndarray, vals: np.ndarray) -> None:
         """The entries of rows added (their names, lengths and bounds) as arrays."""
         self._flush()
@@ -155,8 +195,9 @@ class _Builder:
     def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """indptr, indices, values of every row added."""
         self._flush()
-        indptr = np.zeros(len(self.row_len) + 1, dtype=np.int32)
-        indptr[1:] = np.cumsum(self.row_len)
+        lengths = self._row_lengths()
+        indptr = np.zeros(len(lengths) + 1, dtype=np.int32)
+        indptr[1:] = np.cumsum(lengths)
         indices = np.concatenate(self.col_chunks).astype(np.int32) if self.col_chunks else np.zeros(0, np.int32)
         values = np.concatenate(self.val_chunks).astype(float) if self.val_chunks else np.zeros(0)
         return indptr, indices, values
@@ -217,16 +258,9 @@ def compile_case(case: Case | Resolved) -> Problem:
     shared, shared_cols = _shared_arguments(resolved, var_col, bounds, b)
     sec = _every_party(resolved, var_col, bounds, shared)
     c0, r0 = len(b.names), len(b.row_names)
-    b.names.extend(sec.names)
-    b.lb.extend(sec.lb.tolist())
-    b.ub.extend(sec.ub.tolist())
-    b.integer.extend(sec.integer.tolist())
-    b.row_names.extend(sec.row_names)
-    b.row_len.extend(sec.row_len.tolist())
+    b.col_block(sec.names, sec.lb, sec.ub, sec.integer)
+    b.row_block(sec.row_names, sec.row_len, sec.row_lo, sec.row_hi, sec.row_info)
     b.chunk(sec.placed(c0 + sec.party_col), sec.values)
-    b.row_lo.extend(sec.row_lo.tolist())
-    b.row_hi.extend(sec.row_hi.tolist())
-    b.row_info.extend(sec.row_info)
     maps = _once(functools.partial(sec.maps, c0 + sec.party_col, r0 + sec.party_row))
     score_form, curve_cols, curve_rows = (_Later(maps, k) for k in range(3))
     utility_col = dict(zip(resolved.parties, (sec.utility_col + c0).tolist()))
@@ -249,15 +283,17 @@ def compile_case(case: Case | Resolved) -> Problem:
             reservation_row[p] = b.row(cid, {utility_col[p]: 1.0}, d, INF, RowInfo("reservation", cid, p))
 
     indptr, indices, values = b.matrix()
+    col_lb, col_ub, col_int = b.columns()
+    row_lo, row_hi = b.row_bounds()
     problem = Problem(
         resolved=resolved,
         col_names=b.names,
-        col_lb=np.array(b.lb, float),
-        col_ub=np.array(b.ub, float),
-        col_int=np.array(b.integer, bool),
+        col_lb=col_lb,
+        col_ub=col_ub,
+        col_int=col_int,
         row_names=b.row_names,
-        row_lo=np.array(b.row_lo, float),
-        row_hi=np.array(b.row_hi, float),
+        row_lo=row_lo,
+        row_hi=row_hi,
         indptr=indptr,
         indices=indices,
         values=values,
