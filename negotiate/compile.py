@@ -119,6 +119,11 @@ class _Builder:
         self.row_info: list[RowInfo] = []
         self._cols: list[int] = []  # single rows' entries not yet in a chunk
         self._vals: list[float] = []
+        # columns' and rows' attributes added as arrays (`col_block`, `row_block`), and the lists
+        # before them: a section's 1.1k columns passed through lists and back cost 0.08 ms of a
+        # 5-party compile (tolist, extend, np.array), against 0.006 ms kept as arrays
+        self._col_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._row_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def col(self, name, lb, ub, integer=False) -> int:
         self.names.append(name)
@@ -146,6 +151,41 @@ class _Builder:
         self.row_hi.extend(hi)
         self.row_info.extend([info] * len(names))
 
+    def col_block(self, names: list, lb: np.ndarray, ub: np.ndarray, integer: np.ndarray) -> None:
+        """Columns given as arrays, kept as arrays."""
+        self._col_parts += [self._listed_cols(), (lb, ub, integer)]
+        self.names.extend(names)
+
+    def row_block(self, names: list, lens: np.ndarray, lo: np.ndarray, hi: np.ndarray, info: list) -> None:
+        """Rows' names, lengths, bounds and infos given as arrays (their entries by `chunk`)."""
+        self._row_parts += [self._listed_rows(), (lens, lo, hi)]
+        self.row_names.extend(names)
+        self.row_info.extend(info)
+
+    def _listed_cols(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        out = np.array(self.lb, float), np.array(self.ub, float), np.array(self.integer, bool)
+        self.lb, self.ub, self.integer = [], [], []
+        return out
+
+    def _listed_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        out = np.array(self.row_len, np.int64), np.array(self.row_lo, float), np.array(self.row_hi, float)
+        self.row_len, self.row_lo, self.row_hi = [], [], []
+        return out
+
+    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """lb, ub, integer of every column added."""
+        parts = self._col_parts = self._col_parts + [self._listed_cols()]
+        return tuple(np.concatenate([part[k] for part in parts]) for k in range(3))
+
+    def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """lo, hi of every row added."""
+        parts = self._row_parts = self._row_parts + [self._listed_rows()]
+        return np.concatenate([part[1] for part in parts]), np.concatenate([part[2] for part in parts])
+
+    def _row_lengths(self) -> np.ndarray:
+        parts = self._row_parts = self._row_parts + [self._listed_rows()]
+        return np.concatenate([part[0] for part in parts])
+
     def chunk(self, cols: np.ndarray, vals: np.ndarray) -> None:
         """The entries of rows added (their names, lengths and bounds) as arrays."""
         self._flush()
@@ -155,8 +195,9 @@ class _Builder:
     def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """indptr, indices, values of every row added."""
         self._flush()
-        indptr = np.zeros(len(self.row_len) + 1, dtype=np.int32)
-        indptr[1:] = np.cumsum(self.row_len)
+        lengths = self._row_lengths()
+        indptr = np.zeros(len(lengths) + 1, dtype=np.int32)
+        indptr[1:] = np.cumsum(lengths)
         indices = np.concatenate(self.col_chunks).astype(np.int32) if self.col_chunks else np.zeros(0, np.int32)
         values = np.concatenate(self.val_chunks).astype(float) if self.val_chunks else np.zeros(0)
         return indptr, indices, values
@@ -217,17 +258,10 @@ def compile_case(case: Case | Resolved) -> Problem:
     shared, shared_cols = _shared_arguments(resolved, var_col, bounds, b)
     sec = _every_party(resolved, var_col, bounds, shared)
     c0, r0 = len(b.names), len(b.row_names)
-    b.names.extend(sec.names)
-    b.lb.extend(sec.lb.tolist())
-    b.ub.extend(sec.ub.tolist())
-    b.integer.extend(sec.integer.tolist())
-    b.row_names.extend(sec.row_names)
-    b.row_len.extend(sec.row_len.tolist())
+    b.col_block(sec.names, sec.lb, sec.ub, sec.integer)
+    b.row_block(sec.row_names, sec.row_len, sec.row_lo, sec.row_hi, sec.row_info)
     b.chunk(sec.placed(c0 + sec.party_col), sec.values)
-    b.row_lo.extend(sec.row_lo.tolist())
-    b.row_hi.extend(sec.row_hi.tolist())
-    b.row_info.extend(sec.row_info)
-    maps = functools.cache(functools.partial(sec.maps, c0 + sec.party_col, r0 + sec.party_row))
+    maps = _once(functools.partial(sec.maps, c0 + sec.party_col, r0 + sec.party_row))
     score_form, curve_cols, curve_rows = (_Later(maps, k) for k in range(3))
     utility_col = dict(zip(resolved.parties, (sec.utility_col + c0).tolist()))
     utility_row = dict(zip(resolved.parties, (sec.utility_row + r0).tolist()))
@@ -249,15 +283,17 @@ def compile_case(case: Case | Resolved) -> Problem:
             reservation_row[p] = b.row(cid, {utility_col[p]: 1.0}, d, INF, RowInfo("reservation", cid, p))
 
     indptr, indices, values = b.matrix()
+    col_lb, col_ub, col_int = b.columns()
+    row_lo, row_hi = b.row_bounds()
     problem = Problem(
         resolved=resolved,
         col_names=b.names,
-        col_lb=np.array(b.lb, float),
-        col_ub=np.array(b.ub, float),
-        col_int=np.array(b.integer, bool),
+        col_lb=col_lb,
+        col_ub=col_ub,
+        col_int=col_int,
         row_names=b.row_names,
-        row_lo=np.array(b.row_lo, float),
-        row_hi=np.array(b.row_hi, float),
+        row_lo=row_lo,
+        row_hi=row_hi,
         indptr=indptr,
         indices=indices,
         values=values,
@@ -281,6 +317,19 @@ def compile_case(case: Case | Resolved) -> Problem:
         _check_numbers(problem)
         resolved.per_party[("numbers fine", None)] = same
     return problem
+
+
+def _once(make):
+    """`make()` on the first call, its value after (functools.cache's wrapper took 40 us to make,
+    1% of a 5-party solve)."""
+    made = []
+
+    def get():
+        if not made:
+            made.append(make())
+        return made[0]
+
+    return get
 
 
 def _every_party(resolved: Resolved, var_col: dict, bounds: dict, shared: dict) -> _Section:
@@ -377,6 +426,9 @@ def _shared_arguments(resolved: Resolved, var_col: dict, bounds: dict, b: _Build
     criteria using it (`criteria.climate.argument`); its bounds are the argument's
     reachable range without the constant (each curve adds its own)."""
     seen: dict = {}
+    n_crit = sum(len(resolved.criteria[p]) for p in resolved.parties)
+    if n_crit * max(len(resolved.variables) - 1, 0) < SHARED_MIN_SAVED:
+        return {}, {}  # no argument can save that many (every criterion using one of every term); 0.07 ms at 5 parties
     for p in resolved.parties:
         for crit in resolved.criteria[p]:
             key = _terms_key(crit)
@@ -524,11 +576,26 @@ def _floats(v) -> list:
 # 50 drawing curve by curve in Python (~35 us a criterion), against HiGHS's 4, 21 and 77 ms.
 
 
+# `_seq_add` adds in a Python loop (about 0.06 us a term) rather than one numpy step per term
+# position (4-7 us each, over every group) when the terms number fewer than this many times the
+# longest group's: a party's utility constant (5 parties x 30 criteria: 150 terms, 30 steps)
+# took 0.15 ms by steps and 0.01 ms by the loop; at 200 parties (6000 terms) the steps win.
+SEQ_ADD_LOOP = 60
+
+
 def _seq_add(acc: np.ndarray, vals: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """acc[g] + vals[starts[g]] + vals[starts[g] + 1] + ... (counts[g] terms), added one at a time
     in order as a Python loop adds them (numpy's sums pair terms up: other roundings)."""
     acc = np.array(acc, float)
     most = int(counts.max(initial=0))
+    if int(counts.sum()) < SEQ_ADD_LOOP * most:  # few groups: Python floats, the same additions
+        a, v = acc.tolist(), vals.tolist()
+        for g, (s, c) in enumerate(zip(starts.tolist(), counts.tolist())):
+            t = a[g]
+            for k in range(s, s + c):
+                t += v[k]
+            a[g] = t
+        return np.array(a, float)
     order = desc = None
     if most > 16:  # a long sum (a public good's argument names every party): the groups sorted once
         order = np.argsort(-counts, kind="stable")

@@ -106,11 +106,11 @@ class _Curves:
         # built from flat arrays (C-level iteration over the points and terms, one scatter each)
         n = len(criteria)
         lins = [c.lin for c in criteria]
-        sizes = np.fromiter(map(len, (lin.terms for lin in lins)), np.int64, n)
+        sizes = np.array([len(lin.terms) for lin in lins], np.int64)
         self.long = np.flatnonzero(sizes > FEW_TERMS).tolist()
         self.lins = lins
         terms = [lin.terms if k <= FEW_TERMS else {} for lin, k in zip(lins, sizes.tolist())]
-        self.keys = sorted({k for t in terms for k in t}, key=repr)
+        self.keys = list(dict.fromkeys(chain.from_iterable(terms)))  # (any fixed order: a sort by repr took 40 us)
         where = {k: i for i, k in enumerate(self.keys)}
         count = np.where(sizes > FEW_TERMS, 0, sizes)
         depth = int(count.max()) if n else 0
@@ -121,20 +121,28 @@ class _Curves:
         col = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
         self.at[row, col] = np.fromiter(map(where.__getitem__, chain.from_iterable(terms)), np.int64, total)
         self.coef[row, col] = np.fromiter(chain.from_iterable(t.values() for t in terms), float, total)
-        self.const = np.fromiter((lin.const for lin in lins), float, n)
+        self.const = np.array([lin.const for lin in lins], float)
         xs = [c.x_points for c in criteria]
-        self.linear = np.fromiter((x is None for x in xs), bool, n)  # discrete scores: the argument itself
+        self.linear = np.array([x is None for x in xs], bool)  # discrete scores: the argument itself
         curved = [i for i, x in enumerate(xs) if x is not None]
-        npts = np.fromiter((len(xs[i]) for i in curved), np.int64, len(curved))
-        width = int(npts.max()) if len(curved) else 2
-        self.xs = np.full((n, width), np.inf)
-        self.ys = np.zeros((n, width))
-        self.last = np.zeros(n, np.int64)
-        row = np.repeat(np.asarray(curved, np.int64), npts)
-        col = np.arange(int(npts.sum())) - np.repeat(np.cumsum(npts) - npts, npts)
-        self.xs[row, col] = np.fromiter(chain.from_iterable(xs[i] for i in curved), float, len(row))
-        self.ys[row, col] = np.fromiter(chain.from_iterable(criteria[i].y_points for i in curved), float, len(row))
-        self.last[curved] = npts - 1
+        lengths = [len(xs[i]) for i in curved]
+        if n and len(curved) == n and min(lengths) == max(lengths):  # every curve as many points: no padding
+            # (one np.array each: 0.05 of the 0.26 ms this took at 5 parties x 30 criteria x 10 points)
+            self.xs = np.array(xs, float)
+            self.ys = np.array([c.y_points for c in criteria], float)
+            self.last = np.full(n, lengths[0] - 1, np.int64)
+        else:
+            npts = np.array(lengths, np.int64)
+            width = int(npts.max()) if len(curved) else 2
+            self.xs = np.full((n, width), np.inf)
+            self.ys = np.zeros((n, width))
+            self.last = np.zeros(n, np.int64)
+            row = np.repeat(np.asarray(curved, np.int64), npts)
+            col = np.arange(int(npts.sum())) - np.repeat(np.cumsum(npts) - npts, npts)
+            self.xs[row, col] = np.fromiter(chain.from_iterable(xs[i] for i in curved), float, len(row))
+            self.ys[row, col] = np.fromiter(chain.from_iterable(criteria[i].y_points for i in curved), float,
+                                            len(row))
+            self.last[curved] = npts - 1
         with np.errstate(invalid="ignore"):
             self.slopes = np.diff(self.ys, axis=1) / np.diff(self.xs, axis=1)
         self.rows = np.arange(n)

@@ -30,6 +30,7 @@ from negotiate.proposal import (
     agreement_of,
     constraint_outcomes,
     issue_values,
+    party_outcome,
     utilities,
 )
 
@@ -281,11 +282,9 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver, a
         if ideal is not None:
             span = ideal - d
             satisfaction = gain / span if span > 1e-9 * uscale[p] else None
-        parties[p] = PartyOutcome(
-            utility=utils[p], reservation=d, ideal=ideal, gain=gain, satisfaction=satisfaction,
-            criteria=scores[p], weight=case.parties[p].weight,
-            accepts=gain >= -ACCEPT_TOL * uscale[p], held=p in out.held,
-        )
+        # (field order: utility, reservation, ideal, gain, satisfaction, criteria, weight, accepts, held)
+        parties[p] = party_outcome(utils[p], d, ideal, gain, satisfaction, scores[p], case.parties[p].weight,
+                                   gain >= -ACCEPT_TOL * uscale[p], p in out.held)
     ratification = _ratification(problem, values, utils, out.x, parties)
     benefit = sum(case.parties[p].weight * utils[p] for p in problem.parties)
     constraints = constraint_outcomes(problem, values, utils, out.prices)

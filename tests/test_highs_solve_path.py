@@ -55,7 +55,8 @@ def presolve_at_run(b) -> list[str]:
     return seen
 
 
-def bare_utilitarian(presolve: str | None = None):
+def bare_utilitarian(presolve: str | None = None, parties: tuple[str, ...] = ("A", "B")):
+    """The two-party LP maximising the utilities of `parties` (both: utilitarian; one: an ideal)."""
     problem = compile_case(validate_data({
         "name": "Two issues",
         "issues": {"cut": {"range": [0, 100]}, "aid": {"range": [0, 10]}},
@@ -66,23 +67,24 @@ def bare_utilitarian(presolve: str | None = None):
     b = make_backend(problem, "highs", None)
     if presolve is not None:
         b.h.setOptionValue("presolve", presolve)
-    b.set_objective({problem.utility_col[p]: 1.0 for p in problem.parties})
+    b.set_objective({problem.utility_col[p]: 1.0 for p in parties})
     return problem, b
 
 
 def test_a_cold_lp_of_the_compiled_model_runs_without_presolve_and_gives_the_option_back():
-    """backends.highs.COLD_SIMPLEX_PRESOLVE: the utilitarian LP's cold solve; hot re-solves and
+    """backends.highs.COLD_SIMPLEX_PRESOLVE: a cold solve of the compiled model alone (an ideal's;
+    the utilitarian LP's starts from negotiate.start's basis instead); hot re-solves and
     models with helper rows keep HiGHS's default, and a caller's own setting is kept."""
-    problem, b = bare_utilitarian()
+    problem, b = bare_utilitarian(parties=("B",))
     seen = presolve_at_run(b)
     cold = b.solve()
     assert seen == ["off"] and b.h.getOptionValue("presolve")[1] == "choose"
     b.set_col_bounds(problem.col_index["aid"], 0, 5)
     b.solve()
     assert seen == ["off", "choose"]  # hot: HiGHS starts from the basis
-    _, with_presolve = bare_utilitarian("on")
+    _, with_presolve = bare_utilitarian("on", parties=("B",))
     assert with_presolve.solve().objective == pytest.approx(cold.objective, rel=1e-12)
-    problem, helped = bare_utilitarian()
+    problem, helped = bare_utilitarian(parties=("B",))
     (t,) = helped.add_cols([-INF], [INF], ["level"])
     helped.add_rows([({t: 1.0, problem.utility_col["A"]: -1.0}, -INF, 0.0, "row")])
     helped.set_objective({t: 1.0})

@@ -29,13 +29,26 @@ _bannered = False
 THREADS: int | None = None  # set in batch workers (one HiGHS thread per process)
 
 
+# highspy's `Highs` is its core class plus Python-side callbacks (one HighsCallback object per
+# callback type, made at every construction) and an expression API, none of which negotiate uses
+# (it calls run(), not the interruptible solve()): the core class is made 3x faster. CPU us a
+# construction, one 2-core machine under load 2.5: Highs() 88, the core class 29 (0.17 vs 0.05 ms
+# in a 5-party utilitarian solve, fresh data); run() times alike (0.83 vs 0.84 ms, 125 iterations,
+# the same x).
+_CORE = getattr(getattr(highspy, "_core", None), "_Highs", highspy.Highs)
+
+
+class _HIGHS(_CORE):
+    """The core class with an instance dictionary (tests and tools patch an object's methods)."""
+
+
 def new_highs() -> highspy.Highs:
-    """A silent Highs; the first construction in a process prints a banner
-    straight to file descriptor 1, so it is sent to /dev/null (JSON on stdout
-    must stay clean)."""
+    """A silent Highs (the core class, `_HIGHS`); the first construction in a process prints a
+    banner straight to file descriptor 1, so it is sent to /dev/null (JSON on stdout must stay
+    clean)."""
     global _bannered
     if _bannered:
-        h = highspy.Highs()
+        h = _HIGHS()
     else:
         try:
             saved = os.dup(1)
@@ -46,7 +59,7 @@ def new_highs() -> highspy.Highs:
                 devnull = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(devnull, 1)
                 os.close(devnull)
-            h = highspy.Highs()
+            h = _HIGHS()
         finally:
             if saved is not None:
                 os.dup2(saved, 1)
@@ -60,12 +73,13 @@ def new_highs() -> highspy.Highs:
 
 def _arr(values, dtype=float) -> np.ndarray:
     a = np.asarray(values, dtype=dtype)
-    if dtype is float:
+    if dtype is float and _HINF != math.inf:  # HiGHS's infinity is IEEE's (1.16): nothing to clip (6 us a call)
         a = np.clip(a, -_HINF, _HINF)
     return a
 
 
-# Cold LP solves (no basis yet) of at least this many rows run HiGHS's interior point method
+# Cold LP solves (no basis yet; the utilitarian LP excepted, which starts from negotiate.start's
+# basis at every size) of at least this many rows run HiGHS's interior point method
 # with crossover (a basis comes out, so duals are exact and every later solve is a hot simplex
 # re-solve: leximin rounds, Nash cuts, ideals and what-if changes continue from the basis).
 # Measured with HiGHS 1.16 on benchmarks/generate.py cases (30 criteria x 10 points, the
@@ -75,7 +89,8 @@ def _arr(values, dtype=float) -> np.ndarray:
 # (a loaded machine: the ratios, not the seconds). Below the threshold the difference is noise.
 IPM_MIN_ROWS = 1200
 # A cold LP solve by simplex (below IPM_MIN_ROWS) of the compiled model alone (no helper rows or
-# columns: the utilitarian LP, the first ideal) runs without HiGHS's presolve, unless the caller
+# columns: the first ideal; the utilitarian LP's where negotiate.start writes no basis, e.g. a
+# two-level case) runs without HiGHS's presolve, unless the caller
 # set presolve (diagnose does): on the increment form presolve removes little and costs more than
 # it saves. Models with helpers keep HiGHS's default: Nash's tangent cuts start from the vertex
 # presolve leads to, and where its optimum is flat in the issue values within the certified gap
@@ -96,6 +111,13 @@ COLD_SIMPLEX_PRESOLVE = "off"
 # vs 3.17-3.34; 400 (13.2k) 15.5 vs 14.1. (On the earlier hypograph form cold won from 4.5k
 # rows, 20 parties: 200 parties, 45k rows, 8.5 vs 2.6 for the first round.)
 START_COLD_MIN_ROWS = 6000
+# The utilitarian LP from negotiate.start's basis runs the dual simplex with Devex edge weights (1)
+# rather than HiGHS's default choice (dual steepest edge): a few more iterations, each cheaper.
+# benchmarks/generate.py cases, CPU ms of the solve, median of 30/15/7/2 interleaved runs, one
+# 2-core machine under load 2.2, default vs Devex (iterations): 5 parties 1.61 (127) vs 1.45 (125);
+# 20 parties 7.15 (450) vs 6.07 (480); 50 parties 25.0 (1221) vs 20.8 (1248); 200 parties 255
+# (4888) vs 182 (5117); Dantzig's pricing lost everywhere (200 parties 482 ms, 9391 iterations).
+STARTED_DUAL_EDGE_WEIGHTS = 1
 
 
 class HighsBackend(Backend):
@@ -486,12 +508,38 @@ class HighsBackend(Backend):
         h = self.h
         limit = self.effective_time_limit()
         h.setOptionValue("time_limit", float(limit) if limit else highspy.kHighsInf)
-        if self._cold_ipm():
+        if self._started_utilitarian():  # dual simplex from the written basis (HiGHS does not presolve from a basis)
+            self._run_with({"simplex_dual_edge_weight_strategy": STARTED_DUAL_EDGE_WEIGHTS})
+        elif self._cold_ipm():
             self._run_with({"solver": "ipm", "run_crossover": "on"})
         elif self._cold_bare_lp() and h.getOptionValue("presolve")[1] == "choose":
             self._run_with({"presolve": COLD_SIMPLEX_PRESOLVE})
         else:
             h.run()  # hot: HiGHS starts from the basis, without presolve
+
+    def _started_utilitarian(self) -> bool:
+        """A cold LP on the compiled model alone whose objective weighs every utility (utilitarian),
+        HiGHS's presolve not set by the caller: given the dual feasible basis of negotiate.start
+        (True), which beats both a cold dual simplex and IPM + crossover at every size measured
+        (5 to 200 parties: the numbers are in negotiate.start)."""
+        from negotiate.start import utilitarian_start
+
+        if not self._cold_bare_lp() or self.retired or self.h.getOptionValue("presolve")[1] != "choose":
+            return False
+        p = self.problem
+        in_place = (np.array_equal(self._col_at, np.arange(p.n_cols))
+                    and np.array_equal(self._row_at, np.arange(p.n_rows)))
+        if self._ncols != p.n_cols or self._nrows != p.n_rows or not in_place:  # HiGHS's positions are the Problem's
+            return False
+        start = utilitarian_start(p, self._cost / self._cs)
+        if start is None:
+            return False
+        status = (highspy.HighsBasisStatus.kLower, highspy.HighsBasisStatus.kBasic, highspy.HighsBasisStatus.kUpper)
+        basis = highspy.HighsBasis()
+        basis.col_status = [status[k] for k in start[0].tolist()]
+        basis.row_status = [status[k] for k in start[1].tolist()]
+        basis.valid = True
+        return self.h.setBasis(basis) == highspy.HighsStatus.kOk
 
     @contextmanager
     def _options(self, options: dict):
