@@ -696,8 +696,15 @@ class HighsBackend(Backend):
     # -- a start from a primal-dual point (Nash after the cone program) ------------------------
     # A dual this small (HiGHS's scaled units: objective, rows and columns near 1) is taken as 0,
     # and a column this close to the bound its reduced cost points to is put on that bound.
+    # The bound's distance: an interior point stops short of its bounds by about its own accuracy,
+    # and a column left off its bound is one crossover has to push (and it then ends far from
+    # optimal). Simplex iterations of the first Nash cut LP after crossover from Clarabel's point
+    # (Clarabel's tolerances 3e-5, benchmarks/generate.py 30 criteria x 10 points, seeds 0-2),
+    # this at 1e-5 / 1e-4 / 1e-3 / 1e-2: 50 parties 927-1040 / 6-54 / 3-9 / 26-86; 200 parties
+    # 4.5k-4.9k / 228-351 / 32-48 / 320-677. At Clarabel's default tolerances (1e-8) 1e-7 took
+    # 4957 iterations at 200 parties, seed 2 (1.3 s of the Nash's 1.3), 1e-3 took 24.
     START_DUAL_TOL = 1e-9
-    START_BOUND_TOL = 1e-7
+    START_BOUND_TOL = 1e-3
 
     def start_from_point(self, x: np.ndarray, row_dual: np.ndarray) -> bool:
         """Start the next LP solve from the nearly optimal primal-dual point (x, row_dual) of the

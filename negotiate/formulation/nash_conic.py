@@ -56,31 +56,51 @@ import numpy as np
 
 from negotiate.backends.scaling import _pow2, scale_model
 
-# Clarabel settings. The default tolerances (tol_gap_abs/rel 1e-8, tol_feas 1e-8) are kept: the
-# point only seeds the tangent cuts, whose LP certifies the gap. At 200 parties tolerances of
-# 1e-10 stopped AlmostSolved after 50 iterations (0.74 s), and 1e-6 saved 6 of 31 iterations
-# but left gains 1e-6 further off (the LP then needs more rounds). Equilibration on (see the
-# module docstring). max_iter bounds a failing run (a party that cannot gain makes the optimum
-# -inf, and Clarabel iterates until it gives up): healthy runs took 19-73 iterations.
+# Clarabel settings. Its tolerances are looser than its defaults (1e-8): the point only seeds the
+# tangent cuts, whose LP certifies the gap (NASH_TOL), so Clarabel's slow last iterations buy
+# nothing the LP does not redo. Iterations and Nash CPU seconds end to end, benchmarks/generate.py
+# 200 parties x 30 criteria x 10 points, seeds 0-2, with the crossover start (HighsBackend.
+# START_BOUND_TOL 1e-3), one run each, load 1-2: faer at 1e-8 31-38 iterations, 0.64-0.75 s;
+# 1e-5 21-24, 0.52-0.64 (4 LPs); 3e-5 16-19, 0.44-0.53 (4-5 LPs); 1e-4 16-18, 0.46-0.67
+# (4-14 LPs: the cut LP's rounds stalled near the gap, each round 30-60 ms, about four
+# Clarabel iterations); 1e-2 13, 1.2 (the crossover then ended 5k simplex iterations away).
+# At 1e-8, 1e-10 stopped AlmostSolved after 50 iterations (0.74 s). Every run certified the
+# same gap (below NASH_TOL) and the same utilities within sqrt(gap) (7e-5).
+# The faer direct solver instead of qdldl: to the same tolerance in fewer iterations (200 parties
+# at 1e-8: 30-38 vs 37-40; 100: 33-41 vs 34-50; 50: 19-30 vs 26-39), each about as costly
+# (10-11 ms at 200); one thread, so that the point (and the warm answer) does not depend on how
+# threads are scheduled.
+# Equilibration on (see the module docstring). max_iter bounds a failing run (a party that
+# cannot gain makes the optimum -inf, and Clarabel iterates until it gives up): healthy runs
+# took 14-73 iterations.
 # Iterative refinement of each KKT solve off: the point only seeds the cut LP's crossover, and
 # without refinement Clarabel solved every benchmarks/generate.py case tried (30 criteria x 10
 # points, seeds 0-2 at 5, 20, 50, 100 and 200 parties) in 0.3-0.7 of the time, with as many LP
 # solves after it and the same certified gaps; CPU seconds of Clarabel, refinement on vs off,
 # under load 8-10: 50 parties 0.29-0.40 vs 0.14-0.17, 100 0.74-1.56 vs 0.43-0.46, 200 1.7-2.5
 # vs 0.89-1.08 (Nash end to end at 200: 1.5-1.9 vs 1.1-1.2). The retries turn it back on.
+CLARABEL_TOL = 3e-5
 CLARABEL_SETTINGS = {
     "verbose": False,
     "max_iter": 200,
     "presolve_enable": True,
     "equilibrate_enable": True,
     "iterative_refinement_enable": False,
+    "direct_solve_method": "faer",
+    "max_threads": 1,
+    "tol_gap_abs": CLARABEL_TOL,
+    "tol_gap_rel": CLARABEL_TOL,
+    "tol_feas": CLARABEL_TOL,
 }
 # Tried in turn while Clarabel stops with a status of RETRY_ON (the module docstring's measurements,
 # made with iterative refinement on: every failure seen on healthy cases was InsufficientProgress
-# within a few iterations, and a step fraction of 0.9 solved the one the defaults did not).
-CLARABEL_RETRIES = ({}, {"iterative_refinement_enable": True},
-                    {"iterative_refinement_enable": True, "max_step_fraction": 0.9})
-RETRY_ON = ("InsufficientProgress", "NumericalError")
+# within a few iterations, and a step fraction of 0.9 solved the one the defaults did not); the
+# retries use qdldl, Clarabel's own solver, which is also the one left where a build of Clarabel
+# refuses faer (BadSettings).
+CLARABEL_RETRIES = ({}, {"direct_solve_method": "qdldl", "iterative_refinement_enable": True},
+                    {"direct_solve_method": "qdldl", "iterative_refinement_enable": True,
+                     "max_step_fraction": 0.9})
+RETRY_ON = ("InsufficientProgress", "NumericalError", "BadSettings")
 # A gain this small relative to its party's utility scale, at Clarabel's point, means the party
 # may not be able to gain at all: the caller then asks the LP which parties are held.
 CONIC_GAIN_FLOOR = 1e-6
@@ -93,7 +113,7 @@ class ConicNash:
     solved: bool
     x: np.ndarray | None
     gains: dict
-    seconds: float  # Clarabel's solve only
+    seconds: float  # Clarabel's setup and solve
     build_seconds: float
     iterations: int
     status: str  # Clarabel's status, e.g. Solved, AlmostSolved, MaxIterations
@@ -225,8 +245,12 @@ def solve(problem, active: list[str], weight: dict, reservation: dict, uscale: d
     if model is None:
         model = build(problem, active, weight, reservation, uscale, scales)
     built = time.perf_counter() - t0
-    solver = clarabel.DefaultSolver(model.P, model.q, model.A, model.b, model.cones, settings(**overrides))
     t1 = time.perf_counter()
+    try:
+        solver = clarabel.DefaultSolver(model.P, model.q, model.A, model.b, model.cones, settings(**overrides))
+    except Exception as e:  # noqa: BLE001 - Clarabel raises a bare Exception for settings it refuses
+        return ConicNash(False, None, {}, time.perf_counter() - t1, built, 0, "BadSettings",
+                         f"Clarabel refused its settings ({e})", model=model)
     sol = solver.solve()
     seconds = time.perf_counter() - t1
     status = str(sol.status).split(".")[-1]
