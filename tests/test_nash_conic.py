@@ -359,3 +359,80 @@ def test_the_fallback_to_the_cuts_asks_who_is_held_once(monkeypatch):
     assert prop.parties["D"].held
     monkeypatch.undo()
     assert_same_nash(case, nash(case, "cuts"), prop)
+
+
+# -- the canonical agreement: Nash's own proof that its agreement is the only one -------------------
+def nash_outcome(case, method: str):
+    """ConceptRunner's Nash outcome (its `unique` flag is not in the proposal) by `method`."""
+    case = case.update({"solve.nash_method": method})
+    problem = compile_case(case)
+    runner = concepts.ConceptRunner(make_backend(problem, "highs"), problem,
+                                    lambda x: utilities(problem, issue_values(problem, x))[0])
+    runner.live_model_is_case = True
+    return problem, runner.run("nash")
+
+
+def nash_face_widths(problem, out) -> np.ndarray:
+    """Each issue's extent (a share of its range) over the agreements that give every party at
+    least its utility at `out` (less 1e-9), by scipy's linprog on the compiled arrays."""
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix
+
+    from negotiate.formulation.canonical import _issue_columns
+
+    A = csr_matrix((problem.values, problem.indices, problem.indptr), shape=(problem.n_rows, problem.n_cols)).toarray()
+    lo, hi = problem.row_lo, problem.row_hi
+    held = np.zeros((len(problem.parties), problem.n_cols))
+    level = np.zeros(len(problem.parties))
+    u = utilities(problem, issue_values(problem, out.x))[0]
+    for i, p in enumerate(problem.parties):
+        held[i, problem.utility_col[p]] = -1.0
+        level[i] = -(u[p] - 1e-9)
+    A_ub = np.vstack([A, -A, held])
+    b_ub = np.concatenate([np.where(np.isfinite(hi), hi, 1e30), np.where(np.isfinite(lo), -lo, 1e30), level])
+    bounds = [(None if not math.isfinite(a) else a, None if not math.isfinite(z) else z)
+              for a, z in zip(problem.col_lb, problem.col_ub)]
+    widths = []
+    for j, width in _issue_columns(problem, make_backend(problem, "highs")):
+        e = np.zeros(problem.n_cols)
+        e[j] = 1.0
+        ends = [linprog(s * e, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs") for s in (1.0, -1.0)]
+        assert all(r.status == 0 for r in ends)
+        widths.append((ends[1].x[j] - ends[0].x[j]) / width)
+    return np.array(widths)
+
+
+def test_nash_proof_of_a_single_agreement_is_sound_against_linprog():
+    """Where Nash's last cut LP proves its issue values the only optimal ones (and the canonical
+    agreement's probe LPs are skipped), linprog finds no other agreement that keeps every party's
+    utility; a face that is not one agreement (test_canonical's flat LP) is not proved."""
+    from test_canonical import flat_lp, random_flat_case
+
+    proved = 0
+    for case in [random_case(seed) for seed in range(6)] + [random_flat_case(seed) for seed in range(12)]:
+        problem, out = nash_outcome(case, "conic")
+        assert out.ok and out.gap <= 1e-7
+        if out.unique:
+            proved += 1
+            assert nash_face_widths(problem, out).max() <= 1e-6, case.name
+    assert proved >= 5, proved
+    problem, out = nash_outcome(flat_lp(), "conic")
+    assert not out.unique and nash_face_widths(problem, out).max() > 0.1
+
+
+def test_a_proved_nash_agreement_skips_the_probes(monkeypatch):
+    """A generated case's Nash agreement is proved the only one by its cut LP: the canonical
+    agreement's probes (two LPs, 0.08 s at 200 parties) do not run, and the proposal is the one
+    the probes give."""
+    from negotiate.formulation import canonical
+
+    case = random_case(3).update({"solve.nash_method": "conic"})
+    probed = []
+    spread = canonical._spread
+    monkeypatch.setattr(canonical, "_spread", lambda *a: probed.append(1) or spread(*a))
+    fast = negotiate.solve(case, "nash")
+    assert not probed
+    monkeypatch.setattr(concepts.ConceptRunner, "_nash_face_unique", lambda self, held: False)
+    probing = negotiate.solve(case, "nash")
+    assert probed
+    assert fast.agreement == probing.agreement and fast.notes == probing.notes
