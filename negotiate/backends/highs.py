@@ -768,3 +768,14 @@ class HighsBackend(Backend):
     def model_col_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """The live bounds of the Problem's columns (what col_bounds gives, for all at once)."""
         return self._lb[self._col_at].copy(), self._ub[self._col_at].copy()
+
+    def start_afresh(self) -> None:
+        """HiGHS's state as just built on the live model: the same LP given to it again, so that
+        nothing of earlier solves (the basis, and what clearSolver() keeps: a Nash after other
+        solves on a cleared solver still took another simplex path from the same crossover start
+        than on a new one) steers the next ones. 1-3 ms at 200 parties. An LP only: a MIP keeps
+        its start."""
+        if self.is_mip():
+            return
+        self.h.passModel(self.h.getLp())
+        self._has_basis = False

@@ -10,9 +10,11 @@
 - nash: maximise sum(w_i log(gain_i)) by outer approximation, tangent cuts
   z_i <= log(g) + (gain_i - g)/g added at each solution until the gap between
   the cut model and the true log objective is below NASH_TOL (relative, 1e-10).
-  Every solve starts from the same cuts (none survive it), so a warm session
-  and a cold solve agree to that certified gap; the objective is flat at its
-  top, so utilities agree to about sqrt(gap) and issue values a little less.
+  Every solve starts from the same cuts (none survive it) and from the
+  solver state of a backend just built, so a warm session proposes what a
+  cold solve does (the objective is flat at its top: utilities of two
+  certified answers agree only to about sqrt(gap), issue values a little less,
+  so a start from another concept's basis would not do).
   From CONIC_MIN_ROWS rows the cuts start around the optimum of one
   exponential-cone program instead (Clarabel: negotiate.formulation.nash_conic),
   and one or two LPs certify the same gap; on HiGHS the first starts by
@@ -586,6 +588,7 @@ class ConceptRunner:
         largest = max(self.weight.values())
         weight = self.weight
         self._case_weight = weight
+        self._start_afresh()
         self.weight, self._weights_relative = {p: w / largest for p, w in weight.items()}, True
         try:
             out = self.nash(method)
@@ -598,6 +601,19 @@ class ConceptRunner:
         if out.prices is not None:
             out.prices = out.prices * largest
         return out
+
+    def _start_afresh(self) -> None:
+        """Nash starts from the state of a backend just built (HighsBackend.start_afresh; else a
+        cold start), whatever the session solved before: its LPs are degenerate at the top (many
+        vertices within the certified gap), so a start from another concept's basis, or from what
+        HiGHS kept of earlier solves, ended at another vertex (issue values up to 5e-4 of a range
+        apart on the shipped cases, after a utilitarian solve), and a warm answer must be the cold
+        one. It costs no time on the conic path, whose cut LP starts by crossover anyway."""
+        afresh = getattr(self.b, "start_afresh", None)
+        if afresh is not None:
+            afresh()
+        else:
+            self.b.start_cold(always=True)
 
     def _complete_for_held(self, out: Outcome, active, held) -> None:
         """The Nash product leaves the held parties' utilities open (many agreements give the
