@@ -458,3 +458,77 @@ def test_nash_after_other_concepts_equals_the_cold_nash_exactly(name, method):
         assert warm.agreement == cold.agreement, before
         assert {p: o.utility for p, o in warm.parties.items()} == {p: o.utility for p, o in cold.parties.items()}
         assert [c.shadow_price for c in warm.constraints] == [c.shadow_price for c in cold.constraints]
+
+
+# -- the cone program without scipy ---------------------------------------------------------------
+def test_the_conic_path_imports_no_scipy():
+    """The cone program is assembled with numpy and the crossover start reads HiGHS's matrix with
+    numpy: importing scipy.sparse (0.16 s CPU) would cost more than a whole small Nash, and
+    concepts.CONIC_MIN_ROWS is measured without it."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    probe = ("import sys, negotiate\n"
+             f"p = negotiate.solve({str(ASIA)!r}, 'nash', changes={{'solve.nash_method': 'conic'}})\n"
+             "assert p.solver['nash_method'] == 'conic' and p.solver['nash_crossover'], p.solver\n"
+             "print('SCIPY', any(m == 'scipy' or m.startswith('scipy.') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
+                         env={"PYTHONPATH": str(ROOT), "PATH": ""}, timeout=120, check=False)
+    assert "SCIPY False" in out.stdout, out.stdout + out.stderr
+
+
+def scipy_cone_matrix(problem, model, uscale):
+    """The cone program's matrix assembled again with scipy's block operations from the compiled
+    arrays (as nash_conic did before it went numpy-only): fixed columns out, rows and columns
+    scaled, equality / upper / lower rows, bound rows, then each party's cone rows."""
+    from scipy import sparse
+
+    A0 = sparse.csr_matrix((problem.values, problem.indices, problem.indptr), shape=(problem.n_rows, problem.n_cols))
+    cs, rs = nash_conic.problem_scales(problem)
+    keep = model.keep
+    A = (sparse.diags(rs) @ A0[:, keep] @ sparse.diags(cs[keep])).tocsr()
+    A.eliminate_zeros()
+    eq, up, down = model.rows_eq, model.rows_up, model.rows_down
+    lb, ub = problem.col_lb[keep] / cs[keep], problem.col_ub[keep] / cs[keep]
+    eye = sparse.identity(len(keep), format="csr")
+    lin = sparse.vstack([A[eq], A[up], -A[down], eye[np.isfinite(ub)], -eye[np.isfinite(lb)]])
+    m = len(model.parties)
+    E = sparse.lil_matrix((3 * m, len(keep) + m))
+    pos = {int(j): i for i, j in enumerate(keep)}
+    for i, p in enumerate(model.parties):
+        j = problem.utility_col[p]
+        E[3 * i, len(keep) + i] = -1.0
+        E[3 * i + 2, pos[j]] = -cs[j] / nash_conic._pow2(np.array([uscale[p]]))[0]
+    return sparse.vstack([sparse.hstack([lin, sparse.csr_matrix((lin.shape[0], m))]), E]).tocsc()
+
+
+@pytest.mark.parametrize("path", CONTINUOUS, ids=lambda c: c.stem)
+def test_the_cone_program_equals_scipys_assembly(path):
+    case = negotiate.load_case(path)
+    problem = compile_case(case)
+    ps, uscale = problem.parties, utility_scales(problem)
+    model = nash_conic.build(problem, ps, {p: case.parties[p].weight for p in ps},
+                             {p: case.parties[p].reservation for p in ps}, uscale)
+    ours, ref = model.A.scipy(), scipy_cone_matrix(problem, model, uscale)
+    assert ours.shape == ref.shape == (len(model.b), len(model.q))
+    assert ours.has_canonical_format and ours.nnz == ref.nnz
+    assert abs(ours - ref).max() == 0.0
+
+
+def test_a_clarabel_that_reads_only_scipy_matrices_is_given_them(monkeypatch):
+    import clarabel
+
+    real = clarabel.DefaultSolver
+
+    def strict(P, q, A, b, cones, settings):
+        if not hasattr(A, "tocsc"):
+            raise TypeError("a scipy matrix, please")
+        return real(P, q, A, b, cones, settings)
+
+    monkeypatch.setattr(clarabel, "DefaultSolver", strict)
+    case = negotiate.load_case(ASIA)
+    prop = nash(case, "conic")
+    assert prop.solver["nash_method"] == "conic"
+    assert_same_nash(case, nash(case, "cuts"), prop)
