@@ -65,24 +65,23 @@ NASH_CERTIFIED = 1e-7  # CASE_FORMAT.md: the Nash gap stated to the user is belo
 _CERTIFIED = f"{NASH_CERTIFIED:g}".replace("e-0", "e-")  # as people write it: 1e-7
 # auto: Nash through the cone program from this many rows on (ConceptRunner._nash_method).
 # Measured on the increment form (compile._curve: 6.6 rows per party at 30 criteria x 10 points)
-# with benchmarks/generate.py cases, one 2-core machine under load 2-2.6, CPU seconds of
-# negotiate.solve(case, "nash", changes={"solve.nash_method": ...}), cuts vs conic, in a fresh
-# process after a utilitarian solve (so the conic figure includes importing clarabel and scipy,
-# about 0.1 s), and in brackets the conic path's second solve in that process:
-#   20 parties (661 rows) 0.12 vs 0.22 (0.12); 30 (991) 0.19 vs 0.27-0.28 (0.24);
-#   40 (1.3k) 0.44 vs 0.40-0.41 (0.34); 50 (1.7k) 0.57 vs 0.52 (0.38); 100 (3.3k) 1.7 vs 1.1;
-#   10 criteria: 60 parties (782 rows) 0.21 vs 0.26 (0.17), 120 (1.6k) 0.50 vs 0.48 (0.42).
-# With clarabel already imported (`python benchmarks/bench_thresholds.py --what nash`):
-# 5 parties (166 rows) 0.03-0.06 vs 0.03, 10 (331) 0.06-0.10 vs 0.07, 20 0.13 vs 0.13-0.19,
-# 30 0.27 vs 0.23-0.35 (tangent cuts: 7-11 LPs; conic: 4).
-# The two cross between 1.0k and 1.3k rows whatever the criteria count, so rows measure it.
-# A warm re-solve (Negotiation, P001's reservation 0.2 -> 0.05, then 0.1) favours the cone a
-# little earlier: 20 parties 0.06-0.09 vs 0.06-0.08, 40 0.16-0.23 vs 0.14-0.17, 60 (2.0k rows)
-# 0.32-0.51 vs 0.20-0.22; cold and warm choose alike (a warm answer is the cold one), so the
-# one-shot crossing sets the threshold.
-# (On the earlier hypograph form, one row per curve segment, the crossing was near 4k rows,
-# 20 parties.) Small cases keep the cuts' vertices and do not import the cone solver.
-CONIC_MIN_ROWS = 1200
+# with benchmarks/generate.py cases, CPU seconds of negotiate.solve(case, "nash") with
+# solve.nash_method cuts vs conic, one process, 3 runs each, load 4
+# (`python benchmarks/bench_thresholds.py --what nash --sizes ...`), after Clarabel to 3e-5 with
+# faer (nash_conic.CLARABEL_SETTINGS), the crossover start snapping at 1e-3, the canonical probes
+# skipped where the cut LP proves its agreement, and no scipy on the conic path (its import,
+# 0.16 s, set the earlier threshold of 1200 rows for a one-shot process; clarabel's own is 1 ms):
+#   2 parties (67 rows) 0.009-0.021 vs 0.008-0.036; 3 (100) 0.011-0.012 vs 0.010-0.011;
+#   5 (166) 0.019-0.021 vs 0.016-0.019; 8 (265) 0.039-0.041 vs 0.030 (one run 0.064);
+#   10 (331) 0.041-0.050 vs 0.030-0.034; 15 (496) 0.078-0.083 vs 0.057-0.059; 20 (661) 0.09-0.13
+#   vs 0.058; 30 (991) 0.15-0.16 vs 0.10-0.15; 40 (1.3k) 0.39-0.47 vs 0.12-0.22; 50 (1.7k)
+#   0.56-0.58 vs 0.15; 100 (3.3k) 1.5-1.6 vs 0.37-0.43; 200 (6.6k) 3.3 vs 0.88-0.95 (load 2-4).
+# The cone program is no slower from about 100 rows and clearly faster from about 250; below,
+# the difference is a few ms, and the shipped cases (61 and 191 rows) keep the cuts' vertices.
+# Cold and warm choose alike (a warm answer is the cold one), by rows only.
+# (Before: crossing between 1.0k and 1.3k rows with scipy's import; on the earlier hypograph
+# form, one row per curve segment, near 4k rows, 20 parties.)
+CONIC_MIN_ROWS = 250
 # Tangent cuts put around Clarabel's gains g: at g * f. Its gains are within about 1e-5 of the
 # optimum (relative: 1.4e-6 to 6e-5 from the cut path's at 50 and 200 parties); cuts 1e-4..1e-2
 # away keep the first LP's vertex near it, and that LP alone certified the gap (6e-11 to 7e-11
