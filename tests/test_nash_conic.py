@@ -532,3 +532,44 @@ def test_a_clarabel_that_reads_only_scipy_matrices_is_given_them(monkeypatch):
     prop = nash(case, "conic")
     assert prop.solver["nash_method"] == "conic"
     assert_same_nash(case, nash(case, "cuts"), prop)
+
+
+# -- tangent cuts added as arrays ---------------------------------------------------------------------
+def test_rows_added_as_arrays_are_the_rows_added_one_by_one():
+    """HighsBackend.add_rows_arrays gives HiGHS the very rows add_rows gives it (coefficients,
+    bounds and row scales, bit for bit), helper columns included; a row on a helper column not
+    yet scaled goes by add_rows."""
+    case = negotiate.load_case(ASIA)
+    problem = compile_case(case)
+    rng = np.random.default_rng(5)
+    backends = [make_backend(problem, "highs") for _ in range(2)]
+    for b in backends:
+        b.add_cols([-np.inf] * 3, [np.inf] * 3, ["z0", "z1", "z2"], scale=[1.0] * 3)
+    cols = [int(j) for j in rng.choice(problem.n_cols, 12, replace=False)] + [problem.n_cols, problem.n_cols + 2]
+    rows = []
+    for i in range(6):
+        picked = rng.choice(cols, int(rng.integers(1, 4)), replace=False)
+        rows.append(({int(j): float(rng.normal() * 10.0 ** rng.integers(-3, 4)) for j in picked},
+                     -np.inf if i % 2 else float(rng.normal()), float(rng.normal()) + 5, f"r{i}"))
+    one = backends[0].add_rows(rows)
+    starts = np.cumsum([0] + [len(c) for c, *_ in rows])
+    many = backends[1].add_rows_arrays(starts, [j for c, *_ in rows for j in c], [v for c, *_ in rows for v in c.values()],
+                                       np.array([lo for _, lo, _, _ in rows]), np.array([hi for _, _, hi, _ in rows]))
+    assert one == many
+    lp0, lp1 = (b.h.getLp() for b in backends)
+    for field in ("row_lower_", "row_upper_"):
+        assert np.array_equal(np.asarray(getattr(lp0, field)), np.asarray(getattr(lp1, field)))
+    m0, m1 = lp0.a_matrix_, lp1.a_matrix_
+    for field in ("start_", "index_", "value_"):
+        assert np.array_equal(np.asarray(getattr(m0, field)), np.asarray(getattr(m1, field))), field
+    assert np.array_equal(backends[0]._rs, backends[1]._rs)
+    # a helper whose scale its first row sets
+    for b in backends:
+        b.add_cols([-np.inf], [np.inf], ["level"])
+    level = problem.n_cols + 3
+    row = ({level: 1.0, problem.utility_col[problem.parties[0]]: -2.5}, -np.inf, 0.5, "level row")
+    backends[0].add_rows([row])
+    backends[1].add_rows_arrays([0, 2], list(row[0]), list(row[0].values()), np.array([-np.inf]), np.array([0.5]))
+    assert np.array_equal(backends[0]._cs, backends[1]._cs)
+    assert np.array_equal(np.asarray(backends[0].h.getLp().a_matrix_.value_),
+                          np.asarray(backends[1].h.getLp().a_matrix_.value_))

@@ -783,3 +783,32 @@ class HighsBackend(Backend):
             return
         self.h.passModel(self.h.getLp())
         self._has_basis = False
+
+    def add_rows_arrays(self, starts, cols, vals, lo, hi) -> list[int]:
+        """Rows as add_rows makes them (each scaled on its own by its largest scaled coefficient),
+        given as arrays: row i's entries are cols[starts[i]:starts[i + 1]] (Problem columns and
+        helpers) and their vals. For many rows at once: Nash's 2.2k tangent cuts at 200 parties
+        took 20 ms as dicts, about 2 ms so. A row on a helper column still unscaled goes by
+        add_rows (its scale is set by the first row it appears in)."""
+        starts = np.asarray(starts, np.int64)
+        cols, vals = np.asarray(cols, np.int64), np.asarray(vals, float)
+        k = len(starts) - 1
+        if k <= 0:
+            return []
+        at = self._cols_of(cols)
+        if self._unscaled and not self._unscaled.isdisjoint(at.tolist()):
+            return self.add_rows([(dict(zip(cols[a:b].tolist(), vals[a:b].tolist())), float(lo[i]), float(hi[i]), "")
+                                  for i, (a, b) in enumerate(zip(starts[:-1], starts[1:]))])
+        first = self.n_rows
+        scaled = vals * self._cs[at]
+        counts = np.diff(starts)
+        big = np.zeros(k)
+        filled = counts > 0
+        if len(scaled):
+            big[filled] = np.maximum.reduceat(np.abs(scaled), starts[:-1][filled])
+        r = 1.0 / _pow2(big) if self.scaling else np.ones(k)
+        self.h.addRows(k, _arr(np.asarray(lo, float) * r), _arr(np.asarray(hi, float) * r), len(at),
+                       starts[:-1].astype(np.int32), at.astype(np.int32), scaled * np.repeat(r, counts))
+        self._nrows += k
+        self._rs = np.concatenate([self._rs, r])
+        return list(range(first, first + k))

@@ -631,7 +631,15 @@ class ConceptRunner:
                 math.log(g) - 1.0 - self.reservation[p] / g, f"nash.cut.{p}")
 
     def _add_cuts(self, state, points: list[tuple[str, float]]) -> None:
-        rows = self.b.add_rows([self._cut(state, p, g) for p, g in points])
+        many = getattr(self.b, "add_rows_arrays", None)
+        if many is None:
+            rows = self.b.add_rows([self._cut(state, p, g) for p, g in points])
+        else:  # the same rows as _cut's, as arrays
+            z, u, d = state["z"], self.ucol, self.reservation
+            cols = np.array([(z[p], u[p]) for p, _ in points], np.int64).ravel()
+            vals = np.array([(1.0, -1.0 / g) for _, g in points]).ravel()
+            hi = np.array([math.log(g) - 1.0 - d[p] / g for p, g in points])
+            rows = many(np.arange(0, 2 * len(points) + 1, 2), cols, vals, np.full(len(points), -INF), hi)
         state["cuts"] += [(i, p, g) for i, (p, g) in zip(rows, points)]
 
     def _nash_cuts(self, active, held, state, start: float | dict | None) -> Outcome:
