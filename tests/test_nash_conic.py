@@ -573,3 +573,27 @@ def test_rows_added_as_arrays_are_the_rows_added_one_by_one():
     assert np.array_equal(backends[0]._cs, backends[1]._cs)
     assert np.array_equal(np.asarray(backends[0].h.getLp().a_matrix_.value_),
                           np.asarray(backends[1].h.getLp().a_matrix_.value_))
+
+
+@pytest.mark.parametrize("method", ["cuts", "conic"])
+def test_no_cut_round_repeats_the_last_one(method, monkeypatch):
+    """Cuts at a point the LP already meets within its tolerance move nothing: a round whose LP
+    returns the very point of the round before is the last (it used to go on until four rounds
+    had not gained: 2 more LPs on asia_pacific_compact), with the same certified gap."""
+    rounds = []
+    solve = concepts.ConceptRunner._solve
+
+    def recording(self, objective, what):
+        r, fail = solve(self, objective, what)
+        if what == "nash":
+            rounds.append((r.objective, r.x.copy()))
+        return r, fail
+
+    monkeypatch.setattr(concepts.ConceptRunner, "_solve", recording)
+    case = negotiate.load_case(ASIA)
+    prop = nash(case, method)
+    assert prop.solver["nash_gap"] <= 1e-7 and len(rounds) >= 2
+    repeats = [a[0] == b[0] and np.array_equal(a[1], b[1]) for a, b in itertools.pairwise(rounds)]
+    assert not any(repeats[:-1])  # only the last round may repeat the one before: it ends the cuts
+    monkeypatch.undo()
+    assert_same_nash(case, nash(case, "cuts"), prop)

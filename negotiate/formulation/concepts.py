@@ -657,11 +657,14 @@ class ConceptRunner:
             self._add_cuts(state, [(p, at[p] * f) for p in active for f in (0.25, 1.0, 4.0)])
         z = state["z"]
         objective = {z[p]: self.weight[p] for p in active}
-        best, best_val, gap, stall = None, -INF, INF, 0
+        best, best_val, gap, stall, last = None, -INF, INF, 0, None
         for _ in range(MAX_NASH_ROUNDS):
             r, fail = self._solve(objective, "nash")
             if fail:
                 return fail
+            if last is not None and r.objective == last.objective and np.array_equal(r.x, last.x):
+                break  # the last cuts moved nothing (each within the solver's tolerance): nor would more
+            last = r
             utils = self.utility_of(r.x)
             gains = {p: utils[p] - d[p] for p in active}
             true = sum(self.weight[p] * math.log(max(gains[p], 1e-300)) for p in active)
