@@ -209,7 +209,7 @@ class OwnTime:
     given, as Clarabel is given its program) timed by CLOCK, the same clock as Clarabel alone."""
 
     def __init__(self):
-        import negotiate.solving as solving
+        from negotiate import solving
 
         self.seconds = 0.0
         inner = solving.solve_problem

@@ -13,6 +13,7 @@ Problem's indices; the map to HiGHS's positions is kept here, and nowhere else.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import time
@@ -798,7 +799,7 @@ class HighsBackend(Backend):
         at = self._cols_of(cols)
         if self._unscaled and not self._unscaled.isdisjoint(at.tolist()):
             return self.add_rows([(dict(zip(cols[a:b].tolist(), vals[a:b].tolist())), float(lo[i]), float(hi[i]), "")
-                                  for i, (a, b) in enumerate(zip(starts[:-1], starts[1:]))])
+                                  for i, (a, b) in enumerate(itertools.pairwise(starts))])
         first = self.n_rows
         scaled = vals * self._cs[at]
         counts = np.diff(starts)

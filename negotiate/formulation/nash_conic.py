@@ -60,19 +60,22 @@ from negotiate.backends.scaling import _pow2, scale_model
 # tangent cuts, whose LP certifies the gap (NASH_TOL), so Clarabel's slow last iterations buy
 # nothing the LP does not redo. Iterations and Nash CPU seconds end to end, benchmarks/generate.py
 # 200 parties x 30 criteria x 10 points, seeds 0-2, with the crossover start (HighsBackend.
-# START_BOUND_TOL 1e-3), one run each, load 1-2: faer at 1e-8 31-38 iterations, 0.64-0.75 s;
-# 1e-5 21-24, 0.52-0.64 (4 LPs); 3e-5 16-19, 0.44-0.53 (4-5 LPs); 1e-4 16-18, 0.46-0.67
-# (4-14 LPs: the cut LP's rounds stalled near the gap, each round 30-60 ms, about four
-# Clarabel iterations); 1e-2 13, 1.2 (the crossover then ended 5k simplex iterations away).
+# START_BOUND_TOL 1e-3), one run each, load 1-2 (measured with faer, see below): at 1e-8 31-38
+# iterations, 0.64-0.75 s; 1e-5 21-24, 0.52-0.64 (4 LPs); 3e-5 16-19, 0.44-0.53 (4-5 LPs);
+# 1e-4 16-18, 0.46-0.67 (4-14 LPs: the cut LP's rounds stalled near the gap, each round 30-60
+# ms, about four Clarabel iterations); 1e-2 13, 1.2 (the crossover then ended 5k simplex
+# iterations away). With the cut seeds widened (concepts.CONIC_SEEDS) and the canonical probes
+# proved away, 3e-5 vs 5e-5 vs 1e-4 (gap), 3 runs: 0.37-0.40 vs 0.33-0.41 vs 0.34-0.56 s.
 # At 1e-8, 1e-10 stopped AlmostSolved after 50 iterations (0.74 s). Every run certified the
 # same gap (below NASH_TOL) and the same utilities within sqrt(gap) (7e-5).
-# The faer direct solver instead of qdldl: to the same tolerance in fewer iterations (200 parties
-# at 1e-8: 30-38 vs 37-40; 100: 33-41 vs 34-50; 50: 19-30 vs 26-39), each about as costly
-# (10-11 ms at 200); one thread, so that the point (and the warm answer) does not depend on how
-# threads are scheduled.
-# Equilibration on (see the module docstring). max_iter bounds a failing run (a party that
-# cannot gain makes the optimum -inf, and Clarabel iterates until it gives up): healthy runs
-# took 14-73 iterations.
+# Clarabel's own direct solver (qdldl): faer took fewer iterations at 1e-8 (200 parties 30-38 vs
+# 37-40; 50 parties 19-30 vs 26-39) but at 3e-5 as many (setup and solve, seeds 0-4: 50 parties
+# 14-18 iterations 0.043-0.058 s vs 14-17 0.040-0.046; 100 17-23 0.112-0.136 vs 16-19
+# 0.099-0.107; 200 16-19 0.24-0.29 vs 16-22 0.24-0.29), each a little dearer.
+# Equilibration on (see the module docstring); fewer passes (1, 3, 5 of 10) or a step fraction of
+# 0.995 were no faster at 200 parties (16-25 iterations). max_iter bounds a failing run (a party
+# that cannot gain makes the optimum -inf, and Clarabel iterates until it gives up): healthy runs
+# took 12-73 iterations.
 # Iterative refinement of each KKT solve off: the point only seeds the cut LP's crossover, and
 # without refinement Clarabel solved every benchmarks/generate.py case tried (30 criteria x 10
 # points, seeds 0-2 at 5, 20, 50, 100 and 200 parties) in 0.3-0.7 of the time, with as many LP
@@ -86,21 +89,16 @@ CLARABEL_SETTINGS = {
     "presolve_enable": True,
     "equilibrate_enable": True,
     "iterative_refinement_enable": False,
-    "direct_solve_method": "faer",
-    "max_threads": 1,
     "tol_gap_abs": CLARABEL_TOL,
     "tol_gap_rel": CLARABEL_TOL,
     "tol_feas": CLARABEL_TOL,
 }
 # Tried in turn while Clarabel stops with a status of RETRY_ON (the module docstring's measurements,
 # made with iterative refinement on: every failure seen on healthy cases was InsufficientProgress
-# within a few iterations, and a step fraction of 0.9 solved the one the defaults did not); the
-# retries use qdldl, Clarabel's own solver, which is also the one left where a build of Clarabel
-# refuses faer (BadSettings).
-CLARABEL_RETRIES = ({}, {"direct_solve_method": "qdldl", "iterative_refinement_enable": True},
-                    {"direct_solve_method": "qdldl", "iterative_refinement_enable": True,
-                     "max_step_fraction": 0.9})
-RETRY_ON = ("InsufficientProgress", "NumericalError", "BadSettings")
+# within a few iterations, and a step fraction of 0.9 solved the one the defaults did not).
+CLARABEL_RETRIES = ({}, {"iterative_refinement_enable": True},
+                    {"iterative_refinement_enable": True, "max_step_fraction": 0.9})
+RETRY_ON = ("InsufficientProgress", "NumericalError")
 # A gain this small relative to its party's utility scale, at Clarabel's point, means the party
 # may not be able to gain at all: the caller then asks the LP which parties are held.
 CONIC_GAIN_FLOOR = 1e-6
@@ -297,12 +295,7 @@ def solve(problem, active: list[str], weight: dict, reservation: dict, uscale: d
         model = build(problem, active, weight, reservation, uscale, scales)
     built = time.perf_counter() - t0
     t1 = time.perf_counter()
-    try:
-        solver = _solver(model, settings(**overrides))
-    except Exception as e:  # noqa: BLE001 - Clarabel raises a bare Exception for settings it refuses
-        return ConicNash(False, None, {}, time.perf_counter() - t1, built, 0, "BadSettings",
-                         f"Clarabel refused its settings ({e})", model=model)
-    sol = solver.solve()
+    sol = _solver(model, settings(**overrides)).solve()
     seconds = time.perf_counter() - t1
     status = str(sol.status).split(".")[-1]
     if status not in ("Solved", "AlmostSolved"):  # almost: a seed still, the LP certifies
