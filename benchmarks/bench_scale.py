@@ -176,7 +176,7 @@ def highs_alone(lp, method: str = "ipm", presolve: str = "on") -> tuple[float, f
 # Clarabel alone runs to its default tolerances (1e-8) with its own direct solver (qdldl), as the
 # Nash path ran it when the target was set: only verbose, max_iter, presolve, equilibration and
 # iterative refinement (off: 0.3-0.7 of the time with it on) as nash_conic had them. The Nash
-# path's own settings (looser tolerances, faer) are not the floor's: CLARABEL_FAER is the same
+# path's own settings (looser tolerances) are not the floor's: CLARABEL_FAER is the same
 # floor with faer on one thread, printed beside it.
 CLARABEL_FLOOR = {"verbose": False, "max_iter": 200, "presolve_enable": True, "equilibrate_enable": True,
                   "iterative_refinement_enable": False}

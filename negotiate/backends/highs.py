@@ -776,10 +776,10 @@ class HighsBackend(Backend):
 
     def start_afresh(self) -> None:
         """HiGHS's state as just built on the live model: the same LP given to it again, so that
-        nothing of earlier solves (the basis, and what clearSolver() keeps: a Nash after other
-        solves on a cleared solver still took another simplex path from the same crossover start
-        than on a new one) steers the next ones. 1-3 ms at 200 parties. An LP only: a MIP keeps
-        its start."""
+        nothing of earlier solves steers the next ones (not the basis, nor what clearSolver()
+        keeps: after it, a Nash that other solves preceded still took a simplex path other than
+        a new backend's from the same crossover start). 1-3 ms at 200 parties. An LP only: a
+        MIP keeps its start."""
         if self.is_mip():
             return
         self.h.passModel(self.h.getLp())
