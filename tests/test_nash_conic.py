@@ -597,3 +597,13 @@ def test_no_cut_round_repeats_the_last_one(method, monkeypatch):
     assert not any(repeats[:-1])  # only the last round may repeat the one before: it ends the cuts
     monkeypatch.undo()
     assert_same_nash(case, nash(case, "cuts"), prop)
+
+
+def test_a_clarabel_that_refuses_faer_retries_with_qdldl(monkeypatch):
+    """A Clarabel built without the faer solver refuses the setting (a bare Exception at set-up):
+    the retry with its own qdldl solves the same program."""
+    monkeypatch.setitem(nash_conic.CLARABEL_SETTINGS, "direct_solve_method", "no such solver")
+    case = negotiate.load_case(ASIA)
+    prop = nash(case, "conic")
+    assert prop.solver["nash_method"] == "conic" and "nash_conic_failed" not in prop.solver
+    assert_same_nash(case, nash(case, "cuts"), prop)

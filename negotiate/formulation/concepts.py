@@ -68,9 +68,8 @@ _CERTIFIED = f"{NASH_CERTIFIED:g}".replace("e-0", "e-")  # as people write it: 1
 # with benchmarks/generate.py cases, CPU seconds of negotiate.solve(case, "nash") with
 # solve.nash_method cuts vs conic, one process, 3 runs each, load 4
 # (`python benchmarks/bench_thresholds.py --what nash --sizes ...`), after Clarabel to 3e-5
-# (nash_conic.CLARABEL_SETTINGS; measured with faer, qdldl since: as fast there), the crossover
-# start snapping at 1e-3, the canonical probes
-# skipped where the cut LP proves its agreement, and no scipy on the conic path (its import,
+# with faer (nash_conic.CLARABEL_SETTINGS), the crossover start snapping at 1e-3, the canonical
+# probes skipped where the cut LP proves its agreement, and no scipy on the conic path (its import,
 # 0.16 s, set the earlier threshold of 1200 rows for a one-shot process; clarabel's own is 1 ms):
 #   2 parties (67 rows) 0.009-0.021 vs 0.008-0.036; 3 (100) 0.011-0.012 vs 0.010-0.011;
 #   5 (166) 0.019-0.021 vs 0.016-0.019; 8 (265) 0.039-0.041 vs 0.030 (one run 0.064);

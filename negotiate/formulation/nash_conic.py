@@ -60,18 +60,22 @@ from negotiate.backends.scaling import _pow2, scale_model
 # tangent cuts, whose LP certifies the gap (NASH_TOL), so Clarabel's slow last iterations buy
 # nothing the LP does not redo. Iterations and Nash CPU seconds end to end, benchmarks/generate.py
 # 200 parties x 30 criteria x 10 points, seeds 0-2, with the crossover start (HighsBackend.
-# START_BOUND_TOL 1e-3), one run each, load 1-2 (measured with faer, see below): at 1e-8 31-38
+# START_BOUND_TOL 1e-3), one run each, load 1-2 (faer, see below): at 1e-8 31-38
 # iterations, 0.64-0.75 s; 1e-5 21-24, 0.52-0.64 (4 LPs); 3e-5 16-19, 0.44-0.53 (4-5 LPs);
 # 1e-4 16-18, 0.46-0.67 (4-14 LPs: the cut LP's rounds stalled near the gap, each round 30-60
 # ms, about four Clarabel iterations); 1e-2 13, 1.2 (the crossover then ended 5k simplex
 # iterations away). With the cut seeds widened (concepts.CONIC_SEEDS) and the canonical probes
-# proved away, 3e-5 vs 5e-5 vs 1e-4 (gap), 3 runs: 0.37-0.40 vs 0.33-0.41 vs 0.34-0.56 s.
+# proved away, 3e-5 vs 5e-5 vs 1e-4 (gap; feasibility 3e-5), best of 2: 0.35-0.38 vs 0.33-0.41
+# vs 0.34-0.56 s (1e-4: 10-12 LPs on two of the three).
 # At 1e-8, 1e-10 stopped AlmostSolved after 50 iterations (0.74 s). Every run certified the
 # same gap (below NASH_TOL) and the same utilities within sqrt(gap) (7e-5).
-# Clarabel's own direct solver (qdldl): faer took fewer iterations at 1e-8 (200 parties 30-38 vs
-# 37-40; 50 parties 19-30 vs 26-39) but at 3e-5 as many (setup and solve, seeds 0-4: 50 parties
-# 14-18 iterations 0.043-0.058 s vs 14-17 0.040-0.046; 100 17-23 0.112-0.136 vs 16-19
-# 0.099-0.107; 200 16-19 0.24-0.29 vs 16-22 0.24-0.29), each a little dearer.
+# The faer direct solver instead of Clarabel's own qdldl: at 1e-8 fewer iterations (200 parties
+# 30-38 vs 37-40; 50 parties 19-30 vs 26-39); at 3e-5, setup and solve, seeds 0-4, iterations
+# and CPU seconds: 200 parties 16-19, 0.24-0.29 vs 16-22, 0.24-0.29, and the whole Nash
+# 0.37-0.47 vs 0.37-0.49 (2, 2, 2, 2, 3 LPs vs 2, 2, 2, 3, 3: a point further off costs a cut
+# round); 100 parties 17-23, 0.11-0.14 vs 16-19, 0.10-0.11; 50 parties 14-18, 0.043-0.058 vs
+# 14-17, 0.040-0.046. Faer for the large cases the cone program is for; one thread, so that the
+# point (and a warm answer) does not depend on how threads are scheduled.
 # Equilibration on (see the module docstring); fewer passes (1, 3, 5 of 10) or a step fraction of
 # 0.995 were no faster at 200 parties (16-25 iterations). max_iter bounds a failing run (a party
 # that cannot gain makes the optimum -inf, and Clarabel iterates until it gives up): healthy runs
@@ -89,16 +93,21 @@ CLARABEL_SETTINGS = {
     "presolve_enable": True,
     "equilibrate_enable": True,
     "iterative_refinement_enable": False,
+    "direct_solve_method": "faer",
+    "max_threads": 1,
     "tol_gap_abs": CLARABEL_TOL,
     "tol_gap_rel": CLARABEL_TOL,
     "tol_feas": CLARABEL_TOL,
 }
 # Tried in turn while Clarabel stops with a status of RETRY_ON (the module docstring's measurements,
 # made with iterative refinement on: every failure seen on healthy cases was InsufficientProgress
-# within a few iterations, and a step fraction of 0.9 solved the one the defaults did not).
-CLARABEL_RETRIES = ({}, {"iterative_refinement_enable": True},
-                    {"iterative_refinement_enable": True, "max_step_fraction": 0.9})
-RETRY_ON = ("InsufficientProgress", "NumericalError")
+# within a few iterations, and a step fraction of 0.9 solved the one the defaults did not); the
+# retries use qdldl, Clarabel's own solver, which is also the one left where a build of Clarabel
+# refuses faer (BadSettings).
+CLARABEL_RETRIES = ({}, {"direct_solve_method": "qdldl", "iterative_refinement_enable": True},
+                    {"direct_solve_method": "qdldl", "iterative_refinement_enable": True,
+                     "max_step_fraction": 0.9})
+RETRY_ON = ("InsufficientProgress", "NumericalError", "BadSettings")
 # A gain this small relative to its party's utility scale, at Clarabel's point, means the party
 # may not be able to gain at all: the caller then asks the LP which parties are held.
 CONIC_GAIN_FLOOR = 1e-6
@@ -295,7 +304,12 @@ def solve(problem, active: list[str], weight: dict, reservation: dict, uscale: d
         model = build(problem, active, weight, reservation, uscale, scales)
     built = time.perf_counter() - t0
     t1 = time.perf_counter()
-    sol = _solver(model, settings(**overrides)).solve()
+    try:
+        solver = _solver(model, settings(**overrides))
+    except Exception as e:  # noqa: BLE001 - Clarabel raises a bare Exception for settings it refuses
+        return ConicNash(False, None, {}, time.perf_counter() - t1, built, 0, "BadSettings",
+                         f"Clarabel refused its settings ({e})", model=model)
+    sol = solver.solve()
     seconds = time.perf_counter() - t1
     status = str(sol.status).split(".")[-1]
     if status not in ("Solved", "AlmostSolved"):  # almost: a seed still, the LP certifies
