@@ -24,8 +24,11 @@ For each size (benchmarks/generate.py cases) it prints:
   (LP solves x HiGHS alone);
 - Nash only: Clarabel alone, its setup and solve (nothing else timed) on the
   exponential-cone program our conic path builds from the compiled model
-  (negotiate.formulation.nash_conic), then ours / Clarabel alone, end to end
-  and for the concept's own time (solver seconds: the model given, as to Clarabel).
+  (negotiate.formulation.nash_conic), to Clarabel's default tolerances with the
+  settings the Nash path had when the target was set (CLARABEL_FLOOR), then ours /
+  Clarabel alone, end to end and for the concept's own time (`own`: solve_problem,
+  the compiled model and backend given, as Clarabel is given its program, on the
+  same clock); `faer`: the same floor with Clarabel's faer solver, and own / it.
 Timings are best of --repeat runs in one process; on a shared machine only
 ratios within one run mean anything, and `--clock cpu` (process CPU seconds,
 every thread counted) is steadier than wall time when other jobs load the cores.
@@ -170,8 +173,19 @@ def highs_alone(lp, method: str = "ipm", presolve: str = "on") -> tuple[float, f
     return seconds, h.getInfo().objective_function_value
 
 
-def clarabel_alone(problem) -> float:
-    """Seconds of Clarabel's setup and solve on our exponential-cone Nash program."""
+# Clarabel alone runs to its default tolerances (1e-8) with its own direct solver (qdldl), as the
+# Nash path ran it when the target was set: only verbose, max_iter, presolve, equilibration and
+# iterative refinement (off: 0.3-0.7 of the time with it on) as nash_conic had them. The Nash
+# path's own settings (looser tolerances) are not the floor's: CLARABEL_FAER is the same
+# floor with faer on one thread, printed beside it.
+CLARABEL_FLOOR = {"verbose": False, "max_iter": 200, "presolve_enable": True, "equilibrate_enable": True,
+                  "iterative_refinement_enable": False}
+CLARABEL_FAER = {**CLARABEL_FLOOR, "direct_solve_method": "faer", "max_threads": 1}
+
+
+def clarabel_alone(problem, settings: dict = CLARABEL_FLOOR) -> float:
+    """Seconds of Clarabel's setup and solve, to its default tolerances, on our exponential-cone
+    Nash program."""
     import clarabel
 
     from negotiate.compile import utility_scales
@@ -180,11 +194,34 @@ def clarabel_alone(problem) -> float:
     case, ps = problem.case, problem.parties
     m = nash_conic.build(problem, ps, {p: case.parties[p].weight for p in ps},
                          {p: case.parties[p].reservation for p in ps}, utility_scales(problem))
+    s = clarabel.DefaultSettings()
+    for key, value in settings.items():
+        setattr(s, key, value)
     t0 = CLOCK()
-    sol = clarabel.DefaultSolver(m.P, m.q, m.A, m.b, m.cones, nash_conic.settings()).solve()
+    sol = clarabel.DefaultSolver(m.P, m.q, m.A, m.b, m.cones, s).solve()
     seconds = CLOCK() - t0
     assert str(sol.status).endswith("Solved"), sol.status
     return seconds
+
+
+class OwnTime:
+    """The concept's own time: negotiate.solving.solve_problem (the compiled model and its backend
+    given, as Clarabel is given its program) timed by CLOCK, the same clock as Clarabel alone."""
+
+    def __init__(self):
+        from negotiate import solving
+
+        self.seconds = 0.0
+        inner = solving.solve_problem
+
+        def timed_solve_problem(*args, **kwargs):
+            t0 = CLOCK()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                self.seconds = CLOCK() - t0
+
+        solving.solve_problem = timed_solve_problem
 
 
 def fastest_alone(lp, repeat: int) -> tuple[float, float, str]:
@@ -222,7 +259,8 @@ def main() -> None:
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     print(f"{'parties':>7} {'MB':>5} {'C parse':>8} {'load':>7} {'ratio':>6} {'compile':>8} {'rows':>7} "
           f"{'concept':18} {'LPs':>4} {'solve':>8} {'HiGHS in':>8} {'best form':>9} {'method':>7} {'ratio':>6} "
-          f"{'Clarabel alone':>14} {'ratio':>6} {'own':>6}")
+          f"{'Clarabel alone':>14} {'ratio':>6} {'own':>6} {'faer':>6} {'own':>6}")
+    own = OwnTime()
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             path = Path(tmp) / f"case{n}.yaml"
@@ -251,8 +289,11 @@ def main() -> None:
                     f"{compile_s:8.3f} {problem.n_rows:7d}")
             for concept in args.concepts:
                 cases = [load_case(path) for _ in range(max(1, args.repeat))]
-                ours, prop = min((timed(lambda c=c: negotiate.solve(c, concept), 1) for c in cases),
-                                 key=lambda t: t[0])
+                runs = []
+                for c in cases:
+                    seconds, prop = timed(lambda c=c: negotiate.solve(c, concept), 1)
+                    runs.append((seconds, own.seconds, prop))
+                ours, own_s, prop = min(runs, key=lambda t: t[0])
                 lps = prop.solver["solves"]
                 if concept == "utilitarian":
                     assert abs(prop.collective_benefit - optimum) <= 1e-6 * max(1.0, abs(optimum))
@@ -261,7 +302,9 @@ def main() -> None:
                 conic = ""
                 if concept == "nash":
                     cl = min(clarabel_alone(problem) for _ in range(args.repeat))
-                    conic = f" {cl:14.3f} {ours / cl:6.2f} {prop.solver['seconds'] / cl:6.2f} {prop.solver['nash_method']}"
+                    faer = min(clarabel_alone(problem, CLARABEL_FAER) for _ in range(args.repeat))
+                    conic = (f" {cl:14.3f} {ours / cl:6.2f} {own_s / cl:6.2f} {faer:6.3f} {own_s / faer:6.2f}"
+                             f" {prop.solver['nash_method']}")
                 print(f"{head} {concept:18} {lps:4d} {ours:8.3f} {prop.solver['solver_seconds']:8.3f} "
                       f"{alone:9.3f} {method:>7} {ratio:6.2f}{conic}", flush=True)
                 head = " " * len(head)

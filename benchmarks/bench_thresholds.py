@@ -6,8 +6,8 @@
 For each size (benchmarks/generate.py cases), CPU seconds, each choice forced both ways in one
 process (only ratios within one run mean anything on a shared machine):
 - nash: negotiate.solve(case, "nash") with solve.nash_method cuts vs conic (the choice
-  concepts.CONIC_MIN_ROWS makes for `auto`); clarabel and scipy are imported up front, so add
-  their one-time import (about 0.1 s) to the conic figure for a one-shot process;
+  concepts.CONIC_MIN_ROWS makes for `auto`); clarabel is imported up front (its one-time
+  import is 1 ms; the conic path imports no scipy);
 - ks: negotiate.solve(case, "kalai_smorodinsky") with the ideals by primal vs dual simplex
   (concepts.PRIMAL_IDEALS_MAX_ROWS) and the first leximin round after them hot (from the last
   ideal's basis) vs cold (HighsBackend.start_cold: IPM + crossover from highs.IPM_MIN_ROWS
@@ -25,7 +25,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import clarabel  # noqa: E402,F401  (imported here: its one-time import is not timed)
-import scipy.sparse  # noqa: E402,F401
 import yaml  # noqa: E402
 from generate import make_case  # noqa: E402
 

@@ -359,3 +359,251 @@ def test_the_fallback_to_the_cuts_asks_who_is_held_once(monkeypatch):
     assert prop.parties["D"].held
     monkeypatch.undo()
     assert_same_nash(case, nash(case, "cuts"), prop)
+
+
+# -- the canonical agreement: Nash's own proof that its agreement is the only one -------------------
+def nash_outcome(case, method: str):
+    """ConceptRunner's Nash outcome (its `unique` flag is not in the proposal) by `method`."""
+    case = case.update({"solve.nash_method": method})
+    problem = compile_case(case)
+    runner = concepts.ConceptRunner(make_backend(problem, "highs"), problem,
+                                    lambda x: utilities(problem, issue_values(problem, x))[0])
+    runner.live_model_is_case = True
+    return problem, runner.run("nash")
+
+
+def nash_face_widths(problem, out) -> np.ndarray:
+    """Each issue's extent (a share of its range) over the agreements that give every party at
+    least its utility at `out` (less 1e-9), by scipy's linprog on the compiled arrays."""
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix
+
+    from negotiate.formulation.canonical import _issue_columns
+
+    A = csr_matrix((problem.values, problem.indices, problem.indptr), shape=(problem.n_rows, problem.n_cols)).toarray()
+    lo, hi = problem.row_lo, problem.row_hi
+    held = np.zeros((len(problem.parties), problem.n_cols))
+    level = np.zeros(len(problem.parties))
+    u = utilities(problem, issue_values(problem, out.x))[0]
+    for i, p in enumerate(problem.parties):
+        held[i, problem.utility_col[p]] = -1.0
+        level[i] = -(u[p] - 1e-9)
+    A_ub = np.vstack([A, -A, held])
+    b_ub = np.concatenate([np.where(np.isfinite(hi), hi, 1e30), np.where(np.isfinite(lo), -lo, 1e30), level])
+    bounds = [(None if not math.isfinite(a) else a, None if not math.isfinite(z) else z)
+              for a, z in zip(problem.col_lb, problem.col_ub)]
+    widths = []
+    for j, width in _issue_columns(problem, make_backend(problem, "highs")):
+        e = np.zeros(problem.n_cols)
+        e[j] = 1.0
+        ends = [linprog(s * e, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs") for s in (1.0, -1.0)]
+        assert all(r.status == 0 for r in ends)
+        widths.append((ends[1].x[j] - ends[0].x[j]) / width)
+    return np.array(widths)
+
+
+def test_nash_proof_of_a_single_agreement_is_sound_against_linprog():
+    """Where Nash's last cut LP proves its issue values the only optimal ones (and the canonical
+    agreement's probe LPs are skipped), linprog finds no other agreement that keeps every party's
+    utility; a face that is not one agreement (test_canonical's flat LP) is not proved."""
+    from test_canonical import flat_lp, random_flat_case
+
+    proved = 0
+    for case in [random_case(seed) for seed in range(6)] + [random_flat_case(seed) for seed in range(12)]:
+        problem, out = nash_outcome(case, "conic")
+        assert out.ok and out.gap <= 1e-7
+        if out.unique:
+            proved += 1
+            assert nash_face_widths(problem, out).max() <= 1e-6, case.name
+    assert proved >= 5, proved
+    problem, out = nash_outcome(flat_lp(), "conic")
+    assert not out.unique and nash_face_widths(problem, out).max() > 0.1
+
+
+def test_a_proved_nash_agreement_skips_the_probes(monkeypatch):
+    """A generated case's Nash agreement is proved the only one by its cut LP: the canonical
+    agreement's probes (two LPs, 0.08 s at 200 parties) do not run, and the proposal is the one
+    the probes give."""
+    from negotiate.formulation import canonical
+
+    case = random_case(3).update({"solve.nash_method": "conic"})
+    probed = []
+    spread = canonical._spread
+    monkeypatch.setattr(canonical, "_spread", lambda *a: probed.append(1) or spread(*a))
+    fast = negotiate.solve(case, "nash")
+    assert not probed
+    monkeypatch.setattr(concepts.ConceptRunner, "_nash_face_unique", lambda self, held: False)
+    probing = negotiate.solve(case, "nash")
+    assert probed
+    assert fast.agreement == probing.agreement and fast.notes == probing.notes
+
+
+# -- a warm Nash after other concepts is the cold Nash, to the last digit ---------------------------
+@pytest.mark.parametrize("method", ["cuts", "conic"])
+@pytest.mark.parametrize("name", ["asia", "eu", "random 2", "random 5"])
+def test_nash_after_other_concepts_equals_the_cold_nash_exactly(name, method):
+    """A session that solved other concepts (and Nash itself) first proposes the very agreement a
+    cold solve does: before, the other concept's basis (or what HiGHS kept of its solves) led the
+    Nash LPs to another vertex within the certified gap, up to 5e-4 of an issue's range away."""
+    case = {"asia": lambda: negotiate.load_case(ASIA), "eu": lambda: negotiate.load_case(EU),
+            "random 2": lambda: random_case(2), "random 5": lambda: random_case(5)}[name]()
+    case = case.update({"solve.nash_method": method})
+    cold = negotiate.solve(case, "nash")
+    for before in (["utilitarian"], ["egalitarian", "kalai_smorodinsky"], ["nash", "utilitarian"]):
+        n = Negotiation(case)
+        for concept in before:
+            n.solve(concept)
+        warm = n.solve("nash")
+        assert warm.solver["nash_method"] == cold.solver["nash_method"] == method
+        assert warm.agreement == cold.agreement, before
+        assert {p: o.utility for p, o in warm.parties.items()} == {p: o.utility for p, o in cold.parties.items()}
+        assert [c.shadow_price for c in warm.constraints] == [c.shadow_price for c in cold.constraints]
+
+
+# -- the cone program without scipy ---------------------------------------------------------------
+def test_the_conic_path_imports_no_scipy():
+    """The cone program is assembled with numpy and the crossover start reads HiGHS's matrix with
+    numpy: importing scipy.sparse (0.16 s CPU) would cost more than a whole small Nash, and
+    concepts.CONIC_MIN_ROWS is measured without it."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    probe = ("import sys, negotiate\n"
+             f"p = negotiate.solve({str(ASIA)!r}, 'nash', changes={{'solve.nash_method': 'conic'}})\n"
+             "assert p.solver['nash_method'] == 'conic' and p.solver['nash_crossover'], p.solver\n"
+             "print('SCIPY', any(m == 'scipy' or m.startswith('scipy.') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
+                         env={"PYTHONPATH": str(ROOT), "PATH": ""}, timeout=120, check=False)
+    assert "SCIPY False" in out.stdout, out.stdout + out.stderr
+
+
+def scipy_cone_matrix(problem, model, uscale):
+    """The cone program's matrix assembled again with scipy's block operations from the compiled
+    arrays (as nash_conic did before it went numpy-only): fixed columns out, rows and columns
+    scaled, equality / upper / lower rows, bound rows, then each party's cone rows."""
+    from scipy import sparse
+
+    A0 = sparse.csr_matrix((problem.values, problem.indices, problem.indptr), shape=(problem.n_rows, problem.n_cols))
+    cs, rs = nash_conic.problem_scales(problem)
+    keep = model.keep
+    A = (sparse.diags(rs) @ A0[:, keep] @ sparse.diags(cs[keep])).tocsr()
+    A.eliminate_zeros()
+    eq, up, down = model.rows_eq, model.rows_up, model.rows_down
+    lb, ub = problem.col_lb[keep] / cs[keep], problem.col_ub[keep] / cs[keep]
+    eye = sparse.identity(len(keep), format="csr")
+    lin = sparse.vstack([A[eq], A[up], -A[down], eye[np.isfinite(ub)], -eye[np.isfinite(lb)]])
+    m = len(model.parties)
+    E = sparse.lil_matrix((3 * m, len(keep) + m))
+    pos = {int(j): i for i, j in enumerate(keep)}
+    for i, p in enumerate(model.parties):
+        j = problem.utility_col[p]
+        E[3 * i, len(keep) + i] = -1.0
+        E[3 * i + 2, pos[j]] = -cs[j] / nash_conic._pow2(np.array([uscale[p]]))[0]
+    return sparse.vstack([sparse.hstack([lin, sparse.csr_matrix((lin.shape[0], m))]), E]).tocsc()
+
+
+@pytest.mark.parametrize("path", CONTINUOUS, ids=lambda c: c.stem)
+def test_the_cone_program_equals_scipys_assembly(path):
+    case = negotiate.load_case(path)
+    problem = compile_case(case)
+    ps, uscale = problem.parties, utility_scales(problem)
+    model = nash_conic.build(problem, ps, {p: case.parties[p].weight for p in ps},
+                             {p: case.parties[p].reservation for p in ps}, uscale)
+    ours, ref = model.A.scipy(), scipy_cone_matrix(problem, model, uscale)
+    assert ours.shape == ref.shape == (len(model.b), len(model.q))
+    assert ours.has_canonical_format and ours.nnz == ref.nnz
+    assert abs(ours - ref).max() == 0.0
+
+
+def test_a_clarabel_that_reads_only_scipy_matrices_is_given_them(monkeypatch):
+    import clarabel
+
+    real = clarabel.DefaultSolver
+
+    def strict(P, q, A, b, cones, settings):
+        if not hasattr(A, "tocsc"):
+            raise TypeError("a scipy matrix, please")
+        return real(P, q, A, b, cones, settings)
+
+    monkeypatch.setattr(clarabel, "DefaultSolver", strict)
+    case = negotiate.load_case(ASIA)
+    prop = nash(case, "conic")
+    assert prop.solver["nash_method"] == "conic"
+    assert_same_nash(case, nash(case, "cuts"), prop)
+
+
+# -- tangent cuts added as arrays ---------------------------------------------------------------------
+def test_rows_added_as_arrays_are_the_rows_added_one_by_one():
+    """HighsBackend.add_rows_arrays gives HiGHS the very rows add_rows gives it (coefficients,
+    bounds and row scales, bit for bit), helper columns included; a row on a helper column not
+    yet scaled goes by add_rows."""
+    case = negotiate.load_case(ASIA)
+    problem = compile_case(case)
+    rng = np.random.default_rng(5)
+    backends = [make_backend(problem, "highs") for _ in range(2)]
+    for b in backends:
+        b.add_cols([-np.inf] * 3, [np.inf] * 3, ["z0", "z1", "z2"], scale=[1.0] * 3)
+    cols = [int(j) for j in rng.choice(problem.n_cols, 12, replace=False)] + [problem.n_cols, problem.n_cols + 2]
+    rows = []
+    for i in range(6):
+        picked = rng.choice(cols, int(rng.integers(1, 4)), replace=False)
+        rows.append(({int(j): float(rng.normal() * 10.0 ** rng.integers(-3, 4)) for j in picked},
+                     -np.inf if i % 2 else float(rng.normal()), float(rng.normal()) + 5, f"r{i}"))
+    one = backends[0].add_rows(rows)
+    starts = np.cumsum([0] + [len(c) for c, *_ in rows])
+    many = backends[1].add_rows_arrays(starts, [j for c, *_ in rows for j in c], [v for c, *_ in rows for v in c.values()],
+                                       np.array([lo for _, lo, _, _ in rows]), np.array([hi for _, _, hi, _ in rows]))
+    assert one == many
+    lp0, lp1 = (b.h.getLp() for b in backends)
+    for field in ("row_lower_", "row_upper_"):
+        assert np.array_equal(np.asarray(getattr(lp0, field)), np.asarray(getattr(lp1, field)))
+    m0, m1 = lp0.a_matrix_, lp1.a_matrix_
+    for field in ("start_", "index_", "value_"):
+        assert np.array_equal(np.asarray(getattr(m0, field)), np.asarray(getattr(m1, field))), field
+    assert np.array_equal(backends[0]._rs, backends[1]._rs)
+    # a helper whose scale its first row sets
+    for b in backends:
+        b.add_cols([-np.inf], [np.inf], ["level"])
+    level = problem.n_cols + 3
+    row = ({level: 1.0, problem.utility_col[problem.parties[0]]: -2.5}, -np.inf, 0.5, "level row")
+    backends[0].add_rows([row])
+    backends[1].add_rows_arrays([0, 2], list(row[0]), list(row[0].values()), np.array([-np.inf]), np.array([0.5]))
+    assert np.array_equal(backends[0]._cs, backends[1]._cs)
+    assert np.array_equal(np.asarray(backends[0].h.getLp().a_matrix_.value_),
+                          np.asarray(backends[1].h.getLp().a_matrix_.value_))
+
+
+@pytest.mark.parametrize("method", ["cuts", "conic"])
+def test_no_cut_round_repeats_the_last_one(method, monkeypatch):
+    """Cuts at a point the LP already meets within its tolerance move nothing: a round whose LP
+    returns the very point of the round before is the last (it used to go on until four rounds
+    had not gained: 2 more LPs on asia_pacific_compact), with the same certified gap."""
+    rounds = []
+    solve = concepts.ConceptRunner._solve
+
+    def recording(self, objective, what):
+        r, fail = solve(self, objective, what)
+        if what == "nash":
+            rounds.append((r.objective, r.x.copy()))
+        return r, fail
+
+    monkeypatch.setattr(concepts.ConceptRunner, "_solve", recording)
+    case = negotiate.load_case(ASIA)
+    prop = nash(case, method)
+    assert prop.solver["nash_gap"] <= 1e-7 and len(rounds) >= 2
+    repeats = [a[0] == b[0] and np.array_equal(a[1], b[1]) for a, b in itertools.pairwise(rounds)]
+    assert not any(repeats[:-1])  # only the last round may repeat the one before: it ends the cuts
+    monkeypatch.undo()
+    assert_same_nash(case, nash(case, "cuts"), prop)
+
+
+def test_a_clarabel_that_refuses_faer_retries_with_qdldl(monkeypatch):
+    """A Clarabel built without the faer solver refuses the setting (a bare Exception at set-up):
+    the retry with its own qdldl solves the same program."""
+    monkeypatch.setitem(nash_conic.CLARABEL_SETTINGS, "direct_solve_method", "no such solver")
+    case = negotiate.load_case(ASIA)
+    prop = nash(case, "conic")
+    assert prop.solver["nash_method"] == "conic" and "nash_conic_failed" not in prop.solver
+    assert_same_nash(case, nash(case, "cuts"), prop)

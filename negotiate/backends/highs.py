@@ -13,6 +13,7 @@ Problem's indices; the map to HiGHS's positions is kept here, and nowhere else.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import time
@@ -744,8 +745,15 @@ class HighsBackend(Backend):
     # -- a start from a primal-dual point (Nash after the cone program) ------------------------
     # A dual this small (HiGHS's scaled units: objective, rows and columns near 1) is taken as 0,
     # and a column this close to the bound its reduced cost points to is put on that bound.
+    # The bound's distance: an interior point stops short of its bounds by about its own accuracy,
+    # and a column left off its bound is one crossover has to push (and it then ends far from
+    # optimal). Simplex iterations of the first Nash cut LP after crossover from Clarabel's point
+    # (Clarabel's tolerances 3e-5, benchmarks/generate.py 30 criteria x 10 points, seeds 0-2),
+    # this at 1e-5 / 1e-4 / 1e-3 / 1e-2: 50 parties 927-1040 / 6-54 / 3-9 / 26-86; 200 parties
+    # 4.5k-4.9k / 228-351 / 32-48 / 320-677. At Clarabel's default tolerances (1e-8) 1e-7 took
+    # 4957 iterations at 200 parties, seed 2 (1.3 s of the Nash's 1.3), 1e-3 took 24.
     START_DUAL_TOL = 1e-9
-    START_BOUND_TOL = 1e-7
+    START_BOUND_TOL = 1e-3
 
     def start_from_point(self, x: np.ndarray, row_dual: np.ndarray) -> bool:
         """Start the next LP solve from the nearly optimal primal-dual point (x, row_dual) of the
@@ -759,7 +767,10 @@ class HighsBackend(Backend):
         h = self.h
         self._setup_lp()
         lp = h.getLp()
-        A = self._matrix(lp)
+        rows_of, cols_of, vals = self._matrix(lp)
+
+        def times(v):  # A @ v
+            return np.bincount(rows_of, weights=vals * v[cols_of], minlength=self._nrows)
         lb, ub = np.asarray(lp.col_lower_, float), np.asarray(lp.col_upper_, float)
         lo, hi = np.asarray(lp.row_lower_, float), np.asarray(lp.row_upper_, float)
         xs = np.zeros(self._ncols)
@@ -768,11 +779,11 @@ class HighsBackend(Backend):
         y = np.zeros(self._nrows)
         rows = np.concatenate([self._row_at, np.arange(self._model_rows, self._nrows)])
         y[rows] = np.asarray(row_dual, float) * self._obj_scale / self._rs[rows]
-        act = A @ xs
+        act = times(xs)
         one_up, one_down = np.isinf(lo) & np.isfinite(hi), np.isfinite(lo) & np.isinf(hi)
         keep = (lo == hi) | ((y > 0) & one_up & (act >= hi)) | ((y < 0) & one_down & (act <= lo))
         y[(np.abs(y) <= self.START_DUAL_TOL) | ~keep] = 0.0
-        z = np.asarray(lp.col_cost_, float) - A.T @ y
+        z = np.asarray(lp.col_cost_, float) - np.bincount(cols_of, weights=vals * y[rows_of], minlength=self._ncols)
         z[np.abs(z) <= self.START_DUAL_TOL] = 0.0
         near = self.START_BOUND_TOL * np.maximum(1.0, np.abs(xs))
         to_ub, to_lb = (z > 0) & (ub - xs <= near), (z < 0) & (xs - lb <= near)
@@ -780,7 +791,7 @@ class HighsBackend(Backend):
         z[~(to_ub | to_lb) & (lb != ub)] = 0.0
         sol = highspy.HighsSolution()
         sol.col_value, sol.col_dual = xs.tolist(), z.tolist()
-        sol.row_value, sol.row_dual = (A @ xs).tolist(), y.tolist()
+        sol.row_value, sol.row_dual = times(xs).tolist(), y.tolist()
         sol.value_valid = sol.dual_valid = True
         status = h.crossover(sol)
         if status == highspy.HighsStatus.kError or not h.getBasis().valid:
@@ -795,17 +806,58 @@ class HighsBackend(Backend):
         self._run_with({"simplex_iteration_limit": 0, "presolve": "off", "solver": "simplex"})
 
     @staticmethod
-    def _matrix(lp):
-        """The LP's constraint matrix (HiGHS's scaled units) as a scipy sparse matrix."""
-        from scipy import sparse
-
+    def _matrix(lp) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The LP's constraint matrix (HiGHS's scaled units) as its entries' rows, columns and
+        values (numpy alone: importing scipy.sparse costs 0.16 s, more than a small Nash)."""
         a = lp.a_matrix_
-        shape = (lp.num_row_, lp.num_col_)
-        data = (np.asarray(a.value_, float), np.asarray(a.index_), np.asarray(a.start_))
+        start = np.asarray(a.start_, np.int64)
+        end = int(start[-1])
+        major = np.repeat(np.arange(len(start) - 1), np.diff(start))
+        minor, value = np.asarray(a.index_, np.int64)[:end], np.asarray(a.value_, float)[:end]
         if a.format_ == highspy.MatrixFormat.kRowwise:
-            return sparse.csr_matrix(data, shape=shape)
-        return sparse.csc_matrix(data, shape=shape)
+            return major, minor, value
+        return minor, major, value
 
     def model_col_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """The live bounds of the Problem's columns (what col_bounds gives, for all at once)."""
         return self._lb[self._col_at].copy(), self._ub[self._col_at].copy()
+
+    def start_afresh(self) -> None:
+        """HiGHS's state as just built on the live model: the same LP given to it again, so that
+        nothing of earlier solves steers the next ones (not the basis, nor what clearSolver()
+        keeps: after it, a Nash that other solves preceded still took a simplex path other than
+        a new backend's from the same crossover start). 1-3 ms at 200 parties. An LP only: a
+        MIP keeps its start."""
+        if self.is_mip():
+            return
+        self.h.passModel(self.h.getLp())
+        self._has_basis = False
+
+    def add_rows_arrays(self, starts, cols, vals, lo, hi) -> list[int]:
+        """Rows as add_rows makes them (each scaled on its own by its largest scaled coefficient),
+        given as arrays: row i's entries are cols[starts[i]:starts[i + 1]] (Problem columns and
+        helpers) and their vals. For many rows at once: Nash's 2.2k tangent cuts at 200 parties
+        took 20 ms as dicts, about 2 ms so. A row on a helper column still unscaled goes by
+        add_rows (its scale is set by the first row it appears in)."""
+        starts = np.asarray(starts, np.int64)
+        cols, vals = np.asarray(cols, np.int64), np.asarray(vals, float)
+        k = len(starts) - 1
+        if k <= 0:
+            return []
+        at = self._cols_of(cols)
+        if self._unscaled and not self._unscaled.isdisjoint(at.tolist()):
+            return self.add_rows([(dict(zip(cols[a:b].tolist(), vals[a:b].tolist())), float(lo[i]), float(hi[i]), "")
+                                  for i, (a, b) in enumerate(itertools.pairwise(starts))])
+        first = self.n_rows
+        scaled = vals * self._cs[at]
+        counts = np.diff(starts)
+        big = np.zeros(k)
+        filled = counts > 0
+        if len(scaled):
+            big[filled] = np.maximum.reduceat(np.abs(scaled), starts[:-1][filled])
+        r = 1.0 / _pow2(big) if self.scaling else np.ones(k)
+        self.h.addRows(k, _arr(np.asarray(lo, float) * r), _arr(np.asarray(hi, float) * r), len(at),
+                       starts[:-1].astype(np.int32), at.astype(np.int32), scaled * np.repeat(r, counts))
+        self._nrows += k
+        self._rs = np.concatenate([self._rs, r])
+        return list(range(first, first + k))

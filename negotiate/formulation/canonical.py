@@ -87,6 +87,8 @@ def settle_flat(runner, concept: str, out) -> None:
         return
     if b.n_cols == runner.p.n_cols and b.n_rows == runner.p.n_rows and b.unique_optimum([j for j, _ in issues]):
         return  # the concept's own LP (no helpers: utilitarian) proved its issue values the only ones
+    if out.unique:
+        return  # the concept proved it on its own LP, helpers and all (Nash's last cut LP)
     if not runner.canonical(out.x):
         return  # an agreement the re-check will refuse: it is reported, not moved
     holds = _holds(runner, concept, out)

@@ -10,9 +10,11 @@
 - nash: maximise sum(w_i log(gain_i)) by outer approximation, tangent cuts
   z_i <= log(g) + (gain_i - g)/g added at each solution until the gap between
   the cut model and the true log objective is below NASH_TOL (relative, 1e-10).
-  Every solve starts from the same cuts (none survive it), so a warm session
-  and a cold solve agree to that certified gap; the objective is flat at its
-  top, so utilities agree to about sqrt(gap) and issue values a little less.
+  Every solve starts from the same cuts (none survive it) and from the
+  solver state of a backend just built, so a warm session proposes what a
+  cold solve does (the objective is flat at its top: utilities of two
+  certified answers agree only to about sqrt(gap), issue values a little less,
+  so a start from another concept's basis would not do).
   From CONIC_MIN_ROWS rows the cuts start around the optimum of one
   exponential-cone program instead (Clarabel: negotiate.formulation.nash_conic),
   and one or two LPs certify the same gap; on HiGHS the first starts by
@@ -63,24 +65,23 @@ NASH_CERTIFIED = 1e-7  # CASE_FORMAT.md: the Nash gap stated to the user is belo
 _CERTIFIED = f"{NASH_CERTIFIED:g}".replace("e-0", "e-")  # as people write it: 1e-7
 # auto: Nash through the cone program from this many rows on (ConceptRunner._nash_method).
 # Measured on the increment form (compile._curve: 6.6 rows per party at 30 criteria x 10 points)
-# with benchmarks/generate.py cases, one 2-core machine under load 2-2.6, CPU seconds of
-# negotiate.solve(case, "nash", changes={"solve.nash_method": ...}), cuts vs conic, in a fresh
-# process after a utilitarian solve (so the conic figure includes importing clarabel and scipy,
-# about 0.1 s), and in brackets the conic path's second solve in that process:
-#   20 parties (661 rows) 0.12 vs 0.22 (0.12); 30 (991) 0.19 vs 0.27-0.28 (0.24);
-#   40 (1.3k) 0.44 vs 0.40-0.41 (0.34); 50 (1.7k) 0.57 vs 0.52 (0.38); 100 (3.3k) 1.7 vs 1.1;
-#   10 criteria: 60 parties (782 rows) 0.21 vs 0.26 (0.17), 120 (1.6k) 0.50 vs 0.48 (0.42).
-# With clarabel already imported (`python benchmarks/bench_thresholds.py --what nash`):
-# 5 parties (166 rows) 0.03-0.06 vs 0.03, 10 (331) 0.06-0.10 vs 0.07, 20 0.13 vs 0.13-0.19,
-# 30 0.27 vs 0.23-0.35 (tangent cuts: 7-11 LPs; conic: 4).
-# The two cross between 1.0k and 1.3k rows whatever the criteria count, so rows measure it.
-# A warm re-solve (Negotiation, P001's reservation 0.2 -> 0.05, then 0.1) favours the cone a
-# little earlier: 20 parties 0.06-0.09 vs 0.06-0.08, 40 0.16-0.23 vs 0.14-0.17, 60 (2.0k rows)
-# 0.32-0.51 vs 0.20-0.22; cold and warm choose alike (a warm answer is the cold one), so the
-# one-shot crossing sets the threshold.
-# (On the earlier hypograph form, one row per curve segment, the crossing was near 4k rows,
-# 20 parties.) Small cases keep the cuts' vertices and do not import the cone solver.
-CONIC_MIN_ROWS = 1200
+# with benchmarks/generate.py cases, CPU seconds of negotiate.solve(case, "nash") with
+# solve.nash_method cuts vs conic, one process, 3 runs each, load 4
+# (`python benchmarks/bench_thresholds.py --what nash --sizes ...`), after Clarabel to 3e-5
+# with faer (nash_conic.CLARABEL_SETTINGS), the crossover start snapping at 1e-3, the canonical
+# probes skipped where the cut LP proves its agreement, and no scipy on the conic path (its import,
+# 0.16 s, set the earlier threshold of 1200 rows for a one-shot process; clarabel's own is 1 ms):
+#   2 parties (67 rows) 0.009-0.021 vs 0.008-0.036; 3 (100) 0.011-0.012 vs 0.010-0.011;
+#   5 (166) 0.019-0.021 vs 0.016-0.019; 8 (265) 0.039-0.041 vs 0.030 (one run 0.064);
+#   10 (331) 0.041-0.050 vs 0.030-0.034; 15 (496) 0.078-0.083 vs 0.057-0.059; 20 (661) 0.09-0.13
+#   vs 0.058; 30 (991) 0.15-0.16 vs 0.10-0.15; 40 (1.3k) 0.39-0.47 vs 0.12-0.22; 50 (1.7k)
+#   0.56-0.58 vs 0.15; 100 (3.3k) 1.5-1.6 vs 0.37-0.43; 200 (6.6k) 3.3 vs 0.88-0.95 (load 2-4).
+# The cone program is no slower from about 100 rows and clearly faster from about 250; below,
+# the difference is a few ms, and the shipped cases (61 and 191 rows) keep the cuts' vertices.
+# Cold and warm choose alike (a warm answer is the cold one), by rows only.
+# (Before: crossing between 1.0k and 1.3k rows with scipy's import; on the earlier hypograph
+# form, one row per curve segment, near 4k rows, 20 parties.)
+CONIC_MIN_ROWS = 250
 # Tangent cuts put around Clarabel's gains g: at g * f. Its gains are within about 1e-5 of the
 # optimum (relative: 1.4e-6 to 6e-5 from the cut path's at 50 and 200 parties); cuts 1e-4..1e-2
 # away keep the first LP's vertex near it, and that LP alone certified the gap (6e-11 to 7e-11
@@ -88,7 +89,11 @@ CONIC_MIN_ROWS = 1200
 # With the crossover start (ConceptRunner._start_from_conic) fewer seeds cost rounds: LP solves
 # of the whole Nash (with the prices' and the canonical probes) at 50 / 200 parties: these 7: 4 / 4;
 # 1 +- 1e-3 and 1: 8 / 7; 1 +- 1e-4 and 1: 4 / 4 (no faster); 1 alone: 8 / 7.
-CONIC_SEEDS = (1 - 1e-2, 1 - 1e-3, 1 - 1e-4, 1.0, 1 + 1e-4, 1 + 1e-3, 1 + 1e-2)
+# Clarabel stopped at looser tolerances (nash_conic.CLARABEL_TOL 3e-5) leaves its gains further
+# off: at 200 parties, seeds 0-2, these 7 took 5, 5, 4 LP solves; with 1 +- 3e-4 and 1 +- 3e-5
+# added 4, 4, 4 (the first cut LP certified the gap alone), in as much time.
+CONIC_SEEDS = (1 - 1e-2, 1 - 1e-3, 1 - 3e-4, 1 - 1e-4, 1 - 3e-5, 1.0,
+               1 + 3e-5, 1 + 1e-4, 1 + 3e-4, 1 + 1e-3, 1 + 1e-2)
 
 
 @dataclass
@@ -108,6 +113,9 @@ class Outcome:
     price_objective: str = ""  # what the prices are the sensitivity of
     prices_conditional: bool = False  # MIP: given the discrete choices made
     solver_info: dict = field(default_factory=dict)  # extra entries for the proposal's solver info
+    # the concept's own last LP proved its issue values the only optimal ones (the canonical
+    # agreement then needs no probe: formulation.canonical)
+    unique: bool = False
 
     @property
     def ok(self) -> bool:
@@ -579,6 +587,7 @@ class ConceptRunner:
         largest = max(self.weight.values())
         weight = self.weight
         self._case_weight = weight
+        self._start_afresh()
         self.weight, self._weights_relative = {p: w / largest for p, w in weight.items()}, True
         try:
             out = self.nash(method)
@@ -591,6 +600,19 @@ class ConceptRunner:
         if out.prices is not None:
             out.prices = out.prices * largest
         return out
+
+    def _start_afresh(self) -> None:
+        """Nash starts from the state of a backend just built (HighsBackend.start_afresh; else a
+        cold start), whatever the session solved before: its LPs are degenerate at the top (many
+        vertices within the certified gap), so a start from another concept's basis, or from what
+        HiGHS kept of earlier solves, ended at another vertex (issue values up to 5e-4 of a range
+        apart on the shipped cases, after a utilitarian solve), and a warm answer must be the cold
+        one. It costs no time on the conic path, whose cut LP starts by crossover anyway."""
+        afresh = getattr(self.b, "start_afresh", None)
+        if afresh is not None:
+            afresh()
+        else:
+            self.b.start_cold(always=True)
 
     def _complete_for_held(self, out: Outcome, active, held) -> None:
         """The Nash product leaves the held parties' utilities open (many agreements give the
@@ -609,7 +631,15 @@ class ConceptRunner:
                 math.log(g) - 1.0 - self.reservation[p] / g, f"nash.cut.{p}")
 
     def _add_cuts(self, state, points: list[tuple[str, float]]) -> None:
-        rows = self.b.add_rows([self._cut(state, p, g) for p, g in points])
+        many = getattr(self.b, "add_rows_arrays", None)
+        if many is None:
+            rows = self.b.add_rows([self._cut(state, p, g) for p, g in points])
+        else:  # the same rows as _cut's, as arrays
+            z, u, d = state["z"], self.ucol, self.reservation
+            cols = np.array([(z[p], u[p]) for p, _ in points], np.int64).ravel()
+            vals = np.array([(1.0, -1.0 / g) for _, g in points]).ravel()
+            hi = np.array([math.log(g) - 1.0 - d[p] / g for p, g in points])
+            rows = many(np.arange(0, 2 * len(points) + 1, 2), cols, vals, np.full(len(points), -INF), hi)
         state["cuts"] += [(i, p, g) for i, (p, g) in zip(rows, points)]
 
     def _nash_cuts(self, active, held, state, start: float | dict | None) -> Outcome:
@@ -627,11 +657,14 @@ class ConceptRunner:
             self._add_cuts(state, [(p, at[p] * f) for p in active for f in (0.25, 1.0, 4.0)])
         z = state["z"]
         objective = {z[p]: self.weight[p] for p in active}
-        best, best_val, gap, stall = None, -INF, INF, 0
+        best, best_val, gap, stall, last = None, -INF, INF, 0, None
         for _ in range(MAX_NASH_ROUNDS):
             r, fail = self._solve(objective, "nash")
             if fail:
                 return fail
+            if last is not None and r.objective == last.objective and np.array_equal(r.x, last.x):
+                break  # the last cuts moved nothing (each within the solver's tolerance): nor would more
+            last = r
             utils = self.utility_of(r.x)
             gains = {p: utils[p] - d[p] for p in active}
             true = sum(self.weight[p] * math.log(max(gains[p], 1e-300)) for p in active)
@@ -647,8 +680,9 @@ class ConceptRunner:
             if not new:
                 break
             self._add_cuts(state, new)
+        unique = r is best and self._nash_face_unique(held)  # before the prices' LP moves the basis
         out = Outcome("optimal", best.x, best.row_dual, best_val, held=list(held), gap=max(gap, 0.0),
-                      prices=self._nash_prices(active, best_gains, best.row_dual))
+                      prices=self._nash_prices(active, best_gains, best.row_dual), unique=unique)
         if gap > NASH_CERTIFIED:
             out.notes.append(f"the Nash tangent cuts stalled at a relative gap of {gap:.1e}, above the "
                              f"{_CERTIFIED} a Nash proposal is certified to")
@@ -656,6 +690,21 @@ class ConceptRunner:
             out.notes.append(f"Nash certified to a relative gap of {gap:.1e} (within {_CERTIFIED}; "
                              f"the tangent cuts stopped gaining before {NASH_TOL:g})")
         return out
+
+    def _nash_face_unique(self, held) -> bool:
+        """Whether the cut LP just solved proved its issue values the only optimal ones: then so is
+        the Nash agreement among those that keep every party's utility (any such agreement, its
+        log-gains on the cuts, is optimal in the cut LP too), and the canonical agreement needs
+        no probe. Held parties are completed afterwards by another LP: not proved here.
+        On the conic path, benchmarks/generate.py cases (30 criteria x 10 points, seeds 0-2):
+        proved at 5, 20, 50 and 200 parties, in 0.1-5 ms, against 0.08 s for the two probe LPs
+        at 200. The cut path's agreement is seldom its last LP's (a last round that gains less
+        than 1e-12 keeps the round before): it probes as before."""
+        if held:
+            return False
+        from negotiate.formulation.canonical import _issue_columns
+
+        return self.b.unique_optimum([j for j, _ in _issue_columns(self.p, self.b)])
 
     def _nash_prices(self, active, gains: dict, fallback):
         """The Nash objective's shadow prices: the duals of the LP of its gradient at the
