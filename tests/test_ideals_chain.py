@@ -115,7 +115,7 @@ def test_capped_ideals_solved_again_cold_match_cvxpy(monkeypatch):
         capped.append(r is None)
         return r
 
-    monkeypatch.setattr(concepts, "IDEAL_HOT_ITERATIONS", 20)
+    monkeypatch.setattr(concepts, "IDEAL_HOT_ITERATIONS", 30)
     monkeypatch.setattr(HighsBackend, "solve_capped", solve_capped)
     prop = negotiate.solve(validate_data(d), "kalai_smorodinsky")
     assert any(capped) and not all(capped), "the cap no longer splits the hot ideals"

@@ -761,3 +761,13 @@ class HighsBackend(Backend):
     def model_col_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """The live bounds of the Problem's columns (what col_bounds gives, for all at once)."""
         return self._lb[self._col_at].copy(), self._ub[self._col_at].copy()
+
+    @contextmanager
+    def without_simplex_scaling(self):
+        """HiGHS's own scaling of the simplex LP off for the body (simplex_scale_strategy 0), the
+        caller's setting given back after: the model reaches HiGHS scaled already (powers of two,
+        `model_scales`), and on the hot chains of Kalai-Smorodinsky (ConceptRunner.ideals and the
+        leximin after them) HiGHS's equilibration on top cost iterations. Measured there
+        (ConceptRunner.kalai_smorodinsky)."""
+        with self._options({"simplex_scale_strategy": 0}):
+            yield
