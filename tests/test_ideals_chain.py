@@ -122,3 +122,43 @@ def test_capped_ideals_solved_again_cold_match_cvxpy(monkeypatch):
     ref = cvxpy_ideals(d)
     for p, want in ref.items():
         assert prop.parties[p].ideal == pytest.approx(want, abs=1e-6)
+
+
+def test_kalai_smorodinsky_runs_without_highs_scaling_and_gives_the_setting_back(monkeypatch):
+    """Kalai-Smorodinsky's solves (ideals, start LP, leximin) run with HiGHS's own simplex scaling
+    off (ConceptRunner._unscaled); the session's setting is given back after it, so the next
+    concept solves as it did before."""
+    from negotiate.whatif import Negotiation
+
+    seen = []
+    keep = HighsBackend._solve
+
+    def spy(self):
+        seen.append(self.h.getOptionValue("simplex_scale_strategy")[1])
+        return keep(self)
+
+    monkeypatch.setattr(HighsBackend, "_solve", spy)
+    n = Negotiation(validate_data(data()))
+    before = n.backend.h.getOptionValue("simplex_scale_strategy")[1]
+    assert before != 0
+    assert n.solve("kalai_smorodinsky").status == "optimal"
+    assert len(seen) > N and seen[:N] == [0] * N  # the ideals, then the start LP and the leximin
+    assert n.backend.h.getOptionValue("simplex_scale_strategy")[1] == before
+    seen.clear()
+    n.solve("egalitarian")
+    assert seen and set(seen) == {before}
+
+
+def test_without_simplex_scaling_gives_back_the_callers_setting():
+    from negotiate.compile import compile_case
+
+    problem = compile_case(validate_data(data()))
+    b = HighsBackend(problem)
+    b.h.setOptionValue("simplex_scale_strategy", 2)
+    with b.without_simplex_scaling():
+        assert b.h.getOptionValue("simplex_scale_strategy")[1] == 0
+    assert b.h.getOptionValue("simplex_scale_strategy")[1] == 2
+    bare = HighsBackend(problem, scaling=False)  # HiGHS's scaling is then the only one: kept
+    default = bare.h.getOptionValue("simplex_scale_strategy")[1]
+    with bare.without_simplex_scaling():
+        assert bare.h.getOptionValue("simplex_scale_strategy")[1] == default

@@ -768,6 +768,6 @@ class HighsBackend(Backend):
         caller's setting given back after: the model reaches HiGHS scaled already (powers of two,
         `model_scales`), and on the hot chains of Kalai-Smorodinsky (ConceptRunner.ideals and the
         leximin after them) HiGHS's equilibration on top cost iterations. Measured there
-        (ConceptRunner.kalai_smorodinsky)."""
-        with self._options({"simplex_scale_strategy": 0}):
+        (ConceptRunner.kalai_smorodinsky). A backend built without its own scaling keeps HiGHS's."""
+        with self._options({"simplex_scale_strategy": 0} if self.scaling else {}):
             yield
