@@ -44,6 +44,7 @@ PRIMAL_IDEALS_MAX_ROWS = 15_000  # see ConceptRunner.ideals
 # benchmarks/generate.py 200 parties x 30 criteria, CPU seconds of all the ideals, one run
 # each, load 1-1.5: no cap 5.8-6.1 s (60.5k iterations; the costliest 5.7k and 4.4k, then
 # 2.2k, 2.1k, 1.7k, 1.5k); cap 3000 5.95 (2 capped); 2000 5.73-5.82 (4 capped); 1300 5.92 (8).
+# Measured again without HiGHS's own scaling (ConceptRunner.kalai_smorodinsky): 2000 still best.
 IDEAL_HOT_ITERATIONS = 2000
 # A leximin level, once found, is held to within LEVEL_SLACK of the level unit. The solver meets
 # rows only to its feasibility tolerance (1e-9, scaled), so a level found can sit a little above
@@ -317,8 +318,14 @@ class ConceptRunner:
         # 0.34 / 0.35; 100 1.54 / 1.63 vs 1.38 / 1.45; 200 9.03 / 9.13 vs 7.13 / 6.87 (ideals
         # 5.9 s and 54.2k simplex iterations vs 4.8 s and 46.2k; the first leximin round 9.5k
         # iterations, 2.1 s, vs 4.9k, 1.1 s). Off for the ideals alone, on for the rest: 200
-        # parties 7.78 / 7.59 against 6.95 / 6.81 off for all. Not for egalitarian's leximin
-        # (its first round cold by dual simplex): 200 parties 4.38 on vs 8.61 off.
+        # parties 7.78 / 7.59 against 6.95 / 6.81 off for all. 400 parties (13.2k rows), one run
+        # each, load 3-4.6: 43.8 vs 40.2. Not for egalitarian's leximin (its first round cold by
+        # dual simplex): 200 parties 4.38 on vs 8.61 off. The hot ideals' cap
+        # (IDEAL_HOT_ITERATIONS) measured again with it off, 200 parties, ideals alone, two runs
+        # each: no cap 5.37 / 5.20 s (53.6k iterations), 2000 4.90 / 4.99 (47.6k), 1000 5.23 /
+        # 5.11 (41.8k). Other simplex settings for the ideals with it off, one run each (4.89 s,
+        # 47.6k iterations): primal steepest edge 12.1 s (38.3k), Dantzig 8.0 s (67.3k), bound
+        # perturbation on 5.44 s, price strategy 3 5.05 s.
         with self._unscaled():
             return self._kalai_smorodinsky()
 
