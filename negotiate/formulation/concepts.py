@@ -273,7 +273,12 @@ class ConceptRunner:
         # 4e-14). Orders measured and rejected: the next party the one of highest utility at
         # the last optimum (83k iterations, but true utilities cost 8 ms a party; by the utility
         # columns, a lower bound, 105k); primal Dantzig pricing 40 s, 456k; primal steepest
-        # edge 33 s, 98k.
+        # edge 33 s, 98k. Orders known only afterwards, 200 parties (an upper limit of what a
+        # cheap proxy could gain), one run each: the given order 54.2k iterations; by the
+        # ideal's shared price 55.9k; nearest neighbour on the ideals' utilities 54.0k, on the
+        # columns moved 58.9k. No ideal ends on a degenerate tail a bound could cut: primal
+        # simplex reached the optimal value within its last 5 iterations (24 ideals at 200
+        # parties, the objective read every 5 iterations: 4315 of 4450 iterations before it).
         out = {}
         primal = self.b.n_rows <= PRIMAL_IDEALS_MAX_ROWS
         chain = _IdealChain(self.b)
