@@ -127,7 +127,8 @@ def test_capped_ideals_solved_again_cold_match_cvxpy(monkeypatch):
 def test_kalai_smorodinsky_runs_without_highs_scaling_and_gives_the_setting_back(monkeypatch):
     """Kalai-Smorodinsky's solves (ideals, start LP, leximin) run with HiGHS's own simplex scaling
     off (ConceptRunner._unscaled); the session's setting is given back after it, so the next
-    concept solves as it did before."""
+    concept solves as it did before: egalitarian's first (cold) round with it (its later rounds
+    without: tests/test_leximin_random.py), and the setting given back again."""
     from negotiate.whatif import Negotiation
 
     seen = []
@@ -146,6 +147,10 @@ def test_kalai_smorodinsky_runs_without_highs_scaling_and_gives_the_setting_back
     assert n.backend.h.getOptionValue("simplex_scale_strategy")[1] == before
     seen.clear()
     n.solve("egalitarian")
+    assert seen[0] == before
+    assert n.backend.h.getOptionValue("simplex_scale_strategy")[1] == before
+    seen.clear()
+    n.solve("utilitarian")
     assert seen and set(seen) == {before}
 
 
