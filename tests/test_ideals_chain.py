@@ -84,7 +84,15 @@ def cvxpy_ideals(d: dict) -> dict:
     return out
 
 
+def full_lps_only(monkeypatch) -> None:
+    """Every ideal through the chain of full LPs (none proved on a party's own LP first)."""
+    from negotiate.formulation import concepts
+
+    monkeypatch.setattr(concepts.ConceptRunner, "_proved_ideals", lambda self: {})
+
+
 def test_ideals_through_detours_match_cvxpy(monkeypatch):
+    full_lps_only(monkeypatch)
     d = data()
     restarts = []
     keep = HighsBackend.set_basis
@@ -102,10 +110,32 @@ def test_ideals_through_detours_match_cvxpy(monkeypatch):
         assert prop.parties[p].ideal == pytest.approx(want, abs=1e-6)
 
 
+def test_ideals_proved_on_own_lps_match_cvxpy(monkeypatch):
+    """The same ideals first tried on each party's own LP (negotiate.formulation.ideals): those
+    proved there and those the full LPs give alike match cvxpy."""
+    from negotiate.formulation import concepts
+
+    real, proved = concepts.ConceptRunner._proved_ideals, []
+
+    def spy(self):
+        out = real(self)
+        proved.append(len(out))
+        return out
+
+    monkeypatch.setattr(concepts.ConceptRunner, "_proved_ideals", spy)
+    d = data()
+    prop = negotiate.solve(validate_data(d), "kalai_smorodinsky")
+    assert proved and proved[0] > 0
+    ref = cvxpy_ideals(d)
+    for p, want in ref.items():
+        assert prop.parties[p].ideal == pytest.approx(want, abs=1e-6)
+
+
 def test_capped_ideals_solved_again_cold_match_cvxpy(monkeypatch):
     """A hot ideal that meets IDEAL_HOT_ITERATIONS is solved again cold: the same optimum."""
     from negotiate.formulation import concepts
 
+    full_lps_only(monkeypatch)
     d = data()
     capped = []
     keep = HighsBackend.solve_capped
@@ -138,6 +168,7 @@ def test_kalai_smorodinsky_runs_without_highs_scaling_and_gives_the_setting_back
         seen.append(self.h.getOptionValue("simplex_scale_strategy")[1])
         return keep(self)
 
+    full_lps_only(monkeypatch)
     monkeypatch.setattr(HighsBackend, "_solve", spy)
     n = Negotiation(validate_data(data()))
     before = n.backend.h.getOptionValue("simplex_scale_strategy")[1]

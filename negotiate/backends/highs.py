@@ -771,3 +771,11 @@ class HighsBackend(Backend):
         (ConceptRunner.kalai_smorodinsky). A backend built without its own scaling keeps HiGHS's."""
         with self._options({"simplex_scale_strategy": 0} if self.scaling else {}):
             yield
+
+    def model_row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """The live bounds of the Problem's rows (unscaled: the scales are powers of two, so they
+        are given back exactly)."""
+        lp = self.h.getLp()
+        at = self._row_at
+        rs = self._rs[at]
+        return np.asarray(lp.row_lower_, float)[at] / rs, np.asarray(lp.row_upper_, float)[at] / rs

@@ -1,0 +1,129 @@
+"""Ideals proved on a party's own LP (negotiate.formulation.ideals) against scipy's linprog.
+
+Each party's ideal is first solved with the other parties' reservations dropped, and kept only
+when the others, completed at that optimum, all meet their reservations; else the full LP is
+solved. On these random cases (tests/test_leximin_random.py's, with reservations raised so that
+some relaxed optima leave another party short) both happen, often within one case; every ideal
+is checked against linprog on the full problem, written here from the case data, and against
+negotiate's own full LPs (the proof switched off).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import negotiate
+from conftest import case_from_dict
+from negotiate.compile import compile_case, utility_scales
+from negotiate.formulation import concepts
+from negotiate.formulation.ideals import OwnLPs
+from negotiate.proposal import issue_values, utilities
+from test_leximin_random import ReferenceLP, random_case
+
+SEEDS = range(30)
+
+
+def reserved_case(seed: int) -> dict:
+    data = random_case(seed)
+    rng = np.random.default_rng(1000 + seed)
+    for p in data["parties"].values():
+        p["reservation"] = round(float(rng.uniform(0.1, 0.3)), 3)
+    return data
+
+
+def ks_ideals(data: dict, monkeypatch, proof: bool = True) -> tuple[dict | None, list]:
+    """Kalai-Smorodinsky's ideals (None: no agreement) and, per run, (proved, parties)."""
+    real = concepts.ConceptRunner._proved_ideals
+    seen = []
+
+    def spy(self):
+        out = real(self) if proof else {}
+        seen.append((len(out), len(self.parties)))
+        return out
+
+    monkeypatch.setattr(concepts.ConceptRunner, "_proved_ideals", spy)
+    prop = negotiate.solve(case_from_dict(data), "kalai_smorodinsky")
+    monkeypatch.undo()
+    if prop.status == "infeasible":
+        return None, seen
+    assert prop.status == "optimal", prop.notes
+    return {p: o.ideal for p, o in prop.parties.items()}, seen
+
+
+def test_ideals_proved_or_not_match_scipy_on_the_full_problem(monkeypatch):
+    proved = fell_back = mixed = 0
+    for seed in SEEDS:
+        data = reserved_case(seed)
+        ref = ReferenceLP(data).ideals()
+        got, seen = ks_ideals(data, monkeypatch)
+        if ref is None:
+            assert got is None
+            continue
+        for p, want in ref.items():
+            assert got[p] == pytest.approx(want, rel=0, abs=1e-8), (seed, p)
+        k, n = seen[0]
+        proved, fell_back, mixed = proved + k, fell_back + n - k, mixed + (0 < k < n)
+    assert proved >= 30 and fell_back >= 30 and mixed >= 5, (proved, fell_back, mixed)
+
+
+def test_a_proved_ideal_is_the_full_lps_to_1e_9(monkeypatch):
+    for seed in SEEDS:
+        data = reserved_case(seed)
+        mine, _ = ks_ideals(data, monkeypatch)
+        full, _ = ks_ideals(data, monkeypatch, proof=False)
+        if mine is None:
+            assert full is None
+            continue
+        for p in mine:
+            assert abs(mine[p] - full[p]) <= 1e-9 * max(1.0, abs(full[p])), (seed, p)
+
+
+def test_the_completion_is_the_rechecks_utility():
+    """Each party completed at another's own-LP optimum gets what the proposal's re-check
+    computes from the issue values (each curve at its argument), and its arguments lie on
+    its curves (issue values within their ranges always reach)."""
+    for seed in range(8):
+        problem = compile_case(case_from_dict(reserved_case(seed)))
+        own = OwnLPs.of(problem)
+        assert own is not None
+        scale = utility_scales(problem)
+        for k in range(len(problem.parties)):
+            r, cols = own.solve(k)
+            assert r.status == "optimal"
+            x = np.zeros(problem.n_cols)
+            x[cols] = r.x
+            on_curve, u = own.completed(x)
+            recheck = utilities(problem, issue_values(problem, x))[0]
+            assert on_curve.all()
+            for q, p in enumerate(problem.parties):
+                assert abs(u[q] - recheck[p]) <= 1e-9 * scale[p], (seed, k, p)
+
+
+def test_structures_that_do_not_fit_take_the_full_lps(monkeypatch):
+    """A non-concave curve (binaries: a MIP) has no own LPs; Kalai-Smorodinsky there still
+    answers through the full model."""
+    data = reserved_case(0)
+    first = next(iter(data["parties"].values()))
+    first["criteria"]["own"]["points"] = [[0, 0], [5, 0.1], [10, 1]]  # convex, weighed up
+    problem = compile_case(case_from_dict(data))
+    assert problem.is_mip and OwnLPs.of(problem) is None
+    got, seen = ks_ideals(data, monkeypatch)
+    assert seen == [(0, len(data["parties"]))]
+
+
+def test_a_live_model_not_the_compiled_case_takes_the_full_lps():
+    """With the reservations lifted on the backend (require_acceptance=False) the own LPs,
+    read off the compiled case, are not asked."""
+    from negotiate.backends import make_backend
+    from negotiate.solving import solve_problem
+
+    problem = compile_case(case_from_dict(reserved_case(1)))
+    b = make_backend(problem, "highs")
+    for i in problem.reservation_row.values():
+        b.set_row_bounds(i, -np.inf, np.inf)
+    runner = concepts.ConceptRunner(b, problem, lambda x: utilities(problem, issue_values(problem, x))[0])
+    runner.live_model_is_case = True  # the caller says so wrongly: the row bounds still tell
+    assert runner._proved_ideals() == {}
+    prop = solve_problem(problem, b, "kalai_smorodinsky", require_acceptance=False)
+    assert prop.status == "optimal"
