@@ -10,6 +10,8 @@ negotiate's own full LPs (the proof switched off).
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -127,3 +129,26 @@ def test_a_live_model_not_the_compiled_case_takes_the_full_lps():
     assert runner._proved_ideals() == {}
     prop = solve_problem(problem, b, "kalai_smorodinsky", require_acceptance=False)
     assert prop.status == "optimal"
+
+
+@pytest.mark.parametrize("transform", ["scores x1e-9", "scores x1e9", "share x1e6", "pool x1e-6"])
+def test_the_proof_is_the_same_in_any_units(transform, monkeypatch):
+    """Scores times 1e-9 or 1e9 (ideals times that), an issue in units 1e6 or 1e-6 times
+    smaller: the same parties are proved on their own LPs, and the same ideals come out (to
+    1e-9 relative): the tolerances of the completion are relative to each row and party."""
+    import rescale
+
+    how, k = transform.split(" x")
+    k = float(k)
+    for seed in range(12):
+        data = json.loads(json.dumps(reserved_case(seed)))  # a clone's criteria scaled once, not twice
+        moved = rescale.scores_times(data, k) if how == "scores" else rescale.issue_times(data, how, k)
+        factor = k if how == "scores" else 1.0
+        mine, seen = ks_ideals(moved, monkeypatch)
+        natural, seen_natural = ks_ideals(data, monkeypatch)
+        if natural is None:
+            assert mine is None
+            continue
+        assert seen == seen_natural, seed
+        for p in natural:
+            assert mine[p] / factor == pytest.approx(natural[p], rel=1e-9, abs=1e-12), (seed, p)
