@@ -14,14 +14,14 @@ import json
 
 import numpy as np
 import pytest
+from conftest import case_from_dict
+from test_leximin_random import ReferenceLP, random_case
 
 import negotiate
-from conftest import case_from_dict
 from negotiate.compile import compile_case, utility_scales
 from negotiate.formulation import concepts
 from negotiate.formulation.ideals import OwnLPs
 from negotiate.proposal import issue_values, utilities
-from test_leximin_random import ReferenceLP, random_case
 
 SEEDS = range(30)
 
@@ -110,7 +110,7 @@ def test_structures_that_do_not_fit_take_the_full_lps(monkeypatch):
     first["criteria"]["own"]["points"] = [[0, 0], [5, 0.1], [10, 1]]  # convex, weighed up
     problem = compile_case(case_from_dict(data))
     assert problem.is_mip and OwnLPs.of(problem) is None
-    got, seen = ks_ideals(data, monkeypatch)
+    _, seen = ks_ideals(data, monkeypatch)
     assert seen == [(0, len(data["parties"]))]
 
 

@@ -315,7 +315,6 @@ class ConceptRunner:
         4.8 s."""
         from negotiate.formulation.ideals import OwnLPs
 
-        self.ideals_proved = 0
         b = self.b
         if b.name != "highs" or b.is_mip() or not self.live_model_is_case:
             return {}
@@ -340,13 +339,13 @@ class ConceptRunner:
             x[cols] = r.x
             if own.completes(k, x, uscale):
                 out[p] = float(r.objective)
-        self.ideals_proved = len(out)
         return out
 
     def _unscaled(self):
         """A context: the simplex without the solver's own scaling on top of the backend's, where
         the backend offers that (HiGHS: `without_simplex_scaling`), on an LP. For the ideals and
-        Kalai-Smorodinsky's leximin (measured in `kalai_smorodinsky`)."""
+        Kalai-Smorodinsky's leximin (measured in `kalai_smorodinsky`), and every leximin's rounds
+        after the first (measured in `_leximin_lp`)."""
         off = getattr(self.b, "without_simplex_scaling", None)
         return off() if off is not None and not self.b.is_mip() else nullcontext()
 
@@ -377,6 +376,11 @@ class ConceptRunner:
         # 5.11 (41.8k). Other simplex settings for the ideals with it off, one run each (4.89 s,
         # 47.6k iterations): primal steepest edge 12.1 s (38.3k), Dantzig 8.0 s (67.3k), bound
         # perturbation on 5.44 s, price strategy 3 5.05 s.
+        # Since then the ideals are proved on each party's own LP where they can be (`ideals`,
+        # `_proved_ideals`): `benchmarks/bench_scale.py --sizes 200 --concepts egalitarian
+        # kalai_smorodinsky --clock cpu --repeat 1`, load 3.7-4.1, before / after in one run:
+        # egalitarian 4.60 / 3.05 s (its later rounds unscaled, `_leximin_lp`), Kalai-Smorodinsky
+        # 6.94 / 2.27 s (all 200 ideals proved, 0.44 s; the full LPs' chain took 4.8 s).
         with self._unscaled():
             return self._kalai_smorodinsky()
 
@@ -455,7 +459,7 @@ class ConceptRunner:
         # The rounds after the first run without the solver's own scaling (`_unscaled`); the first,
         # cold by dual simplex, keeps it. Egalitarian, 200 parties x 30 criteria
         # (benchmarks/generate.py), CPU seconds, one run each, load 3-3.6: scaling on throughout
-        # 4.33-4.40, off after the first round 2.88-3.00 (the same 45 levels, agents' utilities
+        # 4.33-4.40, off after the first round 2.88-3.00 (the same 45 levels, the parties' utilities
         # within 2e-13), off throughout 8.6 (the cold first round suffers).
         later = ExitStack()
         try:
