@@ -168,7 +168,7 @@ class OwnLPs:
                 or (problem.row_lo[curve] != problem.row_hi[curve]).any():
             return None
         floor = cls._floors(problem, np.flatnonzero(has_u & (length == 1)), row_owner, n)
-        coef = cls._curve_coefs(problem, curve, ~kept & ~is_u)
+        coef = cls._curve_coefs(problem, curve, (col_owner >= 0) & ~is_u)
         if floor is None or coef is None:
             return None
         return cls(problem, kept, col_owner, row_owner, curve, coef, utility_row, floor)
