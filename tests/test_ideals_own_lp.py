@@ -173,3 +173,23 @@ def test_shipped_lp_cases_prove_their_ideals_as_the_full_lps_give_them(name, mon
     assert len(proved) == 1
     for p in full:
         assert abs(mine[p] - full[p]) <= 1e-9 * max(1.0, abs(full[p])), p
+
+
+def test_own_lps_are_no_longer_tried_once_they_keep_failing(monkeypatch):
+    """asia_pacific_compact: no own LP proves an ideal (the reservations bind), so after
+    OWN_LP_GIVE_UP failures the rest take the full LPs at once, with the same ideals."""
+    from conftest import ROOT
+
+    case = negotiate.load_case(ROOT / "cases" / "asia_pacific_compact.yaml")
+    tried = []
+    real = OwnLPs.solve
+
+    def solve(self, party, time_limit=None):
+        tried.append(party)
+        return real(self, party, time_limit)
+
+    monkeypatch.setattr(OwnLPs, "solve", solve)
+    prop = negotiate.solve(case, "kalai_smorodinsky")
+    assert prop.status == "optimal"
+    assert tried == list(range(concepts.OWN_LP_GIVE_UP))
+    assert len(prop.parties) > len(tried)

@@ -46,6 +46,13 @@ PRIMAL_IDEALS_MAX_ROWS = 15_000  # see ConceptRunner.ideals
 # 2.2k, 2.1k, 1.7k, 1.5k); cap 3000 5.95 (2 capped); 2000 5.73-5.82 (4 capped); 1300 5.92 (8).
 # Measured again without HiGHS's own scaling (ConceptRunner.kalai_smorodinsky): 2000 still best.
 IDEAL_HOT_ITERATIONS = 2000
+# The own LPs (ConceptRunner._proved_ideals) are no longer tried once the ideals they failed to
+# prove outnumber those they proved by this many: the rest take the full LPs at once. Where the
+# other parties' reservations bind, no own LP proves anything, and trying every one cost (CPU
+# ms of negotiate.solve(case, "kalai_smorodinsky"), best of 5, full LPs only vs every own LP
+# tried first): cases/asia_pacific_compact.yaml (8 parties) 7.2 vs 11.7, eu_effort_sharing_2030
+# 31 vs 47. benchmarks/generate.py cases prove every ideal (5 to 200 parties).
+OWN_LP_GIVE_UP = 3
 # A leximin level, once found, is held to within LEVEL_SLACK of the level unit. The solver meets
 # rows only to its feasibility tolerance (1e-9, scaled), so a level found can sit a little above
 # what the model strictly allows, and a later round be called infeasible: 200 parties of
@@ -330,6 +337,8 @@ class ConceptRunner:
         x = np.zeros(self.p.n_cols)
         out = {}
         for k, p in enumerate(self.parties):
+            if k - 2 * len(out) >= OWN_LP_GIVE_UP:  # failures - proofs (k tried, len(out) proved)
+                break
             r, cols = own.solve(k, b.time_limit)
             b.solves += 1
             b.solver_seconds += r.seconds
