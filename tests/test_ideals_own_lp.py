@@ -171,8 +171,8 @@ def test_shipped_lp_cases_prove_their_ideals_as_the_full_lps_give_them(name, mon
     monkeypatch.setattr(concepts.ConceptRunner, "_proved_ideals", lambda self: {})
     full = {p: o.ideal for p, o in negotiate.solve(case, "kalai_smorodinsky").parties.items()}
     assert len(proved) == 1
-    for p in full:
-        assert abs(mine[p] - full[p]) <= 1e-9 * max(1.0, abs(full[p])), p
+    for p, want in full.items():
+        assert abs(mine[p] - want) <= 1e-9 * max(1.0, abs(want)), p
 
 
 def test_own_lps_are_no_longer_tried_once_they_keep_failing(monkeypatch):
