@@ -389,7 +389,8 @@ class ConceptRunner:
         # `_proved_ideals`): `benchmarks/bench_scale.py --sizes 200 --concepts egalitarian
         # kalai_smorodinsky --clock cpu --repeat 1`, load 3.7-4.1, before / after in one run:
         # egalitarian 4.60 / 3.05 s (its later rounds unscaled, `_leximin_lp`), Kalai-Smorodinsky
-        # 6.94 / 2.27 s (all 200 ideals proved, 0.44 s; the full LPs' chain took 4.8 s).
+        # 6.94 / 2.27 s (all 200 ideals proved, 0.44 s; the full LPs' chain took 4.8 s). 400
+        # parties, load 1.9-2.5: egalitarian 15.3 / 11.8 s, Kalai-Smorodinsky 37.8 / 7.8 s.
         with self._unscaled():
             return self._kalai_smorodinsky()
 
