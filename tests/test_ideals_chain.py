@@ -84,7 +84,15 @@ def cvxpy_ideals(d: dict) -> dict:
     return out
 
 
+def full_lps_only(monkeypatch) -> None:
+    """Every ideal through the chain of full LPs (none proved on a party's own LP first)."""
+    from negotiate.formulation import concepts
+
+    monkeypatch.setattr(concepts.ConceptRunner, "_proved_ideals", lambda self: {})
+
+
 def test_ideals_through_detours_match_cvxpy(monkeypatch):
+    full_lps_only(monkeypatch)
     d = data()
     restarts = []
     keep = HighsBackend.set_basis
@@ -102,10 +110,32 @@ def test_ideals_through_detours_match_cvxpy(monkeypatch):
         assert prop.parties[p].ideal == pytest.approx(want, abs=1e-6)
 
 
+def test_ideals_proved_on_own_lps_match_cvxpy(monkeypatch):
+    """The same ideals first tried on each party's own LP (negotiate.formulation.ideals): those
+    proved there and those the full LPs give alike match cvxpy."""
+    from negotiate.formulation import concepts
+
+    real, proved = concepts.ConceptRunner._proved_ideals, []
+
+    def spy(self):
+        out = real(self)
+        proved.append(len(out))
+        return out
+
+    monkeypatch.setattr(concepts.ConceptRunner, "_proved_ideals", spy)
+    d = data()
+    prop = negotiate.solve(validate_data(d), "kalai_smorodinsky")
+    assert proved and proved[0] > 0
+    ref = cvxpy_ideals(d)
+    for p, want in ref.items():
+        assert prop.parties[p].ideal == pytest.approx(want, abs=1e-6)
+
+
 def test_capped_ideals_solved_again_cold_match_cvxpy(monkeypatch):
     """A hot ideal that meets IDEAL_HOT_ITERATIONS is solved again cold: the same optimum."""
     from negotiate.formulation import concepts
 
+    full_lps_only(monkeypatch)
     d = data()
     capped = []
     keep = HighsBackend.solve_capped
@@ -115,10 +145,56 @@ def test_capped_ideals_solved_again_cold_match_cvxpy(monkeypatch):
         capped.append(r is None)
         return r
 
-    monkeypatch.setattr(concepts, "IDEAL_HOT_ITERATIONS", 20)
+    monkeypatch.setattr(concepts, "IDEAL_HOT_ITERATIONS", 30)
     monkeypatch.setattr(HighsBackend, "solve_capped", solve_capped)
     prop = negotiate.solve(validate_data(d), "kalai_smorodinsky")
     assert any(capped) and not all(capped), "the cap no longer splits the hot ideals"
     ref = cvxpy_ideals(d)
     for p, want in ref.items():
         assert prop.parties[p].ideal == pytest.approx(want, abs=1e-6)
+
+
+def test_kalai_smorodinsky_runs_without_highs_scaling_and_gives_the_setting_back(monkeypatch):
+    """Kalai-Smorodinsky's solves (ideals, start LP, leximin) run with HiGHS's own simplex scaling
+    off (ConceptRunner._unscaled); the session's setting is given back after it, so the next
+    concept solves as it did before: egalitarian's first (cold) round with it (its later rounds
+    without: tests/test_leximin_random.py), and the setting given back again."""
+    from negotiate.whatif import Negotiation
+
+    seen = []
+    keep = HighsBackend._solve
+
+    def spy(self):
+        seen.append(self.h.getOptionValue("simplex_scale_strategy")[1])
+        return keep(self)
+
+    full_lps_only(monkeypatch)
+    monkeypatch.setattr(HighsBackend, "_solve", spy)
+    n = Negotiation(validate_data(data()))
+    before = n.backend.h.getOptionValue("simplex_scale_strategy")[1]
+    assert before != 0
+    assert n.solve("kalai_smorodinsky").status == "optimal"
+    assert len(seen) > N and seen[:N] == [0] * N  # the ideals, then the start LP and the leximin
+    assert n.backend.h.getOptionValue("simplex_scale_strategy")[1] == before
+    seen.clear()
+    n.solve("egalitarian")
+    assert seen[0] == before
+    assert n.backend.h.getOptionValue("simplex_scale_strategy")[1] == before
+    seen.clear()
+    n.solve("utilitarian")
+    assert seen and set(seen) == {before}
+
+
+def test_without_simplex_scaling_gives_back_the_callers_setting():
+    from negotiate.compile import compile_case
+
+    problem = compile_case(validate_data(data()))
+    b = HighsBackend(problem)
+    b.h.setOptionValue("simplex_scale_strategy", 2)
+    with b.without_simplex_scaling():
+        assert b.h.getOptionValue("simplex_scale_strategy")[1] == 0
+    assert b.h.getOptionValue("simplex_scale_strategy")[1] == 2
+    bare = HighsBackend(problem, scaling=False)  # HiGHS's scaling is then the only one: kept
+    default = bare.h.getOptionValue("simplex_scale_strategy")[1]
+    with bare.without_simplex_scaling():
+        assert bare.h.getOptionValue("simplex_scale_strategy")[1] == default

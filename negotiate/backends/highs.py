@@ -861,3 +861,21 @@ class HighsBackend(Backend):
         self._nrows += k
         self._rs = np.concatenate([self._rs, r])
         return list(range(first, first + k))
+
+    @contextmanager
+    def without_simplex_scaling(self):
+        """HiGHS's own scaling of the simplex LP off for the body (simplex_scale_strategy 0), the
+        caller's setting given back after: the model reaches HiGHS scaled already (powers of two,
+        `model_scales`), and on the hot chains of Kalai-Smorodinsky (ConceptRunner.ideals and the
+        leximin after them) HiGHS's equilibration on top cost iterations. Measured there
+        (ConceptRunner.kalai_smorodinsky). A backend built without its own scaling keeps HiGHS's."""
+        with self._options({"simplex_scale_strategy": 0} if self.scaling else {}):
+            yield
+
+    def model_row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """The live bounds of the Problem's rows (unscaled: the scales are powers of two, so they
+        are given back exactly)."""
+        lp = self.h.getLp()
+        at = self._row_at
+        rs = self._rs[at]
+        return np.asarray(lp.row_lower_, float)[at] / rs, np.asarray(lp.row_upper_, float)[at] / rs

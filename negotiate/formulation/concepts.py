@@ -26,7 +26,7 @@ so the built model is left as it was.
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,7 +46,15 @@ PRIMAL_IDEALS_MAX_ROWS = 15_000  # see ConceptRunner.ideals
 # benchmarks/generate.py 200 parties x 30 criteria, CPU seconds of all the ideals, one run
 # each, load 1-1.5: no cap 5.8-6.1 s (60.5k iterations; the costliest 5.7k and 4.4k, then
 # 2.2k, 2.1k, 1.7k, 1.5k); cap 3000 5.95 (2 capped); 2000 5.73-5.82 (4 capped); 1300 5.92 (8).
+# Measured again without HiGHS's own scaling (ConceptRunner.kalai_smorodinsky): 2000 still best.
 IDEAL_HOT_ITERATIONS = 2000
+# The own LPs (ConceptRunner._proved_ideals) are no longer tried once the ideals they failed to
+# prove outnumber those they proved by this many: the rest take the full LPs at once. Where the
+# other parties' reservations bind, no own LP proves anything, and trying every one cost (CPU
+# ms of negotiate.solve(case, "kalai_smorodinsky"), best of 5, full LPs only vs every own LP
+# tried first): cases/asia_pacific_compact.yaml (8 parties) 7.2 vs 11.7, eu_effort_sharing_2030
+# 31 vs 47. benchmarks/generate.py cases prove every ideal (5 to 200 parties).
+OWN_LP_GIVE_UP = 3
 # A leximin level, once found, is held to within LEVEL_SLACK of the level unit. The solver meets
 # rows only to its feasibility tolerance (1e-9, scaled), so a level found can sit a little above
 # what the model strictly allows, and a later round be called infeasible: 200 parties of
@@ -280,23 +288,83 @@ class ConceptRunner:
         # 4e-14). Orders measured and rejected: the next party the one of highest utility at
         # the last optimum (83k iterations, but true utilities cost 8 ms a party; by the utility
         # columns, a lower bound, 105k); primal Dantzig pricing 40 s, 456k; primal steepest
-        # edge 33 s, 98k.
+        # edge 33 s, 98k. Orders known only afterwards, 200 parties (an upper limit of what a
+        # cheap proxy could gain), one run each: the given order 54.2k iterations; by the
+        # ideal's shared price 55.9k; nearest neighbour on the ideals' utilities 54.0k, on the
+        # columns moved 58.9k. No ideal ends on a degenerate tail a bound could cut: primal
+        # simplex reached the optimal value within its last 5 iterations (24 ideals at 200
+        # parties, the objective read every 5 iterations: 4315 of 4450 iterations before it).
+        # Before any of that, each ideal is tried on the party's own LP (`_proved_ideals`); only
+        # the parties it does not prove take the chain of full LPs.
+        proved = self._proved_ideals()
         out = {}
         primal = self.b.n_rows <= PRIMAL_IDEALS_MAX_ROWS
         chain = _IdealChain(self.b)
+        full = 0  # full LPs solved so far
         try:
-            for i, p in enumerate(self.parties):
-                hot = i > 0 and primal and not self.b.is_mip()
-                r, fail = self._solve_ideal({self.ucol[p]: 1.0}, f"ideal of {p}", hot)
-                if fail:
-                    return fail
-                out[p] = float(r.objective)  # max u_p: its hypograph is tight at the optimum
-                chain.solved(r.x)
-                if i == 0 and primal:
-                    self.b.prefer_primal(True)
+            with self._unscaled():
+                for p in self.parties:
+                    if p in proved:
+                        out[p] = proved[p]
+                        continue
+                    hot = full > 0 and primal and not self.b.is_mip()
+                    r, fail = self._solve_ideal({self.ucol[p]: 1.0}, f"ideal of {p}", hot)
+                    if fail:
+                        return fail
+                    out[p] = float(r.objective)  # max u_p: its hypograph is tight at the optimum
+                    chain.solved(r.x)
+                    if full == 0 and primal:
+                        self.b.prefer_primal(True)
+                    full += 1
         finally:
             self.b.prefer_primal(False)
         return out
+
+    def _proved_ideals(self) -> dict:
+        """The ideals proved on the parties' own LPs (negotiate.formulation.ideals): each party's
+        own LP solved, the others completed at its optimum; {party: ideal} for those whose
+        completion meets every other reservation. Only where the live model is the compiled case
+        (the own LPs are read off it) on HiGHS, an LP of a structure that fits; {} otherwise.
+        200 parties x 30 criteria (benchmarks/generate.py): all 200 proved, 0.44 s in all (own LPs
+        of about 470 columns and 230 rows, 1.4 ms of HiGHS each), where the chain of full LPs took
+        4.8 s."""
+        from negotiate.formulation.ideals import OwnLPs
+
+        b = self.b
+        if b.name != "highs" or b.is_mip() or not self.live_model_is_case:
+            return {}
+        if (b.n_cols, b.n_rows) != (self.p.n_cols, self.p.n_rows) or not self._live_bounds_are_case():
+            return {}
+        lo, hi = b.model_row_bounds()
+        if not (np.array_equal(lo, self.p.row_lo) and np.array_equal(hi, self.p.row_hi)):
+            return {}
+        own = OwnLPs.of(self.p)
+        if own is None:
+            return {}
+        uscale = np.array([self.uscale[p] for p in self.parties])
+        x = np.zeros(self.p.n_cols)
+        out = {}
+        for k, p in enumerate(self.parties):
+            if k - 2 * len(out) >= OWN_LP_GIVE_UP:  # failures - proofs (k tried, len(out) proved)
+                break
+            r, cols = own.solve(k, b.time_limit)
+            b.solves += 1
+            b.solver_seconds += r.seconds
+            if r.status != "optimal" or r.x is None:
+                continue
+            x[:] = 0.0
+            x[cols] = r.x
+            if own.completes(k, x, uscale):
+                out[p] = float(r.objective)
+        return out
+
+    def _unscaled(self):
+        """A context: the simplex without the solver's own scaling on top of the backend's, where
+        the backend offers that (HiGHS: `without_simplex_scaling`), on an LP. For the ideals and
+        Kalai-Smorodinsky's leximin (measured in `kalai_smorodinsky`), and every leximin's rounds
+        after the first (measured in `_leximin_lp`)."""
+        off = getattr(self.b, "without_simplex_scaling", None)
+        return off() if off is not None and not self.b.is_mip() else nullcontext()
 
     def _solve_ideal(self, objective: dict, what: str, hot: bool) -> tuple[LPResult, Outcome | None]:
         """One ideal's solve: a hot one gives up after IDEAL_HOT_ITERATIONS simplex iterations
@@ -310,6 +378,31 @@ class ConceptRunner:
         return self._solve(objective, what)
 
     def kalai_smorodinsky(self) -> Outcome:
+        # The whole of it (ideals, the start LP, the leximin) without the solver's own scaling
+        # (`_unscaled`). benchmarks/generate.py cases (30 criteria x 10 points), CPU seconds of
+        # negotiate.solve(case, "kalai_smorodinsky") after a utilitarian solve, one 2-core machine
+        # under load 2.1-3, HiGHS scaling on vs off, two runs each: 50 parties 0.36 / 0.36 vs
+        # 0.34 / 0.35; 100 1.54 / 1.63 vs 1.38 / 1.45; 200 9.03 / 9.13 vs 7.13 / 6.87 (ideals
+        # 5.9 s and 54.2k simplex iterations vs 4.8 s and 46.2k; the first leximin round 9.5k
+        # iterations, 2.1 s, vs 4.9k, 1.1 s). Off for the ideals alone, on for the rest: 200
+        # parties 7.78 / 7.59 against 6.95 / 6.81 off for all. 400 parties (13.2k rows), one run
+        # each, load 3-4.6: 43.8 vs 40.2. Not for egalitarian's leximin (its first round cold by
+        # dual simplex): 200 parties 4.38 on vs 8.61 off. The hot ideals' cap
+        # (IDEAL_HOT_ITERATIONS) measured again with it off, 200 parties, ideals alone, two runs
+        # each: no cap 5.37 / 5.20 s (53.6k iterations), 2000 4.90 / 4.99 (47.6k), 1000 5.23 /
+        # 5.11 (41.8k). Other simplex settings for the ideals with it off, one run each (4.89 s,
+        # 47.6k iterations): primal steepest edge 12.1 s (38.3k), Dantzig 8.0 s (67.3k), bound
+        # perturbation on 5.44 s, price strategy 3 5.05 s.
+        # Since then the ideals are proved on each party's own LP where they can be (`ideals`,
+        # `_proved_ideals`): `benchmarks/bench_scale.py --sizes 200 --concepts egalitarian
+        # kalai_smorodinsky --clock cpu --repeat 1`, load 3.7-4.1, before / after in one run:
+        # egalitarian 4.60 / 3.05 s (its later rounds unscaled, `_leximin_lp`), Kalai-Smorodinsky
+        # 6.94 / 2.27 s (all 200 ideals proved, 0.44 s; the full LPs' chain took 4.8 s). 400
+        # parties, load 1.9-2.5: egalitarian 15.3 / 11.8 s, Kalai-Smorodinsky 37.8 / 7.8 s.
+        with self._unscaled():
+            return self._kalai_smorodinsky()
+
+    def _kalai_smorodinsky(self) -> Outcome:
         ideals = self.ideals()
         if isinstance(ideals, Outcome):
             return ideals
@@ -381,6 +474,12 @@ class ConceptRunner:
         held: list[tuple[int, float, list]] = []  # (level column, level, its round's parties) of the rounds done
         b.prefer_primal(primal_first)
         b.cold_by_simplex(True)  # a cold first round: see HighsBackend.cold_by_simplex
+        # The rounds after the first run without the solver's own scaling (`_unscaled`); the first,
+        # cold by dual simplex, keeps it. Egalitarian, 200 parties x 30 criteria
+        # (benchmarks/generate.py), CPU seconds, one run each, load 3-3.6: scaling on throughout
+        # 4.33-4.40, off after the first round 2.88-3.00 (the same 45 levels, the parties' utilities
+        # within 2e-13), off throughout 8.6 (the cold first round suffers).
+        later = ExitStack()
         try:
             while free:
                 t, rows = self._level(scale, free, "leximin")
@@ -391,6 +490,7 @@ class ConceptRunner:
                 if first is None:
                     first = r
                     b.prefer_primal(True)
+                    later.enter_context(self._unscaled())
                 level = r.objective
                 saturated = [p for p in free if r.row_dual is not None and abs(r.row_dual[rows[p]]) > DUAL_TOL]
                 if not saturated:  # no dual says it: test each (rare, degenerate)
@@ -400,6 +500,7 @@ class ConceptRunner:
                 b.set_col_bounds(t, level - LEVEL_SLACK * max(own, abs(level)), INF)
                 free = [p for p in free if p not in saturated]
         finally:
+            later.close()
             b.prefer_primal(False)
             b.cold_by_simplex(False)
         out = Outcome("optimal", last.x, last.row_dual, last.objective)
@@ -891,7 +992,10 @@ class _IdealChain:
     the solutions), so a warm and a cold ideal start alike; only the start changes, never the
     LP, so every ideal is still its LP's optimum."""
 
-    DETOUR = 1.0  # measured in ConceptRunner.ideals
+    # Measured in ConceptRunner.ideals; again without HiGHS's own scaling (kalai_smorodinsky),
+    # 200 parties, ideals alone, CPU seconds of two runs each, load 3.3-4.2: 0.75 4.94 / 4.96
+    # (47.9k iterations), 1 4.95 / 4.97 (47.6k), 1.5 6.15 / 6.20 (63.6k), 2 6.08 / 6.16 (64.1k).
+    DETOUR = 1.0
     MOVED_TOL = 1e-9  # a column moved: by more than this, relative to 1 + |value|
     MIN_SEEN = 3  # moves seen before any is called a detour
 
