@@ -46,7 +46,11 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     """(column statuses, row statuses) in the Problem's columns and rows (LOWER, BASIC, UPPER) of
     the start described in the module docstring, for maximising `cost` (per column; nonzero on
     every utility column and on nothing else); None where the model is not that form."""
+    from negotiate.compile import Problem
+
     p = problem
+    if not isinstance(p, Problem):  # e.g. an ideal's own LP (formulation.ideals): no party maps
+        return None
     n, m = p.n_cols, p.n_rows
     if not m or len(cost) != n or p.col_int.any() or p.twolevel:
         return None
