@@ -17,9 +17,11 @@ For each size (benchmarks/generate.py cases) it prints:
   scores enter the utility rows directly), a multi-term argument shared by
   several curves as one column; timed by simplex and by IPM + crossover, each
   with HiGHS's presolve on and off, and the fastest of the four is the floor
-  (`method` says which; `-np`: presolve off); only `run()` is timed. Since issue 9 part 2 our compiler writes this same form (a shared
-  column only where it saves compile.SHARED_MIN_SAVED nonzeros; IPM from
-  highs.IPM_MIN_ROWS rows), so the gap left is compile, proposal and checks;
+  (`method` says which; `-np`: presolve off); only `run()` is timed. Since issue 9 part 2 our compiler
+  writes this same form (a shared column only where it saves
+  compile.SHARED_MIN_SAVED nonzeros), and our utilitarian LP starts from the
+  dual feasible basis negotiate.start writes (dual simplex, Devex), which no
+  cold method of the floor has;
 - ratio = ours (utilitarian) / HiGHS alone; for the other concepts ours /
   (LP solves x HiGHS alone);
 - Nash only: Clarabel alone, its setup and solve (nothing else timed) on the
@@ -29,6 +31,10 @@ For each size (benchmarks/generate.py cases) it prints:
   Clarabel alone, end to end and for the concept's own time (`own`: solve_problem,
   the compiled model and backend given, as Clarabel is given its program, on the
   same clock); `faer`: the same floor with Clarabel's faer solver, and own / it.
+  Our path stops Clarabel at nash_conic.CLARABEL_TOL (3e-5) and has its cut LP
+  certify the gap below 1e-7 at an LP vertex; Clarabel alone, at its 1e-8
+  defaults, certifies no vertex: the floor is the conic solver as a user would
+  call it, not the same work;
 Timings are best of --repeat runs in one process; on a shared machine only
 ratios within one run mean anything, and `--clock cpu` (process CPU seconds,
 every thread counted) is steadier than wall time when other jobs load the cores.

@@ -43,7 +43,7 @@ class _HIGHS(_CORE):
     """The core class with an instance dictionary (tests and tools patch an object's methods)."""
 
 
-def new_highs() -> highspy.Highs:
+def new_highs() -> _HIGHS:
     """A silent Highs (the core class, `_HIGHS`); the first construction in a process prints a
     banner straight to file descriptor 1, so it is sent to /dev/null (JSON on stdout must stay
     clean)."""

@@ -307,8 +307,10 @@ def solve(problem, active: list[str], weight: dict, reservation: dict, uscale: d
     try:
         solver = _solver(model, settings(**overrides))
     except Exception as e:  # noqa: BLE001 - Clarabel raises a bare Exception for settings it refuses
+        # most often its settings (a build without faer): the retries change them; the note says
+        # only what is known, since a matrix it cannot read raises the same way
         return ConicNash(False, None, {}, time.perf_counter() - t1, built, 0, "BadSettings",
-                         f"Clarabel refused its settings ({e})", model=model)
+                         f"Clarabel could not be set up ({type(e).__name__}: {e})", model=model)
     sol = solver.solve()
     seconds = time.perf_counter() - t1
     status = str(sol.status).split(".")[-1]
