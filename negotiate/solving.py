@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import math
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -97,20 +98,29 @@ def collector_paused():
     reference counting; the collections they trigger traverse every object alive, the loaded
     case's included, and find nothing to free. CPU seconds of the utilitarian solve, best of 5,
     benchmarks/generate.py cases (one run, load 6 on 2 cores), collector on vs paused:
-    5 parties 0.0116 vs 0.0113; 50 parties 0.142 vs 0.134; 200 parties 0.79-0.84 vs 0.69-0.71."""
-    global _PAUSED
-    enabled = gc.isenabled()
-    gc.disable()
-    _PAUSED, outer = enabled or _PAUSED, _PAUSED
+    5 parties 0.0116 vs 0.0113; 50 parties 0.142 vs 0.134; 200 parties 0.79-0.84 vs 0.69-0.71.
+    The collector is one per process: pauses are counted across threads, and it is turned
+    back on when the last one ends (only if a pause is what turned it off), so solves in
+    threads never leave it off nor turn it on under another thread's pause."""
+    global _pauses, _disabled_by_us
+    with _collector_lock:
+        if _pauses == 0:
+            _disabled_by_us = gc.isenabled()
+            gc.disable()
+        _pauses += 1
     try:
         yield
     finally:
-        _PAUSED = outer
-        if enabled:
-            gc.enable()
+        with _collector_lock:
+            _pauses -= 1
+            if _pauses == 0 and _disabled_by_us:
+                _disabled_by_us = False
+                gc.enable()
 
 
-_PAUSED = False  # the collector is off because `collector_paused` turned it off
+_collector_lock = threading.Lock()
+_pauses = 0  # collector_paused bodies running, in every thread
+_disabled_by_us = False  # the collector is off because the first of them turned it off
 
 
 @contextmanager
@@ -119,14 +129,19 @@ def collector_resumed():
     diagnosis validates and compiles restricted cases by the dozen (each a Case <-> Resolved
     cycle that only the collector frees), so with the collector paused its garbage piled up
     until the solve returned (61 MB against 32 MB peak on a 60-party infeasible case)."""
-    if not (_PAUSED and not gc.isenabled()):
+    with _collector_lock:
+        resume = _disabled_by_us and _pauses > 0 and not gc.isenabled()
+        if resume:
+            gc.enable()
+    if not resume:
         yield
         return
-    gc.enable()
     try:
         yield
     finally:
-        gc.disable()
+        with _collector_lock:
+            if _disabled_by_us and _pauses > 0:
+                gc.disable()
 
 
 def time_limit_of(asked: float | None, case_limit: float | None) -> float | None:

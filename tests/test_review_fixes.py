@@ -100,3 +100,46 @@ def test_the_diagnosis_runs_with_the_collector_on(monkeypatch):
         assert seen == [False] and not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_collector_pause_is_counted_across_threads():
+    """Solves in two threads: the collector stays off until the last solve ends (the first to
+    end used to turn it back on under the other's pause), and is on again after; a caller who
+    turned it off keeps it off."""
+    import gc
+    import threading
+
+    from negotiate.solving import collector_paused
+
+    assert gc.isenabled()
+    inside, release = threading.Event(), threading.Event()
+
+    def solve_in_a_thread():
+        with collector_paused():
+            inside.set()
+            release.wait(10)
+
+    other = threading.Thread(target=solve_in_a_thread)
+    with collector_paused():
+        other.start()
+        inside.wait(10)
+    assert not gc.isenabled()  # the other thread's solve is still running
+    release.set()
+    other.join(10)
+    assert gc.isenabled()
+    with collector_paused():  # and the other order: the first to start ends last
+        other = threading.Thread(target=solve_in_a_thread)
+        inside.clear(), release.clear()
+        other.start()
+        inside.wait(10)
+        release.set()
+        other.join(10)
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
