@@ -143,3 +143,23 @@ def test_the_collector_pause_is_counted_across_threads():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_party_outcomes_made_by_field_order_keep_their_order():
+    """solving._proposal and discrete.py make PartyOutcome by `trusted` (values in field order,
+    no keywords): a reordered dataclass would swap gain and satisfaction silently; this pins the
+    order those call sites write, and a solved outcome's fields against a keyword construction."""
+    from dataclasses import fields
+
+    from negotiate.proposal import PartyOutcome
+
+    assert [f.name for f in fields(PartyOutcome)] == [
+        "utility", "reservation", "ideal", "gain", "satisfaction", "criteria", "weight", "accepts", "held"]
+    prop = negotiate.solve(ROOT / "cases" / "bilateral_fta.yaml", "nash")
+    for o in prop.parties.values():
+        again = PartyOutcome(utility=o.utility, reservation=o.reservation, ideal=o.ideal, gain=o.gain,
+                             satisfaction=o.satisfaction, criteria=o.criteria, weight=o.weight,
+                             accepts=o.accepts, held=o.held)
+        assert again == o
+        assert o.gain == pytest.approx(o.utility - o.reservation)
+        assert o.satisfaction == pytest.approx(o.gain / (o.ideal - o.reservation))
