@@ -110,22 +110,12 @@ def test_ideals_through_detours_match_cvxpy(monkeypatch):
         assert prop.parties[p].ideal == pytest.approx(want, abs=1e-6)
 
 
-def test_ideals_proved_on_own_lps_match_cvxpy(monkeypatch):
+def test_ideals_proved_on_own_lps_match_cvxpy(proved_ideals):
     """The same ideals first tried on each party's own LP (negotiate.formulation.ideals): those
     proved there and those the full LPs give alike match cvxpy."""
-    from negotiate.formulation import concepts
-
-    real, proved = concepts.ConceptRunner._proved_ideals, []
-
-    def spy(self):
-        out = real(self)
-        proved.append(len(out))
-        return out
-
-    monkeypatch.setattr(concepts.ConceptRunner, "_proved_ideals", spy)
     d = data()
     prop = negotiate.solve(validate_data(d), "kalai_smorodinsky")
-    assert proved and proved[0] > 0
+    assert proved_ideals and proved_ideals[0] > 0
     ref = cvxpy_ideals(d)
     for p, want in ref.items():
         assert prop.parties[p].ideal == pytest.approx(want, abs=1e-6)
