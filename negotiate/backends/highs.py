@@ -236,25 +236,36 @@ class HighsBackend(Backend):
         return list(range(first, first + len(rows)))
 
     def _append_rows(self, rows: list[tuple[dict, float, float]]) -> None:
-        """Rows given by HiGHS positions and unscaled coefficients; each scaled on its own."""
-        starts, idx, val, lo, hi, rs = [], [], [], [], [], []
-        for coefs, lower, upper in rows:
-            if self._unscaled:
+        """Rows given by HiGHS positions and unscaled coefficients; each scaled on its own. Helper
+        columns still unscaled take their scale from the first of these rows they are in (set
+        for every row before any is scaled: a helper's scale, once set, is not set again)."""
+        if self._unscaled:
+            for coefs, _, _ in rows:
                 self._scale_helpers(coefs)
-            cols = np.fromiter(coefs.keys(), np.int64, len(coefs))
-            vals = np.fromiter(coefs.values(), float, len(coefs)) * self._cs[cols]
-            big = np.abs(vals).max() if len(vals) else 0.0
-            r = 1.0 / float(_pow2(np.array([big]))[0]) if self.scaling else 1.0
-            starts.append(len(idx))
-            idx.extend(cols.tolist())
-            val.extend((vals * r).tolist())
-            lo.append(lower * r)
-            hi.append(upper * r)
-            rs.append(r)
-        self.h.addRows(len(rows), _arr(lo), _arr(hi), len(idx), np.array(starts, np.int32),
-                       np.array(idx, np.int32), np.array(val, float))
-        self._nrows += len(rows)
-        self._rs = np.concatenate([self._rs, rs])
+        starts = np.zeros(len(rows) + 1, np.int64)
+        np.cumsum([len(coefs) for coefs, _, _ in rows], out=starts[1:])
+        at = np.fromiter(itertools.chain.from_iterable(c for c, _, _ in rows), np.int64, int(starts[-1]))
+        vals = np.fromiter(itertools.chain.from_iterable(c.values() for c, _, _ in rows), float, int(starts[-1]))
+        self._add_scaled_rows(starts, at, vals, np.array([lo for _, lo, _ in rows], float),
+                              np.array([hi for _, _, hi in rows], float))
+
+    def _add_scaled_rows(self, starts: np.ndarray, at: np.ndarray, vals: np.ndarray, lo: np.ndarray,
+                         hi: np.ndarray) -> None:
+        """Rows whose entries are at HiGHS positions at[starts[i]:starts[i + 1]] with unscaled
+        vals, given to HiGHS each scaled on its own: by the power of two nearest its largest
+        scaled coefficient (1 without the model's scaling)."""
+        k = len(starts) - 1
+        scaled = vals * self._cs[at]
+        counts = np.diff(starts)
+        big = np.zeros(k)
+        filled = counts > 0
+        if len(scaled):
+            big[filled] = np.maximum.reduceat(np.abs(scaled), starts[:-1][filled])
+        r = 1.0 / _pow2(big) if self.scaling else np.ones(k)
+        self.h.addRows(k, _arr(lo * r), _arr(hi * r), len(at), starts[:-1].astype(np.int32),
+                       at.astype(np.int32), scaled * np.repeat(r, counts))
+        self._nrows += k
+        self._rs = np.concatenate([self._rs, r])
 
     def _scale_helpers(self, coefs: dict) -> None:
         """Give unscaled helper columns of this row the scale of its other entries (once: a
@@ -849,17 +860,7 @@ class HighsBackend(Backend):
             return self.add_rows([(dict(zip(cols[a:b].tolist(), vals[a:b].tolist())), float(lo[i]), float(hi[i]), "")
                                   for i, (a, b) in enumerate(itertools.pairwise(starts))])
         first = self.n_rows
-        scaled = vals * self._cs[at]
-        counts = np.diff(starts)
-        big = np.zeros(k)
-        filled = counts > 0
-        if len(scaled):
-            big[filled] = np.maximum.reduceat(np.abs(scaled), starts[:-1][filled])
-        r = 1.0 / _pow2(big) if self.scaling else np.ones(k)
-        self.h.addRows(k, _arr(np.asarray(lo, float) * r), _arr(np.asarray(hi, float) * r), len(at),
-                       starts[:-1].astype(np.int32), at.astype(np.int32), scaled * np.repeat(r, counts))
-        self._nrows += k
-        self._rs = np.concatenate([self._rs, r])
+        self._add_scaled_rows(starts, at, vals, np.asarray(lo, float), np.asarray(hi, float))
         return list(range(first, first + k))
 
     @contextmanager
