@@ -59,11 +59,10 @@ class _Part:
     value) triples: their activities at an agreement by one bincount."""
 
     def __init__(self, problem, rows: np.ndarray, kept: np.ndarray):
-        take = _entries(problem.indptr, rows)
-        local = np.repeat(np.arange(len(rows)), problem.indptr[rows + 1] - problem.indptr[rows])
-        mine = kept[problem.indices[take]]
+        local, col, val = _row_entries(problem, rows)
+        mine = kept[col]
         self.n = len(rows)
-        self.row, self.col, self.val = local[mine], problem.indices[take][mine], problem.values[take][mine]
+        self.row, self.col, self.val = local[mine], col[mine], val[mine]
 
     def at(self, x: np.ndarray) -> np.ndarray:
         return np.bincount(self.row, self.val * x[self.col], minlength=self.n)
@@ -92,14 +91,13 @@ class OwnLPs:
         self.curve_k = _Part(problem, curve, kept)
         self.u_lo = problem.row_lo[utility_row]
         self.u_k = _Part(problem, utility_row, kept)
-        in_u = _entries(problem.indptr, utility_row)
+        _, u_col, u_val = _row_entries(problem, utility_row)
         ucoef = np.zeros(problem.n_cols)  # each column's coefficient in its party's utility row
-        ucoef[problem.indices[in_u]] = problem.values[in_u]
+        ucoef[u_col] = u_val
         self.u_self = ucoef[self.ucols]
-        take = _entries(problem.indptr, curve)
-        local = np.repeat(np.arange(len(curve)), problem.indptr[curve + 1] - problem.indptr[curve])
-        own = ~kept[problem.indices[take]]
-        r, j = local[own], problem.indices[take][own]
+        local, col, _ = _row_entries(problem, curve)
+        own = ~kept[col]
+        r, j = local[own], col[own]
         party = col_owner[j]
         gain = -ucoef[j] / self.u_self[party]
         order = np.lexsort((-gain, r))  # per curve row, steepest first
@@ -194,10 +192,9 @@ class OwnLPs:
     def _curve_coefs(problem, curve: np.ndarray, own: np.ndarray) -> np.ndarray | None:
         """Each curve row's one coefficient on its own columns; None when a row has two, a column
         is in two curve rows or in none, or a column's bounds are not [0, finite]."""
-        take = _entries(problem.indptr, curve)
-        local = np.repeat(np.arange(len(curve)), problem.indptr[curve + 1] - problem.indptr[curve])
-        mine = own[problem.indices[take]]
-        r, j, v = local[mine], problem.indices[take][mine], problem.values[take][mine]
+        local, col, val = _row_entries(problem, curve)
+        mine = own[col]
+        r, j, v = local[mine], col[mine], val[mine]
         if len(np.unique(j)) != len(j) or len(j) != int(own.sum()):
             return None
         if (problem.col_lb[j] != 0).any() or not np.isfinite(problem.col_ub[j]).all():
@@ -261,3 +258,11 @@ def _entries(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
     lengths = indptr[rows + 1].astype(np.int64) - starts
     shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
     return np.arange(int(lengths.sum()), dtype=np.int64) + shift
+
+
+def _row_entries(problem, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The entries of `rows` (in order): each one's row as a position in `rows`, its column and
+    its value."""
+    take = _entries(problem.indptr, rows)
+    local = np.repeat(np.arange(len(rows)), problem.indptr[rows + 1] - problem.indptr[rows])
+    return local, problem.indices[take], problem.values[take]
