@@ -649,11 +649,16 @@ def _shapes(X: np.ndarray, Y: np.ndarray, pstart: np.ndarray, lo: np.ndarray, hi
     own = np.repeat(np.arange(n), npts)
     # tolerances relative to the curve's own units: x by its magnitude, slopes by the steepest
     flat = hi - lo <= 1e-12 * np.maximum(np.maximum(np.abs(lo), np.abs(hi)), X[last] - X[first])
-    right_lo = np.add.reduceat((X <= lo[own]).astype(np.int64), first)  # bisect_right(xs, lo)
-    left_hi = np.add.reduceat((X < hi[own]).astype(np.int64), first)  # bisect_left(xs, hi)
-    right_hi = np.add.reduceat((X <= hi[own]).astype(np.int64), first)
-    y_lo = _interp_at(lo, X, Y, first, npts, right_lo)
-    y_hi = _interp_at(hi, X, Y, first, npts, right_hi)
+    # both ends of every curve at once, as 2n curves (lo's, then hi's): one numpy step each
+    # instead of two (0.046 ms -> 0.028 ms of _interp_at at 5 parties, 150 curves; a numpy
+    # call's 1-3 us dominates at that size, and the 2-d broadcast form took 0.054 ms)
+    ends, first2, npts2 = np.concatenate((lo, hi)), np.concatenate((first, first)), np.concatenate((npts, npts))
+    right = np.add.reduceat(np.concatenate((X, X)) <= ends[np.concatenate((own, own + n))],
+                            np.concatenate((first, first + len(X))))  # bisect_right(xs, lo), (xs, hi)
+    right_lo = right[:n]
+    left_hi = np.add.reduceat(X < hi[own], first)  # bisect_left(xs, hi)
+    y_ends = _interp_at(ends, X, Y, first2, npts2, right)
+    y_lo, y_hi = y_ends[:n], y_ends[n:]
     # xs strictly increase (validated): the points inside (lo, hi) are a slice, their values
     # are the curve's own; only the two ends are interpolated
     inner = np.where(flat, 0, left_hi - right_lo)
@@ -753,8 +758,11 @@ def _draw(crits: list, var_col: dict, bounds: dict, arguments: list, col_lb: np.
     term = np.zeros(n + 1, np.int64)
     np.cumsum(nterm, out=term[1:])
     ca, cz = tcoef * col_lb[tcol], tcoef * col_ub[tcol]
-    lo = _seq_add(const, np.minimum(ca, cz), term[:-1], nterm)
-    hi = _seq_add(const, np.maximum(ca, cz), term[:-1], nterm)
+    # the reachable interval's ends of every curve, added as 2n groups (lo's, then hi's) by one
+    # `_seq_add`: 0.062 -> 0.034 ms at 5 parties (its numpy steps are per term position, not per group)
+    ends = _seq_add(np.concatenate((const, const)), np.concatenate((np.minimum(ca, cz), np.maximum(ca, cz))),
+                    np.concatenate((term[:-1], term[:-1] + len(ca))), np.concatenate((nterm, nterm)))
+    lo, hi = ends[:n], ends[n:]
     for q in exact:
         lo[q], hi[q] = reachable(crits[q].lin.terms, crits[q].lin.const, bounds)
     pstart = np.zeros(n + 1, np.int64)
