@@ -243,15 +243,16 @@ def test_a_case_compiled_again_is_the_same_model_and_shares_nothing_writable():
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_sequential_sums_by_loop_and_by_steps_equal_python_sums(seed, monkeypatch):
-    """compile._seq_add's two ways (a Python loop for few groups, numpy steps otherwise) both add
-    each group's terms one at a time in order, as a plain Python loop does: bit for bit."""
+def test_sequential_sums_every_way_equal_python_sums(seed, monkeypatch):
+    """compile._seq_add's three ways (a Python loop for few groups, a table of the terms padded
+    with -0.0, numpy steps otherwise) each add each group's terms one at a time in order, as a
+    plain Python loop does: bit for bit, the sign of a zero sum too."""
     import negotiate.compile as compile_module
 
     rng = random.Random(seed)
     counts = [rng.choice([0, 1, 2, 3, 30]) for _ in range(rng.randint(1, 12))]
-    vals = [rng.uniform(-1e3, 1e3) * 10 ** rng.randint(-8, 8) for _ in range(sum(counts))]
-    acc = [rng.uniform(-1.0, 1.0) for _ in counts]
+    vals = [rng.choice([rng.uniform(-1e3, 1e3) * 10 ** rng.randint(-8, 8), 0.0, -0.0]) for _ in range(sum(counts))]
+    acc = [rng.choice([rng.uniform(-1.0, 1.0), 0.0, -0.0]) for _ in counts]
     starts = [sum(counts[:g]) for g in range(len(counts))]
     want = []
     for a, s, c in zip(acc, starts, counts):
@@ -259,6 +260,7 @@ def test_sequential_sums_by_loop_and_by_steps_equal_python_sums(seed, monkeypatc
             a += vals[k]
         want.append(a)
     args = (np.array(acc), np.array(vals), np.array(starts, np.int64), np.array(counts, np.int64))
-    for loop in (10**9, 0):  # every call by the loop, then every call by the steps
+    for loop, table in ((10**9, 0), (0, 10**9), (0, 0)):  # every call by the loop, the table, the steps
         monkeypatch.setattr(compile_module, "SEQ_ADD_LOOP", loop)
-        assert compile_module._seq_add(*args).tolist() == want
+        monkeypatch.setattr(compile_module, "SEQ_ADD_TABLE", table)
+        assert compile_module._seq_add(*args).tobytes() == np.array(want, float).tobytes()
