@@ -792,14 +792,14 @@ def _draw(crits: list, var_col: dict, bounds: dict, arguments: list, col_lb: np.
     dx = s.x[seg + 1] - s.x[seg]
     slope = (s.y[seg + 1] - s.y[seg]) / dx
     first = s.start[:-1]
-    shared = np.array([a is not None for a in arguments], bool)
-    if shared.any():
+    if any(a is not None for a in arguments):
+        shared = np.array([a is not None for a in arguments], bool)
         nterm = np.where(shared, 0, nterm)
         keep = np.repeat(~shared, np.diff(term))
         tcol, tcoef = tcol[keep], tcoef[keep]
         term = np.zeros(n + 1, np.int64)
         np.cumsum(nterm, out=term[1:])
-    in_order = np.where(np.array(push, bool), s.concave, s.convex) | (m <= 1)
+    in_order = np.where(push, s.concave, s.convex) | (m <= 1)
     return _Drawn(m, fill, dx, slope, s.y[first], s.x[first] - const, term, tcol, tcoef, in_order)
 
 
@@ -896,16 +896,15 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
               col_lb: np.ndarray | None = None, col_ub: np.ndarray | None = None) -> _Section:
     """The columns and rows of `parties`' criteria and utilities (see `_Section`), every curve
     drawn by `_draw` at once. `shared`: (party, criterion) -> the column of its shared argument."""
-    keys, crits, crit_party, weights, n_of = [], [], [], [], []
-    for k, p in enumerate(parties):
+    keys, crits, weights, n_of = [], [], [], []
+    for p in parties:
         cs = resolved.criteria[p]
         crits.extend(cs)
         keys.extend([(p, c.id) for c in cs])
-        crit_party.extend([k] * len(cs))
         weights.extend([c.weight for c in cs])
         n_of.append(len(cs))
     nq, n_p = len(crits), len(parties)
-    crit_party, weights = np.array(crit_party, np.int64), np.array(weights, float)
+    crit_party, weights = np.repeat(np.arange(n_p), n_of), np.array(weights, float)
     bounds_at = np.zeros(n_p + 1, np.int64)
     np.cumsum(n_of, out=bounds_at[1:])
     curve = [q for q, c in enumerate(crits) if c.x_points is not None]
@@ -917,11 +916,12 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
         y0[q] = c0
     cq = np.array(curve, np.int64)
     if curve:
-        args = [shared.get(keys[q]) for q in curve]
+        args = [shared.get(keys[q]) for q in curve] if shared else [None] * len(curve)
         d = _draw([crits[q] for q in curve], var_col, bounds, args, col_lb, col_ub)
         m[cq], in_order[cq], y0[cq], pos_lo[cq], fill_at[cq] = d.m, d.in_order, d.y0, d.position, d.fill[:-1]
         n_term[cq] = np.diff(d.term)
-        argument[cq] = [-1 if a is None else a for a in args]
+        if shared:
+            argument[cq] = [-1 if a is None else a for a in args]
         dx, slope, term, term_col, term_coef = d.dx, d.slope, d.term, d.term_col, d.term_coef
     else:
         dx = slope = term_coef = np.zeros(0)
@@ -990,7 +990,9 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
     on_dict[list(by_dict)] = True
     vec = (slope != 0) & ~on_dict[fparty]  # a flat segment's fill has no say
     row_len = np.zeros(n_rows, np.int64)
-    row_len[urow] = 1 + np.bincount(fparty[vec], minlength=n_p)
+    vp = fparty[vec]  # the party of each fill in a utility row (sorted)
+    n_vec = np.bincount(vp, minlength=n_p)
+    row_len[urow] = 1 + n_vec
     for k, coefs in by_dict.items():
         row_len[urow[k]] = len(coefs)
     has_row = m > 0
@@ -1022,8 +1024,7 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
             row_lo[r + 1 + 2 * j:r + 3 + 2 * j], row_hi[r + 1 + 2 * j:r + 3 + 2 * j] = -INF, 0.0
     # utility rows
     indices[indptr[urow[~on_dict]]], values[indptr[urow[~on_dict]]] = BLOCK_COL + ucol[~on_dict], 1.0
-    vp = fparty[vec]
-    rank = np.arange(len(vp)) - np.searchsorted(vp, vp, side="left")
+    rank = np.arange(len(vp)) - (np.cumsum(n_vec) - n_vec)[vp]
     at = indptr[urow[vp]] + 1 + rank
     indices[at], values[at] = BLOCK_COL + fcol[vec], 0.0 - weights[fq[vec]] * slope[vec]
     for k, coefs in by_dict.items():
