@@ -630,18 +630,19 @@ def _interp_at(v: np.ndarray, X: np.ndarray, Y: np.ndarray, first: np.ndarray, n
     j = np.maximum(right - 1, 0)
     k = np.minimum(j, np.maximum(npts - 2, 0))  # the segment of the slope form
     a, b = first + k, np.minimum(first + k + 1, last)
+    xa, xb, ya, yb, yf = X[a], X[b], Y[a], Y[b], Y[first]
     with np.errstate(all="ignore"):
-        slope = (Y[b] - Y[a]) / (X[b] - X[a])
-        y = slope * (v - X[a]) + Y[a]
-        again = slope * (v - X[b]) + Y[b]  # numpy's retry from the right end when it gives nan
-        again = np.where(np.isnan(again) & (Y[a] == Y[b]), Y[a], again)
+        slope = (yb - ya) / (xb - xa)
+        y = slope * (v - xa) + ya
+        again = slope * (v - xb) + yb  # numpy's retry from the right end when it gives nan
+        again = np.where(np.isnan(again) & (ya == yb), ya, again)
         y = np.where(np.isnan(y), again, y)
-    knot = (j == npts - 1) | (X[first + j] == v)
-    y = np.where(knot, Y[first + j], y)
+    at = first + j
+    y = np.where((j == npts - 1) | (X[at] == v), Y[at], y)  # at a knot
     y = np.where(v > X[last], Y[last], y)
-    y = np.where(v < X[first], Y[first], y)
+    y = np.where(v < X[first], yf, y)
     y = np.where(np.isnan(v), v, y)
-    return np.where(npts == 1, Y[first], y)
+    return np.where(npts == 1, yf, y)
 
 
 @dataclass
@@ -683,11 +684,12 @@ def _shapes(X: np.ndarray, Y: np.ndarray, pstart: np.ndarray, lo: np.ndarray, hi
     np.cumsum(count, out=start[1:])
     x, y = np.empty(start[-1]), np.empty(start[-1])
     x[start[:-1]], y[start[:-1]] = lo, y_lo
-    ends = start[1:][~flat] - 1
-    x[ends], y[ends] = hi[~flat], y_hi[~flat]
-    local = np.arange(len(X)) - first[own]
-    keep = (local >= right_lo[own]) & (local < right_lo[own] + inner[own])
-    at = start[:-1][own] + 1 + local - right_lo[own]
+    wide = ~flat
+    tail = start[1:][wide] - 1
+    x[tail], y[tail] = hi[wide], y_hi[wide]
+    rel = np.arange(len(X)) - first[own] - right_lo[own]  # a point's place after the clip's low end
+    keep = (rel >= 0) & (rel < inner[own])
+    at = start[:-1][own] + 1 + rel
     x[at[keep]], y[at[keep]] = X[keep], Y[keep]
     # collinear points go: a point stays where the slopes either side differ
     pown = np.repeat(np.arange(n), count)
@@ -707,12 +709,13 @@ def _shapes(X: np.ndarray, Y: np.ndarray, pstart: np.ndarray, lo: np.ndarray, hi
     with np.errstate(all="ignore"):
         ks = np.diff(y) / np.diff(x)
         bends = np.flatnonzero(kown[:-2] == kown[2:]) if len(x) > 2 else np.zeros(0, np.int64)
+        bent = kown[bends]
         rise = ks[bends + 1] - ks[bends]
-        tol = CONCAVE_TOL * steepest[kown[bends]]
+        tol = CONCAVE_TOL * steepest[bent]
         concave = np.ones(n, bool)
-        concave[kown[bends][~(rise <= tol)]] = False
+        concave[bent[~(rise <= tol)]] = False
         convex = np.ones(n, bool)  # concave once the scores are negated (exact: -a - -b is -(a - b))
-        convex[kown[bends][~(-rise <= tol)]] = False
+        convex[bent[~(-rise <= tol)]] = False
     return _Shapes(x, y, start, concave, convex)
 
 
