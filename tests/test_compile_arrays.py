@@ -3,6 +3,8 @@
 - every curve drawn together with thousands of others equals the curve drawn alone by a
   plain-Python reading of the increment form (clip to the reachable interval with numpy's
   interpolation, drop collinear points, concave or convex by the weight's sign), bit for bit;
+- so does every curve of the benchmark's generated cases read back from the compiled Problem
+  (multi-term arguments, their intervals added term by term, shared argument columns);
 - the array interpolation is `expr.interp` (numpy.interp's value) exactly, and a clipped
   curve's end is the criterion's own score there (compile interpolated with another formula,
   a last-bit apart in 12% of random clips);
@@ -57,11 +59,21 @@ def plain_shape(xs: list, ys: list, lo: float, hi: float) -> tuple[list, list, l
     return kx, ky, [kept, steepest]
 
 
-def plain_curve(crit: ScoreCurve, bounds: tuple) -> dict:
+def plain_interval(crit: ScoreCurve, bounds: dict) -> tuple[float, float]:
+    """The reachable interval of a curve's argument over the issue ranges, its terms added one
+    at a time in order (continuous issues)."""
+    lo = hi = crit.lin.const
+    for key, c in crit.lin.terms.items():
+        a, z = bounds[key]
+        lo += min(c * a, c * z)
+        hi += max(c * a, c * z)
+    return lo, hi
+
+
+def plain_curve(crit: ScoreCurve, bounds: dict) -> dict:
     """One curve as bounded increments, read from its definition in plain Python."""
-    c, const = crit.lin.terms[KEY], crit.lin.const
-    lo = const + min(c * bounds[0], c * bounds[1])
-    hi = const + max(c * bounds[0], c * bounds[1])
+    const = crit.lin.const
+    lo, hi = plain_interval(crit, bounds)
     kx, ky, rest = plain_shape(list(crit.x_points), list(crit.y_points), lo, hi)
     in_order = True
     if rest:
@@ -104,11 +116,35 @@ def test_curves_drawn_together_equal_each_drawn_alone_in_plain_python():
         curves = [random_curve(rng, q) for q in range(rng.randint(1, 300))]
         d = _draw(curves, {KEY: 0}, {KEY: bounds}, [None] * len(curves))
         for q, crit in enumerate(curves):
-            want = plain_curve(crit, bounds)
+            want = plain_curve(crit, {KEY: bounds})
             f = slice(d.fill[q], d.fill[q + 1])
             got = {"m": int(d.m[q]), "dx": d.dx[f].tolist(), "slope": d.slope[f].tolist(), "y0": float(d.y0[q]),
                    "position": float(d.position[q]), "in_order": bool(d.in_order[q])}
             assert got == want, (crit, bounds)
+
+
+@pytest.mark.parametrize("size", [(5, 30, 10), (20, 30, 10), (60, 3, 6)], ids=["5x30", "20x30", "60x3-shared"])
+def test_every_compiled_curve_equals_its_plain_python_drawing(size):
+    """The benchmark's cases (benchmarks/generate.py: multi-term arguments, a public good naming
+    every party, shared argument columns at 60 parties) compiled whole: each criterion's fills,
+    slopes, first score, position row and binaries in the Problem equal the curve drawn alone in
+    plain Python from its definition, bit for bit."""
+    case = validate_data(generated(*size))
+    problem = compile_case(case)
+    r = resolve(case)
+    bounds = {v.key: (v.lb, v.ub) for v in r.variables}
+    for p in r.parties:
+        for crit in r.criteria[p]:
+            want = plain_curve(crit, bounds)
+            key = (p, crit.id)
+            slopes, y0 = problem.score_form[key]
+            fills = list(slopes)
+            pos = problem.curve_rows[key][0]
+            got = {"m": len(fills), "dx": problem.col_ub[fills].tolist(), "slope": list(slopes.values()),
+                   "y0": y0, "position": float(problem.row_lo[pos]),
+                   "in_order": len(problem.curve_cols[key]) == len(fills)}
+            assert got == want, key
+            assert problem.row_hi[pos] == problem.row_lo[pos] and not problem.col_lb[fills].any()
 
 
 def test_the_array_interpolation_is_numpys():
@@ -144,13 +180,13 @@ def test_a_clipped_curve_ends_at_the_criterions_own_score():
         assert len(kx) == 1 or ky[-1] == interp(hi, xs, ys)
 
 
-def generated(parties: int, criteria: int) -> dict:
+def generated(parties: int, criteria: int, points: int = 6) -> dict:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
     generate = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generate)
-    return generate.make_case(parties, criteria, 6, seed=5)
+    return generate.make_case(parties, criteria, points, seed=5)
 
 
 def mixed_case() -> dict:
