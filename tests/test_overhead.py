@@ -4,7 +4,8 @@
   equal each criterion's own `ScoreCurve.score` (expr.interp or numpy.interp on one curve) and
   the weighted sum a Python loop makes, bit for bit, on shipped and generated cases; a what-if
   that changes a party's curve is scored with its new curve;
-- the utility scales' spans of every party at once (compile._spans) equal `_span` party by party;
+- the utility scales' spans of every party at once (compile._spans), and those a compile reads
+  off the points it draws, equal `_span` party by party;
 - the model's scales kept on a Problem (scaling.model_scales) equal `scale_model` and are copies.
 """
 
@@ -17,6 +18,7 @@ from test_compile_arrays import generated, mixed_case
 
 from negotiate.backends.scaling import model_scales, scale_model
 from negotiate.case.load import load_case, validate_data
+from negotiate.case.resolve import resolve
 from negotiate.compile import _span, _spans, compile_case
 from negotiate.proposal import utilities
 
@@ -74,6 +76,17 @@ def test_spans_at_once_equal_party_by_party(name, case):
     resolved = compile_case(case).resolved
     groups = [resolved.criteria[p] for p in resolved.parties]
     assert repr(_spans(groups)) == repr([_span(g) for g in groups])
+
+
+@pytest.mark.parametrize("name, case", list(cases()) + [("generated 5x30", validate_data(generated(5, 30, 10)))])
+def test_spans_a_compile_keeps_equal_party_by_party(name, case):
+    """utility_scales reads the spans compile_case keeps (none made before it here)."""
+    resolved = resolve(case)
+    for key in [k for k in resolved.per_party if k[0] in ("span", "sections")]:
+        del resolved.per_party[key]
+    compile_case(case)
+    for p in resolved.parties:
+        assert repr(resolved.per_party[("span", p)]) == repr(_span(resolved.criteria[p]))
 
 
 def test_model_scales_are_scale_models_and_copies():
