@@ -879,11 +879,8 @@ class _Section:
 
     def placed(self, col_at: np.ndarray) -> np.ndarray:
         """`indices` with party k's own columns starting at col_at[k]."""
-        shift = np.asarray(col_at, np.int64) - self.party_col
-        own = self.indices >= BLOCK_COL
-        out = self.indices.copy()
-        out[own] += np.repeat(shift[self.row_party], self.row_len)[own] - BLOCK_COL
-        return out
+        shift = np.repeat((np.asarray(col_at, np.int64) - self.party_col - BLOCK_COL)[self.row_party], self.row_len)
+        return self.indices + np.where(self.indices >= BLOCK_COL, shift, 0)
 
     def maps(self, col_at: np.ndarray, row_at: np.ndarray) -> tuple[dict, dict, dict]:
         """score_form, curve_cols and curve_rows with party k at column col_at[k], row row_at[k]."""
