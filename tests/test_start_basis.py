@@ -92,6 +92,46 @@ def test_the_written_basis_is_dual_feasible_and_complete(kind, n, seed):
     assert b.h.getBasis().valid
 
 
+
+@pytest.mark.parametrize("kind,n,seed", CASES)
+def test_the_written_basis_is_nonsingular(kind, n, seed):
+    """The backend passes the basis as not alien (HiGHS takes it unchecked): given as alien
+    instead, HiGHS factorises it and would swap a logical in for any dependent column, so every
+    status coming back unchanged says the basis matrix has full rank, and the rank of the basic
+    columns of [A -I] computed by numpy says the same."""
+    problem = compile_case(case_of(kind, n, seed))
+    cost = np.zeros(problem.n_cols)
+    for p in problem.parties:
+        cost[problem.utility_col[p]] = problem.case.parties[p].weight
+    cols, rows = utilitarian_start(problem, cost)
+    b = make_backend(problem, "highs", None)
+    alien = b._written_basis(cols, rows)
+    alien.alien = True
+    assert b.h.setBasis(alien) == highspy.HighsStatus.kOk
+    back = b.h.getBasis()
+    assert [s.value for s in back.col_status] == cols.tolist()
+    assert [s.value for s in back.row_status] == rows.tolist()
+    A = csr_matrix((problem.values, problem.indices, problem.indptr),
+                   shape=(problem.n_rows, problem.n_cols)).toarray()
+    B = np.hstack([A[:, cols == BASIC], -np.eye(problem.n_rows)[:, rows == BASIC]])
+    assert B.shape == (problem.n_rows, problem.n_rows)
+    assert np.linalg.matrix_rank(B) == problem.n_rows
+
+
+def test_the_backend_passes_the_written_basis_as_it_is():
+    problem = compile_case(validate_data(make_case(5, 30, 10)))
+    b = make_backend(problem, "highs", None)
+    b.set_objective({problem.utility_col[p]: problem.case.parties[p].weight for p in problem.parties})
+    assert b._started_utilitarian()
+    cost = np.zeros(problem.n_cols)
+    for p in problem.parties:
+        cost[problem.utility_col[p]] = problem.case.parties[p].weight
+    cols, rows = utilitarian_start(problem, cost)
+    basis = b.h.getBasis()
+    assert basis.valid and not basis.alien
+    assert [s.value for s in basis.col_status] == cols.tolist()
+    assert [s.value for s in basis.row_status] == rows.tolist()
+
 def test_fewer_iterations_than_from_the_slack_basis():
     problem = compile_case(validate_data(make_case(5, 30, 10)))
     iterations = []
