@@ -85,9 +85,10 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     fills = _fills(cols, rows, vals, on_kind == FILL, is_urow[rows], n - np.count_nonzero(kind), n)
     if fills is None:
         return None
-    fcol, prow, start, slope = fills
+    fcol, prow, start, fill_u = fills
+    pos_row = prow[start]
     is_prow = np.zeros(m, bool)
-    is_prow[prow[start]] = True
+    is_prow[pos_row] = True
     if np.count_nonzero(is_prow) != len(start):  # a position row's fills apart
         return None
     arg = np.flatnonzero((on_kind & 1).view(bool))  # the entries of issues and shared arguments (odd kinds)
@@ -98,7 +99,7 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     drow, dcol, dval = definitions
     held = is_prow | is_urow  # rows whose slack is nonbasic: equalities only
     held[drow] = True
-    if (p.row_lo[held] != p.row_hi[held]).any() or np.count_nonzero(held) != len(ucol) + len(shared) + len(start):
+    if ((p.row_lo != p.row_hi) & held).any() or np.count_nonzero(held) != len(ucol) + len(shared) + len(start):
         return None  # the second: as many basic columns (utilities, shared arguments, a fill per row) as held rows
 
     # the curves' arguments with every issue at the centre of its range
@@ -111,9 +112,12 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     need = act[prow] - p.row_lo[prow]  # sum of the fills
     # per position row (its fills in column order, contiguous in CSR), the fill the argument lands
     # in: the fills before it fit whole (a prefix of the row's fills: widths >= 0, by _centres)
-    end = np.append(start[1:], len(fcol))
+    end = np.empty_like(start)
+    end[:-1], end[-1] = start[1:], len(fcol)
     filled = np.cumsum(p.col_ub[fcol])
-    full = filled - np.repeat(np.concatenate(([0.0], filled))[start], end - start) <= need
+    before = filled[start - 1]  # the fills' sum before the row's (start[0] is 0)
+    before[0] = 0.0
+    full = filled - np.repeat(before, end - start) <= need
     basic_fill = fcol[np.minimum(start + np.add.reduceat(full, start, dtype=np.intp), end - 1)]
     col_status = np.full(n, LOWER, np.int8)
     col_status[fcol] = np.where(full, UPPER, LOWER)
@@ -123,19 +127,17 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     # cost 0 = -(y_r * -1 + y_u * a_u)); definitions from their shared argument's (0 as well)
     y = np.zeros(m)
     y[rows[u_entry]] = cost[cols[u_entry]] / vals[u_entry]
-    f_col, f_row, f_val = slope
+    f_col, f_row, f_val = fill_u
     y_u = np.zeros(n)  # a fill's y_u * a_u
     y_u[f_col] = y[f_row] * f_val
-    y[prow[start]] = y_u[basic_fill]
+    y[pos_row] = y_u[basic_fill]
     if len(drow):
         on_shared = (kind[a_col] == SHARED) & is_prow[a_row]
         through = np.bincount(a_col[on_shared], weights=y[a_row[on_shared]] * a_val[on_shared], minlength=n)
         y[drow] = -through[dcol] / dval
     priced = np.bincount(a_col, weights=y[a_row] * a_val, minlength=n)  # an issue's reduced cost is -priced
     col_status[issue] = np.where(priced[issue] < 0, UPPER, LOWER)
-    row_status = np.full(m, BASIC, np.int8)
-    row_status[held] = LOWER
-    return col_status, row_status
+    return col_status, np.where(held, LOWER, BASIC)
 
 
 def _centres(lb: np.ndarray, ub: np.ndarray, fill: np.ndarray, issue: np.ndarray) -> np.ndarray | None:
@@ -156,15 +158,15 @@ def _fills(cols, rows, vals, on_fill, on_urow, n_fill: int, n_cols: int) -> tupl
     at_pos = on_fill > on_urow
     fcol = cols[at_pos]
     at_u = on_fill & on_urow
-    ucol = cols[at_u]
+    ufill = cols[at_u]
     if (len(fcol) != n_fill or not n_fill or (vals[at_pos] != -1.0).any()
-            or not (_distinct(fcol, n_cols) and _distinct(ucol, n_cols))):
+            or not (_distinct(fcol, n_cols) and _distinct(ufill, n_cols))):
         return None
     prow = rows[at_pos]
     head = np.empty(len(prow), bool)
     head[0] = True
     np.not_equal(prow[1:], prow[:-1], out=head[1:])
-    return fcol, prow, np.flatnonzero(head), (ucol, rows[at_u], vals[at_u])
+    return fcol, prow, np.flatnonzero(head), (ufill, rows[at_u], vals[at_u])
 
 
 def _distinct(index: np.ndarray, size: int) -> bool:
