@@ -204,7 +204,7 @@ def test_a_shared_argument_start_is_dual_feasible_and_reaches_linprogs_optimum(s
     b.h.setOptionValue("simplex_iteration_limit", 0)
     b.h.run()
     assert b.h.getInfo().num_dual_infeasibilities == 0
-    started, _ = utilitarian(problem, slack_start=False)[1], None
+    _, started = utilitarian(problem, slack_start=False)
     assert started.status == "optimal"
     assert started.objective == pytest.approx(by_linprog(problem), rel=1e-9, abs=1e-9)
 
