@@ -161,7 +161,7 @@ def _fills(cols, rows, vals, on_fill, on_urow, n_fill: int, n_cols: int) -> tupl
     at_u = on_fill & on_urow
     ufill = cols[at_u]
     if (len(fcol) != n_fill or not n_fill or (vals[at_pos] != -1.0).any()
-            or not (_distinct(fcol, n_cols) and _distinct(ufill, n_cols))):
+            or not (_no_repeats(fcol, n_cols) and _no_repeats(ufill, n_cols))):
         return None
     prow = rows[at_pos]
     head = np.empty(len(prow), bool)
@@ -170,7 +170,7 @@ def _fills(cols, rows, vals, on_fill, on_urow, n_fill: int, n_cols: int) -> tupl
     return fcol, prow, np.flatnonzero(head), (ufill, rows[at_u], vals[at_u])
 
 
-def _distinct(index: np.ndarray, size: int) -> bool:
+def _no_repeats(index: np.ndarray, size: int) -> bool:
     """Whether no index (each < size) is listed twice (a mark per index: np.unique sorts)."""
     seen = np.zeros(size, bool)
     seen[index] = True
@@ -183,6 +183,6 @@ def _definitions(a_kind, a_row, a_col, a_val, is_prow, n_shared: int) -> tuple |
     argument, in rows of their own."""
     at_def = (a_kind == SHARED) > is_prow[a_row]
     drow, dval = a_row[at_def], a_val[at_def]
-    if len(drow) != n_shared or not _distinct(drow, len(is_prow)) or not dval.all():
+    if len(drow) != n_shared or not _no_repeats(drow, len(is_prow)) or not dval.all():
         return None
     return drow, a_col[at_def], dval
