@@ -34,25 +34,22 @@ CHECK_TOL = 1e-6  # a violation beyond this, relative to the row's own scale, is
 def issue_values(problem, x: np.ndarray) -> dict:
     """Variable key -> value, cleaned: integers rounded, one option per choice."""
     values = {}
+    choices: dict = {}  # (issue, party) -> its options
+    var_col = problem.var_col
     for v in problem.resolved.variables:
-        val = float(x[problem.var_col[v.key]])
+        key = v.key
+        val = float(x[var_col[key]])
         val = min(max(val, v.lb), v.ub)
-        if v.integer and v.key[2] is None:
+        if key[2] is not None:
+            choices.setdefault(key[:2], []).append(key[2])
+        elif v.integer:
             val = float(round(val))
-        values[v.key] = val
-    for (iid, party), opts in _choices(problem).items():
+        values[key] = val
+    for (iid, party), opts in choices.items():
         best = max(opts, key=lambda o: values[(iid, party, o)])
         for o in opts:
             values[(iid, party, o)] = 1.0 if o == best else 0.0
     return values
-
-
-def _choices(problem) -> dict:
-    out: dict = {}
-    for v in problem.resolved.variables:
-        if v.key[2] is not None:
-            out.setdefault(v.key[:2], []).append(v.key[2])
-    return out
 
 
 def utilities(problem, values: dict) -> tuple[dict, dict]:
@@ -385,35 +382,47 @@ def _r(v):
     return _clean(float(v), 10)
 
 
-def constraint_outcomes(problem, values: dict, utils: dict, row_dual) -> list[ConstraintOutcome]:
-    """Limits, collective constraints and reservations at the agreement."""
-    out = []
-    for r in problem.resolved.rows:
-        act = r.lin.value(values)
-        out.append(_outcome(r.id, r.kind, r.party, act, r.lo, r.hi, row_dual, problem.case_rows.get(r.id)))
+def constraint_outcomes(problem, values: dict, utils: dict, row_dual,
+                        acts: list | None = None) -> list[ConstraintOutcome]:
+    """Limits, collective constraints and reservations at the agreement (`acts`: the case rows'
+    `row_values`, when the caller has them)."""
+    rows, case_rows = problem.resolved.rows, problem.case_rows
+    out = [_outcome(r.id, r.kind, r.party, act, r.lo, r.hi, row_dual, case_rows.get(r.id))
+           for r, act in zip(rows, row_values(problem, values) if acts is None else acts)]
+    parties = problem.case.parties
     for p, i in problem.reservation_row.items():
-        d = problem.case.parties[p].reservation
+        d = parties[p].reservation
         out.append(_outcome(f"parties.{p}.reservation", "reservation", p, utils[p], d, math.inf, row_dual, i))
     return out
 
 
+def row_values(problem, values: dict) -> list[float]:
+    """Each limit's and collective constraint's expression at the agreed values."""
+    return [r.lin.value(values) for r in problem.resolved.rows]
+
+
 def _outcome(cid, kind, party, act, lo, hi, row_dual, row) -> ConstraintOutcome:
-    slacks = [s for s in (act - lo if math.isfinite(lo) else None, hi - act if math.isfinite(hi) else None)
-              if s is not None]
-    slack = min(slacks) if slacks else math.inf
-    scale = max([1.0] + [abs(b) for b in (lo, hi) if math.isfinite(b)])
+    lower = lo if math.isfinite(lo) else None
+    upper = hi if math.isfinite(hi) else None
+    if lower is None:
+        slack = math.inf if upper is None else hi - act
+        scale = 1.0 if upper is None else max(1.0, abs(hi))
+    elif upper is None:
+        slack, scale = act - lo, max(1.0, abs(lo))
+    else:
+        slack, scale = min(act - lo, hi - act), max(1.0, abs(lo), abs(hi))
     binding = slack <= BINDING_TOL * scale
     price = None
     if row_dual is not None and row is not None:
-        dual = float(row_dual[row])
         if not binding:
             price = 0.0
-        elif math.isfinite(lo) and math.isfinite(hi) and lo == hi:
-            price = dual  # equality: per unit increase of its value
-        elif math.isfinite(hi) and hi - act <= BINDING_TOL * scale:
-            price = dual  # upper bound: raising it relaxes
         else:
-            price = -dual  # lower bound: lowering it relaxes
-        price = _clean(price, 12)
-    return ConstraintOutcome(cid, kind, party, act, lo if math.isfinite(lo) else None,
-                             hi if math.isfinite(hi) else None, slack, binding, price)
+            dual = float(row_dual[row])
+            if lower is not None and upper is not None and lo == hi:
+                price = dual  # equality: per unit increase of its value
+            elif upper is not None and hi - act <= BINDING_TOL * scale:
+                price = dual  # upper bound: raising it relaxes
+            else:
+                price = -dual  # lower bound: lowering it relaxes
+            price = _clean(price, 12)
+    return constraint_outcome(cid, kind, party, act, lower, upper, slack, binding, price)
