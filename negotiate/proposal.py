@@ -149,6 +149,8 @@ class _Curves:
             self.last[curved] = npts - 1
         self.start = np.arange(n) * self.xs.shape[1]  # each curve's first point in `flat`
         self.flat = self.xs.ravel(), self.ys.ravel()
+        self.top = np.minimum(self.last, self.xs.shape[1] - 2)  # each curve's last segment
+        self.ends = self.xs[:, 0].copy(), self.ys[:, 0].copy(), self.flat[1][self.start + self.last]
         self.any_linear = bool(self.linear.any())
 
     @functools.cached_property
@@ -173,14 +175,15 @@ class _Curves:
         if not len(e):
             return []
         xs, ys = self.flat
-        j = np.minimum((self.xs[:, 1:] <= e[:, None]).sum(axis=1), self.last)
-        k = self.start + np.minimum(j, self.xs.shape[1] - 2)  # the segment's first point
+        x_first, y_first, y_last = self.ends
+        past = (self.xs[:, 1:] <= e[:, None]).sum(axis=1)  # the points after the first at or below e
+        k = self.start + np.minimum(past, self.top)  # its segment's first point
         x0, y0 = xs[k], ys[k]
         k += 1
         with np.errstate(invalid="ignore"):
             y = (ys[k] - y0) / (xs[k] - x0) * (e - x0) + y0  # its slope (as `slopes`) times the way along
-        y = np.where(j == self.last, ys[self.start + self.last], y)
-        y = np.where(e < xs[self.start], ys[self.start], y)
+        y = np.where(past >= self.last, y_last, y)
+        y = np.where(e < x_first, y_first, y)
         return (np.where(self.linear, e, y) if self.any_linear else y).tolist()
 
 
