@@ -11,8 +11,8 @@ from __future__ import annotations
 import functools
 import json
 import math
-from dataclasses import dataclass, field
 from collections import defaultdict
+from dataclasses import dataclass, field
 from itertools import chain
 from operator import attrgetter, mul
 from typing import TYPE_CHECKING
