@@ -191,8 +191,10 @@ class HighsBackend(Backend):
         return int(self._row_at[i]) if i < m else self._model_rows + (i - m)
 
     def _cols_of(self, virtual: np.ndarray) -> np.ndarray:
-        n = self.problem.n_cols
         virtual = np.asarray(virtual, np.int64)
+        if self._in_place:  # HiGHS's positions are the Problem's, helpers' included
+            return virtual
+        n = self.problem.n_cols
         return np.where(virtual < n, self._col_at[np.minimum(virtual, max(n - 1, 0))] if n else 0,
                         self._model_cols + virtual - n)
 
@@ -383,9 +385,8 @@ class HighsBackend(Backend):
         """Maximise sum(coefs[j] x_j); HiGHS sees it scaled to a largest cost near 1 (its
         optimality tolerance is absolute), and objective values and duals come back unscaled."""
         new = np.zeros(self._ncols)
-        for j, c in coefs.items():
-            k = self._c(j)
-            new[k] += c * self._cs[k]
+        at = self._cols_of(np.fromiter(coefs, np.int64, len(coefs)))
+        new[at] += np.fromiter(coefs.values(), float, len(coefs)) * self._cs[at]  # (distinct positions)
         big = np.abs(new).max() if len(new) else 0.0
         self._obj_scale = 1.0 / float(_pow2(np.array([big]))[0]) if self.scaling else 1.0
         new *= self._obj_scale
