@@ -43,12 +43,16 @@ class _RowMax:
 
     def __init__(self, indptr: np.ndarray):
         self.n = len(indptr) - 1
-        self.nonempty = np.flatnonzero(np.diff(indptr) > 0)
-        self.starts = indptr[self.nonempty]
+        self.lengths = np.diff(indptr)
+        self.full = bool(self.lengths.all())  # no empty row (the usual case): one reduceat gives all
+        self.nonempty = np.flatnonzero(self.lengths) if not self.full else None
+        self.starts = indptr[:-1] if self.full else indptr[self.nonempty]
 
     def __call__(self, mag: np.ndarray) -> np.ndarray:
+        if self.full and self.n:
+            return np.maximum.reduceat(mag, self.starts)
         out = np.zeros(self.n)
-        if len(self.nonempty):
+        if self.nonempty is not None and len(self.nonempty):
             out[self.nonempty] = np.maximum.reduceat(mag, self.starts)
         return out
 
@@ -67,7 +71,7 @@ def scale_model(indptr, indices, values, lb, ub, integer) -> tuple[np.ndarray, n
         if not free.any():
             break
         r = 1.0 / _pow2(big)
-        rows = np.repeat(np.arange(row_max.n), np.diff(indptr))
+        rows = np.repeat(np.arange(row_max.n), row_max.lengths)
         guess = np.zeros(len(c))
         use = free & (big > 0)[rows]
         np.maximum.at(guess, indices[use], a[use] * r[rows[use]])
@@ -128,9 +132,12 @@ def numeric_problems(problem) -> list[tuple[str, int, str]]:
     for k in _found(np.abs(scaled) > MAX_SCALED):
         col = problem.col_names[problem.indices[k]]
         out.append(("row", _row_of(problem, k), f"a coefficient of {problem.values[k]:.3g} on `{col}`"))
-    for name, lo, hi, sc in (("row", problem.row_lo, problem.row_hi, rs),
-                             ("col", problem.col_lb, problem.col_ub, 1.0 / cs)):
-        for b in (lo, hi):
+    inv = 1.0 / cs
+    bounds = (("row", problem.row_lo, rs), ("row", problem.row_hi, rs), ("col", problem.col_lb, inv),
+              ("col", problem.col_ub, inv))
+    given = np.concatenate([b for _, b, _ in bounds])  # the four tested at once (the usual case: none is out)
+    if (np.isfinite(given) & (np.abs(np.concatenate([b * sc for _, b, sc in bounds])) > MAX_SCALED)).any():
+        for name, b, sc in bounds:
             for j in _found(np.isfinite(b) & (np.abs(b * sc) > MAX_SCALED)):
                 out.append((name, int(j), f"a bound of {b[j]:.3g}"))
     return out
