@@ -10,6 +10,7 @@ stay beyond what a double-precision solver can work with even so.
 from __future__ import annotations
 
 import math
+from functools import cached_property
 
 import numpy as np
 
@@ -48,6 +49,11 @@ class _RowMax:
         self.nonempty = np.flatnonzero(self.lengths) if not self.full else None
         self.starts = indptr[:-1] if self.full else indptr[self.nonempty]
 
+    @cached_property
+    def rows(self) -> np.ndarray:
+        """The row of each entry."""
+        return np.repeat(np.arange(self.n), self.lengths)
+
     def __call__(self, mag: np.ndarray) -> np.ndarray:
         if self.full and self.n:
             return np.maximum.reduceat(mag, self.starts)
@@ -61,17 +67,21 @@ def scale_model(indptr, indices, values, lb, ub, integer) -> tuple[np.ndarray, n
     """Column and row scales (powers of two) of a CSR model; see the module docstring. Each
     row's largest scaled entry is computed once per set of column scales (it was twice to
     four times: 0.135 ms of a 5-party benchmarks/generate.py case, 1.1k columns, now 0.07)."""
+    return _scales(_RowMax(indptr), indices, values, lb, ub, integer)
+
+
+def _scales(row_max: _RowMax, indices, values, lb, ub, integer) -> tuple[np.ndarray, np.ndarray]:
     c = column_scales(lb, ub, integer)
     a = np.abs(values)
-    row_max = _RowMax(indptr)
     big = None  # each row's largest entry scaled by the columns' scales c
     for _ in range(2):  # free columns (utilities) take the scale their rows give them
-        big = row_max(a * c[indices])
-        free = c[indices] == 0
+        entry_scale = c[indices]
+        big = row_max(a * entry_scale)
+        free = entry_scale == 0
         if not free.any():
             break
         r = 1.0 / _pow2(big)
-        rows = np.repeat(np.arange(row_max.n), row_max.lengths)
+        rows = row_max.rows
         guess = np.zeros(len(c))
         use = free & (big > 0)[rows]
         np.maximum.at(guess, indices[use], a[use] * r[rows[use]])
@@ -90,9 +100,10 @@ def _kept(problem) -> tuple:
     made = [problem.indptr, problem.indices, problem.values, problem.col_lb, problem.col_ub, problem.col_int]
     kept = problem.__dict__.get("_model_scales")
     if kept is None or any(a is not b for a, b in zip(kept[0], made)):
-        cs, rs = scale_model(*made)
-        rows = np.repeat(np.arange(problem.n_rows), np.diff(problem.indptr))
-        kept = problem.__dict__["_model_scales"] = (made, cs, rs, problem.values * rs[rows] * cs[problem.indices])
+        row_max = _RowMax(problem.indptr)
+        cs, rs = _scales(row_max, *made[1:])
+        scaled = problem.values * rs[row_max.rows] * cs[problem.indices]
+        kept = problem.__dict__["_model_scales"] = (made, cs, rs, scaled)
     return kept
 
 
