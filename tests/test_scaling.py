@@ -4,7 +4,9 @@
   the definition computed step by step (a column by its bounds, a free column by the rows it is
   in, each row by its largest scaled coefficient), bit for bit, on shipped and generated cases
   and on random CSR models with free, integer and empty columns and empty rows;
-- `_pow2` equals math's nearest power of two in log scale, element by element;
+- `_pow2` equals math's nearest power of two in log scale, element by element; on one number
+  (`_pow2_one`) and on a whole array it gives what it gives on each element alone, bit for bit,
+  also at magnitudes within a few ulps of sqrt(2) times a power of two (where log2 rounds to .5);
 - `numeric_problems` finds what the plain masks find, in the same order, on models with
   non-finite coefficients, NaN or inverted infinite bounds, and values beyond reach;
 - `scaled_values` are the coefficients times their row's and column's scales.
@@ -19,7 +21,7 @@ import pytest
 from conftest import ROOT
 from test_compile_arrays import generated, mixed_case
 
-from negotiate.backends.scaling import MAX_SCALED, _pow2, model_scales, numeric_problems, scale_model, scaled_values
+from negotiate.backends.scaling import MAX_SCALED, _pow2, _pow2_one, model_scales, numeric_problems, scale_model, scaled_values
 from negotiate.case.load import load_case, validate_data
 from negotiate.compile import compile_case
 
@@ -102,6 +104,16 @@ def test_pow2_is_the_nearest_power_of_two_in_log_scale():
     want = [pow2_one(v) for v in m]
     assert _pow2(m).tolist() == want
     assert _pow2(m[:997]).tolist() == want[:997]  # every magnitude positive: the short way
+
+
+def test_pow2_of_one_number_and_of_an_array_is_that_of_each_element_alone():
+    rng = np.random.default_rng(2)
+    edges = [math.sqrt(2.0) * 2.0 ** k * (1 + j * 2.0 ** -52) for k in range(-60, 60, 7) for j in range(-4, 5)]
+    m = np.concatenate([10.0 ** rng.uniform(-300, 300, 500), edges, [0.0, -1.0, np.inf, np.nan, 5e-324]])
+    alone = [float(_pow2(np.array([v]))[0]) for v in m]
+    assert [_pow2_one(float(v)) for v in m] == alone
+    assert _pow2(m).tolist() == alone
+    assert _pow2(m[:500 + len(edges)]).tolist() == alone[:500 + len(edges)]  # all positive: the short way
 
 
 class _Model:

@@ -23,7 +23,7 @@ import highspy
 import numpy as np
 
 from negotiate.backends.base import Backend, Capabilities, LPResult
-from negotiate.backends.scaling import _pow2, column_scales, model_scales, scaled_values
+from negotiate.backends.scaling import _pow2, _pow2_one, column_scales, model_scales, scaled_values
 
 _HINF = highspy.kHighsInf
 _bannered = False
@@ -290,7 +290,7 @@ class HighsBackend(Backend):
             return
         for k in mine:
             if coefs[k]:
-                c = float(_pow2(np.array([max(known) / abs(coefs[k])]))[0])
+                c = _pow2_one(max(known) / abs(coefs[k]))
                 self._cs[k] = c
                 lo, hi = self._lb[k], self._ub[k]
                 self.h.changeColBounds(int(k), float(_arr(lo / c)), float(_arr(hi / c)))
@@ -388,7 +388,7 @@ class HighsBackend(Backend):
         at = self._cols_of(np.fromiter(coefs, np.int64, len(coefs)))
         new[at] += np.fromiter(coefs.values(), float, len(coefs)) * self._cs[at]  # (distinct positions)
         big = np.abs(new).max() if len(new) else 0.0
-        self._obj_scale = 1.0 / float(_pow2(np.array([big]))[0]) if self.scaling else 1.0
+        self._obj_scale = 1.0 / _pow2_one(big) if self.scaling else 1.0
         new *= self._obj_scale
         changed = np.flatnonzero(new != self._cost)
         if len(changed):
@@ -504,7 +504,7 @@ class HighsBackend(Backend):
             if known:
                 for k, a in hit:
                     if a > 0:
-                        out[k] = max(out[k], float(_pow2(np.array([max(known) / a]))[0]))
+                        out[k] = max(out[k], _pow2_one(max(known) / a))
         return out
 
     def _scale_of(self, new, j: int) -> float:
@@ -514,7 +514,7 @@ class HighsBackend(Backend):
             return float(self._cs[self._col_at[old]])
         lb, ub = new.col_lb[j], new.col_ub[j]
         mag = max(abs(v) for v in (lb, ub) if math.isfinite(v)) if (math.isfinite(lb) or math.isfinite(ub)) else 1.0
-        return float(_pow2(np.array([mag]))[0])
+        return _pow2_one(mag)
 
     # -- solving --------------------------------------------------------------------
     def _cold_ipm(self) -> bool:

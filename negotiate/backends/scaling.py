@@ -17,15 +17,26 @@ import numpy as np
 MAX_SCALED = 1e15  # beyond this after scaling a value is not a number a solver can work with
 
 
+def _nearest(m):
+    """The power of two nearest in log scale (positive finite magnitudes: an array or one number)."""
+    return np.exp2(np.round(np.log2(m)))
+
+
 def _pow2(m: np.ndarray) -> np.ndarray:
     """The power of two nearest each magnitude (1 where it is 0 or not finite)."""
     m = np.asarray(m, float)
     ok = np.isfinite(m) & (m > 0)
     if ok.all():  # the usual case: every magnitude a positive number (the same ufuncs, elementwise)
-        return np.exp2(np.round(np.log2(m)))
+        return _nearest(m)
     out = np.ones(m.shape)
-    out[ok] = np.exp2(np.round(np.log2(m[ok])))
+    out[ok] = _nearest(m[ok])
     return out
+
+
+def _pow2_one(m: float) -> float:
+    """`_pow2` of one magnitude, without an array around it (the same ufuncs on one element:
+    9 us of a 5-party utilitarian objective's 35 went to the array's set-up)."""
+    return float(_nearest(np.float64(m))) if 0 < m < math.inf else 1.0
 
 
 def column_scales(lb: np.ndarray, ub: np.ndarray, integer: np.ndarray) -> np.ndarray:
