@@ -23,7 +23,7 @@ import highspy
 import numpy as np
 
 from negotiate.backends.base import Backend, Capabilities, LPResult
-from negotiate.backends.scaling import _pow2, column_scales, model_scales
+from negotiate.backends.scaling import _pow2, _pow2_one, column_scales, model_scales, scaled_values
 
 _HINF = highspy.kHighsInf
 _bannered = False
@@ -70,6 +70,12 @@ def new_highs() -> _HIGHS:
     if THREADS is not None:
         h.setOptionValue("threads", THREADS)
     return h
+
+
+def _floats(values: list) -> np.ndarray:
+    """A list of floats from highspy (a solution's values or duals) as a new array: np.array()
+    reads a list in 15 us a thousand floats, fromiter in 10."""
+    return np.fromiter(values, float, len(values))
 
 
 def _arr(values, dtype=float) -> np.ndarray:
@@ -140,27 +146,27 @@ class HighsBackend(Backend):
         n, m = problem.n_cols, problem.n_rows
         if scaling:
             cs, rs = model_scales(problem)
+            vals = scaled_values(problem)  # kept with the scales (the compile's numbers check made them)
         else:
-            cs, rs = np.ones(n), np.ones(m)
+            cs, rs, vals = np.ones(n), np.ones(m), problem.values
         self._cs, self._rs = cs, rs  # per HiGHS position: x = cs * y, row i is multiplied by rs[i]
         h.addVars(n, _arr(problem.col_lb / cs), _arr(problem.col_ub / cs))
-        ints = np.flatnonzero(problem.col_int)
-        if len(ints):
+        if problem.col_int.any():
+            ints = np.flatnonzero(problem.col_int)
             h.changeColsIntegrality(len(ints), ints.astype(np.int32),
                                     np.full(len(ints), highspy.HighsVarType.kInteger))
         if m:
-            rows = np.repeat(np.arange(m), np.diff(problem.indptr))
-            vals = problem.values * rs[rows] * cs[problem.indices]
             h.addRows(m, _arr(problem.row_lo * rs), _arr(problem.row_hi * rs), len(vals),
                       problem.indptr[:-1].astype(np.int32), problem.indices.astype(np.int32), vals)
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self._cost = np.zeros(n)  # as HiGHS has it: scaled by the columns' scales and _obj_scale
         self._obj_scale = 1.0
         self._integer = problem.col_int.copy()
-        self._lb, self._ub = problem.col_lb.astype(float).copy(), problem.col_ub.astype(float).copy()
+        self._lb, self._ub = problem.col_lb.astype(float), problem.col_ub.astype(float)  # (copies)
         # the Problem's columns and rows at HiGHS positions; helpers follow the model's positions
         self._col_at = np.arange(n)
         self._row_at = np.arange(m)
+        self._in_place = True  # every model position is live and the Problem's own (see _to_problem)
         self._model_cols, self._model_rows = n, m  # HiGHS positions of the model (live or retired)
         self._ncols, self._nrows = n, m  # HiGHS positions in all, helpers included
         self.retired = 0  # retired rows and columns still held by HiGHS
@@ -185,13 +191,17 @@ class HighsBackend(Backend):
         return int(self._row_at[i]) if i < m else self._model_rows + (i - m)
 
     def _cols_of(self, virtual: np.ndarray) -> np.ndarray:
-        n = self.problem.n_cols
         virtual = np.asarray(virtual, np.int64)
+        if self._in_place:  # HiGHS's positions are the Problem's, helpers' included
+            return virtual
+        n = self.problem.n_cols
         return np.where(virtual < n, self._col_at[np.minimum(virtual, max(n - 1, 0))] if n else 0,
                         self._model_cols + virtual - n)
 
     def _to_problem(self, v: np.ndarray, at: np.ndarray, model: int) -> np.ndarray:
-        return np.concatenate([v[at], v[model:]])
+        """Values at HiGHS positions (`at`: the Problem's, `model` of them, helpers after) in the
+        Problem's order: `v` itself where the positions are the Problem's (as built)."""
+        return v if self._in_place else np.concatenate([v[at], v[model:]])
 
     # -- structure ----------------------------------------------------------------
     def add_cols(self, lb, ub, names, scale=None) -> list[int]:
@@ -280,7 +290,7 @@ class HighsBackend(Backend):
             return
         for k in mine:
             if coefs[k]:
-                c = float(_pow2(np.array([max(known) / abs(coefs[k])]))[0])
+                c = _pow2_one(max(known) / abs(coefs[k]))
                 self._cs[k] = c
                 lo, hi = self._lb[k], self._ub[k]
                 self.h.changeColBounds(int(k), float(_arr(lo / c)), float(_arr(hi / c)))
@@ -375,11 +385,10 @@ class HighsBackend(Backend):
         """Maximise sum(coefs[j] x_j); HiGHS sees it scaled to a largest cost near 1 (its
         optimality tolerance is absolute), and objective values and duals come back unscaled."""
         new = np.zeros(self._ncols)
-        for j, c in coefs.items():
-            k = self._c(j)
-            new[k] += c * self._cs[k]
+        at = self._cols_of(np.fromiter(coefs, np.int64, len(coefs)))
+        new[at] += np.fromiter(coefs.values(), float, len(coefs)) * self._cs[at]  # (distinct positions)
         big = np.abs(new).max() if len(new) else 0.0
-        self._obj_scale = 1.0 / float(_pow2(np.array([big]))[0]) if self.scaling else 1.0
+        self._obj_scale = 1.0 / _pow2_one(big) if self.scaling else 1.0
         new *= self._obj_scale
         changed = np.flatnonzero(new != self._cost)
         if len(changed):
@@ -462,6 +471,8 @@ class HighsBackend(Backend):
                 self._set_coef_at(row_at[rname], col_at[cname], v)
         self._col_at = np.fromiter((col_at[n] for n in new.col_names), np.int64, new.n_cols)
         self._row_at = np.fromiter((row_at[n] for n in new.row_names), np.int64, new.n_rows)
+        self._in_place = (np.array_equal(self._col_at, np.arange(self._model_cols))
+                          and np.array_equal(self._row_at, np.arange(self._model_rows)))
         self.problem = new
 
     def _apply_in_place(self, delta) -> None:
@@ -493,7 +504,7 @@ class HighsBackend(Backend):
             if known:
                 for k, a in hit:
                     if a > 0:
-                        out[k] = max(out[k], float(_pow2(np.array([max(known) / a]))[0]))
+                        out[k] = max(out[k], _pow2_one(max(known) / a))
         return out
 
     def _scale_of(self, new, j: int) -> float:
@@ -503,7 +514,7 @@ class HighsBackend(Backend):
             return float(self._cs[self._col_at[old]])
         lb, ub = new.col_lb[j], new.col_ub[j]
         mag = max(abs(v) for v in (lb, ub) if math.isfinite(v)) if (math.isfinite(lb) or math.isfinite(ub)) else 1.0
-        return float(_pow2(np.array([mag]))[0])
+        return _pow2_one(mag)
 
     # -- solving --------------------------------------------------------------------
     def _cold_ipm(self) -> bool:
@@ -569,20 +580,28 @@ class HighsBackend(Backend):
     def _options(self, options: dict):
         """HiGHS's `options` set for the body, each given back its value after (not HiGHS's
         default: a caller's setting, such as diagnose's presolve off, must outlive the body)."""
-        h = self.h
-        kept = {k: h.getOptionValue(k)[1] for k in options}
+        kept = self._set_options(options)
         try:
-            for k, v in options.items():
-                h.setOptionValue(k, v)
             yield
         finally:
-            for k, v in kept.items():
-                h.setOptionValue(k, v)
+            self._set_options(kept)
+
+    def _set_options(self, options: dict) -> dict:
+        """Set HiGHS's `options`; their values before, to give back."""
+        h = self.h
+        kept = {k: h.getOptionValue(k)[1] for k in options}
+        for k, v in options.items():
+            h.setOptionValue(k, v)
+        return kept
 
     def _run_with(self, options: dict) -> None:
-        """One run with `options` set, each given back its value after."""
-        with self._options(options):
+        """One run with `options` set, each given back its value after (as `_options` does,
+        without a generator's context: a few us of a 5-party solve's run)."""
+        kept = self._set_options(options)
+        try:
             self.h.run()
+        finally:
+            self._set_options(kept)
 
     def _solve(self) -> LPResult:
         h = self.h
@@ -595,8 +614,7 @@ class HighsBackend(Backend):
             status = self._retry_unknown()
         seconds = time.perf_counter() - t0
         S = highspy.HighsModelStatus
-        info = h.getInfo()
-        feasible = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        feasible = h.getInfoValue("primal_solution_status")[1] == 2  # kSolutionStatusFeasible
         if status == S.kOptimal:
             kind = "optimal"
         elif status == S.kInfeasible:
@@ -618,15 +636,23 @@ class HighsBackend(Backend):
             return LPResult(kind if kind == "limit" else "error", seconds=seconds,
                             message=h.modelStatusToString(status))
         sol = h.getSolution()
-        x = self._to_problem(np.array(sol.col_value) * self._cs, self._col_at, self._model_cols)
+        x = _floats(sol.col_value)
+        x *= self._cs
+        x = self._to_problem(x, self._col_at, self._model_cols)
         duals = None
-        if not self.is_mip() and kind == "optimal":
+        mip = self.is_mip()
+        if not mip and kind == "optimal":
             self._has_basis = True
-        if not self.is_mip() and sol.dual_valid:
-            duals = self._to_problem(np.array(sol.row_dual) * self._rs / self._obj_scale, self._row_at,
-                                     self._model_rows)
-        objective = info.objective_function_value / self._obj_scale
-        gap = float(info.mip_gap) if self.is_mip() and math.isfinite(info.mip_gap) else None
+        if not mip and sol.dual_valid:
+            duals = _floats(sol.row_dual)
+            duals *= self._rs
+            duals /= self._obj_scale
+            duals = self._to_problem(duals, self._row_at, self._model_rows)
+        objective = h.getInfoValue("objective_function_value")[1] / self._obj_scale
+        gap = None
+        if mip:
+            gap = float(h.getInfoValue("mip_gap")[1])
+            gap = gap if math.isfinite(gap) else None
         return LPResult(kind, x, duals, objective, seconds, h.modelStatusToString(status), gap)
 
     def solve_capped(self, max_iterations: int) -> LPResult | None:
@@ -710,13 +736,12 @@ class HighsBackend(Backend):
         if status != highspy.HighsStatus.kOk:
             return False
         basic = np.asarray(basic, np.int64)
-        nonbasic_col = np.ones(self._ncols, bool)
-        nonbasic_col[basic[basic >= 0]] = False
-        nonbasic_row = np.ones(self._nrows, bool)
-        nonbasic_row[-1 - basic[basic < 0]] = False
-        flat_cols = np.flatnonzero(nonbasic_col & (np.abs(np.asarray(sol.col_dual)) <= self.FLAT_REDUCED_COST)
-                                   & (self._ub > self._lb))
-        flat_rows = np.flatnonzero(nonbasic_row & (np.abs(np.asarray(sol.row_dual)) <= self.FLAT_REDUCED_COST))
+        flat_col = np.abs(_floats(sol.col_dual)) <= self.FLAT_REDUCED_COST
+        flat_col[basic[basic >= 0]] = False  # the nonbasic ones only
+        flat_row = np.abs(_floats(sol.row_dual)) <= self.FLAT_REDUCED_COST
+        flat_row[-1 - basic[basic < 0]] = False
+        flat_cols = np.flatnonzero(flat_col & (self._ub > self._lb))
+        flat_rows = np.flatnonzero(flat_row)
         if len(flat_rows):
             _, _, lo, hi, _ = h.getRows(len(flat_rows), flat_rows.astype(np.int32))
             flat_rows = flat_rows[np.asarray(hi) > np.asarray(lo)]  # an equality row's slack cannot move

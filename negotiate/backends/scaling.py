@@ -10,59 +10,114 @@ stay beyond what a double-precision solver can work with even so.
 from __future__ import annotations
 
 import math
+from functools import cached_property
 
 import numpy as np
 
 MAX_SCALED = 1e15  # beyond this after scaling a value is not a number a solver can work with
 
 
+def _nearest(m):
+    """The power of two nearest in log scale (positive finite magnitudes: an array or one number)."""
+    return np.exp2(np.round(np.log2(m)))
+
+
 def _pow2(m: np.ndarray) -> np.ndarray:
     """The power of two nearest each magnitude (1 where it is 0 or not finite)."""
     m = np.asarray(m, float)
     ok = np.isfinite(m) & (m > 0)
-    out = np.ones_like(m)
-    out[ok] = np.exp2(np.round(np.log2(m[ok])))
+    if ok.all():  # the usual case: every magnitude a positive number (the same ufuncs, elementwise)
+        return _nearest(m)
+    out = np.ones(m.shape)
+    out[ok] = _nearest(m[ok])
     return out
+
+
+def _pow2_one(m: float) -> float:
+    """`_pow2` of one magnitude, without an array around it (the same ufuncs on one element:
+    9 us of a 5-party utilitarian objective's 35 went to the array's set-up)."""
+    return float(_nearest(np.float64(m))) if 0 < m < math.inf else 1.0
 
 
 def column_scales(lb: np.ndarray, ub: np.ndarray, integer: np.ndarray) -> np.ndarray:
     """A column's scale: the magnitude of its finite bounds (1 for integer columns,
     and 0 for free ones until their rows say)."""
-    mag = np.maximum(np.where(np.isfinite(lb), np.abs(lb), 0.0), np.where(np.isfinite(ub), np.abs(ub), 0.0))
+    finite_lb, finite_ub = np.isfinite(lb), np.isfinite(ub)
+    mag = np.maximum(np.where(finite_lb, np.abs(lb), 0.0), np.where(finite_ub, np.abs(ub), 0.0))
     c = _pow2(mag)
     c[integer] = 1.0
-    c[~(np.isfinite(lb) | np.isfinite(ub))] = 0.0
+    c[~(finite_lb | finite_ub)] = 0.0
     return c
 
 
-def _row_max(indptr: np.ndarray, mag: np.ndarray) -> np.ndarray:
-    n = len(indptr) - 1
-    out = np.zeros(n)
-    nonempty = np.flatnonzero(np.diff(indptr) > 0)
-    if len(nonempty):
-        out[nonempty] = np.maximum.reduceat(mag, indptr[nonempty])
-    return out
+class _RowMax:
+    """The largest of each row's entries of a CSR model (0 for an empty row), its rows read once."""
+
+    def __init__(self, indptr: np.ndarray):
+        self.n = len(indptr) - 1
+        self.lengths = np.diff(indptr)
+        # None: no row is empty (the usual case), and one reduceat gives every row's largest
+        self.nonempty = None if self.lengths.all() else np.flatnonzero(self.lengths)
+        self.starts = indptr[:-1] if self.nonempty is None else indptr[self.nonempty]
+
+    @cached_property
+    def rows(self) -> np.ndarray:
+        """The row of each entry."""
+        return np.repeat(np.arange(self.n), self.lengths)
+
+    def __call__(self, mag: np.ndarray) -> np.ndarray:
+        if not len(self.starts):
+            return np.zeros(self.n)
+        top = np.maximum.reduceat(mag, self.starts)
+        if self.nonempty is None:
+            return top
+        out = np.zeros(self.n)
+        out[self.nonempty] = top
+        return out
 
 
 def scale_model(indptr, indices, values, lb, ub, integer) -> tuple[np.ndarray, np.ndarray]:
-    """Column and row scales (powers of two) of a CSR model; see the module docstring."""
+    """Column and row scales (powers of two) of a CSR model; see the module docstring. Each
+    row's largest scaled entry is computed once per set of column scales (it was twice to
+    four times: 0.135 ms of a 5-party benchmarks/generate.py case, 1.1k columns, now 0.06)."""
+    return _scales(_RowMax(indptr), indices, values, lb, ub, integer)
+
+
+def _scales(row_max: _RowMax, indices, values, lb, ub, integer) -> tuple[np.ndarray, np.ndarray]:
     c = column_scales(lb, ub, integer)
     a = np.abs(values)
+    big = None  # each row's largest entry scaled by the columns' scales c
     for _ in range(2):  # free columns (utilities) take the scale their rows give them
-        r = 1.0 / _pow2(_row_max(indptr, a * c[indices]))
-        free = c[indices] == 0
+        entry_scale = c[indices]
+        big = row_max(a * entry_scale)
+        free = entry_scale == 0
         if not free.any():
             break
-        rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        r = 1.0 / _pow2(big)
+        rows = row_max.rows
         guess = np.zeros(len(c))
-        has_known = _row_max(indptr, a * c[indices]) > 0
-        use = free & has_known[rows]
+        use = free & (big > 0)[rows]
         np.maximum.at(guess, indices[use], a[use] * r[rows[use]])
         fill = (c == 0) & (guess > 0)
         c[fill] = 1.0 / _pow2(guess[fill])
-    c[c == 0] = 1.0
-    r = 1.0 / _pow2(_row_max(indptr, a * c[indices]))
-    return c, r
+        big = None  # c changed
+    c[c == 0] = 1.0  # columns in no row (a row's largest entry is unchanged by them)
+    if big is None:
+        big = row_max(a * c[indices])
+    return c, 1.0 / _pow2(big)
+
+
+def _kept(problem) -> tuple:
+    """(arrays made from, column scales, row scales, scaled coefficients) of a compiled Problem,
+    kept on it: see `model_scales`. A coefficient scaled is values[k] * rs[row] * cs[column]."""
+    made = [problem.indptr, problem.indices, problem.values, problem.col_lb, problem.col_ub, problem.col_int]
+    kept = problem.__dict__.get("_model_scales")
+    if kept is None or any(a is not b for a, b in zip(kept[0], made)):
+        row_max = _RowMax(problem.indptr)
+        cs, rs = _scales(row_max, *made[1:])
+        scaled = problem.values * rs[row_max.rows] * cs[problem.indices]
+        kept = problem.__dict__["_model_scales"] = (made, cs, rs, scaled)
+    return kept
 
 
 def model_scales(problem) -> tuple[np.ndarray, np.ndarray]:
@@ -71,38 +126,47 @@ def model_scales(problem) -> tuple[np.ndarray, np.ndarray]:
     benchmarks/generate.py cases, of solves taking 5, 26 and 95 ms); fresh
     copies each call, the backend scales helper columns in place. A Problem's arrays are never
     written (a what-if copies them, compile._Patch): the arrays it was made from are checked."""
-    made = [problem.indptr, problem.indices, problem.values, problem.col_lb, problem.col_ub, problem.col_int]
-    kept = problem.__dict__.get("_model_scales")
-    if kept is None or any(a is not b for a, b in zip(kept[0], made)):
-        kept = problem.__dict__["_model_scales"] = (made, scale_model(*made))
-    cs, rs = kept[1]
+    _, cs, rs, _ = _kept(problem)
     return cs.copy(), rs.copy()
+
+
+def scaled_values(problem) -> np.ndarray:
+    """The Problem's coefficients (CSR order) with its rows and columns scaled by `model_scales`,
+    kept with them (the numbers check and the HiGHS backend both read them); never written."""
+    return _kept(problem)[3]
+
+
+def _found(mask: np.ndarray) -> np.ndarray | tuple:
+    """The positions where `mask` holds, the first 20 (none found is the usual case, told by any())."""
+    return np.flatnonzero(mask)[:20] if mask.any() else ()
 
 
 def numeric_problems(problem) -> list[tuple[str, int, str]]:
     """("row" | "col", index, what) for every value a solver cannot represent, even scaled:
     not finite, or beyond MAX_SCALED once rows and columns are scaled."""
     out = []
-    bad = ~np.isfinite(problem.values)
-    for k in np.flatnonzero(bad)[:20]:
-        i = int(np.searchsorted(problem.indptr, k, side="right") - 1)
-        out.append(("row", i, f"a coefficient is {problem.values[k]}"))
+    for k in _found(~np.isfinite(problem.values)):
+        out.append(("row", _row_of(problem, k), f"a coefficient is {problem.values[k]}"))
     for name, lo, hi in (("col", problem.col_lb, problem.col_ub), ("row", problem.row_lo, problem.row_hi)):
-        nan = np.isnan(lo) | np.isnan(hi) | (lo == math.inf) | (hi == -math.inf)
-        for j in np.flatnonzero(nan)[:20]:
+        for j in _found(~((lo < math.inf) & (hi > -math.inf))):  # NaN, a lower bound +inf or an upper -inf
             out.append((name, int(j), f"a bound is not a number ({lo[j]}, {hi[j]})"))
     if out:
         return out
-    cs, rs = model_scales(problem)
-    rows = np.repeat(np.arange(problem.n_rows), np.diff(problem.indptr))
-    scaled = np.abs(problem.values * rs[rows] * cs[problem.indices])
-    for k in np.flatnonzero(scaled > MAX_SCALED)[:20]:
+    _, cs, rs, scaled = _kept(problem)
+    for k in _found(np.abs(scaled) > MAX_SCALED):
         col = problem.col_names[problem.indices[k]]
-        out.append(("row", int(rows[k]), f"a coefficient of {problem.values[k]:.3g} on `{col}`"))
-    for name, lo, hi, sc in (("row", problem.row_lo, problem.row_hi, rs),
-                             ("col", problem.col_lb, problem.col_ub, 1.0 / cs)):
-        for b in (lo, hi):
-            big = np.isfinite(b) & (np.abs(b * sc) > MAX_SCALED)
-            for j in np.flatnonzero(big)[:20]:
+        out.append(("row", _row_of(problem, k), f"a coefficient of {problem.values[k]:.3g} on `{col}`"))
+    inv = 1.0 / cs
+    bounds = (("row", problem.row_lo, rs), ("row", problem.row_hi, rs), ("col", problem.col_lb, inv),
+              ("col", problem.col_ub, inv))
+    given = np.concatenate([b for _, b, _ in bounds])  # the four tested at once (the usual case: none is out)
+    if (np.isfinite(given) & (np.abs(np.concatenate([b * sc for _, b, sc in bounds])) > MAX_SCALED)).any():
+        for name, b, sc in bounds:
+            for j in _found(np.isfinite(b) & (np.abs(b * sc) > MAX_SCALED)):
                 out.append((name, int(j), f"a bound of {b[j]:.3g}"))
     return out
+
+
+def _row_of(problem, k: int) -> int:
+    """The row of the Problem's k-th coefficient (CSR order)."""
+    return int(np.searchsorted(problem.indptr, k, side="right") - 1)

@@ -35,6 +35,7 @@ from negotiate import registry
 from negotiate.backends.base import INF, Backend, LPResult
 from negotiate.compile import utility_scales
 from negotiate.formulation import nash_conic
+from negotiate.formulation.canonical import settle_flat
 
 NASH_TOL = 1e-10
 GAIN_TOL = 1e-9  # a gain this small (relative to the utility scale) is zero
@@ -182,8 +183,6 @@ class ConceptRunner:
         try:
             out = registry.concept(concept).solve(self)
             if out.ok and self.canonical:  # before the helpers go: the concept's last basis still holds
-                from negotiate.formulation.canonical import settle_flat
-
                 settle_flat(self, concept, out)
         finally:
             self.b.rollback(mark)
@@ -1034,9 +1033,6 @@ _WEIGHTED = ("utilitarian", "egalitarian", "nash")
 def check_weight_spread(case, concept: str) -> None:
     """Raises a located CaseError when the party weights are further apart than
     MAX_WEIGHT_SPREAD and `concept` reads them."""
-    from negotiate.case.source import SourceMap
-    from negotiate.errors import CaseError, Finding, Location
-
     if registry.concept(concept).name not in _WEIGHTED or len(case.parties) < 2:
         return
     weights = {p: party.weight for p, party in case.parties.items()}
@@ -1044,6 +1040,9 @@ def check_weight_spread(case, concept: str) -> None:
     heavy = max(weights, key=weights.get)
     if weights[heavy] <= MAX_WEIGHT_SPREAD * weights[light]:
         return
+    from negotiate.case.source import SourceMap
+    from negotiate.errors import CaseError, Finding, Location
+
     source = case._source or SourceMap()
     path = ("parties", heavy, "weight")
     raise CaseError([Finding(
