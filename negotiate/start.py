@@ -94,7 +94,8 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
         return None
     arg = np.flatnonzero((on_kind & 1).view(bool))  # the entries of issues and shared arguments (odd kinds)
     a_row, a_col, a_val = rows[arg], cols[arg], vals[arg]
-    definitions = _definitions(kind[a_col], a_row, a_col, a_val, is_prow, len(shared)) if len(shared) else (shared,) * 3
+    definitions = (_definitions(kind[a_col], a_row, a_col, a_val, is_prow, len(shared), n) if len(shared)
+                   else (shared,) * 3)
     if definitions is None:
         return None
     drow, dcol, dval = definitions
@@ -177,12 +178,13 @@ def _no_repeats(index: np.ndarray, size: int) -> bool:
     return np.count_nonzero(seen) == len(index)
 
 
-def _definitions(a_kind, a_row, a_col, a_val, is_prow, n_shared: int) -> tuple | None:
+def _definitions(a_kind, a_row, a_col, a_val, is_prow, n_shared: int, n_cols: int) -> tuple | None:
     """(row, column, coefficient) defining each shared argument: its one entry outside the
     position rows (among the argument entries a_*); None unless there is exactly one per shared
-    argument, in rows of their own."""
+    argument (as many entries as shared arguments, no column twice), in rows of their own."""
     at_def = (a_kind == SHARED) > is_prow[a_row]
-    drow, dval = a_row[at_def], a_val[at_def]
-    if len(drow) != n_shared or not _no_repeats(drow, len(is_prow)) or not dval.all():
+    drow, dcol, dval = a_row[at_def], a_col[at_def], a_val[at_def]
+    if (len(drow) != n_shared or not _no_repeats(drow, len(is_prow)) or not _no_repeats(dcol, n_cols)
+            or not dval.all()):
         return None
-    return drow, a_col[at_def], dval
+    return drow, dcol, dval

@@ -27,6 +27,14 @@ from generate import make_case  # noqa: E402
 from test_canonical import random_flat_case  # noqa: E402
 
 
+def weighed(problem) -> np.ndarray:
+    """The utilitarian objective: every utility at its party's weight."""
+    cost = np.zeros(problem.n_cols)
+    for p in problem.parties:
+        cost[problem.utility_col[p]] = problem.case.parties[p].weight
+    return cost
+
+
 def utilitarian(problem, slack_start: bool):
     b = make_backend(problem, "highs", None)
     if slack_start:
@@ -37,9 +45,7 @@ def utilitarian(problem, slack_start: bool):
 
 def by_linprog(problem) -> float:
     A = csr_matrix((problem.values, problem.indices, problem.indptr), shape=(problem.n_rows, problem.n_cols))
-    c = np.zeros(problem.n_cols)
-    for p in problem.parties:
-        c[problem.utility_col[p]] = problem.case.parties[p].weight
+    c = weighed(problem)
     eq = problem.row_lo == problem.row_hi
     up, down = ~eq & np.isfinite(problem.row_hi), ~eq & np.isfinite(problem.row_lo)
     bounds = [(None if not np.isfinite(a) else a, None if not np.isfinite(z) else z)
@@ -78,9 +84,7 @@ def test_the_optimum_from_the_written_start_is_linprogs_and_the_cold_ones(kind, 
 @pytest.mark.parametrize("kind,n,seed", CASES)
 def test_the_written_basis_is_dual_feasible_and_complete(kind, n, seed):
     problem = compile_case(case_of(kind, n, seed))
-    cost = np.zeros(problem.n_cols)
-    for p in problem.parties:
-        cost[problem.utility_col[p]] = problem.case.parties[p].weight
+    cost = weighed(problem)
     cols, rows = utilitarian_start(problem, cost)
     assert int((cols == BASIC).sum() + (rows == BASIC).sum()) == problem.n_rows
     b = make_backend(problem, "highs", None)
@@ -93,7 +97,6 @@ def test_the_written_basis_is_dual_feasible_and_complete(kind, n, seed):
     assert b.h.getBasis().valid
 
 
-
 @pytest.mark.parametrize("kind,n,seed", CASES)
 def test_the_written_basis_is_nonsingular(kind, n, seed):
     """The backend passes the basis as not alien (HiGHS takes it unchecked): given as alien
@@ -101,9 +104,7 @@ def test_the_written_basis_is_nonsingular(kind, n, seed):
     status coming back unchanged says the basis matrix has full rank, and the rank of the basic
     columns of [A -I] computed by numpy says the same."""
     problem = compile_case(case_of(kind, n, seed))
-    cost = np.zeros(problem.n_cols)
-    for p in problem.parties:
-        cost[problem.utility_col[p]] = problem.case.parties[p].weight
+    cost = weighed(problem)
     cols, rows = utilitarian_start(problem, cost)
     b = make_backend(problem, "highs", None)
     alien = b._written_basis(cols, rows)
@@ -124,21 +125,12 @@ def test_the_backend_passes_the_written_basis_as_it_is():
     b = make_backend(problem, "highs", None)
     b.set_objective({problem.utility_col[p]: problem.case.parties[p].weight for p in problem.parties})
     assert b._started_utilitarian()
-    cost = np.zeros(problem.n_cols)
-    for p in problem.parties:
-        cost[problem.utility_col[p]] = problem.case.parties[p].weight
+    cost = weighed(problem)
     cols, rows = utilitarian_start(problem, cost)
     basis = b.h.getBasis()
     assert basis.valid and not basis.alien
     assert [s.value for s in basis.col_status] == cols.tolist()
     assert [s.value for s in basis.row_status] == rows.tolist()
-
-
-def weighed(problem) -> np.ndarray:
-    cost = np.zeros(problem.n_cols)
-    for p in problem.parties:
-        cost[problem.utility_col[p]] = problem.case.parties[p].weight
-    return cost
 
 
 def landings(problem) -> tuple[list, set]:
@@ -219,6 +211,29 @@ def test_no_start_for_a_fill_of_negative_width():
     problem.col_ub = problem.col_ub.copy()
     problem.col_ub[fills[0]] = -1.0
     assert utilitarian_start(problem, cost) is None
+
+
+def test_no_start_where_one_shared_argument_has_two_definitions_and_another_none(monkeypatch):
+    """A shared argument defined in two rows and another in none (no compiled model has that
+    form: the basis would be singular) gets no start."""
+    monkeypatch.setattr(compile_mod, "SHARED_MIN_SAVED", 0)
+    monkeypatch.setattr(compile_mod, "SHARED_MIN_TERMS", 2)
+    curve = [[0, 0], [10, 1], [20, 1.5]]
+    problem = compile_case(validate_data({
+        "name": "two shared arguments",
+        "issues": {k: {"range": [0, 10]} for k in ("tariff", "quota", "levy")},
+        "parties": {p: {"criteria": {"a": {"of": "tariff + quota", "weight": 1, "points": curve},
+                                     "b": {"of": "quota + levy", "weight": 1, "points": curve}}} for p in "ABC"},
+    }))
+    a, b = list(problem.shared_cols.values())
+    assert utilitarian_start(problem, weighed(problem)) is not None
+    r = problem.row_index[problem.col_names[b]]  # b's defining row names a in b's place
+    row = slice(problem.indptr[r], problem.indptr[r + 1])
+    assert a not in problem.indices[row]
+    problem.indices = problem.indices.copy()
+    problem.indices[row][problem.indices[row] == b] = a
+    assert utilitarian_start(problem, weighed(problem)) is None
+
 
 def test_fewer_iterations_than_from_the_slack_basis():
     problem = compile_case(validate_data(make_case(5, 30, 10)))
