@@ -23,7 +23,7 @@ import highspy
 import numpy as np
 
 from negotiate.backends.base import Backend, Capabilities, LPResult
-from negotiate.backends.scaling import _pow2, _pow2_one, column_scales, model_scales, scaled_values
+from negotiate.backends.scaling import _pow2, _pow2_one, _RowMax, column_scales, model_scales, scaled_values
 
 _HINF = highspy.kHighsInf
 _bannered = False
@@ -266,14 +266,10 @@ class HighsBackend(Backend):
         scaled coefficient (1 without the model's scaling)."""
         k = len(starts) - 1
         scaled = vals * self._cs[at]
-        counts = np.diff(starts)
-        big = np.zeros(k)
-        filled = counts > 0
-        if len(scaled):
-            big[filled] = np.maximum.reduceat(np.abs(scaled), starts[:-1][filled])
-        r = 1.0 / _pow2(big) if self.scaling else np.ones(k)
+        big = _RowMax(starts)
+        r = 1.0 / _pow2(big(np.abs(scaled))) if self.scaling else np.ones(k)
         self.h.addRows(k, _arr(lo * r), _arr(hi * r), len(at), starts[:-1].astype(np.int32),
-                       at.astype(np.int32), scaled * np.repeat(r, counts))
+                       at.astype(np.int32), scaled * np.repeat(r, big.lengths))
         self._nrows += k
         self._rs = np.concatenate([self._rs, r])
 
@@ -550,10 +546,8 @@ class HighsBackend(Backend):
         if not self._cold_bare_lp() or self.retired or self.h.getOptionValue("presolve")[1] != "choose":
             return False
         p = self.problem
-        n, m = p.n_cols, p.n_rows
-        if (self._ncols != n or self._nrows != m or len(self._col_at) != n or len(self._row_at) != m
-                or not (self._col_at == np.arange(n)).all() or not (self._row_at == np.arange(m)).all()):
-            return False  # HiGHS's positions are the Problem's
+        if not self._in_place or self._ncols != p.n_cols or self._nrows != p.n_rows:
+            return False  # HiGHS's positions are the Problem's, and no helper is there
         start = utilitarian_start(p, self._cost / self._cs)
         if start is None:
             return False
@@ -580,25 +574,27 @@ class HighsBackend(Backend):
     def _options(self, options: dict):
         """HiGHS's `options` set for the body, each given back its value after (not HiGHS's
         default: a caller's setting, such as diagnose's presolve off, must outlive the body)."""
-        kept = self._set_options(options)
+        kept = self._values_of(options)
         try:
+            self._set_options(options)
             yield
         finally:
             self._set_options(kept)
 
-    def _set_options(self, options: dict) -> dict:
-        """Set HiGHS's `options`; their values before, to give back."""
-        h = self.h
-        kept = {k: h.getOptionValue(k)[1] for k in options}
+    def _values_of(self, options) -> dict:
+        """HiGHS's values of the options named, to give back after the body."""
+        return {k: self.h.getOptionValue(k)[1] for k in options}
+
+    def _set_options(self, options: dict) -> None:
         for k, v in options.items():
-            h.setOptionValue(k, v)
-        return kept
+            self.h.setOptionValue(k, v)
 
     def _run_with(self, options: dict) -> None:
         """One run with `options` set, each given back its value after (as `_options` does,
         without a generator's context: a few us of a 5-party solve's run)."""
-        kept = self._set_options(options)
+        kept = self._values_of(options)
         try:
+            self._set_options(options)
             self.h.run()
         finally:
             self._set_options(kept)
