@@ -8,10 +8,13 @@ where the objective does not push them). Views: `to_dict()`
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import chain
+from operator import attrgetter, mul
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -31,25 +34,22 @@ CHECK_TOL = 1e-6  # a violation beyond this, relative to the row's own scale, is
 def issue_values(problem, x: np.ndarray) -> dict:
     """Variable key -> value, cleaned: integers rounded, one option per choice."""
     values = {}
+    choices: dict = {}  # (issue, party) -> its options
+    var_col = problem.var_col
     for v in problem.resolved.variables:
-        val = float(x[problem.var_col[v.key]])
+        key = v.key
+        val = float(x[var_col[key]])
         val = min(max(val, v.lb), v.ub)
-        if v.integer and v.key[2] is None:
+        if key[2] is not None:
+            choices.setdefault(key[:2], []).append(key[2])
+        elif v.integer:
             val = float(round(val))
-        values[v.key] = val
-    for (iid, party), opts in _choices(problem).items():
+        values[key] = val
+    for (iid, party), opts in choices.items():
         best = max(opts, key=lambda o: values[(iid, party, o)])
         for o in opts:
             values[(iid, party, o)] = 1.0 if o == best else 0.0
     return values
-
-
-def _choices(problem) -> dict:
-    out: dict = {}
-    for v in problem.resolved.variables:
-        if v.key[2] is not None:
-            out.setdefault(v.key[:2], []).append(v.key[2])
-    return out
 
 
 def utilities(problem, values: dict) -> tuple[dict, dict]:
@@ -59,8 +59,7 @@ def utilities(problem, values: dict) -> tuple[dict, dict]:
     by many criteria (every party's view of a public good) is summed once, and a party's
     curves are interpolated together (`_Curves`)."""
     utils, scores = {}, {}
-    resolved = problem.resolved
-    curves, spans = _every_curve(resolved, problem.parties)
+    curves, spans = _every_curve(problem.resolved, problem.parties)
     at = curves.arguments(values)
     argument: dict = {}  # id(lin) -> its value here
     for i in curves.long:
@@ -70,29 +69,31 @@ def utilities(problem, values: dict) -> tuple[dict, dict]:
             e = argument[id(lin)] = lin.value(values)
         at[i] = e
     every = curves.scores(at)
-    for p, (first, end) in zip(problem.parties, spans):
-        criteria = resolved.criteria[p]
-        crit = dict(zip((c.id for c in criteria), every[first:end]))
-        scores[p] = crit
-        utils[p] = sum(c.weight * crit[c.id] for c in criteria)
+    for p, (first, end, ids, weights) in zip(problem.parties, spans):
+        crit = every[first:end]
+        scores[p] = dict(zip(ids, crit))
+        utils[p] = sum(map(mul, weights, crit))  # (the products summed in order, as a loop over them does)
     return utils, scores
 
 
 def _every_curve(resolved, parties: list) -> tuple[_Curves, list]:
     """Every party's curves as one set of arrays (each row evaluated exactly as alone), and
-    each party's rows in it; made once per resolved case, kept under the party None, which a
-    what-if change never carries (case/resolve.py). CPU ms to make them, benchmarks/generate.py
-    cases x 30 criteria (load 5 on 2 cores), one set per party filled criterion by criterion
-    vs this: 5 parties 0.70 vs 0.24, 20 parties 2.9 vs 1.05, 50 parties 7.8 vs 2.5."""
+    each party's rows in it (first, end, its criteria's ids and weights); made once per
+    resolved case, kept under the party None, which a what-if change never carries
+    (case/resolve.py). CPU ms to make them, benchmarks/generate.py cases x 30 criteria (load 5
+    on 2 cores), one set per party filled criterion by criterion vs this: 5 parties 0.70 vs
+    0.24, 20 parties 2.9 vs 1.05, 50 parties 7.8 vs 2.5."""
     kept = resolved.per_party.get(("curves", None))
     if kept is None or kept[2] != parties:
         crits = [c for p in parties for c in resolved.criteria[p]]
         ends = np.cumsum([len(resolved.criteria[p]) for p in parties]).tolist()
-        kept = resolved.per_party[("curves", None)] = (_Curves(crits), list(zip([0] + ends[:-1], ends)),
-                                                       list(parties))
+        spans = [(first, end, [c.id for c in crits[first:end]], [c.weight for c in crits[first:end]])
+                 for first, end in zip([0] + ends[:-1], ends)]
+        kept = resolved.per_party[("curves", None)] = (_Curves(crits), spans, list(parties))
     return kept[0], kept[1]
 
 
+_LIN, _TERMS, _CONST, _X_POINTS = (attrgetter(a) for a in ("lin", "terms", "const", "x_points"))
 FEW_TERMS = 8  # arguments with more terms (a public good over every party) are summed one by one, once
 
 
@@ -103,49 +104,45 @@ class _Curves:
     x_j) + y_j` between points, the end values beyond them)."""
 
     def __init__(self, criteria: list):
-        # built from flat arrays (C-level iteration over the points and terms, one scatter each)
+        # built from flat arrays (C-level iteration over the points and terms, `_padded`)
         n = len(criteria)
-        lins = [c.lin for c in criteria]
-        sizes = np.array([len(lin.terms) for lin in lins], np.int64)
+        lins = list(map(_LIN, criteria))
+        terms = list(map(_TERMS, lins))
+        sizes = np.fromiter(map(len, terms), np.int64, n)
         self.long = np.flatnonzero(sizes > FEW_TERMS).tolist()
         self.lins = lins
-        terms = [lin.terms if k <= FEW_TERMS else {} for lin, k in zip(lins, sizes.tolist())]
-        self.keys = list(dict.fromkeys(chain.from_iterable(terms)))  # (any fixed order: a sort by repr took 40 us)
-        where = {k: i for i, k in enumerate(self.keys)}
+        if self.long:
+            terms = [{} if k > FEW_TERMS else t for t, k in zip(terms, sizes.tolist())]
+        where: dict = defaultdict()  # a term's variable -> its place in `keys`, numbered as first met:
+        where.default_factory = where.__len__  # one look-up per term (a set of keys, then a map, took 2)
         count = np.where(sizes > FEW_TERMS, 0, sizes)
-        depth = int(count.max()) if n else 0
-        self.at = np.zeros((n, depth), np.int64)
-        self.coef = np.zeros((n, depth))
         total = int(count.sum())
-        row = np.repeat(np.arange(n), count)
-        col = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-        self.at[row, col] = np.fromiter(map(where.__getitem__, chain.from_iterable(terms)), np.int64, total)
-        self.coef[row, col] = np.fromiter(chain.from_iterable(t.values() for t in terms), float, total)
-        self.const = np.array([lin.const for lin in lins], float)
-        xs = [c.x_points for c in criteria]
-        self.linear = np.array([x is None for x in xs], bool)  # discrete scores: the argument itself
+        at = np.fromiter(map(where.__getitem__, chain.from_iterable(terms)), np.int64, total)
+        self.keys = list(where)  # (any fixed order: a sort by repr took 40 us)
+        coef = np.fromiter(chain.from_iterable(map(dict.values, terms)), float, total)
+        self.at, self.coef = _padded(n, range(n), count, int(count.max()) if n else 0, (at, 0), (coef, 0.0))
+        self.const = np.fromiter(map(_CONST, lins), float, n)
+        xs = list(map(_X_POINTS, criteria))
         curved = [i for i, x in enumerate(xs) if x is not None]
-        lengths = [len(xs[i]) for i in curved]
-        if n and len(curved) == n and min(lengths) == max(lengths):  # every curve as many points: no padding
-            # (one np.array each: 0.05 of the 0.26 ms this took at 5 parties x 30 criteria x 10 points)
-            self.xs = np.array(xs, float)
-            self.ys = np.array([c.y_points for c in criteria], float)
-            self.last = np.full(n, lengths[0] - 1, np.int64)
-        else:
-            npts = np.array(lengths, np.int64)
-            width = int(npts.max()) if len(curved) else 2
-            self.xs = np.full((n, width), np.inf)
-            self.ys = np.zeros((n, width))
-            self.last = np.zeros(n, np.int64)
-            row = np.repeat(np.asarray(curved, np.int64), npts)
-            col = np.arange(int(npts.sum())) - np.repeat(np.cumsum(npts) - npts, npts)
-            self.xs[row, col] = np.fromiter(chain.from_iterable(xs[i] for i in curved), float, len(row))
-            self.ys[row, col] = np.fromiter(chain.from_iterable(criteria[i].y_points for i in curved), float,
-                                            len(row))
-            self.last[curved] = npts - 1
+        self.linear = np.ones(n, bool)  # discrete scores: the argument itself
+        self.linear[curved] = False
+        npts = np.fromiter(map(len, (xs[i] for i in curved)), np.int64, len(curved))
+        X = np.fromiter(chain.from_iterable(xs[i] for i in curved), float, int(npts.sum()))
+        Y = np.fromiter(chain.from_iterable(criteria[i].y_points for i in curved), float, len(X))
+        self.xs, self.ys = _padded(n, curved, npts, int(npts.max()) if curved else 2, (X, np.inf), (Y, 0.0))
+        self.last = np.zeros(n, np.int64)
+        self.last[curved] = npts - 1
+        self.start = np.arange(n) * self.xs.shape[1]  # each curve's first point in `flat`
+        self.flat = self.xs.ravel(), self.ys.ravel()
+        self.top = np.minimum(self.last, self.xs.shape[1] - 2)  # each curve's last segment
+        self.ends = self.xs[:, 0].copy(), self.ys[:, 0].copy(), self.flat[1][self.start + self.last]
+        self.any_linear = bool(self.linear.any())
+
+    @functools.cached_property
+    def slopes(self) -> np.ndarray:
+        """Each segment's slope (`scores` divides only the segments it reads, the same floats)."""
         with np.errstate(invalid="ignore"):
-            self.slopes = np.diff(self.ys, axis=1) / np.diff(self.xs, axis=1)
-        self.rows = np.arange(n)
+            return np.diff(self.ys, axis=1) / np.diff(self.xs, axis=1)
 
     def arguments(self, values: dict) -> np.ndarray:
         """Each curve's argument (those in `long` are left for the caller)."""
@@ -162,13 +159,34 @@ class _Curves:
         e = np.asarray(at, float)
         if not len(e):
             return []
-        j = np.minimum((self.xs[:, 1:] <= e[:, None]).sum(axis=1), self.last)
-        inside = np.minimum(j, self.xs.shape[1] - 2)
+        xs, ys = self.flat
+        x_first, y_first, y_last = self.ends
+        past = (self.xs[:, 1:] <= e[:, None]).sum(axis=1)  # the points after the first at or below e
+        k = self.start + np.minimum(past, self.top)  # its segment's first point
+        x0, y0 = xs[k], ys[k]
+        k += 1
         with np.errstate(invalid="ignore"):
-            y = self.slopes[self.rows, inside] * (e - self.xs[self.rows, inside]) + self.ys[self.rows, inside]
-        y = np.where(j == self.last, self.ys[self.rows, self.last], y)
-        y = np.where(e < self.xs[:, 0], self.ys[:, 0], y)
-        return np.where(self.linear, e, y).tolist()
+            y = (ys[k] - y0) / (xs[k] - x0) * (e - x0) + y0  # its slope (as `slopes`) times the way along
+        y = np.where(past >= self.last, y_last, y)
+        y = np.where(e < x_first, y_first, y)
+        return (np.where(self.linear, e, y) if self.any_linear else y).tolist()
+
+
+def _padded(n: int, rows, counts: np.ndarray, width: int, *flats: tuple) -> list[np.ndarray]:
+    """Each (flat, pad) of `flats` as an n x width array: row rows[i] holds counts[i] values of
+    flat, after those of the rows before it, then `pad`. Reshaped, not scattered, when every row
+    holds `width` (np.array of 5 parties x 30 criteria's 10 points took 0.08 of the 0.27 ms
+    the curves took to make; flat arrays scattered, 0.03)."""
+    if len(counts) == n and n and counts.min() == counts.max() == width:
+        return [flat.reshape(n, width) for flat, _ in flats]
+    r = np.repeat(np.asarray(rows, np.int64), counts)
+    c = np.arange(len(r)) - np.repeat(np.cumsum(counts) - counts, counts)
+    out = []
+    for flat, pad in flats:
+        a = np.full((n, width), pad, flat.dtype)
+        a[r, c] = flat
+        out.append(a)
+    return out
 
 
 def agreement_of(problem, values: dict) -> dict:
@@ -369,35 +387,47 @@ def _r(v):
     return _clean(float(v), 10)
 
 
-def constraint_outcomes(problem, values: dict, utils: dict, row_dual) -> list[ConstraintOutcome]:
-    """Limits, collective constraints and reservations at the agreement."""
-    out = []
-    for r in problem.resolved.rows:
-        act = r.lin.value(values)
-        out.append(_outcome(r.id, r.kind, r.party, act, r.lo, r.hi, row_dual, problem.case_rows.get(r.id)))
+def constraint_outcomes(problem, values: dict, utils: dict, row_dual,
+                        acts: list | None = None) -> list[ConstraintOutcome]:
+    """Limits, collective constraints and reservations at the agreement (`acts`: the case rows'
+    `row_values`, when the caller has them)."""
+    rows, case_rows = problem.resolved.rows, problem.case_rows
+    out = [_outcome(r.id, r.kind, r.party, act, r.lo, r.hi, row_dual, case_rows.get(r.id))
+           for r, act in zip(rows, row_values(problem, values) if acts is None else acts)]
+    parties = problem.case.parties
     for p, i in problem.reservation_row.items():
-        d = problem.case.parties[p].reservation
+        d = parties[p].reservation
         out.append(_outcome(f"parties.{p}.reservation", "reservation", p, utils[p], d, math.inf, row_dual, i))
     return out
 
 
+def row_values(problem, values: dict) -> list[float]:
+    """Each limit's and collective constraint's expression at the agreed values."""
+    return [r.lin.value(values) for r in problem.resolved.rows]
+
+
 def _outcome(cid, kind, party, act, lo, hi, row_dual, row) -> ConstraintOutcome:
-    slacks = [s for s in (act - lo if math.isfinite(lo) else None, hi - act if math.isfinite(hi) else None)
-              if s is not None]
-    slack = min(slacks) if slacks else math.inf
-    scale = max([1.0] + [abs(b) for b in (lo, hi) if math.isfinite(b)])
+    lower = lo if math.isfinite(lo) else None
+    upper = hi if math.isfinite(hi) else None
+    if lower is None:
+        slack = math.inf if upper is None else hi - act
+        scale = 1.0 if upper is None else max(1.0, abs(hi))
+    elif upper is None:
+        slack, scale = act - lo, max(1.0, abs(lo))
+    else:
+        slack, scale = min(act - lo, hi - act), max(1.0, abs(lo), abs(hi))
     binding = slack <= BINDING_TOL * scale
     price = None
     if row_dual is not None and row is not None:
-        dual = float(row_dual[row])
         if not binding:
             price = 0.0
-        elif math.isfinite(lo) and math.isfinite(hi) and lo == hi:
-            price = dual  # equality: per unit increase of its value
-        elif math.isfinite(hi) and hi - act <= BINDING_TOL * scale:
-            price = dual  # upper bound: raising it relaxes
         else:
-            price = -dual  # lower bound: lowering it relaxes
-        price = _clean(price, 12)
-    return ConstraintOutcome(cid, kind, party, act, lo if math.isfinite(lo) else None,
-                             hi if math.isfinite(hi) else None, slack, binding, price)
+            dual = float(row_dual[row])
+            if lower is not None and upper is not None and lo == hi:
+                price = dual  # equality: per unit increase of its value
+            elif upper is not None and hi - act <= BINDING_TOL * scale:
+                price = dual  # upper bound: raising it relaxes
+            else:
+                price = -dual  # lower bound: lowering it relaxes
+            price = _clean(price, 12)
+    return constraint_outcome(cid, kind, party, act, lower, upper, slack, binding, price)

@@ -32,6 +32,7 @@ from negotiate.proposal import (
     constraint_outcomes,
     issue_values,
     party_outcome,
+    row_values,
     utilities,
 )
 
@@ -235,19 +236,23 @@ def _settle_ties(problem: Problem, concept: str, out: Outcome, runner: ConceptRu
     return tied
 
 
-def verify(problem: Problem, x, values: dict, utils: dict, uscale: dict, acceptance: bool = True) -> list[str]:
+def verify(problem: Problem, x, values: dict, utils: dict, uscale: dict, acceptance: bool = True,
+           acts: list | None = None) -> list[str]:
     """Every range, limit, collective constraint and acceptance, recomputed from the agreed
     values (not read off the solver); what fails, in words. Tolerances are relative to the
-    size of each row's terms (or of a party's utility), so any unit is checked alike."""
+    size of each row's terms (or of a party's utility), so any unit is checked alike.
+    `acts`: the rows' `row_values` at `values`, when the caller has them."""
     out = []
+    reach = {}
+    var_col = problem.var_col
     for v in problem.resolved.variables:
-        raw = float(x[problem.var_col[v.key]])
+        raw = float(x[var_col[v.key]])
         size = max(abs(v.lb), abs(v.ub), v.ub - v.lb)
         if not (v.lb - CHECK_TOL * size <= raw <= v.ub + CHECK_TOL * size):  # (NaN fails this too)
             out.append(f"{v.name} = {raw:.6g} is outside its range [{v.lb:g}, {v.ub:g}]")
-    reach = {v.key: max(abs(v.lb), abs(v.ub)) for v in problem.resolved.variables}
-    for r in problem.resolved.rows:
-        act = r.lin.value(values)
+        reach[v.key] = max(abs(v.lb), abs(v.ub))
+    rows = problem.resolved.rows
+    for r, act in zip(rows, row_values(problem, values) if acts is None else acts):
         # the row's scale: what its terms can reach over their ranges (not only their values here:
         # a balance of transfers that are all near 0 is still measured in the transfers' units)
         size = max([abs(c) * max(abs(values[k]), reach.get(k, 0.0)) for k, c in r.lin.terms.items()]
@@ -282,7 +287,8 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver, a
     values = issue_values(problem, out.x)
     utils, scores = utilities(problem, values)
     uscale = utility_scales(problem)
-    violations = verify(problem, out.x, values, utils, uscale, acceptance)
+    acts = row_values(problem, values)  # (re-checked, then reported)
+    violations = verify(problem, out.x, values, utils, uscale, acceptance, acts)
     if violations:
         failed = Outcome("error", notes=list(out.notes) + [
             "the solver's agreement fails the check of the agreed values, so it is not proposed: "
@@ -302,7 +308,7 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver, a
                                    gain >= -ACCEPT_TOL * uscale[p], p in out.held)
     ratification = _ratification(problem, values, utils, out.x, parties)
     benefit = sum(case.parties[p].weight * utils[p] for p in problem.parties)
-    constraints = constraint_outcomes(problem, values, utils, out.prices)
+    constraints = constraint_outcomes(problem, values, utils, out.prices, acts)
     notes = list(out.notes)
     if problem.nonconcave:
         notes.append("non-concave score curves modelled exactly with binary variables: "

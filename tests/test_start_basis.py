@@ -16,10 +16,11 @@ import pytest
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 
+from negotiate import compile as compile_mod
 from negotiate.backends import make_backend
 from negotiate.case.load import validate_data
 from negotiate.compile import compile_case
-from negotiate.start import BASIC, utilitarian_start
+from negotiate.start import BASIC, LOWER, UPPER, utilitarian_start
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import make_case  # noqa: E402
@@ -91,6 +92,133 @@ def test_the_written_basis_is_dual_feasible_and_complete(kind, n, seed):
     assert info.num_dual_infeasibilities == 0
     assert b.h.getBasis().valid
 
+
+
+@pytest.mark.parametrize("kind,n,seed", CASES)
+def test_the_written_basis_is_nonsingular(kind, n, seed):
+    """The backend passes the basis as not alien (HiGHS takes it unchecked): given as alien
+    instead, HiGHS factorises it and would swap a logical in for any dependent column, so every
+    status coming back unchanged says the basis matrix has full rank, and the rank of the basic
+    columns of [A -I] computed by numpy says the same."""
+    problem = compile_case(case_of(kind, n, seed))
+    cost = np.zeros(problem.n_cols)
+    for p in problem.parties:
+        cost[problem.utility_col[p]] = problem.case.parties[p].weight
+    cols, rows = utilitarian_start(problem, cost)
+    b = make_backend(problem, "highs", None)
+    alien = b._written_basis(cols, rows)
+    alien.alien = True
+    assert b.h.setBasis(alien) == highspy.HighsStatus.kOk
+    back = b.h.getBasis()
+    assert [s.value for s in back.col_status] == cols.tolist()
+    assert [s.value for s in back.row_status] == rows.tolist()
+    A = csr_matrix((problem.values, problem.indices, problem.indptr),
+                   shape=(problem.n_rows, problem.n_cols)).toarray()
+    B = np.hstack([A[:, cols == BASIC], -np.eye(problem.n_rows)[:, rows == BASIC]])
+    assert B.shape == (problem.n_rows, problem.n_rows)
+    assert np.linalg.matrix_rank(B) == problem.n_rows
+
+
+def test_the_backend_passes_the_written_basis_as_it_is():
+    problem = compile_case(validate_data(make_case(5, 30, 10)))
+    b = make_backend(problem, "highs", None)
+    b.set_objective({problem.utility_col[p]: problem.case.parties[p].weight for p in problem.parties})
+    assert b._started_utilitarian()
+    cost = np.zeros(problem.n_cols)
+    for p in problem.parties:
+        cost[problem.utility_col[p]] = problem.case.parties[p].weight
+    cols, rows = utilitarian_start(problem, cost)
+    basis = b.h.getBasis()
+    assert basis.valid and not basis.alien
+    assert [s.value for s in basis.col_status] == cols.tolist()
+    assert [s.value for s in basis.row_status] == rows.tolist()
+
+
+def weighed(problem) -> np.ndarray:
+    cost = np.zeros(problem.n_cols)
+    for p in problem.parties:
+        cost[problem.utility_col[p]] = problem.case.parties[p].weight
+    return cost
+
+
+def landings(problem) -> tuple[list, set]:
+    """Per curve, read in plain Python from compile's own maps (curve_cols, curve_rows,
+    shared_cols): (its fills, the sum of its fills with every issue at its centre, the fills'
+    widths summed so far); and the rows whose slack the module docstring holds nonbasic."""
+    centre = {j: (problem.col_lb[j] + problem.col_ub[j]) / 2 for j in problem.var_col.values()}
+    value = dict(centre)
+    held = {problem.utility_row[p] for p in problem.parties}
+    for j in problem.shared_cols.values():  # its defining row: the one row of its own name
+        r = problem.row_index[problem.col_names[j]]
+        cols, vals = problem.row(r)
+        terms = sum(a * centre[int(c)] for c, a in zip(cols, vals) if c != j)
+        value[j] = (problem.row_lo[r] - terms) / vals[list(cols).index(j)]
+        held.add(r)
+    curves = []
+    for key, fills in problem.curve_cols.items():
+        (r,) = problem.curve_rows[key]
+        held.add(r)
+        cols, vals = problem.row(r)
+        need = sum(a * value[int(c)] for c, a in zip(cols, vals) if int(c) not in fills) - problem.row_lo[r]
+        curves.append((fills, need, np.cumsum(problem.col_ub[fills])))
+    return curves, held
+
+
+def shared_case(seed: int):
+    return validate_data(make_case(8, 5, 5, seed=seed))
+
+
+@pytest.mark.parametrize("kind,n,seed", CASES + [("shared", 8, seed) for seed in range(3)])
+def test_each_curve_starts_where_its_argument_lands(kind, n, seed, monkeypatch):
+    """Against a curve-by-curve reading of compile's maps: in each position row the fill where
+    the argument lands (issues at their centres) is basic, those before it full, those after
+    empty; utilities and shared arguments basic; the slacks of position, utility and definition
+    rows nonbasic, every other slack basic."""
+    if kind == "shared":
+        monkeypatch.setattr(compile_mod, "SHARED_MIN_SAVED", 0)
+    problem = compile_case(shared_case(seed) if kind == "shared" else case_of(kind, n, seed))
+    assert bool(problem.shared_cols) == (kind == "shared")
+    cols, rows = utilitarian_start(problem, weighed(problem))
+    curves, held = landings(problem)
+    assert curves
+    for fills, need, ends in curves:
+        status = cols[fills].tolist()
+        assert status.count(BASIC) == 1
+        k = status.index(BASIC)
+        assert status == [UPPER] * k + [BASIC] + [LOWER] * (len(fills) - k - 1)
+        assert k == 0 or ends[k - 1] <= need + 1e-9  # the fills before it fit whole (a tie: either)
+        assert k == len(fills) - 1 or ends[k] >= need - 1e-9  # and it is not full (unless the last)
+    assert all(cols[problem.utility_col[p]] == BASIC for p in problem.parties)
+    assert all(cols[j] == BASIC for j in problem.shared_cols.values())
+    assert set(np.flatnonzero(rows != BASIC).tolist()) == held
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_shared_argument_start_is_dual_feasible_and_reaches_linprogs_optimum(seed, monkeypatch):
+    monkeypatch.setattr(compile_mod, "SHARED_MIN_SAVED", 0)
+    problem = compile_case(shared_case(seed))
+    assert problem.shared_cols
+    b = make_backend(problem, "highs", None)
+    b.set_objective({problem.utility_col[p]: problem.case.parties[p].weight for p in problem.parties})
+    assert b._started_utilitarian()
+    b.h.setOptionValue("simplex_iteration_limit", 0)
+    b.h.run()
+    assert b.h.getInfo().num_dual_infeasibilities == 0
+    _, started = utilitarian(problem, slack_start=False)
+    assert started.status == "optimal"
+    assert started.objective == pytest.approx(by_linprog(problem), rel=1e-9, abs=1e-9)
+
+
+def test_no_start_for_a_fill_of_negative_width():
+    """An empty fill range (upper bound below 0, an infeasible model) gets no start: the full
+    fills of a position row would not be the first ones."""
+    problem = compile_case(validate_data(make_case(3, 4, 4)))
+    cost = weighed(problem)
+    assert utilitarian_start(problem, cost) is not None
+    fills = next(iter(problem.curve_cols.values()))
+    problem.col_ub = problem.col_ub.copy()
+    problem.col_ub[fills[0]] = -1.0
+    assert utilitarian_start(problem, cost) is None
 
 def test_fewer_iterations_than_from_the_slack_basis():
     problem = compile_case(validate_data(make_case(5, 30, 10)))

@@ -1,0 +1,87 @@
+"""The proposal's build after a solve, against plain one-at-a-time computations.
+
+- every curve's score (proposal._Curves, all curves in one set of arrays, divided only on the
+  segments read) equals numpy.interp on that curve alone, bit for bit, at the breakpoints, between
+  them, below the first and above the last, for curves of different lengths and linear scores;
+- each constraint outcome's slack, binding flag and shadow price (proposal._outcome) equal the
+  definitions written out (CASE_FORMAT.md section 5) for every kind of bound;
+- the re-check (solving.verify) given the rows' values finds what it finds computing them itself.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from test_compile_arrays import generated, mixed_case
+
+from negotiate.case.expr import Lin
+from negotiate.case.load import validate_data
+from negotiate.case.resolve import ScoreCurve
+from negotiate.compile import compile_case, utility_scales
+from negotiate.proposal import BINDING_TOL, _clean, _Curves, _outcome, issue_values, row_values, utilities
+from negotiate.solving import verify
+
+
+def _curve(rng, k: int, n_points: int | None) -> ScoreCurve:
+    lin = Lin({("t", None, None): float(rng.uniform(0.5, 2)), ("d", f"P{k}", None): float(rng.uniform(-1, 1))},
+              float(rng.uniform(-1, 1)))
+    if n_points is None:  # a discrete issue's score: the argument itself
+        return ScoreCurve(f"P{k}", f"c{k}", 1.0, lin)
+    xs = np.cumsum(rng.uniform(0.1, 2, n_points)) - 3
+    ys = rng.uniform(-1, 1, n_points)
+    return ScoreCurve(f"P{k}", f"c{k}", 1.0, lin, tuple(xs.tolist()), tuple(ys.tolist()))
+
+
+@pytest.mark.parametrize("lengths", [[5] * 12, [2, 7, 3, None, 5, 9, 2, None, 4]], ids=["same", "padded"])
+def test_curves_score_as_numpy_interp_on_each_curve(lengths):
+    rng = np.random.default_rng(11)
+    criteria = [_curve(rng, k, m) for k, m in enumerate(lengths)]
+    curves = _Curves(criteria)
+    for trial in range(40):
+        at = rng.uniform(-6, 14, len(criteria))
+        if trial % 2:  # exactly on a breakpoint (the first, the last or between)
+            at = np.array([rng.choice(c.x_points) if c.x_points else a for c, a in zip(criteria, at)])
+        got = curves.scores(at)
+        want = [float(a) if c.x_points is None else float(np.interp(a, c.x_points, c.y_points))
+                for c, a in zip(criteria, at)]
+        assert repr(got) == repr(want)
+
+
+@pytest.mark.parametrize("lo, hi", [(-math.inf, 5.0), (2.0, math.inf), (2.0, 5.0), (3.0, 3.0),
+                                    (-math.inf, math.inf), (-0.5, 0.25)])
+@pytest.mark.parametrize("act", [3.0, 5.0, 2.0, 2.0 + 1e-9, 4.9999999, -7.0, 1e-7])
+@pytest.mark.parametrize("dual", [None, 0.75, -1.25])
+def test_constraint_outcome_is_the_definition(lo, hi, act, dual):
+    out = _outcome("parties.A.limits.cap", "limit", "A", act, lo, hi, None if dual is None else np.array([dual]), 0)
+    slacks = [s for s, finite in ((act - lo, math.isfinite(lo)), (hi - act, math.isfinite(hi))) if finite]
+    slack = min(slacks) if slacks else math.inf
+    scale = max([1.0] + [abs(b) for b in (lo, hi) if math.isfinite(b)])
+    binding = slack <= BINDING_TOL * scale
+    if dual is None:
+        price = None
+    elif not binding:
+        price = 0.0
+    elif lo == hi or (math.isfinite(hi) and hi - act <= BINDING_TOL * scale):
+        price = _clean(dual, 12)  # an equality, or an upper bound reached: raising it relaxes
+    else:
+        price = _clean(-dual, 12)  # a lower bound reached: lowering it relaxes
+    assert (out.value, out.slack, out.binding, out.shadow_price) == (act, slack, binding, price)
+    assert (out.lower, out.upper) == (lo if math.isfinite(lo) else None, hi if math.isfinite(hi) else None)
+
+
+@pytest.mark.parametrize("data", [mixed_case(), generated(6, 4)], ids=["mixed", "generated"])
+def test_verify_with_the_rows_values_given_finds_the_same(data):
+    problem = compile_case(validate_data(data))
+    rng = np.random.default_rng(3)
+    lb = np.maximum(problem.col_lb, -50.0)
+    ub = np.minimum(problem.col_ub, 50.0)
+    for _ in range(20):
+        x = rng.uniform(lb - 1, ub + 1)  # some values outside their ranges, some rows broken
+        values = issue_values(problem, x)
+        utils = utilities(problem, values)[0]
+        alone = verify(problem, x, values, utils, utility_scales(problem))
+        given = verify(problem, x, values, utils, utility_scales(problem), True, row_values(problem, values))
+        assert given == alone
+        assert row_values(problem, values) == [r.lin.value(values) for r in problem.resolved.rows]
