@@ -791,10 +791,10 @@ class _Read:
 
 
 def _draw(crits: list, var_col: dict, bounds: dict, arguments: list, col_lb: np.ndarray | None = None,
-          col_ub: np.ndarray | None = None) -> _Drawn:
+          col_ub: np.ndarray | None = None, weights: np.ndarray | None = None) -> _Drawn:
     """Curves (criteria with points) drawn together; `arguments[q]`: the shared column standing
     for curve q's argument, or None. col_lb, col_ub: the issue columns' bounds (from `bounds`
-    when not given)."""
+    when not given); weights: the criteria's (read from them when not given)."""
     n = len(crits)
     # per criterion only its points, terms, constant and weight are read (C-level iteration)
     lins = [c.lin for c in crits]
@@ -804,7 +804,9 @@ def _draw(crits: list, var_col: dict, bounds: dict, arguments: list, col_lb: np.
     tcol = np.fromiter(map(var_col.__getitem__, keys), np.int64, len(keys))
     tcoef = np.fromiter(chain.from_iterable(t.values() for t in terms), float, len(keys))
     const = np.fromiter((lin.const for lin in lins), float, n)
-    push = np.fromiter((c.weight >= 0 for c in crits), bool, n)
+    if weights is None:
+        weights = np.fromiter((c.weight for c in crits), float, n)
+    push = weights >= 0
     xs, ys = [c.x_points for c in crits], [c.y_points for c in crits]
     npts = np.fromiter(map(len, xs), np.int64, n)
     X = np.fromiter(chain.from_iterable(xs), float, int(npts.sum()))
@@ -967,7 +969,7 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
     cq = np.array(curve, np.int64)
     if curve:
         args = [shared.get(keys[q]) for q in curve] if shared else [None] * len(curve)
-        d = _draw([crits[q] for q in curve], var_col, bounds, args, col_lb, col_ub)
+        d = _draw([crits[q] for q in curve], var_col, bounds, args, col_lb, col_ub, weights[cq])
         m[cq], in_order[cq], y0[cq], pos_lo[cq], fill_at[cq] = d.m, d.in_order, d.y0, d.position, d.fill[:-1]
         n_term[cq] = np.diff(d.term)
         if shared:
