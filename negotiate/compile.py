@@ -343,13 +343,22 @@ def _every_party(resolved: Resolved, var_col: dict, bounds: dict, shared: dict) 
     resolved case starts without it: re_resolve keeps per-party items only). Read-only: a
     compile copies what it takes from it."""
     kept = resolved.per_party.get(("sections", None))
-    if (kept is not None and kept[0] is resolved.variables and kept[1] is resolved.criteria
-            and kept[2] == resolved.parties and kept[3] == shared):
+    if kept_section(resolved) is not None and kept[3] == shared:
         return kept[4]
     sec = _sections(resolved, resolved.parties, var_col, bounds, shared)
     resolved.per_party[("sections", None)] = (resolved.variables, resolved.criteria, list(resolved.parties),
                                               dict(shared), sec)
     return sec
+
+
+def kept_section(resolved: Resolved) -> _Section | None:
+    """The section `_every_party` keeps with `resolved`, when it is of its present variables,
+    criteria and parties (a what-if's resolved case has none: `_every_party`)."""
+    kept = resolved.per_party.get(("sections", None))
+    if (kept is not None and kept[0] is resolved.variables and kept[1] is resolved.criteria
+            and kept[2] == resolved.parties):
+        return kept[4]
+    return None
 
 
 def _check_numbers(problem: Problem) -> None:
@@ -761,13 +770,31 @@ class _Drawn:
     term_coef: np.ndarray
     in_order: np.ndarray
     point_range: np.ndarray  # its highest less its lowest point (`_point_ranges`)
+    read: _Read
+
+
+@dataclass
+class _Read:
+    """What `_draw` read of its criteria, flat: curve q's Lin, its n_terms[q] terms next in
+    term_col, term_coef (every term, zeros too, in its Lin's order), its constant and its npts[q]
+    points next in X, Y. The proposal's curves are made from it (`proposal._Curves.drawn`), so a
+    solve reads each criterion's objects once."""
+
+    lins: list
+    n_terms: np.ndarray
+    term_col: np.ndarray
+    term_coef: np.ndarray
+    const: np.ndarray
+    npts: np.ndarray
+    X: np.ndarray
+    Y: np.ndarray
 
 
 def _draw(crits: list, var_col: dict, bounds: dict, arguments: list, col_lb: np.ndarray | None = None,
-          col_ub: np.ndarray | None = None) -> _Drawn:
+          col_ub: np.ndarray | None = None, weights: np.ndarray | None = None) -> _Drawn:
     """Curves (criteria with points) drawn together; `arguments[q]`: the shared column standing
     for curve q's argument, or None. col_lb, col_ub: the issue columns' bounds (from `bounds`
-    when not given)."""
+    when not given); weights: the criteria's (read from them when not given)."""
     n = len(crits)
     # per criterion only its points, terms, constant and weight are read (C-level iteration)
     lins = [c.lin for c in crits]
@@ -777,11 +804,14 @@ def _draw(crits: list, var_col: dict, bounds: dict, arguments: list, col_lb: np.
     tcol = np.fromiter(map(var_col.__getitem__, keys), np.int64, len(keys))
     tcoef = np.fromiter(chain.from_iterable(t.values() for t in terms), float, len(keys))
     const = np.fromiter((lin.const for lin in lins), float, n)
-    push = np.fromiter((c.weight >= 0 for c in crits), bool, n)
+    if weights is None:
+        weights = np.fromiter((c.weight for c in crits), float, n)
+    push = weights >= 0
     xs, ys = [c.x_points for c in crits], [c.y_points for c in crits]
     npts = np.fromiter(map(len, xs), np.int64, n)
     X = np.fromiter(chain.from_iterable(xs), float, int(npts.sum()))
     Y = np.fromiter(chain.from_iterable(ys), float, len(X))
+    read = _Read(lins, n_all, tcol, tcoef, const, npts, X, Y)
     tq = np.repeat(np.arange(n), n_all)
     option = np.fromiter((k[2] is not None for k in var_col), bool, len(var_col))
     exact = sorted(set(tq[option[tcol]].tolist()))  # option indicators: one option per choice (`reachable`)
@@ -822,7 +852,7 @@ def _draw(crits: list, var_col: dict, bounds: dict, arguments: list, col_lb: np.
         np.cumsum(nterm, out=term[1:])
     in_order = np.where(push, s.concave, s.convex) | (m <= 1)
     return _Drawn(m, fill, dx, slope, s.y[first], s.x[first] - const, term, tcol, tcoef, in_order,
-                  _point_ranges(Y, pstart[:-1]))
+                  _point_ranges(Y, pstart[:-1]), read)
 
 
 
@@ -877,6 +907,8 @@ class _Section:
     linear: dict  # criterion -> its score's linear form (scores of a discrete issue's options)
     nonconcave: list
     spans: list  # each party's `_span`, from the points drawn here (`utility_scales` reads them)
+    weights: np.ndarray  # every criterion's weight
+    read: _Read | None  # what `_draw` read of the criteria, when every one is a curve
 
     def placed(self, col_at: np.ndarray) -> np.ndarray:
         """`indices` with party k's own columns starting at col_at[k]."""
@@ -937,7 +969,7 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
     cq = np.array(curve, np.int64)
     if curve:
         args = [shared.get(keys[q]) for q in curve] if shared else [None] * len(curve)
-        d = _draw([crits[q] for q in curve], var_col, bounds, args, col_lb, col_ub)
+        d = _draw([crits[q] for q in curve], var_col, bounds, args, col_lb, col_ub, weights[cq])
         m[cq], in_order[cq], y0[cq], pos_lo[cq], fill_at[cq] = d.m, d.in_order, d.y0, d.position, d.fill[:-1]
         n_term[cq] = np.diff(d.term)
         if shared:
@@ -1059,7 +1091,8 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
     return _Section(parties, keys, names, lb, ub, integer, row_names, row_len, indices, values, row_lo, row_hi,
                     row_info, row_party, party_col, party_row, ucol, urow, crit_party, crit_col, ncol, crit_row,
                     nrow, m, fill_at, slope, y0, linear, nonconcave,
-                    _party_spans(crits, weights, curve, linear, point_range, counts).tolist())
+                    _party_spans(crits, weights, curve, linear, point_range, counts).tolist(), weights,
+                    d.read if curve and len(curve) == nq else None)
 
 
 def _score(crit: ScoreCurve, var_col: dict, bounds: dict, b: _Builder,

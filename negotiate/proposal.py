@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from negotiate.compile import kept_section
 from negotiate.results import SolverInfo, Status, status_of, trusted
 
 if TYPE_CHECKING:
@@ -82,14 +83,21 @@ def _every_curve(resolved, parties: list) -> tuple[_Curves, list]:
     resolved case, kept under the party None, which a what-if change never carries
     (case/resolve.py). CPU ms to make them, benchmarks/generate.py cases x 30 criteria (load 5
     on 2 cores), one set per party filled criterion by criterion vs this: 5 parties 0.70 vs
-    0.24, 20 parties 2.9 vs 1.05, 50 parties 7.8 vs 2.5."""
+    0.24, 20 parties 2.9 vs 1.05, 50 parties 7.8 vs 2.5. After a compile of the case, made from
+    what compile read of the criteria (`_Curves.drawn`): `utilities` in a fresh 5-party solve
+    took 0.30 ms, 0.15 from it (/work/wt/tools/breakdown5.py, load 2.3)."""
     kept = resolved.per_party.get(("curves", None))
     if kept is None or kept[2] != parties:
-        crits = [c for p in parties for c in resolved.criteria[p]]
+        sec = kept_section(resolved) if parties == resolved.parties else None
+        if sec is not None and sec.read is not None:  # compile read the criteria: its arrays
+            curves = _Curves.drawn(sec.read, resolved.variables)
+            ids, weights = [c for _, c in sec.keys], sec.weights.tolist()
+        else:
+            crits = [c for p in parties for c in resolved.criteria[p]]
+            curves, ids, weights = _Curves(crits), [c.id for c in crits], [c.weight for c in crits]
         ends = np.cumsum([len(resolved.criteria[p]) for p in parties]).tolist()
-        spans = [(first, end, [c.id for c in crits[first:end]], [c.weight for c in crits[first:end]])
-                 for first, end in zip([0] + ends[:-1], ends)]
-        kept = resolved.per_party[("curves", None)] = (_Curves(crits), spans, list(parties))
+        spans = [(first, end, ids[first:end], weights[first:end]) for first, end in zip([0] + ends[:-1], ends)]
+        kept = resolved.per_party[("curves", None)] = (curves, spans, list(parties))
     return kept[0], kept[1]
 
 
@@ -109,27 +117,56 @@ class _Curves:
         lins = list(map(_LIN, criteria))
         terms = list(map(_TERMS, lins))
         sizes = np.fromiter(map(len, terms), np.int64, n)
-        self.long = np.flatnonzero(sizes > FEW_TERMS).tolist()
-        self.lins = lins
-        if self.long:
+        if (sizes > FEW_TERMS).any():
             terms = [{} if k > FEW_TERMS else t for t, k in zip(terms, sizes.tolist())]
         where: dict = defaultdict()  # a term's variable -> its place in `keys`, numbered as first met:
         where.default_factory = where.__len__  # one look-up per term (a set of keys, then a map, took 2)
-        count = np.where(sizes > FEW_TERMS, 0, sizes)
-        total = int(count.sum())
+        total = int(np.where(sizes > FEW_TERMS, 0, sizes).sum())
         at = np.fromiter(map(where.__getitem__, chain.from_iterable(terms)), np.int64, total)
-        self.keys = list(where)  # (any fixed order: a sort by repr took 40 us)
         coef = np.fromiter(chain.from_iterable(map(dict.values, terms)), float, total)
-        self.at, self.coef = _padded(n, range(n), count, int(count.max()) if n else 0, (at, 0), (coef, 0.0))
-        self.const = np.fromiter(map(_CONST, lins), float, n)
         xs = list(map(_X_POINTS, criteria))
         curved = [i for i, x in enumerate(xs) if x is not None]
-        self.linear = np.ones(n, bool)  # discrete scores: the argument itself
-        self.linear[curved] = False
         npts = np.fromiter(map(len, (xs[i] for i in curved)), np.int64, len(curved))
         X = np.fromiter(chain.from_iterable(xs[i] for i in curved), float, int(npts.sum()))
         Y = np.fromiter(chain.from_iterable(criteria[i].y_points for i in curved), float, len(X))
-        self.xs, self.ys = _padded(n, curved, npts, int(npts.max()) if curved else 2, (X, np.inf), (Y, 0.0))
+        # (any fixed order of `keys`: a sort by repr took 40 us)
+        self._fill(lins, sizes, list(where), at, coef, np.fromiter(map(_CONST, lins), float, n), curved, npts, X, Y)
+
+    @classmethod
+    def drawn(cls, read, variables: list) -> _Curves:
+        """The curves of criteria that are all curves, from what compile read of them (compile._Read;
+        its term columns number `variables`): the same arrays, `keys` in column order. us to make
+        them, benchmarks/generate.py cases x 30 criteria (load 1.4 on 2 cores), from the criteria
+        vs this: 5 parties 152 vs 42, 20 parties 521 vs 76."""
+        short = read.n_terms <= FEW_TERMS
+        col, coef = read.term_col, read.term_coef
+        if not short.all():  # (the terms of `long` arguments are left out)
+            kept = np.repeat(short, read.n_terms)
+            col, coef = col[kept], coef[kept]
+        used = np.zeros(len(variables), bool)
+        used[col] = True  # the variables the terms use, numbered in column order (np.unique took 20 us)
+        keys = [variables[j].key for j in np.flatnonzero(used).tolist()]
+        curves = cls.__new__(cls)
+        curves._fill(read.lins, read.n_terms, keys, (np.cumsum(used) - 1)[col], coef, read.const,
+                     np.arange(len(read.lins)), read.npts, read.X, read.Y)
+        return curves
+
+    def _fill(self, lins: list, sizes: np.ndarray, keys: list, at: np.ndarray, coef: np.ndarray,
+              const: np.ndarray, curved, npts: np.ndarray, X: np.ndarray, Y: np.ndarray) -> None:
+        """The arrays, from each criterion's Lin and number of terms (those with more than FEW_TERMS
+        are `long`), the short ones' terms flat (at: each one's place in `keys`, coef), the
+        constants, and the criteria `curved`'s points (npts of each next in X, Y)."""
+        n = len(lins)
+        long = sizes > FEW_TERMS
+        self.long = np.flatnonzero(long).tolist()
+        self.lins = lins
+        self.keys = keys
+        count = np.where(long, 0, sizes)
+        self.at, self.coef = _padded(n, range(n), count, int(count.max()) if n else 0, (at, 0), (coef, 0.0))
+        self.const = const
+        self.linear = np.ones(n, bool)  # discrete scores: the argument itself
+        self.linear[curved] = False
+        self.xs, self.ys = _padded(n, curved, npts, int(npts.max()) if len(curved) else 2, (X, np.inf), (Y, 0.0))
         self.last = np.zeros(n, np.int64)
         self.last[curved] = npts - 1
         self.start = np.arange(n) * self.xs.shape[1]  # each curve's first point in `flat`

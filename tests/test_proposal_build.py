@@ -19,8 +19,9 @@ from test_compile_arrays import generated, mixed_case
 from negotiate.case.expr import Lin
 from negotiate.case.load import validate_data
 from negotiate.case.resolve import ScoreCurve
-from negotiate.compile import compile_case, utility_scales
-from negotiate.proposal import BINDING_TOL, _clean, _Curves, _outcome, issue_values, row_values, utilities
+from negotiate.compile import compile_case, kept_section, utility_scales
+from negotiate.proposal import (BINDING_TOL, _clean, _Curves, _every_curve, _outcome, issue_values, row_values,
+                                utilities)
 from negotiate.solving import verify
 
 
@@ -85,3 +86,52 @@ def test_verify_with_the_rows_values_given_finds_the_same(data):
         given = verify(problem, x, values, utils, utility_scales(problem), True, row_values(problem, values))
         assert given == alone
         assert row_values(problem, values) == [r.lin.value(values) for r in problem.resolved.rows]
+
+
+def _read_back(curves: _Curves, i: int) -> tuple:
+    """Curve i as its arrays hold it: its terms (key, coefficient) in order (None when `long`: its
+    Lin is summed by itself), constant, points and Lin."""
+    k = len(curves.lins[i].terms)
+    terms = None if i in curves.long else [(curves.keys[a], c) for a, c in zip(curves.at[i, :k].tolist(),
+                                                                               curves.coef[i, :k].tolist())]
+    n = int(curves.last[i]) + 1
+    return (terms, float(curves.const[i]), curves.xs[i, :n].tolist(), curves.ys[i, :n].tolist(),
+            curves.lins[i])
+
+
+@pytest.mark.parametrize("data", [generated(5, 30, 10), generated(12, 4), generated(34, 2), mixed_case()],
+                         ids=["5 parties", "long arguments", "a shared argument's column", "discrete scores"])
+def test_curves_from_compiles_arrays_hold_each_criterion_as_read_alone(data):
+    """`utilities` after a compile makes its curves from the arrays compile drew them from
+    (`_Curves.drawn`) when every criterion is a curve; either way each curve holds its criterion's
+    own terms, constant and points, and the scores and utilities are each `ScoreCurve.score` and
+    the weighted sum of them in order, bit for bit."""
+    problem = compile_case(validate_data(data))
+    resolved = problem.resolved
+    criteria = [c for p in resolved.parties for c in resolved.criteria[p]]
+    drawn = kept_section(resolved).read is not None
+    assert drawn == all(c.x_points is not None for c in criteria)
+    rng = np.random.default_rng(7)
+    x = rng.uniform(np.maximum(problem.col_lb, -50.0), np.minimum(problem.col_ub, 50.0))
+    values = issue_values(problem, x)
+    utils, scores = utilities(problem, values)
+    curves = _every_curve(resolved, resolved.parties)[0]
+    if drawn:  # (the drawn curves' keys are in column order)
+        cols = [problem.var_col[k] for k in curves.keys]
+        assert cols == sorted(cols)
+    for i, c in enumerate(criteria):
+        terms, const, xs, ys, lin = _read_back(curves, i)
+        assert (terms, const, lin) == (None if len(c.lin.terms) > 8 else list(c.lin.terms.items()), c.lin.const, c.lin)
+        if c.x_points is not None:
+            assert (xs, ys) == (list(c.x_points), list(c.y_points))
+    alone = _Curves(criteria)  # from the criteria: the same arrays, keys numbered as met
+    assert [_read_back(alone, i) for i in range(len(criteria))] == [_read_back(curves, i) for i in range(len(criteria))]
+    for name in ("xs", "ys", "last", "linear", "const", "top", "start"):
+        assert np.array_equal(getattr(alone, name), getattr(curves, name)), name
+    for p in resolved.parties:
+        want = {c.id: c.score(values) for c in resolved.criteria[p]}
+        assert repr(scores[p]) == repr(want)
+        total = 0.0
+        for c in resolved.criteria[p]:
+            total += c.weight * want[c.id]
+        assert repr(utils[p]) == repr(total)
