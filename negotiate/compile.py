@@ -270,7 +270,7 @@ def compile_case(case: Case | Resolved) -> Problem:
     # next): at 5 parties utility_scales took 0.085 ms reading every curve's points again and
     # takes 0.007 ms; making them here costs about 0.025 ms
     for p, span in zip(resolved.parties, sec.spans):
-        resolved.per_party.setdefault(("span", p), span)
+        resolved.per_party[("span", p)] = span
 
     case_rows = {}
     for r in resolved.rows:

@@ -430,7 +430,7 @@ def constraint_outcomes(problem, values: dict, utils: dict, row_dual,
     `row_values`, when the caller has them)."""
     rows, case_rows = problem.resolved.rows, problem.case_rows
     out = [_outcome(r.id, r.kind, r.party, act, r.lo, r.hi, row_dual, case_rows.get(r.id))
-           for r, act in zip(rows, row_values(problem, values) if acts is None else acts)]
+           for r, act in zip(rows, row_values(problem, values) if acts is None else acts, strict=True)]
     parties = problem.case.parties
     for p, i in problem.reservation_row.items():
         d = parties[p].reservation

@@ -252,7 +252,7 @@ def verify(problem: Problem, x, values: dict, utils: dict, uscale: dict, accepta
             out.append(f"{v.name} = {raw:.6g} is outside its range [{v.lb:g}, {v.ub:g}]")
         reach[v.key] = max(abs(v.lb), abs(v.ub))
     rows = problem.resolved.rows
-    for r, act in zip(rows, row_values(problem, values) if acts is None else acts):
+    for r, act in zip(rows, row_values(problem, values) if acts is None else acts, strict=True):
         # the row's scale: what its terms can reach over their ranges (not only their values here:
         # a balance of transfers that are all near 0 is still measured in the transfers' units)
         size = max([abs(c) * max(abs(values[k]), reach.get(k, 0.0)) for k, c in r.lin.terms.items()]
