@@ -16,6 +16,8 @@ from enum import Enum
 
 import numpy as np
 
+from negotiate.sparse import entry_rows
+
 
 class RebuildReason(str, Enum):
     """Why a session rebuilt its solver model instead of applying a delta."""
@@ -107,7 +109,7 @@ def model_delta(old, new) -> ModelDelta:
 
 def _coefficients(old, new, row_o2n: np.ndarray, col_o2n: np.ndarray, d: ModelDelta) -> None:
     """Coefficients of the rows both models share, compared entry by entry (in new indices)."""
-    o_rows = np.repeat(np.arange(old.n_rows), np.diff(old.indptr))
+    o_rows = entry_rows(old.indptr)
     o_r, o_c = row_o2n[o_rows], np.where(col_o2n[old.indices] >= 0, col_o2n[old.indices], -1)
     shared = o_r >= 0
     # an old entry on a retired column of a kept row: it must go (value 0)
@@ -118,7 +120,7 @@ def _coefficients(old, new, row_o2n: np.ndarray, col_o2n: np.ndarray, d: ModelDe
     n_cols = max(new.n_cols, 1)
     o_key = o_r[keep] * n_cols + o_c[keep]
     o_val = old.values[keep]
-    n_rows_of = np.repeat(np.arange(new.n_rows), np.diff(new.indptr))
+    n_rows_of = entry_rows(new.indptr)
     kept_new_row = np.zeros(new.n_rows, bool)
     kept_new_row[row_o2n[row_o2n >= 0]] = True
     nk = kept_new_row[n_rows_of]

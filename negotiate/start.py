@@ -39,6 +39,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from negotiate.sparse import entry_rows
+
 LOWER, BASIC, UPPER = np.int8(0), np.int8(1), np.int8(2)  # HiGHS's HighsBasisStatus values kLower, kBasic, kUpper
 FILL, ISSUE, UTILITY, SHARED = 0, 1, 2, 3  # a column's kind
 
@@ -74,7 +76,7 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     if centre is None or np.count_nonzero(cost) != len(ucol) or not cost[ucol].all():
         return None  # cost: on every utility and nothing else
     cols, vals = p.indices.astype(np.intp), p.values  # numpy indexes by intp: by int32 it converts first
-    rows = np.repeat(np.arange(m), np.diff(p.indptr))
+    rows = entry_rows(p.indptr)
     ucol_of = np.full(m, -1, np.int64)
     ucol_of[urow] = ucol
     u_entry = np.flatnonzero(cols == ucol_of[rows])  # a utility in its own row

@@ -24,6 +24,7 @@ import numpy as np
 
 from negotiate.backends.base import Backend, Capabilities, LPResult
 from negotiate.backends.scaling import _pow2, _pow2_one, _RowMax, column_scales, model_scales, scaled_values
+from negotiate.sparse import entry_rows
 
 _HINF = highspy.kHighsInf
 _bannered = False
@@ -856,7 +857,7 @@ class HighsBackend(Backend):
         a = lp.a_matrix_
         start = np.asarray(a.start_, np.int64)
         end = int(start[-1])
-        major = np.repeat(np.arange(len(start) - 1), np.diff(start))
+        major = entry_rows(start)
         minor, value = np.asarray(a.index_, np.int64)[:end], np.asarray(a.value_, float)[:end]
         if a.format_ == highspy.MatrixFormat.kRowwise:
             return major, minor, value

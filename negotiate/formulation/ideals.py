@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from negotiate.backends.base import INF
+from negotiate.sparse import entry_rows
 
 FEASIBILITY = 1e-9  # a row met to this, relative to its own size (the solver's primal tolerance)
 _KINDS = ("curve", "utility", "reservation")
@@ -136,7 +137,7 @@ class OwnLPs:
         kept = np.zeros(problem.n_cols, bool)  # the issues and shared arguments: in every own LP
         kept[list(problem.var_col.values())] = True
         kept[list(problem.shared_cols.values())] = True
-        rows_of = np.repeat(np.arange(m), np.diff(problem.indptr))
+        rows_of = entry_rows(problem.indptr)
         theirs = ~kept[problem.indices]  # entries on a party's own column
         owners = row_party[rows_of[theirs]]
         if (owners < 0).any():  # a party's column in a row of no party, or of another kind

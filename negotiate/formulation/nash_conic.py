@@ -55,6 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from negotiate.backends.scaling import _pow2, scale_model
+from negotiate.sparse import entry_rows
 
 # Clarabel settings. Its tolerances are looser than its defaults (1e-8): the point only seeds the
 # tangent cuts, whose LP certifies the gap (NASH_TOL), so Clarabel's slow last iterations buy
@@ -165,7 +166,7 @@ def build(problem, active: list[str], weight: dict, reservation: dict, uscale: d
     fixed = np.isfinite(lb) & (lb == ub)
     keep = np.flatnonzero(~fixed)
     fixed_value = np.where(fixed, lb, 0.0)
-    row_of = np.repeat(np.arange(n_rows), np.diff(problem.indptr))
+    row_of = entry_rows(problem.indptr)
     col_of, value = np.asarray(problem.indices, np.int64), np.asarray(problem.values, float)
     shift = np.bincount(row_of, weights=value * fixed_value[col_of], minlength=n_rows)  # the fixed columns' part
     cs, rs = scales if scales is not None else problem_scales(problem)
