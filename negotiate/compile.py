@@ -179,12 +179,12 @@ class _Builder:
 
     def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """lo, hi of every row added."""
-        parts = self._row_parts = self._row_parts + [self._listed_rows()]
-        return np.concatenate([part[1] for part in parts]), np.concatenate([part[2] for part in parts])
+        return self._rows(1), self._rows(2)
 
-    def _row_lengths(self) -> np.ndarray:
-        parts = self._row_parts = self._row_parts + [self._listed_rows()]
-        return np.concatenate([part[0] for part in parts])
+    def _rows(self, k: int) -> np.ndarray:
+        """Every row's length (k = 0), lower (1) or upper bound (2), those still listed included."""
+        self._row_parts.append(self._listed_rows())
+        return np.concatenate([part[k] for part in self._row_parts])
 
     def chunk(self, cols: np.ndarray, vals: np.ndarray) -> None:
         """The entries of rows added (their names, lengths and bounds) as arrays."""
@@ -195,7 +195,7 @@ class _Builder:
     def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """indptr, indices, values of every row added."""
         self._flush()
-        lengths = self._row_lengths()
+        lengths = self._rows(0)
         indptr = np.zeros(len(lengths) + 1, dtype=np.int32)
         indptr[1:] = np.cumsum(lengths)
         indices = np.concatenate(self.col_chunks).astype(np.int32) if self.col_chunks else np.zeros(0, np.int32)

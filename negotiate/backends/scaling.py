@@ -14,6 +14,8 @@ from functools import cached_property
 
 import numpy as np
 
+from negotiate.sparse import entry_rows
+
 MAX_SCALED = 1e15  # beyond this after scaling a value is not a number a solver can work with
 
 
@@ -54,6 +56,7 @@ class _RowMax:
     """The largest of each row's entries of a CSR model (0 for an empty row), its rows read once."""
 
     def __init__(self, indptr: np.ndarray):
+        self.indptr = indptr
         self.n = len(indptr) - 1
         self.lengths = np.diff(indptr)
         # None: no row is empty (the usual case), and one reduceat gives every row's largest
@@ -63,7 +66,7 @@ class _RowMax:
     @cached_property
     def rows(self) -> np.ndarray:
         """The row of each entry."""
-        return np.repeat(np.arange(self.n), self.lengths)
+        return entry_rows(self.indptr)
 
     def __call__(self, mag: np.ndarray) -> np.ndarray:
         if not len(self.starts):
@@ -159,12 +162,17 @@ def numeric_problems(problem) -> list[tuple[str, int, str]]:
     inv = 1.0 / cs
     bounds = (("row", problem.row_lo, rs), ("row", problem.row_hi, rs), ("col", problem.col_lb, inv),
               ("col", problem.col_ub, inv))
-    given = np.concatenate([b for _, b, _ in bounds])  # the four tested at once (the usual case: none is out)
-    if (np.isfinite(given) & (np.abs(np.concatenate([b * sc for _, b, sc in bounds])) > MAX_SCALED)).any():
+    # the four tested at once (the usual case: none is out of reach), then each where one is
+    if _beyond(np.concatenate([b for _, b, _ in bounds]), np.concatenate([b * sc for _, b, sc in bounds])).any():
         for name, b, sc in bounds:
-            for j in _found(np.isfinite(b) & (np.abs(b * sc) > MAX_SCALED)):
+            for j in _found(_beyond(b, b * sc)):
                 out.append((name, int(j), f"a bound of {b[j]:.3g}"))
     return out
+
+
+def _beyond(given: np.ndarray, scaled: np.ndarray) -> np.ndarray:
+    """Where a finite value given is, scaled, beyond what a solver works with (MAX_SCALED)."""
+    return np.isfinite(given) & (np.abs(scaled) > MAX_SCALED)
 
 
 def _row_of(problem, k: int) -> int:

@@ -35,7 +35,7 @@ from negotiate import registry
 from negotiate.backends.base import INF, Backend, LPResult
 from negotiate.compile import utility_scales
 from negotiate.formulation import nash_conic
-from negotiate.formulation.canonical import settle_flat
+from negotiate.formulation.canonical import _issue_columns, settle_flat
 
 NASH_TOL = 1e-10
 GAIN_TOL = 1e-9  # a gain this small (relative to the utility scale) is zero
@@ -800,8 +800,6 @@ class ConceptRunner:
         than 1e-12 keeps the round before): it probes as before."""
         if held:
             return False
-        from negotiate.formulation.canonical import _issue_columns
-
         return self.b.unique_optimum([j for j, _ in _issue_columns(self.p, self.b)])
 
     def _nash_prices(self, active, gains: dict, fallback):

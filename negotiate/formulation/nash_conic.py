@@ -54,7 +54,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from negotiate.backends.scaling import _pow2, scale_model
+from negotiate.backends.scaling import _pow2, _pow2_one, scale_model
 from negotiate.sparse import entry_rows
 
 # Clarabel settings. Its tolerances are looser than its defaults (1e-8): the point only seeds the
@@ -214,7 +214,7 @@ def build(problem, active: list[str], weight: dict, reservation: dict, uscale: d
     A = Csc.from_entries(first + 3 * m, k + m, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals))
     b = np.concatenate(rhs + [eb])
     w = np.array([weight[p] for p in active], float)
-    W = float(_pow2(np.array([w.max()]))[0])
+    W = _pow2_one(float(w.max()))
     q = np.concatenate([np.zeros(k), -w / W])  # the argmax is the same
     P = Csc.from_entries(k + m, k + m, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     n_zero = int(eq.sum())
@@ -299,7 +299,6 @@ def solve(problem, active: list[str], weight: dict, reservation: dict, uscale: d
     """Clarabel's Nash point over `active` (see the module docstring), on `model` when given
     (a retry: the same program) or on the one built here (`scales` as for build); `overrides`
     are Clarabel settings (tests force a failure with a tiny max_iter)."""
-
     t0 = time.perf_counter()
     if model is None:
         model = build(problem, active, weight, reservation, uscale, scales)
