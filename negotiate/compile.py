@@ -34,16 +34,70 @@ class RowInfo:
     party: str | None = None
 
 
+class _Names:
+    """A list (a model's column names, row names or row infos) made on its first read (`made`):
+    items added one at a time or as lists, and a section's (`_Section.names`, ...) as the
+    function making them (`later`). A HiGHS solve reads none (only a diagnosis, an IIS, a
+    what-if delta, the pyomo backend, a located error, a party's own LP do): at 5 parties
+    (benchmarks/generate.py, 30 criteria x 10 points) making the 1350 fill names, 150 row names
+    and their infos took 0.13 ms of a 1.1 ms compile_case."""
+
+    def __init__(self, items: list = ()):
+        self._parts: list | None = [list(items)]  # lists, and functions making lists, in order
+        self._n = len(self._parts[0])
+        self._made: list | None = None
+        self._positions: dict | None = None
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(self, item) -> None:
+        self._parts[-1].append(item)
+        self._n += 1
+
+    def extend(self, items: list) -> None:
+        self._parts[-1].extend(items)
+        self._n += len(items)
+
+    def later(self, make, n: int) -> None:
+        """`n` items made by `make()` when the list is first read."""
+        self._parts += [make, []]
+        self._n += n
+
+    def made(self) -> list:
+        """The list (made once: every read gets the same list)."""
+        if self._made is None:
+            made = []
+            for part in self._parts:
+                made += part() if callable(part) else part
+            self._made, self._parts = made, None
+        return self._made
+
+    def positions(self) -> dict:
+        """Name -> its place."""
+        if self._positions is None:
+            self._positions = {name: k for k, name in enumerate(self.made())}
+        return self._positions
+
+    def __repr__(self) -> str:
+        return repr(self.made())
+
+    def __reduce__(self):  # pickled (a worker's copy) with its list made
+        return _Names, (self.made(),)
+
+
 @dataclass
 class Problem:
-    """Columns, rows (CSR) and the maps back to the case."""
+    """Columns, rows (CSR) and the maps back to the case. The names of columns and rows and the
+    rows' infos are made on their first read (`_Names`), and shared by a Problem `recompile`
+    makes from this one (the same names)."""
 
     resolved: Resolved
-    col_names: list[str]
+    _col_names: _Names
     col_lb: np.ndarray
     col_ub: np.ndarray
     col_int: np.ndarray  # bool
-    row_names: list[str]
+    _row_names: _Names
     row_lo: np.ndarray
     row_hi: np.ndarray
     indptr: np.ndarray
@@ -52,7 +106,7 @@ class Problem:
     var_col: dict  # variable key -> column
     utility_col: dict  # party -> column
     score_form: dict  # (party, criterion) -> ({column: coefficient}, constant): its score, in its utility row
-    row_info: list[RowInfo]
+    _row_info: _Names
     reservation_row: dict = field(default_factory=dict)  # party -> row
     utility_row: dict = field(default_factory=dict)  # party -> row defining its utility
     curve_cols: dict = field(default_factory=dict)  # (party, criterion) -> its columns (fills, then binaries)
@@ -64,15 +118,27 @@ class Problem:
     _shared_of: dict = field(default_factory=dict, repr=False, compare=False)  # (party, criterion) -> shared argument column
     _party_at: dict = field(default_factory=dict, repr=False, compare=False)  # party -> (first column, first row)
 
-    @functools.cached_property
+    @property
+    def col_names(self) -> list[str]:
+        return self._col_names.made()
+
+    @property
+    def row_names(self) -> list[str]:
+        return self._row_names.made()
+
+    @property
+    def row_info(self) -> list[RowInfo]:
+        return self._row_info.made()
+
+    @property
     def col_index(self) -> dict[str, int]:
         """Column name (a case id) -> column."""
-        return {name: j for j, name in enumerate(self.col_names)}
+        return self._col_names.positions()
 
-    @functools.cached_property
+    @property
     def row_index(self) -> dict[str, int]:
         """Row name (a case id) -> row."""
-        return {name: i for i, name in enumerate(self.row_names)}
+        return self._row_names.positions()
 
     @property
     def case(self) -> Case:
@@ -88,11 +154,11 @@ class Problem:
 
     @property
     def n_cols(self) -> int:
-        return len(self.col_names)
+        return len(self.col_lb)
 
     @property
     def n_rows(self) -> int:
-        return len(self.row_names)
+        return len(self.row_lo)
 
     def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         a, b = self.indptr[i], self.indptr[i + 1]
@@ -106,17 +172,17 @@ class _Builder:
 
     def __init__(self, offset: int = 0):
         self.offset = offset  # index of the first column this builder adds
-        self.names: list[str] = []
+        self.names = _Names()  # of the columns
         self.lb: list[float] = []
         self.ub: list[float] = []
         self.integer: list[bool] = []
-        self.row_names: list[str] = []
+        self.row_names = _Names()
         self.row_lo: list[float] = []
         self.row_hi: list[float] = []
         self.row_len: list[int] = []
         self.col_chunks: list[np.ndarray] = []
         self.val_chunks: list[np.ndarray] = []
-        self.row_info: list[RowInfo] = []
+        self.row_info = _Names()
         self._cols: list[int] = []  # single rows' entries not yet in a chunk
         self._vals: list[float] = []
         # columns' and rows' attributes added as arrays (`col_block`, `row_block`), and the lists
@@ -151,16 +217,17 @@ class _Builder:
         self.row_hi.extend(hi)
         self.row_info.extend([info] * len(names))
 
-    def col_block(self, names: list, lb: np.ndarray, ub: np.ndarray, integer: np.ndarray) -> None:
-        """Columns given as arrays, kept as arrays."""
+    def col_block(self, names, lb: np.ndarray, ub: np.ndarray, integer: np.ndarray) -> None:
+        """Columns given as arrays, kept as arrays; `names()` makes their names when they are read."""
         self._col_parts += [self._listed_cols(), (lb, ub, integer)]
-        self.names.extend(names)
+        self.names.later(names, len(lb))
 
-    def row_block(self, names: list, lens: np.ndarray, lo: np.ndarray, hi: np.ndarray, info: list) -> None:
-        """Rows' names, lengths, bounds and infos given as arrays (their entries by `chunk`)."""
+    def row_block(self, names, lens: np.ndarray, lo: np.ndarray, hi: np.ndarray, info) -> None:
+        """Rows' lengths and bounds given as arrays (their entries by `chunk`); `names()` and
+        `info()` make their names and infos when they are read."""
         self._row_parts += [self._listed_rows(), (lens, lo, hi)]
-        self.row_names.extend(names)
-        self.row_info.extend(info)
+        self.row_names.later(names, len(lens))
+        self.row_info.later(info, len(lens))
 
     def _listed_cols(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         out = np.array(self.lb, float), np.array(self.ub, float), np.array(self.integer, bool)
@@ -258,8 +325,8 @@ def compile_case(case: Case | Resolved) -> Problem:
     shared, shared_cols = _shared_arguments(resolved, var_col, bounds, b)
     sec = _every_party(resolved, var_col, bounds, shared)
     c0, r0 = len(b.names), len(b.row_names)
-    b.col_block(sec.names, sec.lb, sec.ub, sec.integer)
-    b.row_block(sec.row_names, sec.row_len, sec.row_lo, sec.row_hi, sec.row_info)
+    b.col_block(lambda: sec.names, sec.lb, sec.ub, sec.integer)
+    b.row_block(lambda: sec.row_names, sec.row_len, sec.row_lo, sec.row_hi, lambda: sec.row_info)
     b.chunk(sec.placed(c0 + sec.party_col), sec.values)
     maps = _once(functools.partial(sec.maps, c0 + sec.party_col, r0 + sec.party_row))
     score_form, curve_cols, curve_rows = (_Later(maps, k) for k in range(3))
@@ -292,11 +359,11 @@ def compile_case(case: Case | Resolved) -> Problem:
     row_lo, row_hi = b.row_bounds()
     problem = Problem(
         resolved=resolved,
-        col_names=b.names,
+        _col_names=b.names,
         col_lb=col_lb,
         col_ub=col_ub,
         col_int=col_int,
-        row_names=b.row_names,
+        _row_names=b.row_names,
         row_lo=row_lo,
         row_hi=row_hi,
         indptr=indptr,
@@ -305,7 +372,7 @@ def compile_case(case: Case | Resolved) -> Problem:
         var_col=var_col,
         utility_col=utility_col,
         score_form=score_form,
-        row_info=b.row_info,
+        _row_info=b.row_info,
         reservation_row=reservation_row,
         utility_row=utility_row,
         curve_cols=curve_cols,
@@ -879,17 +946,14 @@ class _Section:
 
     parties: list
     keys: list  # (party, criterion) of every criterion, in order
-    names: list
     lb: np.ndarray
     ub: np.ndarray
     integer: np.ndarray
-    row_names: list
     row_len: np.ndarray
     indices: np.ndarray
     values: np.ndarray
     row_lo: np.ndarray
     row_hi: np.ndarray
-    row_info: list
     row_party: np.ndarray  # the party (its index) of each row
     party_col: np.ndarray  # each party's first column and row
     party_row: np.ndarray
@@ -909,6 +973,23 @@ class _Section:
     spans: list  # each party's `_span`, from the points drawn here (`utility_scales` reads them)
     weights: np.ndarray  # every criterion's weight
     read: _Read | None  # what `_draw` read of the criteria, when every one is a curve
+
+    @functools.cached_property
+    def _labels(self) -> tuple[list, list, list]:
+        return _section_labels(self.parties, self.keys, self.m, self.crit_ncol - self.m, self.crit_party)
+
+    @property
+    def names(self) -> list[str]:
+        """Its columns' names (made on first read, as the model's are: `_Names`)."""
+        return self._labels[0]
+
+    @property
+    def row_names(self) -> list[str]:
+        return self._labels[1]
+
+    @property
+    def row_info(self) -> list[RowInfo]:
+        return self._labels[2]
 
     def placed(self, col_at: np.ndarray) -> np.ndarray:
         """`indices` with party k's own columns starting at col_at[k]."""
@@ -996,34 +1077,6 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
         past = crit_col[q] + m[q] + np.arange(m[q] - 1)
         ub[past], integer[past] = 1.0, True
 
-    # names, in the section's order
-    names, row_names, row_info = [], [], []
-    fills = _fill_names(int(m.max(initial=0)))
-    m_l, ordered, at = m.tolist(), in_order.tolist(), bounds_at.tolist()
-    bases = [f"parties.{p}.criteria.{c}" for p, c in keys]
-    plain = np.bincount(crit_party[unordered], minlength=n_p) == 0
-    for k, p in enumerate(parties):
-        drawn = [q for q in range(at[k], at[k + 1]) if m_l[q]]
-        if plain[k]:  # fills, one position row each
-            names += [bases[q] + s for q in drawn for s in fills[:m_l[q]]]
-            row_names += [bases[q] + ".position" for q in drawn]
-            row_info += [RowInfo("curve", bases[q], p) for q in drawn]
-        for q in drawn if not plain[k] else ():
-            mq, base = m_l[q], bases[q]
-            names += [base + s for s in fills[:mq]]
-            info = RowInfo("curve", base, p)
-            row_names.append(base + ".position")
-            row_info.append(info)
-            if not ordered[q]:
-                names += [f"{base}.past{j}" for j in range(mq - 1)]
-                for j in range(mq - 1):
-                    row_names += [f"{base}.order{j}a", f"{base}.order{j}b"]
-                    row_info += [info, info]
-        u = f"parties.{p}.utility"
-        names.append(u)
-        row_names.append(u)
-        row_info.append(RowInfo("utility", u, p))
-
     # utility rows: u - sum w * score = sum w * constant (`_utility_terms`); a party with a
     # linear score (a discrete issue's options) sums repeated issue columns, as a dict does
     wc = weights * y0
@@ -1088,11 +1141,47 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
     row_lo[urow] = row_hi[urow] = const
     nonconcave = [f"parties.{keys[q][0]}.criteria.{keys[q][1]}" for q in unordered]
     row_party = np.repeat(np.arange(n_p), np.diff(np.append(party_row, n_rows)))
-    return _Section(parties, keys, names, lb, ub, integer, row_names, row_len, indices, values, row_lo, row_hi,
-                    row_info, row_party, party_col, party_row, ucol, urow, crit_party, crit_col, ncol, crit_row,
+    return _Section(parties, keys, lb, ub, integer, row_len, indices, values, row_lo, row_hi, row_party, party_col, party_row, ucol, urow, crit_party, crit_col, ncol, crit_row,
                     nrow, m, fill_at, slope, y0, linear, nonconcave,
                     _party_spans(crits, weights, curve, linear, point_range, counts).tolist(), weights,
                     d.read if curve and len(curve) == nq else None)
+
+
+def _section_labels(parties: list, keys: list, m: np.ndarray, n_past: np.ndarray,
+                    crit_party: np.ndarray) -> tuple[list, list, list]:
+    """A section's column names, row names and row infos, in its order (`_Section`): per party,
+    each criterion's fills (and `past` binaries, n_past of them), then its utility; each drawn
+    criterion's position row (and its `order` rows), then the utility row."""
+    names, row_names, row_info = [], [], []
+    fills = _fill_names(int(m.max(initial=0)))
+    m_l, ordered = m.tolist(), (n_past == 0).tolist()
+    at = np.zeros(len(parties) + 1, np.int64)
+    np.cumsum(np.bincount(crit_party, minlength=len(parties)), out=at[1:])
+    at = at.tolist()
+    bases = [f"parties.{p}.criteria.{c}" for p, c in keys]
+    plain = np.bincount(crit_party[n_past > 0], minlength=len(parties)) == 0
+    for k, p in enumerate(parties):
+        drawn = [q for q in range(at[k], at[k + 1]) if m_l[q]]
+        if plain[k]:  # fills, one position row each
+            names += [bases[q] + s for q in drawn for s in fills[:m_l[q]]]
+            row_names += [bases[q] + ".position" for q in drawn]
+            row_info += [RowInfo("curve", bases[q], p) for q in drawn]
+        for q in drawn if not plain[k] else ():
+            mq, base = m_l[q], bases[q]
+            names += [base + s for s in fills[:mq]]
+            info = RowInfo("curve", base, p)
+            row_names.append(base + ".position")
+            row_info.append(info)
+            if not ordered[q]:
+                names += [f"{base}.past{j}" for j in range(mq - 1)]
+                for j in range(mq - 1):
+                    row_names += [f"{base}.order{j}a", f"{base}.order{j}b"]
+                    row_info += [info, info]
+        u = f"parties.{p}.utility"
+        names.append(u)
+        row_names.append(u)
+        row_info.append(RowInfo("utility", u, p))
+    return names, row_names, row_info
 
 
 def _score(crit: ScoreCurve, var_col: dict, bounds: dict, b: _Builder,
@@ -1230,15 +1319,15 @@ def _redraw(patch: _Patch, previous: Problem, resolved: Resolved, parties: list)
                     prev.col_ub[:n_vars])
     col_at = np.array([prev._party_at[p][0] for p in parties], np.int64)
     row_at = np.array([prev._party_at[p][1] for p in parties], np.int64)
-    ncol = np.diff(np.append(sec.party_col, len(sec.names)))
-    nrow = np.diff(np.append(sec.party_row, len(sec.row_names)))
+    ncol = np.diff(np.append(sec.party_col, len(sec.lb)))
+    nrow = np.diff(np.append(sec.party_row, len(sec.row_lo)))
     for k in range(len(parties)):
         s, c, n = sec.party_col[k], col_at[k], ncol[k]
         t, r, nr = sec.party_row[k], row_at[k], nrow[k]
         if prev.col_names[c:c + n] != sec.names[s:s + n] or prev.row_names[r:r + nr] != sec.row_names[t:t + nr]:
             return False
-    cols = np.repeat(col_at - sec.party_col, ncol) + np.arange(len(sec.names))
-    rows = np.repeat(row_at - sec.party_row, nrow) + np.arange(len(sec.row_names))
+    cols = np.repeat(col_at - sec.party_col, ncol) + np.arange(len(sec.lb))
+    rows = np.repeat(row_at - sec.party_row, nrow) + np.arange(len(sec.row_lo))
     if not np.array_equal(prev.col_int[cols], sec.integer):
         return False
     moved = (prev.col_lb[cols] != sec.lb) | (prev.col_ub[cols] != sec.ub)
@@ -1365,11 +1454,9 @@ class _Patch:
     def problem(self, resolved: Resolved) -> Problem:
         prev = self.prev
         indptr, indices, values = self._matrix()
-        out = dataclasses.replace(prev, resolved=resolved, col_lb=self.col_lb, col_ub=self.col_ub,
-                                  row_lo=self.row_lo, row_hi=self.row_hi, indptr=indptr, indices=indices,
-                                  values=values, score_form=self.score_form)
-        out.__dict__["col_index"], out.__dict__["row_index"] = prev.col_index, prev.row_index  # the same names
-        return out
+        return dataclasses.replace(prev, resolved=resolved, col_lb=self.col_lb, col_ub=self.col_ub,
+                                   row_lo=self.row_lo, row_hi=self.row_hi, indptr=indptr, indices=indices,
+                                   values=values, score_form=self.score_form)  # names shared: the same
 
 
 def _numbers_fine(problem: Problem, rows: np.ndarray, cols: np.ndarray) -> bool:
@@ -1433,5 +1520,9 @@ class _SubRows:
         self.indices, self.values = problem.indices[take], problem.values[take]
         self.row_lo, self.row_hi = problem.row_lo[rows], problem.row_hi[rows]
         self.col_lb, self.col_ub, self.col_int = problem.col_lb, problem.col_ub, problem.col_int
-        self.col_names = problem.col_names
         self.n_rows = len(rows)
+        self._problem = problem
+
+    @property
+    def col_names(self) -> list[str]:  # (read only to name a value found out of reach)
+        return self._problem.col_names
