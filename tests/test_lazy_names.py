@@ -62,7 +62,7 @@ def expected(problem) -> tuple[dict, dict]:
             name = f"issues.{iid}.choice" + (f"[{p}]" if p else "")
             rows[at] = (name, "choice", name, p)
             at += 1
-    for name, j in problem.shared_cols.items():  # then each shared argument's defining row
+    for name in problem.shared_cols:  # then each shared argument's defining row
         rows[at] = (name, "curve", name, None)
         at += 1
     for (p, cid), js in problem.curve_cols.items():
