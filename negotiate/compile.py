@@ -1041,7 +1041,8 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
     bounds_at = np.zeros(n_p + 1, np.int64)
     np.cumsum(n_of, out=bounds_at[1:])
     curve = [q for q, c in enumerate(crits) if c.x_points is not None]
-    linear = {q: (_coefs(c.lin.terms, var_col), c.lin.const) for q, c in enumerate(crits) if c.x_points is None}
+    linear = {} if len(curve) == nq else {q: (_coefs(c.lin.terms, var_col), c.lin.const)
+                                          for q, c in enumerate(crits) if c.x_points is None}
     m, in_order, y0 = np.zeros(nq, np.int64), np.ones(nq, bool), np.zeros(nq)
     pos_lo, fill_at, n_term = np.zeros(nq), np.zeros(nq, np.int64), np.zeros(nq, np.int64)
     argument = np.full(nq, -1, np.int64)
