@@ -38,9 +38,10 @@ class _Names:
     """A list (a model's column names, row names or row infos) made on its first read (`made`):
     items added one at a time or as lists, and a section's (`_Section.names`, ...) as the
     function making them (`later`). A HiGHS solve reads none (only a diagnosis, an IIS, a
-    what-if delta, the pyomo backend, a located error, a party's own LP do): at 5 parties
-    (benchmarks/generate.py, 30 criteria x 10 points) making the 1350 fill names, 150 row names
-    and their infos took 0.13 ms of a 1.1 ms compile_case."""
+    what-if delta, the pyomo backend, a located error, a party's own LP do). Measured on
+    benchmarks/generate.py cases (30 criteria x 10 points, median CPU of fresh compiles, names
+    made in compile_case vs on first read): 5 parties (1125 columns, 155 rows named) 1.09 vs
+    0.90 ms, 20 parties 3.2 vs 2.4 ms, 200 parties 37 vs 29 ms."""
 
     def __init__(self, items: list = ()):
         self._parts: list | None = [list(items)]  # lists, and functions making lists, in order
