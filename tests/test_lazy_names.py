@@ -12,11 +12,11 @@ utilitarian solve reads none of them, so makes none.
 
 from __future__ import annotations
 
-import importlib.util
 import pickle
 
 import pytest
-from conftest import ROOT
+from conftest import CASES
+from test_compile_arrays import generated, mixed_case
 
 import negotiate
 import negotiate.compile as compile_module
@@ -24,30 +24,15 @@ from negotiate.case.load import validate_data
 from negotiate.compile import RowInfo, compile_case
 from negotiate.whatif import Negotiation
 
-SHIPPED = sorted((ROOT / "cases").glob("*.yaml"))
-
-
-def generated(parties: int, criteria: int = 30, points: int = 10) -> dict:
-    spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
-    generate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generate)
-    return generate.make_case(parties, criteria, points, seed=2)
-
 
 def nonconcave_case() -> dict:
-    """Two parties with curves that need binaries (one pushed up, one weighed negatively)."""
-    return {"name": "bends", "issues": {"t": {"range": [0, 10]}, "d": {"per_party": True, "range": [0, 4]},
-                                        "o": {"options": ["x", "y"]}},
-            "parties": {
-                "A": {"criteria": {"bump": {"of": "t", "points": [[0, 0], [4, 0.1], [6, 0.9], [10, 1]]},
-                                   "own": {"of": "d[self] + t / 4", "points": [[0, 0], [3, 0.8], [9, 1]]},
-                                   "pick": {"of": "o", "scores": {"x": 0.2, "y": 1}}},
-                      "limits": {"low": "t <= 9"}},
-                "B": {"criteria": {"line": {"of": "t", "weight": 2, "points": [[0, 1], [10, 0]]},
-                                   "dip": {"of": "d[self]", "points": [[0, 1], [1, 0.2], [2, 0.1], [4, 0]]}}},
-                "C": {"criteria": {"flat": {"of": "t", "points": [[0, 0.5], [10, 0.5]]},
-                                   "pick": {"of": "o", "scores": {"x": 1, "y": 0}}},
-                      "reservation": 0.1}}}
+    """test_compile_arrays's mixed case (its `bump` needs binaries) with a convex curve pushed
+    up, a limit and a reservation."""
+    data = mixed_case()
+    data["parties"]["B"]["criteria"]["dip"] = {"of": "d[self]", "points": [[0, 1], [1, 0.2], [2, 0.1], [4, 0]]}
+    data["parties"]["A"]["limits"] = {"low": "t <= 9"}
+    data["parties"]["C"]["reservation"] = 0.1
+    return data
 
 
 def expected(problem) -> tuple[dict, dict]:
@@ -102,14 +87,14 @@ def check(problem) -> None:
     assert problem.col_names is names and problem.row_info is info  # made once
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_shipped_cases_name_every_column_and_row(path):
     check(compile_case(negotiate.load_case(path)))
 
 
 @pytest.mark.parametrize("parties", [5, 20, 60])
 def test_generated_cases_name_every_column_and_row(parties):
-    problem = compile_case(validate_data(generated(parties)))
+    problem = compile_case(validate_data(generated(parties, 30, 10)))
     assert bool(problem.shared_cols) == (parties == 60)  # a shared argument's column and row at 60
     check(problem)
 
@@ -123,7 +108,7 @@ def test_nonconcave_curves_name_their_binaries_and_order_rows():
 
 
 def test_a_compile_and_a_utilitarian_solve_make_no_names(monkeypatch):
-    case = validate_data(generated(5))
+    case = validate_data(generated(5, 30, 10))
     problem = compile_case(case)
     assert problem._col_names._made is None and problem._row_info._made is None
 
@@ -131,7 +116,7 @@ def test_a_compile_and_a_utilitarian_solve_make_no_names(monkeypatch):
         raise AssertionError("names made")
 
     monkeypatch.setattr(compile_module, "_section_labels", refused)
-    assert negotiate.solve(validate_data(generated(5)), "utilitarian").status == "optimal"
+    assert negotiate.solve(validate_data(generated(5, 30, 10)), "utilitarian").status == "optimal"
 
 
 def test_a_what_if_problem_shares_the_names_it_keeps_and_names_what_it_rebuilds():
