@@ -20,7 +20,8 @@ from negotiate import compile as compile_mod
 from negotiate.backends import make_backend
 from negotiate.case.load import validate_data
 from negotiate.compile import compile_case
-from negotiate.start import BASIC, LOWER, UPPER, utilitarian_start
+from negotiate import start as start_mod
+from negotiate.start import BASIC, LOWER, UPPER, _landing as landing, utilitarian_start
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import make_case  # noqa: E402
@@ -133,11 +134,12 @@ def test_the_backend_passes_the_written_basis_as_it_is():
     assert [s.value for s in basis.row_status] == rows.tolist()
 
 
-def landings(problem) -> tuple[list, set]:
+def landings(problem, landing: np.ndarray) -> tuple[list, set]:
     """Per curve, read in plain Python from compile's own maps (curve_cols, curve_rows,
-    shared_cols): (its fills, the sum of its fills with every issue at its centre, the fills'
-    widths summed so far); and the rows whose slack the module docstring holds nonbasic."""
-    centre = {j: (problem.col_lb[j] + problem.col_ub[j]) / 2 for j in problem.var_col.values()}
+    shared_cols): (its fills, the sum of its fills with the issues at `landing` (in var_col's
+    order), the fills' widths summed so far); and the rows whose slack the module docstring holds
+    nonbasic."""
+    centre = dict(zip(problem.var_col.values(), landing.tolist()))
     value = dict(centre)
     held = {problem.utility_row[p] for p in problem.parties}
     for j in problem.shared_cols.values():  # its defining row: the one row of its own name
@@ -163,15 +165,17 @@ def shared_case(seed: int):
 @pytest.mark.parametrize("kind,n,seed", CASES + [("shared", 8, seed) for seed in range(3)])
 def test_each_curve_starts_where_its_argument_lands(kind, n, seed, monkeypatch):
     """Against a curve-by-curve reading of compile's maps: in each position row the fill where
-    the argument lands (issues at their centres) is basic, those before it full, those after
-    empty; utilities and shared arguments basic; the slacks of position, utility and definition
-    rows nonbasic, every other slack basic."""
+    the argument lands (issues at the start's landing estimate) is basic, those before it full,
+    those after empty; utilities and shared arguments basic; the slacks of position, utility and
+    definition rows nonbasic, every other slack basic."""
     if kind == "shared":
         monkeypatch.setattr(compile_mod, "SHARED_MIN_SAVED", 0)
     problem = compile_case(shared_case(seed) if kind == "shared" else case_of(kind, n, seed))
     assert bool(problem.shared_cols) == (kind == "shared")
+    landed = []
+    monkeypatch.setattr(start_mod, "_landing", lambda *a: landed.append(landing(*a)) or landed[-1])
     cols, rows = utilitarian_start(problem, weighed(problem))
-    curves, held = landings(problem)
+    curves, held = landings(problem, landed[0])
     assert curves
     for fills, need, ends in curves:
         status = cols[fills].tolist()
