@@ -123,10 +123,11 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
     # the curves' arguments with every issue at the landing estimate (_landing)
     v = np.zeros(n)
-    limits = np.flatnonzero((np.diff(p.indptr) == np.bincount(a_row, minlength=m)) > held)  # over issues alone
-    kinks = _kinks(p.row_lo[pos_row], within, -y_u[fcol], start, end, p.row_lo[limits], p.row_hi[limits])
-    v[issue] = _landing(centre, p.col_lb[issue], p.col_ub[issue], kinks, limits, p,
-                        (a_row, a_col, a_val, kind, issue, pos_row), (drow, dcol, dval))
+    index = np.zeros(n, np.intp)  # an issue's place among the issues
+    index[issue] = np.arange(len(issue))
+    box = _box(p.col_lb[issue], p.col_ub[issue], p, cols, vals, kind, index, held)
+    kinks = _kinks(p.row_lo[pos_row], within, -y_u[fcol], start, end)
+    v[issue] = _landing(centre, box, kinks, _terms(pos_row, m, a_row, a_col, a_val, kind, index, (drow, dcol, dval)))
     if len(drow):
         part = np.bincount(a_row, weights=a_val * v[a_col], minlength=m)
         v[dcol] = -part[drow] / dval  # column j - terms = 0
@@ -200,90 +201,99 @@ def _definitions(a_kind, a_row, a_col, a_val, is_prow, n_shared: int, n_cols: in
     return drow, dcol, dval
 
 
-def _kinks(first: np.ndarray, within: np.ndarray, gain: np.ndarray, start: np.ndarray, end: np.ndarray,
-           limit_lo: np.ndarray, limit_hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _kinks(first: np.ndarray, within: np.ndarray, gain: np.ndarray, start: np.ndarray,
+           end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The objective's kinks along each curve's argument, for _landing: (the points, the fall of
-    the slope at each, the number of points of each curve), the curves one after the other, then
-    the limit rows. A curve q's points are its first (`first[q]`) and the end of each fill
-    (`first` plus `within`, the fills' widths summed from the curve's start); its slopes
-    (objective per unit of argument) are the fills' `gain`, and outside its range a wall as steep
-    as all the curves together (`steep`: no fill holds the argument there). A limit row's
-    points are its bounds, its slope 0 between them and a wall outside."""
-    nq, nf, nl = len(start), len(gain), len(limit_lo)
+    the slope at each, the number of points of each curve), the curves one after the other. A
+    curve q's points are its first (`first[q]`) and the end of each fill (`first` plus
+    `within`, the fills' widths summed from the curve's start); its slopes (objective per unit
+    of argument) are the fills' `gain`, and outside its range a wall as steep as all the curves
+    together (`steep`: no fill holds the argument there)."""
+    nq, nf = len(start), len(gain)
     steep = float(np.abs(gain).sum()) + 1.0
-    count = np.full(nq + nl, 2)
-    count[:nq] = end - start + 1
+    count = end - start
     lead = start + np.arange(nq)  # a curve's first point, then one per fill
-    at_fill = np.arange(nf) + np.repeat(np.arange(1, nq + 1), count[:nq] - 1)
-    point, slope = np.empty(nf + nq + 2 * nl), np.empty(nf + nq + 1)
-    point[lead], point[at_fill] = first, np.repeat(first, count[:nq] - 1) + within
-    point[nf + nq::2], point[nf + nq + 1::2] = limit_lo, limit_hi
+    at_fill = np.arange(nf) + np.repeat(np.arange(1, nq + 1), count)
+    point, slope = np.empty(nf + nq), np.empty(nf + nq + 1)
+    point[lead], point[at_fill] = first, np.repeat(first, count) + within
     slope[lead], slope[at_fill], slope[-1] = steep, gain, 0.0  # the slope before each point
-    fall = np.full(len(point), steep)  # a limit row's walls
-    np.subtract(slope[:-1], slope[1:], out=fall[:nf + nq])
+    fall = slope[:-1] - slope[1:]
     last = end + np.arange(nq)
     fall[last] = slope[last] + steep  # after a curve's last point its wall
-    return point, fall, count
+    return point, fall, count + 1
 
 
-def _landing(centre, lo, hi, kinks, limits, p, args, definitions) -> np.ndarray:
+def _box(lo: np.ndarray, hi: np.ndarray, p, cols, vals, kind, index, held) -> tuple[list, list]:
+    """The issues' ranges (lo, hi), each narrowed by the rows over it alone (a party's limit
+    `reduction[self] <= 45`), as lists, for _landing."""
+    one = np.flatnonzero((np.diff(p.indptr) == 1) > held)
+    one = one[kind[cols[p.indptr[one]]] == ISSUE]
+    if len(one):
+        at = p.indptr[one]
+        j, a = index[cols[at]], vals[at]
+        low, high = p.row_lo[one] / a, p.row_hi[one] / a
+        flip = a < 0
+        low[flip], high[flip] = high[flip], low[flip]
+        lo, hi = lo.copy(), hi.copy()
+        np.maximum.at(lo, j, low)
+        np.minimum.at(hi, j, high)
+    return lo.tolist(), hi.tolist()
+
+
+def _landing(centre: np.ndarray, box: tuple, kinks: tuple, terms: tuple) -> np.ndarray:
     """An estimate of the issues' values at the optimum, for the start to land the curves'
-    arguments at: from the centres, Gauss-Seidel sweeps (LANDING_SWEEPS) of exact coordinate
-    ascent on sum_q score_q(argument_q) over the issues' box, each limit row over issues alone
-    (a constraint or a party's limit) a wall of its own (its score 0 inside, as steep as a
-    curve's wall outside); reservations, which hold utilities, are not seen. Along one issue the
-    objective is concave and piecewise linear, its slope falling at each point of each curve
-    the issue enters by |coefficient| times the curve's fall: its maximum is the weighted median
-    of those points (kinks' falls as weights), clipped to the issue's range. The issues taking
-    part in the most curves go first in each sweep (a price every party's curves hold, then the
-    parties' own issues). It only moves the start: HiGHS's optimum is the same."""
-    a_row, a_col, a_val, kind, issue, pos_row = args
+    arguments at: from the centres, LANDING_SWEEPS Gauss-Seidel sweeps of exact coordinate
+    ascent on the objective sum_q score_q(argument_q) over the issues' `box` (the ranges and the
+    limits on one issue alone; constraints over several issues and reservations are not seen:
+    walls for them jammed the ascent, which moves one issue at a time). Along one issue the
+    objective is concave and piecewise linear, its slope falling at each point of each curve the
+    issue enters by |coefficient| times the curve's fall there (`kinks`): its maximum is the
+    weighted median of those points, clipped to the box. The issues in the most curves go first
+    in a sweep (a price all parties' curves hold, then each party's own issues)."""
     point, fall, count = kinks
-    nq = len(pos_row)
-    curve_of = np.full(p.n_rows, -1, np.intp)  # a row's place among the curves (limits after the position rows)
-    curve_of[pos_row] = np.arange(nq)
-    curve_of[limits] = np.arange(nq, len(count))
-    e_q, e_j, e_a = _terms(curve_of, a_row, a_col, a_val, kind, issue, definitions)
+    e_q, e_j, e_a = terms  # (curve, issue, coefficient), grouped by issue
     first = np.cumsum(count) - count
-    # one pair per term and point of its curve, the pairs of an issue together
+    # a pair per term and point of its curve, an issue's pairs together
     reps = count[e_q]
     pair = np.repeat(first[e_q] - (np.cumsum(reps) - reps), reps) + np.arange(int(reps.sum()))
     term = np.repeat(np.arange(len(e_q)), reps)
     p_q, p_a = e_q[term], e_a[term]
     p_at, p_w = point[pair] / p_a, fall[pair] * np.abs(p_a)
     inv = 1.0 / p_a
-    k_pair = np.searchsorted(e_j[term], np.arange(len(issue) + 1)).tolist()
-    k_term = np.searchsorted(e_j, np.arange(len(issue) + 1)).tolist()
+    n_issue = len(centre)
+    k_pair = np.searchsorted(e_j[term], np.arange(n_issue + 1)).tolist()
+    k_term = np.searchsorted(e_j, np.arange(n_issue + 1)).tolist()
     lines = [(j, p_at[a:b], p_q[a:b], inv[a:b], p_w[a:b], e_q[c:d], e_a[c:d])
-             for j, a, b, c, d in zip(range(len(issue)), k_pair, k_pair[1:], k_term, k_term[1:]) if a < b]
-    lines.sort(key=lambda line: -len(line[5]))  # stable: the issues in most curves first
-    x, lo, hi = centre.tolist(), lo.tolist(), hi.tolist()
+             for j, a, b, c, d in zip(range(n_issue), k_pair, k_pair[1:], k_term, k_term[1:]) if a < b]
+    lines.sort(key=lambda line: -len(line[5]))  # stable: the issues in the most curves first
+    x, (lo, hi) = centre.tolist(), box
     s = np.bincount(e_q, weights=e_a * centre[e_j], minlength=len(count))  # the curves' arguments
     for _ in range(LANDING_SWEEPS):
         for j, at, q, inv_a, w, terms_q, terms_a in lines:
-            place = at - s[q] * inv_a  # where each point of a curve is, in this issue's value
-            place += x[j]
+            place = at - s[q] * inv_a  # each point, in this issue's value less its own
             order = np.argsort(place)
             weight = np.cumsum(w[order])
-            best = min(max(float(place[order[np.searchsorted(weight, 0.5 * weight[-1])]]), lo[j]), hi[j])
+            best = float(place[order[np.searchsorted(weight, 0.5 * weight[-1])]]) + x[j]
+            best = min(max(best, lo[j]), hi[j])
             s[terms_q] += terms_a * (best - x[j])
             x[j] = best
     return np.array(x)
 
 
-def _terms(curve_of, a_row, a_col, a_val, kind, issue, definitions) -> tuple:
-    """(curve, issue's index, coefficient) of each issue in each curve's argument (and limit
-    row's), one per pair: a shared argument's through its definition (column = -terms / coefficient,
-    issues' terms alone), summed with the curve's own term of the same issue."""
+def _terms(pos_row, m: int, a_row, a_col, a_val, kind, index, definitions) -> tuple:
+    """(curve, issue's index, coefficient) of each issue in each curve's argument, one per pair
+    and grouped by issue, for _landing: a shared argument's through its definition (column =
+    -terms / coefficient, its issues' terms alone), summed with the curve's own term of the same
+    issue."""
+    curve_of = np.full(m, -1, np.intp)  # a position row's curve
+    curve_of[pos_row] = np.arange(len(pos_row))
     on = curve_of[a_row] >= 0
-    index = np.zeros(len(kind), np.intp)
-    index[issue] = np.arange(len(issue))
     direct = on & (kind[a_col] == ISSUE)
     e_q, e_j, e_a = curve_of[a_row[direct]], index[a_col[direct]], a_val[direct]
     drow, dcol, dval = definitions
     if len(drow):
-        n_shared = len(drow)
-        shared_of = np.full(len(curve_of), -1, np.intp)
+        n_issue, n_shared = int(index.max()) + 1, len(drow)
+        shared_of = np.full(m, -1, np.intp)
         shared_of[drow] = np.arange(n_shared)
         in_def = (shared_of[a_row] >= 0) & (kind[a_col] == ISSUE)
         d_s = shared_of[a_row[in_def]]
@@ -297,10 +307,10 @@ def _terms(curve_of, a_row, a_col, a_val, kind, issue, definitions) -> tuple:
         v_s = col_shared[a_col[via]]
         reps = d_count[v_s]
         k = np.repeat(d_first[v_s] - (np.cumsum(reps) - reps), reps) + np.arange(int(reps.sum()))
-        key = np.concatenate((e_q * len(issue) + e_j, np.repeat(curve_of[a_row[via]] * len(issue), reps) + d_j[k]))
+        key = np.concatenate((e_q * n_issue + e_j, np.repeat(curve_of[a_row[via]] * n_issue, reps) + d_j[k]))
         key, where = np.unique(key, return_inverse=True)
         e_a = np.bincount(where.ravel(), weights=np.concatenate((e_a, np.repeat(a_val[via], reps) * d_c[k])))
-        e_q, e_j = key // len(issue), key % len(issue)
+        e_q, e_j = key // n_issue, key % n_issue
     keep = e_a != 0.0
     order = np.argsort(e_j[keep], kind="stable")
     return e_q[keep][order], e_j[keep][order], e_a[keep][order]
