@@ -10,8 +10,8 @@ can be written down directly:
 - every party's utility column is basic in its utility row, and a shared
   argument's column in the row defining it;
 - in each position row, one fill is basic: the one where the curve's argument
-  lands with every issue at the centre of its range; the fills before it are
-  at their upper bounds, those after at 0;
+  lands with every issue at its landing estimate (below); the fills before it
+  are at their upper bounds, those after at 0;
 - every issue value is at the end of its range its reduced cost points to
   (the objective's gradient with these fills basic), and every other row's
   slack is basic.
@@ -33,6 +33,29 @@ IPM + crossover where it was the cold method: 5 parties 0.0021 (251) vs 0.0012
 200 parties 0.97 (9527) vs 0.23 (4888), IPM 0.49. Starting with every issue
 at its lower end instead of its centre took more iterations than the slack
 basis (5 parties 325, 50 parties 3012; the upper end 353 and 3437).
+
+Where the arguments land is the whole lever: the dual simplex's iterations
+fall as the landing nears the optimum's issue values (5 / 20 / 50 parties:
+from the centres 125 / 465 / 1231, half way to the optimum 83 / 323 / 814,
+at the optimum itself 10 / 41 / 131). The landing estimate (`_landing`) is two
+Gauss-Seidel sweeps of exact coordinate ascent from the centres, on the
+curves' scores over the issues' ranges narrowed by the limits on one issue
+alone: 17 / 89 / 256 iterations, 200 parties 1276 (5216 from the centres).
+One sweep: 24 / 157 / 403, 200 parties 2255; three: 16 / 66 / 183, 993, the
+third sweep costing about what it saves. CPU ms of the start alone and of
+the backend's whole solve (the start in it), against the centres (the same
+run, load 2-4): 5 parties 0.30 and 1.16 against 0.08 and 1.39; 20 parties
+1.2 and 5.3 against 0.18 and 6.8; 50 parties 3.4 and 13.8 against 0.41 and
+21.5; 200 parties 27 and 103 against 3.3 and 216. More iterations than from
+the centres: the issues at the ends their reduced costs point to, iterated
+to a fixed point; sign-subgradient steps on the box; Jacobi sweeps (every
+issue at once: a price and the parties' own issues overshoot each other
+from 20 parties). Walls for the constraints over several issues jammed the
+one-issue-at-a-time ascent (random flat cases: more iterations than without
+them). Writing the issues basic in the row of the kink their ascent stopped
+at (sweeps in the issues' own order) took 14 / 53 / 136 iterations against
+17 / 70 / 185 after three sweeps, but as many or more after one or two; not
+kept.
 """
 
 from __future__ import annotations
@@ -43,7 +66,7 @@ from negotiate.sparse import entry_rows
 
 LOWER, BASIC, UPPER = np.int8(0), np.int8(1), np.int8(2)  # HiGHS's HighsBasisStatus values kLower, kBasic, kUpper
 FILL, ISSUE, UTILITY, SHARED = 0, 1, 2, 3  # a column's kind
-LANDING_SWEEPS = 2
+LANDING_SWEEPS = 2  # _landing's sweeps: the measurements are in the module docstring
 
 
 def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -52,8 +75,8 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     every utility column and on nothing else); None where the model is not that form.
 
     Written for few numpy calls, each about 1 us at 5 parties, where this runs once per solve:
-    0.082 ms there in a loop, 0.16 in a solve (the earlier code, same statuses: 0.164 and 0.26;
-    200 parties 3.1 ms against 5.5). Sums over the argument entries alone (issues', shared
+    0.082 ms there in a loop before the landing estimate, 0.30 with it (its two sweeps 0.11);
+    200 parties 3.3 ms before it, 27 with it (its terms through the shared argument: 40 000). Sums over the argument entries alone (issues', shared
     arguments') or the fills' utility entries alone are those over every entry without its zero
     terms, so bit for bit the same."""
     from negotiate.compile import Problem
