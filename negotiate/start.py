@@ -44,9 +44,9 @@ alone: 17 / 89 / 256 iterations, 200 parties 1276 (5216 from the centres).
 One sweep: 24 / 157 / 403, 200 parties 2255; three: 16 / 66 / 183, 993, the
 third sweep costing about what it saves. CPU ms of the start alone and of
 the backend's whole solve (the start in it), against the centres (the same
-run, load 2-4): 5 parties 0.30 and 1.16 against 0.08 and 1.39; 20 parties
-1.2 and 5.3 against 0.18 and 6.8; 50 parties 3.4 and 13.8 against 0.41 and
-21.5; 200 parties 27 and 103 against 3.3 and 216. More iterations than from
+run, load 2-3): 5 parties 0.31 and 1.16 against 0.08 and 1.35; 20 parties
+1.3 and 4.9 against 0.18 and 6.6; 50 parties 3.6 and 14.0 against 0.41 and
+21.3; 200 parties 16 and 96 against 3.2 and 202. More iterations than from
 the centres: the issues at the ends their reduced costs point to, iterated
 to a fixed point; sign-subgradient steps on the box; Jacobi sweeps (every
 issue at once: a price and the parties' own issues overshoot each other
@@ -76,7 +76,7 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
     Written for few numpy calls, each about 1 us at 5 parties, where this runs once per solve:
     0.082 ms there in a loop before the landing estimate, 0.30 with it (its two sweeps 0.11);
-    200 parties 3.3 ms before it, 27 with it (its terms through the shared argument: 40 000). Sums over the argument entries alone (issues', shared
+    200 parties 3.2 ms before it, 16 with it. Sums over the argument entries alone (issues', shared
     arguments') or the fills' utility entries alone are those over every entry without its zero
     terms, so bit for bit the same."""
     from negotiate.compile import Problem
@@ -150,7 +150,7 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     index[issue] = np.arange(len(issue))
     box = _box(p.col_lb[issue], p.col_ub[issue], p, cols, vals, kind, index, held)
     kinks = _kinks(p.row_lo[pos_row], within, -y_u[fcol], start, end)
-    v[issue] = _landing(centre, box, kinks, _terms(pos_row, m, a_row, a_col, a_val, kind, index, (drow, dcol, dval)))
+    v[issue] = _landing(centre, box, kinks, *_terms(pos_row, m, a_row, a_col, a_val, kind, index, (drow, dcol, dval)))
     if len(drow):
         part = np.bincount(a_row, weights=a_val * v[a_col], minlength=m)
         v[dcol] = -part[drow] / dval  # column j - terms = 0
@@ -263,7 +263,7 @@ def _box(lo: np.ndarray, hi: np.ndarray, p, cols, vals, kind, index, held) -> tu
     return lo.tolist(), hi.tolist()
 
 
-def _landing(centre: np.ndarray, box: tuple, kinks: tuple, terms: tuple) -> np.ndarray:
+def _landing(centre: np.ndarray, box: tuple, kinks: tuple, terms: tuple, shared: tuple) -> np.ndarray:
     """An estimate of the issues' values at the optimum, for the start to land the curves'
     arguments at: from the centres, LANDING_SWEEPS Gauss-Seidel sweeps of exact coordinate
     ascent on the objective sum_q score_q(argument_q) over the issues' `box` (the ranges and the
@@ -272,68 +272,121 @@ def _landing(centre: np.ndarray, box: tuple, kinks: tuple, terms: tuple) -> np.n
     objective is concave and piecewise linear, its slope falling at each point of each curve the
     issue enters by |coefficient| times the curve's fall there (`kinks`): its maximum is the
     weighted median of those points, clipped to the box. The issues in the most curves go first
-    in a sweep (a price all parties' curves hold, then each party's own issues)."""
+    in a sweep (a price all parties' curves hold, then each party's own issues). The curves on a
+    shared argument are summed into one curve of it (`_through`)."""
     point, fall, count = kinks
     e_q, e_j, e_a = terms  # (curve, issue, coefficient), grouped by issue
     first = np.cumsum(count) - count
     # a pair per term and point of its curve, an issue's pairs together
-    reps = count[e_q]
-    pair = np.repeat(first[e_q] - (np.cumsum(reps) - reps), reps) + np.arange(int(reps.sum()))
-    term = np.repeat(np.arange(len(e_q)), reps)
+    pair, term = _pairs(first[e_q], count[e_q])
     p_q, p_a = e_q[term], e_a[term]
     p_at, p_w = point[pair] / p_a, fall[pair] * np.abs(p_a)
     inv = 1.0 / p_a
     n_issue = len(centre)
     k_pair = np.searchsorted(e_j[term], np.arange(n_issue + 1)).tolist()
     k_term = np.searchsorted(e_j, np.arange(n_issue + 1)).tolist()
-    lines = [(j, p_at[a:b], p_q[a:b], inv[a:b], p_w[a:b], e_q[c:d], e_a[c:d])
-             for j, a, b, c, d in zip(range(n_issue), k_pair, k_pair[1:], k_term, k_term[1:]) if a < b]
+    through, at_shared = _through(shared, point, fall, first, count, centre)
+    lines = [(j, p_at[a:b], p_q[a:b], inv[a:b], p_w[a:b], e_q[c:d], e_a[c:d], through[j])
+             for j, a, b, c, d in zip(range(n_issue), k_pair, k_pair[1:], k_term, k_term[1:]) if a < b or through[j]]
     lines.sort(key=lambda line: -len(line[5]))  # stable: the issues in the most curves first
     x, (lo, hi) = centre.tolist(), box
-    s = np.bincount(e_q, weights=e_a * centre[e_j], minlength=len(count))  # the curves' arguments
+    s = np.bincount(e_q, weights=e_a * centre[e_j], minlength=len(count)).astype(float)  # the curves' arguments (int if no term)
     for _ in range(LANDING_SWEEPS):
-        for j, at, q, inv_a, w, terms_q, terms_a in lines:
+        for j, at, q, inv_a, w, terms_q, terms_a, via in lines:
             place = at - s[q] * inv_a  # each point, in this issue's value less its own
+            if via:
+                place, w = _seen_through(place, w, via, at_shared, lo[j] - x[j], hi[j] - x[j])
             order = np.argsort(place)
             weight = np.cumsum(w[order])
             best = float(place[order[np.searchsorted(weight, 0.5 * weight[-1])]]) + x[j]
             best = min(max(best, lo[j]), hi[j])
             s[terms_q] += terms_a * (best - x[j])
+            for k, c, *_ in via:
+                at_shared[k] += c * (best - x[j])
             x[j] = best
     return np.array(x)
 
 
-def _terms(pos_row, m: int, a_row, a_col, a_val, kind, index, definitions) -> tuple:
-    """(curve, issue's index, coefficient) of each issue in each curve's argument, one per pair
-    and grouped by issue, for _landing: a shared argument's through its definition (column =
-    -terms / coefficient, its issues' terms alone), summed with the curve's own term of the same
-    issue."""
+def _pairs(first: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For runs of `count` consecutive places from `first` each: every place, and its run."""
+    pair = np.repeat(first - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+    return pair, np.repeat(np.arange(len(count)), count)
+
+
+def _through(shared: tuple, point, fall, first, count, centre) -> tuple[list, list]:
+    """Per issue, (shared argument, the issue's coefficient in it, the summed curve's points,
+    their falls summed from the left, the falls) of each shared argument the issue enters; and
+    the shared arguments' values with the issues at `centre`. A shared argument's curves (a
+    public good every party weighs) are one concave curve of it, its points sorted once: along
+    one issue only the few points within the issue's reach are seen one by one
+    (`_seen_through`): at 200 parties the start took 16 ms, 26 with every issue's term in
+    every such curve (40 000 terms) taken one by one."""
+    n_issue = len(centre)
+    through = [[] for _ in range(n_issue)]
+    (q, k, a), (d_k, d_j, d_c), n_shared = shared
+    if not n_shared:
+        return through, []
+    pair, curve = _pairs(first[q], count[q])
+    v, w, of = point[pair] / a[curve], fall[pair] * np.abs(a[curve]), k[curve]
+    order = np.lexsort((v, of))
+    v, w, of = v[order], w[order], of[order]
+    ends = np.searchsorted(of, np.arange(n_shared + 1)).tolist()
+    summed = np.concatenate(([0.0], np.cumsum(w)))
+    curves = [(v[a:b], summed[a:b + 1] - summed[a], w[a:b]) for a, b in zip(ends, ends[1:])]
+    for kk, j, c in zip(d_k.tolist(), d_j.tolist(), d_c.tolist()):
+        if len(curves[kk][0]):
+            through[j].append((kk, c) + curves[kk])
+    return through, np.bincount(d_k, weights=d_c * centre[d_j], minlength=n_shared).tolist()
+
+
+def _seen_through(place, w, via, at_shared, below: float, above: float) -> tuple[np.ndarray, np.ndarray]:
+    """An issue's points and falls (`place` from its value, `w`) with those of the shared
+    arguments it enters: the points within its reach (it moves `below` .. `above`) one by one,
+    the others as one weight beyond each end."""
+    places, weights = [place], [w]
+    left = right = 0.0
+    for k, c, v, summed, fall in via:
+        ends = at_shared[k] + c * below, at_shared[k] + c * above
+        i0, i1 = v.searchsorted(min(ends)), v.searchsorted(max(ends), "right")
+        under, over = float(summed[i0]), float(summed[-1] - summed[i1])
+        if c < 0:
+            under, over = over, under
+        left += under * abs(c)
+        right += over * abs(c)
+        places.append((v[i0:i1] - at_shared[k]) / c)
+        weights.append(fall[i0:i1] * abs(c))
+    places.append(_BEYOND)
+    weights.append(np.array((left, right)))
+    return np.concatenate(places), np.concatenate(weights)
+
+
+_BEYOND = np.array((-np.inf, np.inf))  # where _seen_through's weights beyond the ends sit
+
+
+def _terms(pos_row, m: int, a_row, a_col, a_val, kind, index, definitions) -> tuple[tuple, tuple]:
+    """For _landing: (curve, issue's index, coefficient) of each issue in each curve's argument,
+    grouped by issue; and the shared arguments': (curve, shared argument, coefficient) of each
+    curve whose argument is one shared argument alone, (shared argument, issue's index,
+    coefficient) of each issue in one (column = -terms / coefficient, its issues' terms alone),
+    and their number. A curve holding a shared argument and more is not seen (compile writes
+    none: a shared argument is a curve's whole argument)."""
     curve_of = np.full(m, -1, np.intp)  # a position row's curve
     curve_of[pos_row] = np.arange(len(pos_row))
     on = curve_of[a_row] >= 0
-    direct = on & (kind[a_col] == ISSUE)
-    e_q, e_j, e_a = curve_of[a_row[direct]], index[a_col[direct]], a_val[direct]
+    q, col, val = curve_of[a_row[on]], a_col[on], a_val[on]
+    via = kind[col] == SHARED
+    unseen = np.zeros(len(pos_row), bool)
+    unseen[q[via]] = True
+    alone = via & (np.bincount(q, minlength=len(pos_row)) == 1)[q]
+    unseen[q[alone]] = False  # a shared argument alone: seen through it
+    keep = ~unseen[q] & (kind[col] == ISSUE) & (val != 0.0)
+    order = np.argsort(index[col[keep]], kind="stable")
+    terms = q[keep][order], index[col[keep]][order], val[keep][order]
     drow, dcol, dval = definitions
-    if len(drow):
-        n_issue, n_shared = int(index.max()) + 1, len(drow)
-        shared_of = np.full(m, -1, np.intp)
-        shared_of[drow] = np.arange(n_shared)
-        in_def = (shared_of[a_row] >= 0) & (kind[a_col] == ISSUE)
-        d_s = shared_of[a_row[in_def]]
-        order = np.argsort(d_s, kind="stable")
-        d_j, d_c = index[a_col[in_def]][order], (a_val[in_def] / -dval[d_s])[order]
-        d_count = np.bincount(d_s, minlength=n_shared)
-        d_first = np.cumsum(d_count) - d_count
-        col_shared = np.zeros(len(kind), np.intp)
-        col_shared[dcol] = np.arange(n_shared)
-        via = on & (kind[a_col] == SHARED)
-        v_s = col_shared[a_col[via]]
-        reps = d_count[v_s]
-        k = np.repeat(d_first[v_s] - (np.cumsum(reps) - reps), reps) + np.arange(int(reps.sum()))
-        key = np.concatenate((e_q * n_issue + e_j, np.repeat(curve_of[a_row[via]] * n_issue, reps) + d_j[k]))
-        key, where = np.unique(key, return_inverse=True)
-        e_a = np.bincount(where.ravel(), weights=np.concatenate((e_a, np.repeat(a_val[via], reps) * d_c[k])))
-        e_q, e_j = key // n_issue, key % n_issue
-    keep = e_a != 0.0
-    order = np.argsort(e_j[keep], kind="stable")
-    return e_q[keep][order], e_j[keep][order], e_a[keep][order]
+    shared_of, col_shared = np.full(m, -1, np.intp), np.zeros(len(kind), np.intp)
+    shared_of[drow] = col_shared[dcol] = np.arange(len(drow))
+    in_def = (shared_of[a_row] >= 0) & (kind[a_col] == ISSUE)
+    d_k = shared_of[a_row[in_def]]
+    shared = ((q[alone], col_shared[col[alone]], val[alone]),
+              (d_k, index[a_col[in_def]], a_val[in_def] / -dval[d_k]), len(drow))
+    return terms, shared
