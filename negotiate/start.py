@@ -60,6 +60,8 @@ kept.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 from negotiate.sparse import entry_rows
@@ -276,7 +278,7 @@ def _landing(centre: np.ndarray, box: tuple, kinks: tuple, terms: tuple, shared:
     shared argument are summed into one curve of it (`_through`)."""
     point, fall, count = kinks
     e_q, e_j, e_a = terms  # (curve, issue, coefficient), grouped by issue
-    first = np.cumsum(count) - count
+    first = _starts(count)
     # a pair per term and point of its curve, an issue's pairs together
     pair, term = _pairs(first[e_q], count[e_q])
     p_q, p_a = e_q[term], e_a[term]
@@ -290,7 +292,7 @@ def _landing(centre: np.ndarray, box: tuple, kinks: tuple, terms: tuple, shared:
              for j, a, b, c, d in zip(range(n_issue), k_pair, k_pair[1:], k_term, k_term[1:]) if a < b or through[j]]
     lines.sort(key=lambda line: -len(line[5]))  # stable: the issues in the most curves first
     x, (lo, hi) = centre.tolist(), box
-    s = np.bincount(e_q, weights=e_a * centre[e_j], minlength=len(count)).astype(float)  # the curves' arguments (int if no term)
+    s = np.bincount(e_q, weights=e_a * centre[e_j], minlength=len(count)).astype(float)  # the curves' arguments
     for _ in range(LANDING_SWEEPS):
         for j, at, q, inv_a, w, terms_q, terms_a, via in lines:
             place = at - s[q] * inv_a  # each point, in this issue's value less its own
@@ -307,9 +309,14 @@ def _landing(centre: np.ndarray, box: tuple, kinks: tuple, terms: tuple, shared:
     return np.array(x)
 
 
+def _starts(count: np.ndarray) -> np.ndarray:
+    """Where each of runs of `count` places laid one after the other starts."""
+    return np.cumsum(count) - count
+
+
 def _pairs(first: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For runs of `count` consecutive places from `first` each: every place, and its run."""
-    pair = np.repeat(first - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+    pair = np.repeat(first - _starts(count), count) + np.arange(int(count.sum()))
     return pair, np.repeat(np.arange(len(count)), count)
 
 
@@ -332,7 +339,7 @@ def _through(shared: tuple, point, fall, first, count, centre) -> tuple[list, li
     v, w, of = v[order], w[order], of[order]
     ends = np.searchsorted(of, np.arange(n_shared + 1)).tolist()
     summed = np.concatenate(([0.0], np.cumsum(w)))
-    curves = [(v[a:b], summed[a:b + 1] - summed[a], w[a:b]) for a, b in zip(ends, ends[1:])]
+    curves = [(v[a:b], summed[a:b + 1] - summed[a], w[a:b]) for a, b in pairwise(ends)]
     for kk, j, c in zip(d_k.tolist(), d_j.tolist(), d_c.tolist()):
         if len(curves[kk][0]):
             through[j].append((kk, c) + curves[kk])
@@ -377,7 +384,7 @@ def _terms(pos_row, m: int, a_row, a_col, a_val, kind, index, definitions) -> tu
     via = kind[col] == SHARED
     unseen = np.zeros(len(pos_row), bool)
     unseen[q[via]] = True
-    alone = via & (np.bincount(q, minlength=len(pos_row)) == 1)[q]
+    alone = via & (val != 0.0) & (np.bincount(q, minlength=len(pos_row)) == 1)[q]
     unseen[q[alone]] = False  # a shared argument alone: seen through it
     keep = ~unseen[q] & (kind[col] == ISSUE) & (val != 0.0)
     order = np.argsort(index[col[keep]], kind="stable")

@@ -17,12 +17,13 @@ from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 
 from negotiate import compile as compile_mod
+from negotiate import start as start_mod
 from negotiate.backends import make_backend
 from negotiate.case.load import validate_data
 from negotiate.compile import compile_case
 from negotiate.proposal import utilities
-from negotiate import start as start_mod
-from negotiate.start import BASIC, LOWER, UPPER, _landing as landing, utilitarian_start
+from negotiate.start import BASIC, LOWER, UPPER, utilitarian_start
+from negotiate.start import _landing as landing
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import make_case  # noqa: E402
