@@ -10,8 +10,8 @@ can be written down directly:
 - every party's utility column is basic in its utility row, and a shared
   argument's column in the row defining it;
 - in each position row, one fill is basic: the one where the curve's argument
-  lands with every issue at the centre of its range; the fills before it are
-  at their upper bounds, those after at 0;
+  lands with every issue at its landing estimate (below); the fills before it
+  are at their upper bounds, those after at 0;
 - every issue value is at the end of its range its reduced cost points to
   (the objective's gradient with these fills basic), and every other row's
   slack is basic.
@@ -33,9 +33,34 @@ IPM + crossover where it was the cold method: 5 parties 0.0021 (251) vs 0.0012
 200 parties 0.97 (9527) vs 0.23 (4888), IPM 0.49. Starting with every issue
 at its lower end instead of its centre took more iterations than the slack
 basis (5 parties 325, 50 parties 3012; the upper end 353 and 3437).
+
+Where the arguments land is the whole lever: the dual simplex's iterations
+fall as the landing nears the optimum's issue values (5 / 20 / 50 parties:
+from the centres 125 / 465 / 1231, half way to the optimum 83 / 323 / 814,
+at the optimum itself 10 / 41 / 131). The landing estimate (`_landing`) is two
+Gauss-Seidel sweeps of exact coordinate ascent from the centres, on the
+curves' scores over the issues' ranges narrowed by the limits on one issue
+alone: 17 / 89 / 256 iterations, 200 parties 1276 (5216 from the centres).
+One sweep: 24 / 157 / 403, 200 parties 2255; three: 16 / 66 / 183, 993, the
+third sweep costing about what it saves. CPU ms of the start alone and of
+the backend's whole solve (the start in it), against the centres (the same
+run, load 2-3): 5 parties 0.31 and 1.16 against 0.08 and 1.35; 20 parties
+1.3 and 4.9 against 0.18 and 6.6; 50 parties 3.6 and 14.0 against 0.41 and
+21.3; 200 parties 16 and 96 against 3.2 and 202. More iterations than from
+the centres: the issues at the ends their reduced costs point to, iterated
+to a fixed point; sign-subgradient steps on the box; Jacobi sweeps (every
+issue at once: a price and the parties' own issues overshoot each other
+from 20 parties). Walls for the constraints over several issues jammed the
+one-issue-at-a-time ascent (random flat cases: more iterations than without
+them). Writing the issues basic in the row of the kink their ascent stopped
+at (sweeps in the issues' own order) took 14 / 53 / 136 iterations against
+17 / 70 / 185 after three sweeps, but as many or more after one or two; not
+kept.
 """
 
 from __future__ import annotations
+
+from itertools import pairwise
 
 import numpy as np
 
@@ -43,6 +68,7 @@ from negotiate.sparse import entry_rows
 
 LOWER, BASIC, UPPER = np.int8(0), np.int8(1), np.int8(2)  # HiGHS's HighsBasisStatus values kLower, kBasic, kUpper
 FILL, ISSUE, UTILITY, SHARED = 0, 1, 2, 3  # a column's kind
+LANDING_SWEEPS = 2  # _landing's sweeps: the measurements are in the module docstring
 
 
 def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -51,8 +77,8 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     every utility column and on nothing else); None where the model is not that form.
 
     Written for few numpy calls, each about 1 us at 5 parties, where this runs once per solve:
-    0.082 ms there in a loop, 0.16 in a solve (the earlier code, same statuses: 0.164 and 0.26;
-    200 parties 3.1 ms against 5.5). Sums over the argument entries alone (issues', shared
+    0.082 ms there in a loop before the landing estimate, 0.30 with it (its two sweeps 0.11);
+    200 parties 3.2 ms before it, 16 with it. Sums over the argument entries alone (issues', shared
     arguments') or the fills' utility entries alone are those over every entry without its zero
     terms, so bit for bit the same."""
     from negotiate.compile import Problem
@@ -106,34 +132,42 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     if ((p.row_lo != p.row_hi) & held).any() or np.count_nonzero(held) != len(ucol) + len(shared) + len(start):
         return None  # the second: as many basic columns (utilities, shared arguments, a fill per row) as held rows
 
-    # the curves' arguments with every issue at the centre of its range
-    v = np.zeros(n)
-    v[issue] = centre
-    if len(drow):
-        part = np.bincount(a_row, weights=a_val * v[a_col], minlength=m)
-        v[dcol] = -part[drow] / dval  # column j - terms = 0
-    act = np.bincount(a_row, weights=a_val * v[a_col], minlength=m)
-    need = act[prow] - p.row_lo[prow]  # sum of the fills
-    # per position row (its fills in column order, contiguous in CSR), the fill the argument lands
-    # in: the fills before it fit whole (a prefix of the row's fills: widths >= 0, by _centres)
+    # per position row (its fills in column order, contiguous in CSR) the ends of its fills from
+    # its first point; the utility rows' duals c_p / a and each fill's y_u * a_u (minus its gain)
     end = np.empty_like(start)
     end[:-1], end[-1] = start[1:], len(fcol)
     filled = np.cumsum(p.col_ub[fcol])
     before = filled[start - 1]  # the fills' sum before the row's (start[0] is 0)
     before[0] = 0.0
-    full = filled - np.repeat(before, end - start) <= need
-    basic_fill = fcol[np.minimum(start + np.add.reduceat(full, start, dtype=np.intp), end - 1)]
-    col_status = np.full(n, LOWER, np.int8)
-    col_status[fcol] = np.where(full, UPPER, LOWER)
-    col_status[basic_fill] = col_status[ucol] = col_status[shared] = BASIC
-
-    # duals of this basis: utility rows c_p / a; position rows from the basic fill (its reduced
-    # cost 0 = -(y_r * -1 + y_u * a_u)); definitions from their shared argument's (0 as well)
+    within = filled - np.repeat(before, end - start)
     y = np.zeros(m)
     y[rows[u_entry]] = cost[cols[u_entry]] / vals[u_entry]
     f_col, f_row, f_val = fill_u
     y_u = np.zeros(n)  # a fill's y_u * a_u
     y_u[f_col] = y[f_row] * f_val
+
+    # the curves' arguments with every issue at the landing estimate (_landing)
+    v = np.zeros(n)
+    index = np.zeros(n, np.intp)  # an issue's place among the issues
+    index[issue] = np.arange(len(issue))
+    box = _box(p.col_lb[issue], p.col_ub[issue], p, cols, vals, kind, index, held)
+    kinks = _kinks(p.row_lo[pos_row], within, -y_u[fcol], start, end)
+    v[issue] = _landing(centre, box, kinks, *_terms(pos_row, m, a_row, a_col, a_val, kind, index, (drow, dcol, dval)))
+    if len(drow):
+        part = np.bincount(a_row, weights=a_val * v[a_col], minlength=m)
+        v[dcol] = -part[drow] / dval  # column j - terms = 0
+    act = np.bincount(a_row, weights=a_val * v[a_col], minlength=m)
+    need = act[prow] - p.row_lo[prow]  # sum of the fills
+    # per position row, the fill the argument lands in: the fills before it fit whole (a prefix of
+    # the row's fills: widths >= 0, by _centres)
+    full = within <= need
+    basic_fill = fcol[np.minimum(start + np.add.reduceat(full, start, dtype=np.intp), end - 1)]
+    col_status = np.full(n, LOWER, np.int8)
+    col_status[fcol] = np.where(full, UPPER, LOWER)
+    col_status[basic_fill] = col_status[ucol] = col_status[shared] = BASIC
+
+    # duals of this basis: utility rows as above; position rows from the basic fill (its reduced
+    # cost 0 = -(y_r * -1 + y_u * a_u)); definitions from their shared argument's (0 as well)
     y[pos_row] = y_u[basic_fill]
     if len(drow):
         on_shared = (kind[a_col] == SHARED) & is_prow[a_row]
@@ -190,3 +224,176 @@ def _definitions(a_kind, a_row, a_col, a_val, is_prow, n_shared: int, n_cols: in
             or not dval.all()):
         return None
     return drow, dcol, dval
+
+
+def _kinks(first: np.ndarray, within: np.ndarray, gain: np.ndarray, start: np.ndarray,
+           end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The objective's kinks along each curve's argument, for _landing: (the points, the fall of
+    the slope at each, the number of points of each curve), the curves one after the other. A
+    curve q's points are its first (`first[q]`) and the end of each fill (`first` plus
+    `within`, the fills' widths summed from the curve's start); its slopes (objective per unit
+    of argument) are the fills' `gain`, and outside its range a wall as steep as all the curves
+    together (`steep`: no fill holds the argument there)."""
+    nq, nf = len(start), len(gain)
+    steep = float(np.abs(gain).sum()) + 1.0
+    count = end - start
+    lead = start + np.arange(nq)  # a curve's first point, then one per fill
+    at_fill = np.arange(nf) + np.repeat(np.arange(1, nq + 1), count)
+    point, slope = np.empty(nf + nq), np.empty(nf + nq + 1)
+    point[lead], point[at_fill] = first, np.repeat(first, count) + within
+    slope[lead], slope[at_fill], slope[-1] = steep, gain, 0.0  # the slope before each point
+    fall = slope[:-1] - slope[1:]
+    last = end + np.arange(nq)
+    fall[last] = slope[last] + steep  # after a curve's last point its wall
+    return point, fall, count + 1
+
+
+def _box(lo: np.ndarray, hi: np.ndarray, p, cols, vals, kind, index, held) -> tuple[list, list]:
+    """The issues' ranges (lo, hi), each narrowed by the rows over it alone (a party's limit
+    `reduction[self] <= 45`), as lists, for _landing."""
+    one = np.flatnonzero((np.diff(p.indptr) == 1) > held)
+    one = one[kind[cols[p.indptr[one]]] == ISSUE]
+    if len(one):
+        at = p.indptr[one]
+        j, a = index[cols[at]], vals[at]
+        low, high = p.row_lo[one] / a, p.row_hi[one] / a
+        flip = a < 0
+        low[flip], high[flip] = high[flip], low[flip]
+        lo, hi = lo.copy(), hi.copy()
+        np.maximum.at(lo, j, low)
+        np.minimum.at(hi, j, high)
+    return lo.tolist(), hi.tolist()
+
+
+def _landing(centre: np.ndarray, box: tuple, kinks: tuple, terms: tuple, shared: tuple) -> np.ndarray:
+    """An estimate of the issues' values at the optimum, for the start to land the curves'
+    arguments at: from the centres, LANDING_SWEEPS Gauss-Seidel sweeps of exact coordinate
+    ascent on the objective sum_q score_q(argument_q) over the issues' `box` (the ranges and the
+    limits on one issue alone; constraints over several issues and reservations are not seen:
+    walls for them jammed the ascent, which moves one issue at a time). Along one issue the
+    objective is concave and piecewise linear, its slope falling at each point of each curve the
+    issue enters by |coefficient| times the curve's fall there (`kinks`): its maximum is the
+    weighted median of those points, clipped to the box. The issues in the most curves go first
+    in a sweep (a price all parties' curves hold, then each party's own issues). The curves on a
+    shared argument are summed into one curve of it (`_through`)."""
+    point, fall, count = kinks
+    e_q, e_j, e_a = terms  # (curve, issue, coefficient), grouped by issue
+    first = _starts(count)
+    # a pair per term and point of its curve, an issue's pairs together
+    pair, term = _pairs(first[e_q], count[e_q])
+    p_q, p_a = e_q[term], e_a[term]
+    p_at, p_w = point[pair] / p_a, fall[pair] * np.abs(p_a)
+    inv = 1.0 / p_a
+    n_issue = len(centre)
+    k_pair = np.searchsorted(e_j[term], np.arange(n_issue + 1)).tolist()
+    k_term = np.searchsorted(e_j, np.arange(n_issue + 1)).tolist()
+    through, at_shared = _through(shared, point, fall, first, count, centre)
+    lines = [(j, p_at[a:b], p_q[a:b], inv[a:b], p_w[a:b], e_q[c:d], e_a[c:d], through[j])
+             for j, a, b, c, d in zip(range(n_issue), k_pair, k_pair[1:], k_term, k_term[1:]) if a < b or through[j]]
+    lines.sort(key=lambda line: -len(line[5]))  # stable: the issues in the most curves first
+    x, (lo, hi) = centre.tolist(), box
+    s = np.bincount(e_q, weights=e_a * centre[e_j], minlength=len(count)).astype(float)  # the curves' arguments
+    for _ in range(LANDING_SWEEPS):
+        for j, at, q, inv_a, w, terms_q, terms_a, via in lines:
+            place = at - s[q] * inv_a  # each point, in this issue's value less its own
+            if via:
+                place, w = _seen_through(place, w, via, at_shared, lo[j] - x[j], hi[j] - x[j])
+            order = np.argsort(place)
+            weight = np.cumsum(w[order])
+            best = float(place[order[np.searchsorted(weight, 0.5 * weight[-1])]]) + x[j]
+            best = min(max(best, lo[j]), hi[j])
+            s[terms_q] += terms_a * (best - x[j])
+            for k, c, *_ in via:
+                at_shared[k] += c * (best - x[j])
+            x[j] = best
+    return np.array(x)
+
+
+def _starts(count: np.ndarray) -> np.ndarray:
+    """Where each of runs of `count` places laid one after the other starts."""
+    return np.cumsum(count) - count
+
+
+def _pairs(first: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For runs of `count` consecutive places from `first` each: every place, and its run."""
+    pair = np.repeat(first - _starts(count), count) + np.arange(int(count.sum()))
+    return pair, np.repeat(np.arange(len(count)), count)
+
+
+def _through(shared: tuple, point, fall, first, count, centre) -> tuple[list, list]:
+    """Per issue, (shared argument, the issue's coefficient in it, the summed curve's points,
+    their falls summed from the left, the falls) of each shared argument the issue enters; and
+    the shared arguments' values with the issues at `centre`. A shared argument's curves (a
+    public good every party weighs) are one concave curve of it, its points sorted once: along
+    one issue only the few points within the issue's reach are seen one by one
+    (`_seen_through`): at 200 parties the start took 16 ms, 26 with every issue's term in
+    every such curve (40 000 terms) taken one by one."""
+    n_issue = len(centre)
+    through = [[] for _ in range(n_issue)]
+    (q, k, a), (d_k, d_j, d_c), n_shared = shared
+    if not n_shared:
+        return through, []
+    pair, curve = _pairs(first[q], count[q])
+    v, w, of = point[pair] / a[curve], fall[pair] * np.abs(a[curve]), k[curve]
+    order = np.lexsort((v, of))
+    v, w, of = v[order], w[order], of[order]
+    ends = np.searchsorted(of, np.arange(n_shared + 1)).tolist()
+    summed = np.concatenate(([0.0], np.cumsum(w)))
+    curves = [(v[a:b], summed[a:b + 1] - summed[a], w[a:b]) for a, b in pairwise(ends)]
+    for kk, j, c in zip(d_k.tolist(), d_j.tolist(), d_c.tolist()):
+        if len(curves[kk][0]):
+            through[j].append((kk, c) + curves[kk])
+    return through, np.bincount(d_k, weights=d_c * centre[d_j], minlength=n_shared).tolist()
+
+
+def _seen_through(place, w, via, at_shared, below: float, above: float) -> tuple[np.ndarray, np.ndarray]:
+    """An issue's points and falls (`place` from its value, `w`) with those of the shared
+    arguments it enters: the points within its reach (it moves `below` .. `above`) one by one,
+    the others as one weight beyond each end."""
+    places, weights = [place], [w]
+    left = right = 0.0
+    for k, c, v, summed, fall in via:
+        ends = at_shared[k] + c * below, at_shared[k] + c * above
+        i0, i1 = v.searchsorted(min(ends)), v.searchsorted(max(ends), "right")
+        under, over = float(summed[i0]), float(summed[-1] - summed[i1])
+        if c < 0:
+            under, over = over, under
+        left += under * abs(c)
+        right += over * abs(c)
+        places.append((v[i0:i1] - at_shared[k]) / c)
+        weights.append(fall[i0:i1] * abs(c))
+    places.append(_BEYOND)
+    weights.append(np.array((left, right)))
+    return np.concatenate(places), np.concatenate(weights)
+
+
+_BEYOND = np.array((-np.inf, np.inf))  # where _seen_through's weights beyond the ends sit
+
+
+def _terms(pos_row, m: int, a_row, a_col, a_val, kind, index, definitions) -> tuple[tuple, tuple]:
+    """For _landing: (curve, issue's index, coefficient) of each issue in each curve's argument,
+    grouped by issue; and the shared arguments': (curve, shared argument, coefficient) of each
+    curve whose argument is one shared argument alone, (shared argument, issue's index,
+    coefficient) of each issue in one (column = -terms / coefficient, its issues' terms alone),
+    and their number. A curve holding a shared argument and more is not seen (compile writes
+    none: a shared argument is a curve's whole argument)."""
+    curve_of = np.full(m, -1, np.intp)  # a position row's curve
+    curve_of[pos_row] = np.arange(len(pos_row))
+    on = curve_of[a_row] >= 0
+    q, col, val = curve_of[a_row[on]], a_col[on], a_val[on]
+    via = kind[col] == SHARED
+    unseen = np.zeros(len(pos_row), bool)
+    unseen[q[via]] = True
+    alone = via & (val != 0.0) & (np.bincount(q, minlength=len(pos_row)) == 1)[q]
+    unseen[q[alone]] = False  # a shared argument alone: seen through it
+    keep = ~unseen[q] & (kind[col] == ISSUE) & (val != 0.0)
+    order = np.argsort(index[col[keep]], kind="stable")
+    terms = q[keep][order], index[col[keep]][order], val[keep][order]
+    drow, dcol, dval = definitions
+    shared_of, col_shared = np.full(m, -1, np.intp), np.zeros(len(kind), np.intp)
+    shared_of[drow] = col_shared[dcol] = np.arange(len(drow))
+    in_def = (shared_of[a_row] >= 0) & (kind[a_col] == ISSUE)
+    d_k = shared_of[a_row[in_def]]
+    shared = ((q[alone], col_shared[col[alone]], val[alone]),
+              (d_k, index[a_col[in_def]], a_val[in_def] / -dval[d_k]), len(drow))
+    return terms, shared
