@@ -128,19 +128,21 @@ START_COLD_MIN_ROWS = 6000
 STARTED_DUAL_EDGE_WEIGHTS = 1
 # The started utilitarian run of a model of fewer rows than this runs without HiGHS's own simplex
 # scaling (simplex_scale_strategy 0, as `without_simplex_scaling`; the model reaches HiGHS scaled by
-# powers of two already): HiGHS's equilibration on top costs its own set-up (a run from the optimal
-# basis: 0.32 vs 0.23 ms at 5 parties) and, on small models, iterations. benchmarks/generate.py
-# cases (seeds 0-5), CPU ms of the run, median of 300 / 60 / 15-30 / 3-10 interleaved runs, one
-# 2-core machine under load 1-2, scaling off / default: 5 parties (166 rows) 0.82-0.99 (6 seeds,
-# median 0.92, e.g. 1.09 vs 1.10 ms, 114 vs 125 iterations); 6 (199) 0.83-0.98; 7 (232) 0.87-1.05;
-# 8 (265) 0.86-1.05; 9 (298) 0.87-0.98; 10 (331) 0.90-1.20; 12 (397) 0.92-1.01; 15 (496) 0.89-1.12;
-# 20 (661) 0.95-0.96;
+# powers of two already): HiGHS's equilibration on top costs its own set-up and, on small models,
+# iterations. benchmarks/generate.py cases (seeds 0-5), CPU ms of the run, median of 300 / 60 /
+# 15-30 / 3-10 interleaved runs, one 2-core machine under load 1-2, scaling off / default: 5 parties
+# (166 rows) 0.82-0.99 (6 seeds, median 0.92; seed 0, the benchmarks' case, 0.984 vs 1.001 ms over
+# 600 solves, 114 vs 125 iterations); 6 (199) 0.83-0.98; 7 (232) 0.87-1.05; 8 (265) 0.86-1.05;
+# 9 (298) 0.87-0.98; 10 (331) 0.90-1.20; 12 (397) 0.92-1.01; 15 (496) 0.89-1.12; 20 (661) 0.95-0.96;
 # 25 (826) 1.06-1.08; 30 (991) 0.94-1.03; 35 (1.2k) 1.06-1.24; 40 (1.3k) 1.05-1.30; 50 (1.7k) 1.27;
-# 70 (2.3k) 1.34; 100 (3.3k) 1.51; 200 (6.6k) 263 vs 186 ms. The gain ends near 300 rows; the
+# 70 (2.3k) 1.34; 100 (3.3k) 1.51; 200 (6.6k, another run) 263 vs 186 ms. HiGHS's other scaling
+# strategies (2-5) did no better than its default at 5 parties. The gain ends near 300 rows; the
 # threshold is below that, at 180, for the shipped eu_effort_sharing_2030 (191 rows), where scaling
 # off gains nothing (1.00) and its canonical utilitarian agreement (47 LPs on a flat optimum) moved
 # by up to 2e-8 relative (reduction ES 40.00000008 to 40.0, finance ES/FR/IE in the 8th digit);
-# asia_pacific_compact (61 rows) 0.95, its answer the same within 1e-9.
+# asia_pacific_compact (61 rows) 0.95, its answer the same within 1e-9. A hot re-solve after the
+# run (a what-if change) scales the LP afresh: 5 parties, a reservation raised, 79 iterations
+# either way, 1.10 vs 1.03-1.05 ms.
 STARTED_UNSCALED_MAX_ROWS = 180
 
 
