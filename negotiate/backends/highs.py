@@ -560,8 +560,8 @@ class HighsBackend(Backend):
         (STARTED_DUAL_EDGE_WEIGHTS), and HiGHS's own scaling off below STARTED_UNSCALED_MAX_ROWS
         rows where the model reaches it scaled (a backend built without scaling keeps HiGHS's)."""
         options = {"simplex_dual_edge_weight_strategy": STARTED_DUAL_EDGE_WEIGHTS}
-        if self.scaling and self.n_rows < STARTED_UNSCALED_MAX_ROWS:
-            options["simplex_scale_strategy"] = 0
+        if self.n_rows < STARTED_UNSCALED_MAX_ROWS:
+            options.update(self._simplex_scaling_off())
         return options
 
     def _started_utilitarian(self) -> bool:
@@ -931,8 +931,13 @@ class HighsBackend(Backend):
         `model_scales`), and on the hot chains of Kalai-Smorodinsky (ConceptRunner.ideals and the
         leximin after them) HiGHS's equilibration on top cost iterations. Measured there
         (ConceptRunner.kalai_smorodinsky). A backend built without its own scaling keeps HiGHS's."""
-        with self._options({"simplex_scale_strategy": 0} if self.scaling else {}):
+        with self._options(self._simplex_scaling_off()):
             yield
+
+    def _simplex_scaling_off(self) -> dict:
+        """The option that turns HiGHS's own simplex scaling off where the model reaches it scaled
+        by our powers of two (none on a backend built without them: HiGHS's is then the only one)."""
+        return {"simplex_scale_strategy": 0} if self.scaling else {}
 
     def model_row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """The live bounds of the Problem's rows (unscaled: the scales are powers of two, so they
