@@ -126,6 +126,24 @@ START_COLD_MIN_ROWS = 6000
 # 20 parties 7.15 (450) vs 6.07 (480); 50 parties 25.0 (1221) vs 20.8 (1248); 200 parties 255
 # (4888) vs 182 (5117); Dantzig's pricing lost everywhere (200 parties 482 ms, 9391 iterations).
 STARTED_DUAL_EDGE_WEIGHTS = 1
+# The started utilitarian run of a model of fewer rows than this runs without HiGHS's own simplex
+# scaling (simplex_scale_strategy 0, as `without_simplex_scaling`; the model reaches HiGHS scaled by
+# powers of two already): HiGHS's equilibration on top costs its own set-up and, on small models,
+# iterations. benchmarks/generate.py cases (seeds 0-5), CPU ms of the run, median of 300 / 60 /
+# 15-30 / 3-10 interleaved runs, one 2-core machine under load 1-2, scaling off / default: 5 parties
+# (166 rows) 0.82-0.99 (6 seeds, median 0.92; seed 0, the benchmarks' case, 0.984 vs 1.001 ms over
+# 600 solves, 114 vs 125 iterations); 6 (199) 0.83-0.98; 7 (232) 0.87-1.05; 8 (265) 0.86-1.05;
+# 9 (298) 0.87-0.98; 10 (331) 0.90-1.20; 12 (397) 0.92-1.01; 15 (496) 0.89-1.12; 20 (661) 0.95-0.96;
+# 25 (826) 1.06-1.08; 30 (991) 0.94-1.03; 35 (1.2k) 1.06-1.24; 40 (1.3k) 1.05-1.30; 50 (1.7k) 1.27;
+# 70 (2.3k) 1.34; 100 (3.3k) 1.51; 200 (6.6k, another run) 263 vs 186 ms. HiGHS's other scaling
+# strategies (2-5) did no better than its default at 5 parties. The gain ends near 300 rows; the
+# threshold is below that, at 180, for the shipped eu_effort_sharing_2030 (191 rows), where scaling
+# off gains nothing (1.00) and its canonical utilitarian agreement (47 LPs on a flat optimum) moved
+# by up to 2e-8 relative (reduction ES 40.00000008 to 40.0, finance ES/FR/IE in the 8th digit);
+# asia_pacific_compact (61 rows) 0.95, its answer the same within 1e-9. A hot re-solve after the
+# run (a what-if change) scales the LP afresh: 5 parties, a reservation raised, 79 iterations
+# either way, 1.10 vs 1.03-1.05 ms.
+STARTED_UNSCALED_MAX_ROWS = 180
 
 
 class HighsBackend(Backend):
@@ -529,13 +547,22 @@ class HighsBackend(Backend):
         limit = self.effective_time_limit()
         h.setOptionValue("time_limit", float(limit) if limit else highspy.kHighsInf)
         if self._started_utilitarian():  # dual simplex from the written basis (HiGHS does not presolve from a basis)
-            self._run_with({"simplex_dual_edge_weight_strategy": STARTED_DUAL_EDGE_WEIGHTS})
+            self._run_with(self._started_options())
         elif self._cold_ipm():
             self._run_with({"solver": "ipm", "run_crossover": "on"})
         elif self._cold_bare_lp() and h.getOptionValue("presolve")[1] == "choose":
             self._run_with({"presolve": COLD_SIMPLEX_PRESOLVE})
         else:
             h.run()  # hot: HiGHS starts from the basis, without presolve
+
+    def _started_options(self) -> dict:
+        """HiGHS's options for the started utilitarian run: Devex edge weights
+        (STARTED_DUAL_EDGE_WEIGHTS), and HiGHS's own scaling off below STARTED_UNSCALED_MAX_ROWS
+        rows where the model reaches it scaled (a backend built without scaling keeps HiGHS's)."""
+        options = {"simplex_dual_edge_weight_strategy": STARTED_DUAL_EDGE_WEIGHTS}
+        if self.n_rows < STARTED_UNSCALED_MAX_ROWS:
+            options.update(self._simplex_scaling_off())
+        return options
 
     def _started_utilitarian(self) -> bool:
         """A cold LP on the compiled model alone whose objective weighs every utility (utilitarian),
@@ -904,8 +931,13 @@ class HighsBackend(Backend):
         `model_scales`), and on the hot chains of Kalai-Smorodinsky (ConceptRunner.ideals and the
         leximin after them) HiGHS's equilibration on top cost iterations. Measured there
         (ConceptRunner.kalai_smorodinsky). A backend built without its own scaling keeps HiGHS's."""
-        with self._options({"simplex_scale_strategy": 0} if self.scaling else {}):
+        with self._options(self._simplex_scaling_off()):
             yield
+
+    def _simplex_scaling_off(self) -> dict:
+        """The option that turns HiGHS's own simplex scaling off where the model reaches it scaled
+        by our powers of two (none on a backend built without them: HiGHS's is then the only one)."""
+        return {"simplex_scale_strategy": 0} if self.scaling else {}
 
     def model_row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """The live bounds of the Problem's rows (unscaled: the scales are powers of two, so they
