@@ -71,6 +71,8 @@ class _Names:
             made = []
             for part in self._parts:
                 made += part() if callable(part) else part
+            if len(made) != self._n:  # a section's count (`later`) placed the rows and columns after it
+                raise AssertionError(f"{len(made)} names made where {self._n} were counted")
             self._made, self._parts = made, None
         return self._made
 
@@ -1143,7 +1145,8 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
     row_lo[urow] = row_hi[urow] = const
     nonconcave = [f"parties.{keys[q][0]}.criteria.{keys[q][1]}" for q in unordered]
     row_party = np.repeat(np.arange(n_p), np.diff(np.append(party_row, n_rows)))
-    return _Section(parties, keys, lb, ub, integer, row_len, indices, values, row_lo, row_hi, row_party, party_col, party_row, ucol, urow, crit_party, crit_col, ncol, crit_row,
+    return _Section(parties, keys, lb, ub, integer, row_len, indices, values, row_lo, row_hi,
+                    row_party, party_col, party_row, ucol, urow, crit_party, crit_col, ncol, crit_row,
                     nrow, m, fill_at, slope, y0, linear, nonconcave,
                     _party_spans(crits, weights, curve, linear, point_range, counts).tolist(), weights,
                     d.read if curve and len(curve) == nq else None)
