@@ -163,6 +163,10 @@ STARTED_UNSCALED_MAX_ROWS = 180
 # the threshold: there it gains nothing on generated cases (10 / 20 / 50 / 100 / 200 parties
 # 0.98-1.01 / 1.00 / 0.97-1.01 / 1.01 / 0.93, as many iterations) and on the degenerate
 # eu_effort_sharing_2030 (191 rows, scaled) the dual simplex stalls: 1.18, 122 vs 95 iterations.
+# Other options of the run's fixed part gained nothing at 5 parties (seeds 0, 1, 6; 0.96-1.01,
+# the same iterations): simplex_unscaled_solution_strategy 0, simplex_price_strategy 1,
+# simplex_update_limit 100000, max_dual_simplex_cleanup_level 0, simplex_max_concurrency 1,
+# rebuild_refactor_solution_error_tolerance -1, no time limit.
 STARTED_SMALL_COST_PERTURBATION = 0.0
 
 
