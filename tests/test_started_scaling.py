@@ -27,7 +27,7 @@ from generate import make_case  # noqa: E402
 from test_start_basis import by_linprog  # noqa: E402
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "cases"
-WATCHED = ("simplex_scale_strategy", "simplex_dual_edge_weight_strategy")
+WATCHED = ("simplex_scale_strategy", "simplex_dual_edge_weight_strategy", "dual_simplex_cost_perturbation_multiplier")
 
 
 def watched_solve(problem, **options):
@@ -58,7 +58,8 @@ def test_the_started_run_of_a_small_model_runs_without_highs_scaling_and_gives_i
     assert result.status == "optimal"
     assert before["simplex_scale_strategy"] != 0
     assert seen == [{"simplex_scale_strategy": 0,
-                     "simplex_dual_edge_weight_strategy": highs.STARTED_DUAL_EDGE_WEIGHTS}]
+                     "simplex_dual_edge_weight_strategy": highs.STARTED_DUAL_EDGE_WEIGHTS,
+                     "dual_simplex_cost_perturbation_multiplier": highs.STARTED_SMALL_COST_PERTURBATION}]
     assert {k: b.h.getOptionValue(k)[1] for k in WATCHED} == before
 
 

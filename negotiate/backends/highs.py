@@ -142,8 +142,32 @@ STARTED_DUAL_EDGE_WEIGHTS = 1
 # by up to 2e-8 relative (reduction ES 40.00000008 to 40.0, finance ES/FR/IE in the 8th digit);
 # asia_pacific_compact (61 rows) 0.95, its answer the same within 1e-9. A hot re-solve after the
 # run (a what-if change) scales the LP afresh: 5 parties, a reservation raised, 79 iterations
-# either way, 1.10 vs 1.03-1.05 ms.
+# either way, 1.10 vs 1.03-1.05 ms. Re-measured from negotiate.start's landing estimate (10-100
+# iterations below 20 parties), median of 40 / 10 / 4 interleaved runs, load 1-1.5, scaling off /
+# default: 6 parties (199 rows, 3 seeds) 0.78-0.96; 7 (232) 0.78-0.81; 8 (265) 0.77-0.83; 10 (331)
+# 0.80-1.00; 12 (397) 0.79; 15 (496) 0.72; 20 (661) 0.79; 30 (991) 0.81-1.03; 50 (1.7k) 0.85-1.29;
+# 100 (3.3k) 0.88-1.18; 200 (6.6k) 1.45. The gain now reaches 20 parties, but with the threshold at
+# 700 eu_effort_sharing_2030 (191 rows, 0.90 there) still moves beyond 1e-9 (finance ES -0.7043591719
+# to -0.7043591565, reduction ES 40.00000008 to 40.0), with the cost perturbation on or off: 180 kept.
 STARTED_UNSCALED_MAX_ROWS = 180
+# The started run below STARTED_UNSCALED_MAX_ROWS (HiGHS's scaling off) also runs with HiGHS's dual
+# cost perturbation off (dual_simplex_cost_perturbation_multiplier 0). From the landing estimate it
+# takes few iterations, and where removing the perturbation at the end leaves a dual infeasibility
+# HiGHS sets up the primal simplex to clean it up, a fixed cost of ~0.1 ms (5 parties, seed 0, the
+# benchmarks' case: 15 iterations, the last the cleanup's, against 14). benchmarks/generate.py cases,
+# CPU ms of the run, median of 30-100 interleaved runs, load 1-1.5, off / on (iterations):
+# 5 parties seed 0 0.455 vs 0.549 (14 vs 15); seeds 6-8 0.93-0.95 (seed 8 31 vs 35 iterations); the
+# other 16 of seeds 0-19 0.96-1.03 (median 0.99), seed 5 46 vs 45 iterations; 3 and 4 parties
+# (100, 133 rows) 0.98-0.99; tests/test_canonical.py's random flat cases (seeds 0-7, 17-25 rows, ties
+# everywhere) 0.97-1.01, 1-8 iterations either way; asia_pacific_compact (61 rows) 1.00. Not above
+# the threshold: there it gains nothing on generated cases (10 / 20 / 50 / 100 / 200 parties
+# 0.98-1.01 / 1.00 / 0.97-1.01 / 1.01 / 0.93, as many iterations) and on the degenerate
+# eu_effort_sharing_2030 (191 rows, scaled) the dual simplex stalls: 1.18, 122 vs 95 iterations.
+# Other options of the run's fixed part gained nothing at 5 parties (seeds 0, 1, 6; 0.96-1.01,
+# the same iterations): simplex_unscaled_solution_strategy 0, simplex_price_strategy 1,
+# simplex_update_limit 100000, max_dual_simplex_cleanup_level 0, simplex_max_concurrency 1,
+# rebuild_refactor_solution_error_tolerance -1, no time limit.
+STARTED_SMALL_COST_PERTURBATION = 0.0
 
 
 class HighsBackend(Backend):
@@ -557,11 +581,13 @@ class HighsBackend(Backend):
 
     def _started_options(self) -> dict:
         """HiGHS's options for the started utilitarian run: Devex edge weights
-        (STARTED_DUAL_EDGE_WEIGHTS), and HiGHS's own scaling off below STARTED_UNSCALED_MAX_ROWS
-        rows where the model reaches it scaled (a backend built without scaling keeps HiGHS's)."""
+        (STARTED_DUAL_EDGE_WEIGHTS), and below STARTED_UNSCALED_MAX_ROWS rows where the model
+        reaches HiGHS scaled, HiGHS's own scaling and its dual cost perturbation off
+        (STARTED_SMALL_COST_PERTURBATION; a backend built without scaling keeps HiGHS's both)."""
         options = {"simplex_dual_edge_weight_strategy": STARTED_DUAL_EDGE_WEIGHTS}
-        if self.n_rows < STARTED_UNSCALED_MAX_ROWS:
-            options.update(self._simplex_scaling_off())
+        if self.n_rows < STARTED_UNSCALED_MAX_ROWS and self.scaling:
+            options.update(self._simplex_scaling_off(),
+                           dual_simplex_cost_perturbation_multiplier=STARTED_SMALL_COST_PERTURBATION)
         return options
 
     def _started_utilitarian(self) -> bool:
