@@ -92,9 +92,9 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     200 parties 3.2 ms before it, 16 with it. numpy's array methods (argsort, searchsorted,
     repeat, nonzero) and add.accumulate rather than the functions, whose Python wrappers cost
     about 0.6 us a call: 5 parties 0.27 ms against 0.33 (two sweeps 0.11 against 0.14; 0.35-0.38
-    against 0.43-0.44 inside a solve), 200 parties 14.4 against 15.8, the same landing. Sums over the argument entries alone (issues', shared
-    arguments') or the fills' utility entries alone are those over every entry without its zero
-    terms, so bit for bit the same."""
+    against 0.43-0.44 inside a solve), 200 parties 14.4 against 15.8, the same landing. Sums over
+    the argument entries alone (issues', shared arguments') or the fills' utility entries alone
+    are those over every entry without its zero terms, so bit for bit the same."""
     from negotiate.compile import Problem
 
     p = problem
