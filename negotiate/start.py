@@ -55,7 +55,18 @@ one-issue-at-a-time ascent (random flat cases: more iterations than without
 them). Writing the issues basic in the row of the kink their ascent stopped
 at (sweeps in the issues' own order) took 14 / 53 / 136 iterations against
 17 / 70 / 185 after three sweeps, but as many or more after one or two; not
-kept.
+kept. Nor kept (load 1-2, iterations at 5 / 20 / 50 / 200 parties against 15 /
+89 / 256 / 1276 now): batches of issues sharing no curve over two issues (the
+price, then every party's issues) stepped at once by one weighted median per
+issue from one sort of the batch's points, the curves over more issues (the
+public good) and the shared arguments held fixed within a batch: 15 / 160 /
+256 / 5803 (the parties' issues overshoot each other through the public good
+from 20 parties), and no cheaper at 5 parties (0.196 ms for the estimate
+against 0.167: sorting a batch's 1700 points and splitting them by issue
+costs more than five sorts of 340, and 6 issues leave little loop to save);
+one more step of the issue in the most curves after the two sweeps: 14 / 66 /
+181 / 1117, but the backend's solve no faster at 5 to 20 parties (its cost
+about the iterations it saves there).
 """
 
 from __future__ import annotations
@@ -78,9 +89,12 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
     Written for few numpy calls, each about 1 us at 5 parties, where this runs once per solve:
     0.082 ms there in a loop before the landing estimate, 0.30 with it (its two sweeps 0.11);
-    200 parties 3.2 ms before it, 16 with it. Sums over the argument entries alone (issues', shared
-    arguments') or the fills' utility entries alone are those over every entry without its zero
-    terms, so bit for bit the same."""
+    200 parties 3.2 ms before it, 16 with it. numpy's array methods (argsort, searchsorted,
+    repeat, nonzero) and add.accumulate rather than the functions, whose Python wrappers cost
+    about 0.6 us a call: 5 parties 0.27 ms against 0.33 (two sweeps 0.11 against 0.14; 0.35-0.38
+    against 0.43-0.44 inside a solve), 200 parties 14.4 against 15.8, the same landing. Sums over
+    the argument entries alone (issues', shared arguments') or the fills' utility entries alone
+    are those over every entry without its zero terms, so bit for bit the same."""
     from negotiate.compile import Problem
 
     p = problem
@@ -105,7 +119,7 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     rows = entry_rows(p.indptr)
     ucol_of = np.full(m, -1, np.int64)
     ucol_of[urow] = ucol
-    u_entry = np.flatnonzero(cols == ucol_of[rows])  # a utility in its own row
+    u_entry = (cols == ucol_of[rows]).nonzero()[0]  # a utility in its own row
     if len(u_entry) != len(urow):
         return None
     is_urow = np.zeros(m, bool)
@@ -120,7 +134,7 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     is_prow[pos_row] = True
     if np.count_nonzero(is_prow) != len(start):  # a position row's fills apart
         return None
-    arg = np.flatnonzero((on_kind & 1).view(bool))  # the entries of issues and shared arguments (odd kinds)
+    arg = (on_kind & 1).view(bool).nonzero()[0]  # the entries of issues and shared arguments (odd kinds)
     a_row, a_col, a_val = rows[arg], cols[arg], vals[arg]
     definitions = (_definitions(kind[a_col], a_row, a_col, a_val, is_prow, len(shared), n) if len(shared)
                    else (shared,) * 3)
@@ -136,10 +150,10 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     # its first point; the utility rows' duals c_p / a and each fill's y_u * a_u (minus its gain)
     end = np.empty_like(start)
     end[:-1], end[-1] = start[1:], len(fcol)
-    filled = np.cumsum(p.col_ub[fcol])
+    filled = np.add.accumulate(p.col_ub[fcol])
     before = filled[start - 1]  # the fills' sum before the row's (start[0] is 0)
     before[0] = 0.0
-    within = filled - np.repeat(before, end - start)
+    within = filled - before.repeat(end - start)
     y = np.zeros(m)
     y[rows[u_entry]] = cost[cols[u_entry]] / vals[u_entry]
     f_col, f_row, f_val = fill_u
@@ -204,7 +218,7 @@ def _fills(cols, rows, vals, on_fill, on_urow, n_fill: int, n_cols: int) -> tupl
     head = np.empty(len(prow), bool)
     head[0] = True
     np.not_equal(prow[1:], prow[:-1], out=head[1:])
-    return fcol, prow, np.flatnonzero(head), (ufill, rows[at_u], vals[at_u])
+    return fcol, prow, head.nonzero()[0], (ufill, rows[at_u], vals[at_u])
 
 
 def _no_repeats(index: np.ndarray, size: int) -> bool:
@@ -238,9 +252,9 @@ def _kinks(first: np.ndarray, within: np.ndarray, gain: np.ndarray, start: np.nd
     steep = float(np.abs(gain).sum()) + 1.0
     count = end - start
     lead = start + np.arange(nq)  # a curve's first point, then one per fill
-    at_fill = np.arange(nf) + np.repeat(np.arange(1, nq + 1), count)
+    at_fill = np.arange(nf) + np.arange(1, nq + 1).repeat(count)
     point, slope = np.empty(nf + nq), np.empty(nf + nq + 1)
-    point[lead], point[at_fill] = first, np.repeat(first, count) + within
+    point[lead], point[at_fill] = first, first.repeat(count) + within
     slope[lead], slope[at_fill], slope[-1] = steep, gain, 0.0  # the slope before each point
     fall = slope[:-1] - slope[1:]
     last = end + np.arange(nq)
@@ -251,7 +265,7 @@ def _kinks(first: np.ndarray, within: np.ndarray, gain: np.ndarray, start: np.nd
 def _box(lo: np.ndarray, hi: np.ndarray, p, cols, vals, kind, index, held) -> tuple[list, list]:
     """The issues' ranges (lo, hi), each narrowed by the rows over it alone (a party's limit
     `reduction[self] <= 45`), as lists, for _landing."""
-    one = np.flatnonzero((np.diff(p.indptr) == 1) > held)
+    one = ((p.indptr[1:] - p.indptr[:-1] == 1) > held).nonzero()[0]
     one = one[kind[cols[p.indptr[one]]] == ISSUE]
     if len(one):
         at = p.indptr[one]
@@ -265,7 +279,7 @@ def _box(lo: np.ndarray, hi: np.ndarray, p, cols, vals, kind, index, held) -> tu
     return lo.tolist(), hi.tolist()
 
 
-def _landing(centre: np.ndarray, box: tuple, kinks: tuple, terms: tuple, shared: tuple) -> np.ndarray:
+def _landing(centre: np.ndarray, box: tuple, kinks: tuple, terms: tuple, shared: tuple | None) -> np.ndarray:
     """An estimate of the issues' values at the optimum, for the start to land the curves'
     arguments at: from the centres, LANDING_SWEEPS Gauss-Seidel sweeps of exact coordinate
     ascent on the objective sum_q score_q(argument_q) over the issues' `box` (the ranges and the
@@ -285,22 +299,23 @@ def _landing(centre: np.ndarray, box: tuple, kinks: tuple, terms: tuple, shared:
     p_at, p_w = point[pair] / p_a, fall[pair] * np.abs(p_a)
     inv = 1.0 / p_a
     n_issue = len(centre)
-    k_pair = np.searchsorted(e_j[term], np.arange(n_issue + 1)).tolist()
-    k_term = np.searchsorted(e_j, np.arange(n_issue + 1)).tolist()
+    k_pair = e_j[term].searchsorted(np.arange(n_issue + 1)).tolist()
+    k_term = e_j.searchsorted(np.arange(n_issue + 1)).tolist()
     through, at_shared = _through(shared, point, fall, first, count, centre)
     lines = [(j, p_at[a:b], p_q[a:b], inv[a:b], p_w[a:b], e_q[c:d], e_a[c:d], through[j])
              for j, a, b, c, d in zip(range(n_issue), k_pair, k_pair[1:], k_term, k_term[1:]) if a < b or through[j]]
     lines.sort(key=lambda line: -len(line[5]))  # stable: the issues in the most curves first
     x, (lo, hi) = centre.tolist(), box
-    s = np.bincount(e_q, weights=e_a * centre[e_j], minlength=len(count)).astype(float)  # the curves' arguments
+    s = np.bincount(e_q, weights=e_a * centre[e_j], minlength=len(count))  # the curves' arguments
+    s = s.astype(float, copy=False)  # bincount's ints where there are no terms
     for _ in range(LANDING_SWEEPS):
         for j, at, q, inv_a, w, terms_q, terms_a, via in lines:
             place = at - s[q] * inv_a  # each point, in this issue's value less its own
             if via:
                 place, w = _seen_through(place, w, via, at_shared, lo[j] - x[j], hi[j] - x[j])
-            order = np.argsort(place)
-            weight = np.cumsum(w[order])
-            best = float(place[order[np.searchsorted(weight, 0.5 * weight[-1])]]) + x[j]
+            order = place.argsort()
+            weight = np.add.accumulate(w[order])
+            best = float(place[order[weight.searchsorted(0.5 * weight[-1])]]) + x[j]
             best = min(max(best, lo[j]), hi[j])
             s[terms_q] += terms_a * (best - x[j])
             for k, c, *_ in via:
@@ -311,16 +326,16 @@ def _landing(centre: np.ndarray, box: tuple, kinks: tuple, terms: tuple, shared:
 
 def _starts(count: np.ndarray) -> np.ndarray:
     """Where each of runs of `count` places laid one after the other starts."""
-    return np.cumsum(count) - count
+    return np.add.accumulate(count) - count
 
 
 def _pairs(first: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For runs of `count` consecutive places from `first` each: every place, and its run."""
-    pair = np.repeat(first - _starts(count), count) + np.arange(int(count.sum()))
-    return pair, np.repeat(np.arange(len(count)), count)
+    pair = (first - _starts(count)).repeat(count) + np.arange(int(count.sum()))
+    return pair, np.arange(len(count)).repeat(count)
 
 
-def _through(shared: tuple, point, fall, first, count, centre) -> tuple[list, list]:
+def _through(shared: tuple | None, point, fall, first, count, centre) -> tuple[list, list]:
     """Per issue, (shared argument, the issue's coefficient in it, the summed curve's points,
     their falls summed from the left, the falls) of each shared argument the issue enters; and
     the shared arguments' values with the issues at `centre`. A shared argument's curves (a
@@ -330,15 +345,15 @@ def _through(shared: tuple, point, fall, first, count, centre) -> tuple[list, li
     every such curve (40 000 terms) taken one by one."""
     n_issue = len(centre)
     through = [[] for _ in range(n_issue)]
-    (q, k, a), (d_k, d_j, d_c), n_shared = shared
-    if not n_shared:
+    if shared is None:
         return through, []
+    (q, k, a), (d_k, d_j, d_c), n_shared = shared
     pair, curve = _pairs(first[q], count[q])
     v, w, of = point[pair] / a[curve], fall[pair] * np.abs(a[curve]), k[curve]
     order = np.lexsort((v, of))
     v, w, of = v[order], w[order], of[order]
-    ends = np.searchsorted(of, np.arange(n_shared + 1)).tolist()
-    summed = np.concatenate(([0.0], np.cumsum(w)))
+    ends = of.searchsorted(np.arange(n_shared + 1)).tolist()
+    summed = np.concatenate(([0.0], np.add.accumulate(w)))
     curves = [(v[a:b], summed[a:b + 1] - summed[a], w[a:b]) for a, b in pairwise(ends)]
     for kk, j, c in zip(d_k.tolist(), d_j.tolist(), d_c.tolist()):
         if len(curves[kk][0]):
@@ -370,26 +385,30 @@ def _seen_through(place, w, via, at_shared, below: float, above: float) -> tuple
 _BEYOND = np.array((-np.inf, np.inf))  # where _seen_through's weights beyond the ends sit
 
 
-def _terms(pos_row, m: int, a_row, a_col, a_val, kind, index, definitions) -> tuple[tuple, tuple]:
+def _terms(pos_row, m: int, a_row, a_col, a_val, kind, index, definitions) -> tuple[tuple, tuple | None]:
     """For _landing: (curve, issue's index, coefficient) of each issue in each curve's argument,
     grouped by issue; and the shared arguments': (curve, shared argument, coefficient) of each
     curve whose argument is one shared argument alone, (shared argument, issue's index,
     coefficient) of each issue in one (column = -terms / coefficient, its issues' terms alone),
-    and their number. A curve holding a shared argument and more is not seen (compile writes
-    none: a shared argument is a curve's whole argument)."""
+    and their number (None without shared arguments). A curve holding a shared argument and
+    more is not seen (compile writes none: a shared argument is a curve's whole argument)."""
     curve_of = np.full(m, -1, np.intp)  # a position row's curve
     curve_of[pos_row] = np.arange(len(pos_row))
     on = curve_of[a_row] >= 0
     q, col, val = curve_of[a_row[on]], a_col[on], a_val[on]
-    via = kind[col] == SHARED
-    unseen = np.zeros(len(pos_row), bool)
-    unseen[q[via]] = True
-    alone = via & (val != 0.0) & (np.bincount(q, minlength=len(pos_row)) == 1)[q]
-    unseen[q[alone]] = False  # a shared argument alone: seen through it
-    keep = ~unseen[q] & (kind[col] == ISSUE) & (val != 0.0)
-    order = np.argsort(index[col[keep]], kind="stable")
-    terms = q[keep][order], index[col[keep]][order], val[keep][order]
+    keep = (kind[col] == ISSUE) & (val != 0.0)
     drow, dcol, dval = definitions
+    if len(drow):
+        via = kind[col] == SHARED
+        unseen = np.zeros(len(pos_row), bool)
+        unseen[q[via]] = True
+        alone = via & (val != 0.0) & (np.bincount(q, minlength=len(pos_row)) == 1)[q]
+        unseen[q[alone]] = False  # a shared argument alone: seen through it
+        keep &= ~unseen[q]
+    order = index[col[keep]].argsort(kind="stable")
+    terms = q[keep][order], index[col[keep]][order], val[keep][order]
+    if not len(drow):
+        return terms, None
     shared_of, col_shared = np.full(m, -1, np.intp), np.zeros(len(kind), np.intp)
     shared_of[drow] = col_shared[dcol] = np.arange(len(drow))
     in_def = (shared_of[a_row] >= 0) & (kind[a_col] == ISSUE)
