@@ -22,6 +22,7 @@ import numpy as np
 
 from negotiate.case.resolve import LinearRow, Resolved, ScoreCurve, resolve
 from negotiate.case.schema import Case
+from negotiate.sparse import entries as _entries
 
 INF = float("inf")
 CONCAVE_TOL = 1e-9
@@ -1506,14 +1507,6 @@ def _holding(problem: Problem, cols: np.ndarray) -> np.ndarray:
     mark = np.zeros(problem.n_cols, bool)
     mark[cols] = True
     return np.searchsorted(problem.indptr, np.flatnonzero(mark[problem.indices]), side="right") - 1
-
-
-def _entries(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Positions in the CSR arrays of the entries of `rows` (in order)."""
-    starts = indptr[rows].astype(np.int64)
-    lengths = indptr[rows + 1].astype(np.int64) - starts
-    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    return np.arange(int(lengths.sum()), dtype=np.int64) + shift
 
 
 class _SubRows:

@@ -9,3 +9,20 @@ import numpy as np
 def entry_rows(indptr: np.ndarray) -> np.ndarray:
     """The row of each entry of a CSR matrix with row pointers `indptr`."""
     return np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+
+
+def run_starts(count: np.ndarray) -> np.ndarray:
+    """Where each of runs of `count` places laid one after the other starts."""
+    return np.add.accumulate(count) - count
+
+
+def ranges(first: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Every place of runs of `count` consecutive places from `first` each, the runs one after
+    the other (array methods, not numpy's function wrappers: see negotiate.start)."""
+    return (first - run_starts(count)).repeat(count) + np.arange(int(count.sum()))
+
+
+def entries(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Positions in the CSR arrays of the entries of `rows` (in order)."""
+    starts = indptr[rows].astype(np.int64)
+    return ranges(starts, indptr[rows + 1].astype(np.int64) - starts)

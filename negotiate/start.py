@@ -75,7 +75,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from negotiate.sparse import entry_rows
+from negotiate.sparse import entry_rows, ranges, run_starts
 
 LOWER, BASIC, UPPER = np.int8(0), np.int8(1), np.int8(2)  # HiGHS's HighsBasisStatus values kLower, kBasic, kUpper
 FILL, ISSUE, UTILITY, SHARED = 0, 1, 2, 3  # a column's kind
@@ -292,7 +292,7 @@ def _landing(centre: np.ndarray, box: tuple, kinks: tuple, terms: tuple, shared:
     shared argument are summed into one curve of it (`_through`)."""
     point, fall, count = kinks
     e_q, e_j, e_a = terms  # (curve, issue, coefficient), grouped by issue
-    first = _starts(count)
+    first = run_starts(count)
     # a pair per term and point of its curve, an issue's pairs together
     pair, term = _pairs(first[e_q], count[e_q])
     p_q, p_a = e_q[term], e_a[term]
@@ -324,15 +324,9 @@ def _landing(centre: np.ndarray, box: tuple, kinks: tuple, terms: tuple, shared:
     return np.array(x)
 
 
-def _starts(count: np.ndarray) -> np.ndarray:
-    """Where each of runs of `count` places laid one after the other starts."""
-    return np.add.accumulate(count) - count
-
-
 def _pairs(first: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For runs of `count` consecutive places from `first` each: every place, and its run."""
-    pair = (first - _starts(count)).repeat(count) + np.arange(int(count.sum()))
-    return pair, np.arange(len(count)).repeat(count)
+    return ranges(first, count), np.arange(len(count)).repeat(count)
 
 
 def _through(shared: tuple | None, point, fall, first, count, centre) -> tuple[list, list]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from negotiate.backends.base import INF
+from negotiate.sparse import entries as _entries
 from negotiate.sparse import entry_rows
 
 FEASIBILITY = 1e-9  # a row met to this, relative to its own size (the solver's primal tolerance)
@@ -251,14 +252,6 @@ def _groups(owner: np.ndarray, n: int) -> list[np.ndarray]:
     order = np.argsort(owner, kind="stable")
     start = np.searchsorted(owner[order], np.arange(n + 1))
     return [order[start[k]:start[k + 1]] for k in range(n)]
-
-
-def _entries(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Positions in the CSR arrays of the entries of `rows` (in order)."""
-    starts = indptr[rows].astype(np.int64)
-    lengths = indptr[rows + 1].astype(np.int64) - starts
-    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    return np.arange(int(lengths.sum()), dtype=np.int64) + shift
 
 
 def _row_entries(problem, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

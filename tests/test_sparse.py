@@ -1,0 +1,25 @@
+"""negotiate.sparse: its CSR indexing against plain Python loops over the rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from negotiate.sparse import entries, entry_rows, ranges, run_starts
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_ranges_and_entries_are_the_loops(seed):
+    rng = np.random.default_rng(seed)
+    count = rng.integers(0, 4, 7)
+    first = rng.integers(0, 20, 7)
+    assert ranges(first, count).tolist() == [f + i for f, c in zip(first, count) for i in range(c)]
+    assert run_starts(count).tolist() == [int(count[:k].sum()) for k in range(len(count))]
+    indptr = np.concatenate(([0], np.cumsum(rng.integers(0, 4, 9)))).astype(np.int32)
+    rows = rng.choice(9, 5, replace=False)
+    assert entries(indptr, rows).tolist() == [e for r in rows for e in range(indptr[r], indptr[r + 1])]
+    assert entry_rows(indptr).tolist() == [r for r in range(9) for _ in range(indptr[r], indptr[r + 1])]
+
+
+def test_no_runs():
+    assert ranges(np.zeros(0, np.int64), np.zeros(0, np.int64)).tolist() == []
