@@ -412,3 +412,24 @@ def test_on_one_issue_the_landing_is_the_optimum(seed, monkeypatch):
     assert welfare(problem, np.array([x])) == pytest.approx(best, rel=1e-9, abs=1e-9)
     _, r = utilitarian(problem, slack_start=False)
     assert r.objective == pytest.approx(best, rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_shared_arguments_summed_curve_has_each_point_once(seed, monkeypatch):
+    """The curves on one shared argument are summed into one (start._through) whose equal points
+    are merged, their falls summed: the parties' climate curves share their points, so each is
+    seen once along an issue (the work per step does not grow with the parties). The landing is
+    the same as without merging (a weighted median over equal points is the same point):
+    test_each_curve_starts_where_its_argument_lands reads it curve by curve."""
+    monkeypatch.setattr(compile_mod, "SHARED_MIN_SAVED", 0)
+    problem = compile_case(shared_case(seed))
+    assert problem.shared_cols
+    seen = []
+    through = start_mod._through
+    monkeypatch.setattr(start_mod, "_through", lambda *a: seen.append(through(*a)) or seen[-1])
+    assert utilitarian_start(problem, weighed(problem)) is not None
+    curves = {kk: (v, summed, fall) for per_issue in seen[0][0] for kk, _, v, summed, fall in per_issue}
+    assert curves
+    for v, summed, fall in curves.values():
+        assert (np.diff(v) > 0).all()  # each point once
+        assert summed[-1] == pytest.approx(fall.sum())
