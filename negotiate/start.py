@@ -26,7 +26,8 @@ optimum from it (a start the structure does not fit is not made: `None`).
 
 Measured (benchmarks/generate.py cases, 30 criteria x 10 points, HiGHS 1.16,
 CPU seconds of the utilitarian LP, one 2-core machine under load ~1), cold
-dual simplex vs from this basis (dual simplex, iterations in brackets), and
+dual simplex vs from this basis with every issue at its centre (before the
+landing estimate below, HiGHS's default options; iterations in brackets), and
 IPM + crossover where it was the cold method: 5 parties 0.0021 (251) vs 0.0012
 (127); 20 parties 0.015 (991) vs 0.0059 (450); 50 parties 0.067 (2510) vs
 0.022 (1221), IPM 0.075; 100 parties 0.24 (4834) vs 0.066 (2344), IPM 0.19;
@@ -35,14 +36,17 @@ at its lower end instead of its centre took more iterations than the slack
 basis (5 parties 325, 50 parties 3012; the upper end 353 and 3437).
 
 Where the arguments land is the whole lever: the dual simplex's iterations
-fall as the landing nears the optimum's issue values (5 / 20 / 50 parties:
-from the centres 125 / 465 / 1231, half way to the optimum 83 / 323 / 814,
-at the optimum itself 10 / 41 / 131). The landing estimate (`_landing`) is two
+fall as the landing nears the optimum's issue values (5 / 20 / 50 parties,
+measured with HiGHS's scaling and cost perturbation on at 5 parties: from the
+centres 125 / 465 / 1231, half way to the optimum 83 / 323 / 814, at the
+optimum itself 10 / 41 / 131). The landing estimate (`_landing`) is two
 Gauss-Seidel sweeps of exact coordinate ascent from the centres, on the
 curves' scores over the issues' ranges narrowed by the limits on one issue
-alone: 17 / 89 / 256 iterations, 200 parties 1276 (5216 from the centres).
-One sweep: 24 / 157 / 403, 200 parties 2255; three: 16 / 66 / 183, 993, the
-third sweep costing about what it saves. CPU ms of the start alone and of
+alone. Iterations with the backend's options for the started run (HiGHS
+1.16.0; below 180 rows, 5 parties, HiGHS's scaling and cost perturbation off:
+backends/highs.py), 5 / 20 / 50 / 200 parties: 14 / 89 / 256 / 1276 (from
+the centres 114 / 465 / 1231 / 5216); one sweep 20 / 157 / 403 / 2255;
+three 13 / 66 / 183 / 993, the third sweep costing about what it saves. CPU ms of the start alone and of
 the backend's whole solve (the start in it), against the centres (the same
 run, load 2-3): 5 parties 0.31 and 1.16 against 0.08 and 1.35; 20 parties
 1.3 and 4.9 against 0.18 and 6.6; 50 parties 3.6 and 14.0 against 0.41 and
@@ -54,9 +58,10 @@ from 20 parties). Walls for the constraints over several issues jammed the
 one-issue-at-a-time ascent (random flat cases: more iterations than without
 them). Writing the issues basic in the row of the kink their ascent stopped
 at (sweeps in the issues' own order) took 14 / 53 / 136 iterations against
-17 / 70 / 185 after three sweeps, but as many or more after one or two; not
-kept. Nor kept (load 1-2, iterations at 5 / 20 / 50 / 200 parties against 15 /
-89 / 256 / 1276 now): batches of issues sharing no curve over two issues (the
+17 / 70 / 185 after three sweeps (HiGHS's scaling and cost perturbation on),
+but as many or more after one or two; not kept. Nor kept (load 1-2,
+iterations at 5 / 20 / 50 / 200 parties against 15 / 89 / 256 / 1276 then,
+HiGHS's cost perturbation on at 5 parties): batches of issues sharing no curve over two issues (the
 price, then every party's issues) stepped at once by one weighted median per
 issue from one sort of the batch's points, the curves over more issues (the
 public good) and the shared arguments held fixed within a batch: 15 / 160 /
@@ -263,8 +268,8 @@ def _kinks(first: np.ndarray, within: np.ndarray, gain: np.ndarray, start: np.nd
 
 
 def _box(lo: np.ndarray, hi: np.ndarray, p, cols, vals, kind, index, held) -> tuple[list, list]:
-    """The issues' ranges (lo, hi), each narrowed by the rows over it alone (a party's limit
-    `reduction[self] <= 45`), as lists, for _landing."""
+    """The issues' ranges (lo, hi: arrays of the caller's own, narrowed in place), each narrowed
+    by the rows over it alone (a party's limit `reduction[self] <= 45`), as lists, for _landing."""
     one = ((p.indptr[1:] - p.indptr[:-1] == 1) > held).nonzero()[0]
     one = one[kind[cols[p.indptr[one]]] == ISSUE]
     if len(one):
@@ -273,7 +278,6 @@ def _box(lo: np.ndarray, hi: np.ndarray, p, cols, vals, kind, index, held) -> tu
         low, high = p.row_lo[one] / a, p.row_hi[one] / a
         flip = a < 0
         low[flip], high[flip] = high[flip], low[flip]
-        lo, hi = lo.copy(), hi.copy()
         np.maximum.at(lo, j, low)
         np.minimum.at(hi, j, high)
     return lo.tolist(), hi.tolist()
