@@ -116,8 +116,7 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     kind[issue], kind[ucol], kind[shared] = ISSUE, UTILITY, SHARED
     if np.count_nonzero(kind) != len(issue) + len(ucol) + len(shared):  # a column of two kinds
         return None
-    fill = kind == FILL
-    centre = _centres(p.col_lb, p.col_ub, fill, issue)
+    centre = _centres(p.col_lb, p.col_ub, issue)
     if centre is None or np.count_nonzero(cost) != len(ucol) or np.count_nonzero(cost[ucol]) != len(ucol):
         return None  # cost: on every utility and nothing else
     cols, vals = p.indices.astype(np.intp), p.values  # numpy indexes by intp: by int32 it converts first
@@ -130,10 +129,13 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     is_urow = np.zeros(m, bool)
     is_urow[urow] = True
     on_kind = kind[cols]
-    fills = _fills(cols, rows, vals, on_kind == FILL, is_urow[rows], n - np.count_nonzero(kind), n)
+    fills = _fills(cols, rows, vals, on_kind == FILL, is_urow[rows], n - len(issue) - len(ucol) - len(shared), n)
     if fills is None:
         return None
     fcol, prow, start, fill_u = fills
+    width = _widths(p.col_lb[fcol], p.col_ub[fcol])
+    if width is None:
+        return None
     pos_row = prow[start]
     is_prow = np.zeros(m, bool)
     is_prow[pos_row] = True
@@ -155,7 +157,7 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     # its first point; the utility rows' duals c_p / a and each fill's y_u * a_u (minus its gain)
     end = np.empty_like(start)
     end[:-1], end[-1] = start[1:], len(fcol)
-    filled = np.add.accumulate(p.col_ub[fcol])
+    filled = np.add.accumulate(width)
     before = filled[start - 1]  # the fills' sum before the row's (start[0] is 0)
     before[0] = 0.0
     within = filled - before.repeat(end - start)
@@ -178,7 +180,7 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     act = np.bincount(a_row, weights=a_val * v[a_col], minlength=m)
     need = act[prow] - p.row_lo[prow]  # sum of the fills
     # per position row, the fill the argument lands in: the fills before it fit whole (a prefix of
-    # the row's fills: widths >= 0, by _centres)
+    # the row's fills: widths >= 0, by _widths)
     full = within <= need
     basic_fill = fcol[np.minimum(start + np.add.reduceat(full, start, dtype=np.intp), end - 1)]
     col_status = np.zeros(n, np.int8)  # LOWER
@@ -210,15 +212,19 @@ def _upper_where(mask: np.ndarray) -> np.ndarray:
     return mask.view(np.int8) << 1
 
 
-def _centres(lb: np.ndarray, ub: np.ndarray, fill: np.ndarray, issue: np.ndarray) -> np.ndarray | None:
-    """The issues' centres, None unless every issue's range is finite (its ends' sum is) and
-    every fill's is [0, width], 0 <= width < inf."""
-    width = ub[fill]
-    if np.count_nonzero(lb[fill]) or not (np.minimum.reduce(width, initial=0.0) >= 0.0
-                              and np.maximum.reduce(width, initial=0.0) < np.inf):
-        return None
+def _centres(lb: np.ndarray, ub: np.ndarray, issue: np.ndarray) -> np.ndarray | None:
+    """The issues' centres, None unless every issue's range is finite (its ends' sum is)."""
     ends = lb[issue] + ub[issue]
     return ends / 2.0 if np.count_nonzero(np.isfinite(ends)) == len(ends) else None
+
+
+def _widths(lb: np.ndarray, width: np.ndarray) -> np.ndarray | None:
+    """The fills' widths (their upper bounds `width`), None unless each fill's range is
+    [0, width], 0 <= width < inf (its lower bounds `lb`)."""
+    if np.count_nonzero(lb) or not (np.minimum.reduce(width, initial=0.0) >= 0.0
+                                    and np.maximum.reduce(width, initial=0.0) < np.inf):
+        return None
+    return width
 
 
 def _fills(cols, rows, vals, on_fill, on_urow, n_fill: int, n_cols: int) -> tuple | None:
@@ -275,7 +281,7 @@ def _kinks(first: np.ndarray, within: np.ndarray, gain: np.ndarray, start: np.nd
     point[lead], point[at_fill] = first, first.repeat(count) + within
     slope[lead], slope[at_fill], slope[-1] = steep, gain, 0.0  # the slope before each point
     fall = slope[:-1] - slope[1:]
-    last = end + np.arange(nq)
+    last = lead + count
     fall[last] = slope[last] + steep  # after a curve's last point its wall
     return point, fall, count + 1
 
@@ -419,8 +425,9 @@ def _terms(pos_row, m: int, a_row, a_col, a_val, kind, index, definitions) -> tu
     more is not seen (compile writes none: a shared argument is a curve's whole argument)."""
     curve_of = _unset(m)  # a position row's curve
     curve_of[pos_row] = np.arange(len(pos_row))
-    on = curve_of[a_row] >= 0
-    q, col, val = curve_of[a_row[on]], a_col[on], a_val[on]
+    q = curve_of[a_row]
+    on = q >= 0
+    q, col, val = q[on], a_col[on], a_val[on]
     keep = (kind[col] == ISSUE) & (val != 0.0)
     drow, dcol, dval = definitions
     if len(drow):
@@ -430,8 +437,11 @@ def _terms(pos_row, m: int, a_row, a_col, a_val, kind, index, definitions) -> tu
         alone = via & (val != 0.0) & (np.bincount(q, minlength=len(pos_row)) == 1)[q]
         unseen[q[alone]] = False  # a shared argument alone: seen through it
         keep &= ~unseen[q]
-    order = index[col[keep]].argsort(kind="stable")
-    terms = q[keep][order], index[col[keep]][order], val[keep][order]
+    kept = keep.nonzero()[0]
+    j = index[col[kept]]
+    order = j.argsort(kind="stable")
+    kept = kept[order]
+    terms = q[kept], j[order], val[kept]
     if not len(drow):
         return terms, None
     shared_of, col_shared = _unset(m), np.zeros(len(kind), np.intp)
