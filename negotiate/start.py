@@ -296,7 +296,7 @@ def _box(lo: np.ndarray, hi: np.ndarray, p, cols, vals, kind, index, held) -> tu
         j, a = index[cols[at]], vals[at]
         low, high = p.row_lo[one] / a, p.row_hi[one] / a
         flip = a < 0
-        low[flip], high[flip] = high[flip], low[flip]
+        low, high = np.where(flip, high, low), np.where(flip, low, high)
         np.maximum.at(lo, j, low)
         np.minimum.at(hi, j, high)
     return lo.tolist(), hi.tolist()
@@ -323,8 +323,9 @@ def _landing(centre: np.ndarray, box: tuple, kinks: tuple, terms: tuple, shared:
     p_at, p_w = point[pair] / p_a, fall[pair] * np.abs(p_a)
     inv = 1.0 / p_a
     n_issue = len(centre)
-    k_pair = e_j.repeat(points_of).searchsorted(np.arange(n_issue + 1)).tolist()
-    k_term = e_j.searchsorted(np.arange(n_issue + 1)).tolist()
+    bounds = np.arange(n_issue + 1)
+    k_pair = e_j.repeat(points_of).searchsorted(bounds).tolist()
+    k_term = e_j.searchsorted(bounds).tolist()
     through, at_shared = _through(shared, point, fall, first, count, centre)
     lines = [(j, p_at[a:b], p_q[a:b], inv[a:b], p_w[a:b], e_q[c:d], e_a[c:d], through[j])
              for j, a, b, c, d in zip(range(n_issue), k_pair, k_pair[1:], k_term, k_term[1:]) if a < b or through[j]]
@@ -332,23 +333,23 @@ def _landing(centre: np.ndarray, box: tuple, kinks: tuple, terms: tuple, shared:
     x, (lo, hi) = centre.tolist(), box
     s = np.bincount(e_q, weights=e_a * centre[e_j], minlength=len(count))  # the curves' arguments
     s = s.astype(float, copy=False)  # bincount's ints where there are no terms
-    for _ in range(LANDING_SWEEPS):
-        for j, at, q, inv_a, w, terms_q, terms_a, via in lines:
-            place = s[q]  # each point, in this issue's value less its own: at - s[q] * inv_a
-            place *= inv_a
-            np.subtract(at, place, out=place)
-            if via:
-                place, w = _seen_through(place, w, via, at_shared, lo[j] - x[j], hi[j] - x[j])
-            order = place.argsort()
-            weight = np.add.accumulate(w[order])
-            best = place.item(order.item(weight.searchsorted(0.5 * weight.item(-1)))) + x[j]
-            best = min(max(best, lo[j]), hi[j])
-            step = best - x[j]
-            if step:  # (an issue often stays: at an end of its box, at the same kink)
-                s[terms_q] += terms_a * step
-                for k, c, *_ in via:
-                    at_shared[k] += c * step
-            x[j] = best
+    steps = lines * LANDING_SWEEPS
+    for left, (j, at, q, inv_a, w, terms_q, terms_a, via) in zip(range(len(steps) - 1, -1, -1), steps):
+        place = s[q]  # each point, in this issue's value less its own: at - s[q] * inv_a
+        place *= inv_a
+        np.subtract(at, place, out=place)
+        if via:
+            place, w = _seen_through(place, w, via, at_shared, lo[j] - x[j], hi[j] - x[j])
+        order = place.argsort()
+        weight = np.add.accumulate(w[order])
+        best = place.item(order.item(weight.searchsorted(0.5 * weight.item(-1)))) + x[j]
+        best = min(max(best, lo[j]), hi[j])
+        step = best - x[j]
+        if step and left:  # the arguments for the steps left (5 parties: 2 of 12 issues stay)
+            s[terms_q] += terms_a * step
+            for k, c, *_ in via:
+                at_shared[k] += c * step
+        x[j] = best
     return np.array(x)
 
 
