@@ -246,7 +246,11 @@ def _fills(cols, rows, vals, on_fill, on_urow, n_fill: int, n_cols: int) -> tupl
 
 
 def _no_repeats(index: np.ndarray, size: int) -> bool:
-    """Whether no index (each < size) is listed twice (a mark per index: np.unique sorts)."""
+    """Whether no index (each < size) is listed twice (a mark per index: np.unique sorts); at
+    once where they increase, as compile lists the fills (1 us where the marks take 2.5 at 5
+    parties)."""
+    if not np.count_nonzero(index[1:] <= index[:-1]):
+        return True
     seen = np.zeros(size, bool)
     seen[index] = True
     return np.count_nonzero(seen) == len(index)

@@ -439,3 +439,13 @@ def test_a_shared_arguments_summed_curve_has_each_point_once(seed, monkeypatch):
     for v, summed, fall in curves.values():
         assert (np.diff(v) > 0).all()  # each point once
         assert summed[-1] == pytest.approx(fall.sum())
+
+
+def test_no_repeats_against_a_set():
+    """start._no_repeats (increasing indices at once, others by marks) against Python's set."""
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        index = rng.integers(0, 12, int(rng.integers(0, 8)))
+        if rng.uniform() < 0.5:
+            index = np.sort(index)
+        assert start_mod._no_repeats(index, 12) == (len(set(index.tolist())) == len(index))
