@@ -44,35 +44,34 @@ Gauss-Seidel sweeps of exact coordinate ascent from the centres, on the
 curves' scores over the issues' ranges narrowed by the limits on one issue
 alone. Iterations with the backend's options for the started run (HiGHS
 1.16.0; below 180 rows, 5 parties, HiGHS's scaling and cost perturbation off:
-backends/highs.py), 5 / 20 / 50 / 200 parties: 14 / 89 / 256 / 1276 (from
-the centres 114 / 465 / 1231 / 5216); one sweep 20 / 157 / 403 / 2255;
-three 13 / 66 / 183 / 993, the third sweep costing about what it saves. CPU ms of the start alone and of
-the backend's whole solve (the start in it), against the centres (the same
-run, load 2-3): 5 parties 0.31 and 1.16 against 0.08 and 1.35; 20 parties
-1.3 and 4.9 against 0.18 and 6.6; 50 parties 3.6 and 14.0 against 0.41 and
-21.3; 200 parties 16 and 96 against 3.2 and 202. More iterations than from
-the centres: the issues at the ends their reduced costs point to, iterated
-to a fixed point; sign-subgradient steps on the box; Jacobi sweeps (every
-issue at once: a price and the parties' own issues overshoot each other
-from 20 parties). Walls for the constraints over several issues jammed the
-one-issue-at-a-time ascent (random flat cases: more iterations than without
-them). Writing the issues basic in the row of the kink their ascent stopped
-at (sweeps in the issues' own order) took 14 / 53 / 136 iterations against
-17 / 70 / 185 after three sweeps (HiGHS's scaling and cost perturbation on),
-but as many or more after one or two; not kept. Nor kept (load 1-2,
-iterations at 5 / 20 / 50 / 200 parties against 15 / 89 / 256 / 1276 then,
-HiGHS's cost perturbation on at 5 parties): batches of issues sharing no curve over two issues (the
-price, then every party's issues) stepped at once by one weighted median per
-issue from one sort of the batch's points, the curves over more issues (the
-public good) and the shared arguments held fixed within a batch: 15 / 160 /
-256 / 5803 (the parties' issues overshoot each other through the public good
-from 20 parties), and no cheaper at 5 parties (0.196 ms for the estimate
-against 0.167: sorting a batch's 1700 points and splitting them by issue
-costs more than five sorts of 340, and 6 issues leave little loop to save);
-one more step of the issue in the most curves after the two sweeps: 14 / 66 /
-181 / 1117, but the backend's solve no faster at 5 to 20 parties (its cost
-about the iterations it saves there).
-"""
+backends/highs.py), 5 / 20 / 50 / 200 parties: 14 / 89 / 256 / 1276 (from the
+centres 114 / 465 / 1231 / 5216); one sweep 20 / 157 / 403 / 2255; three 13 /
+66 / 183 / 993, the third sweep costing about what it saves. CPU ms of the
+start alone and of the backend's whole solve (the start in it), against the
+centres (the same run, load 2-3): 5 parties 0.31 and 1.16 against 0.08 and
+1.35; 20 parties 1.3 and 4.9 against 0.18 and 6.6; 50 parties 3.6 and 14.0
+against 0.41 and 21.3; 200 parties 16 and 96 against 3.2 and 202. More
+iterations than from the centres: the issues at the ends their reduced costs
+point to, iterated to a fixed point; sign-subgradient steps on the box; Jacobi
+sweeps (every issue at once: a price and the parties' own issues overshoot
+each other from 20 parties). Walls for the constraints over several issues
+jammed the one-issue-at-a-time ascent (random flat cases: more iterations than
+without them). Writing the issues basic in the row of the kink their ascent
+stopped at (sweeps in the issues' own order) took 14 / 53 / 136 iterations
+against 17 / 70 / 185 after three sweeps (HiGHS's scaling and cost
+perturbation on), but as many or more after one or two; not kept. Nor kept
+(load 1-2, iterations at 5 / 20 / 50 / 200 parties against 15 / 89 / 256 /
+1276 then, HiGHS's cost perturbation on at 5 parties): batches of issues
+sharing no curve over two issues (the price, then every party's issues)
+stepped at once by one weighted median per issue from one sort of the batch's
+points, the curves over more issues (the public good) and the shared arguments
+held fixed within a batch: 15 / 160 / 256 / 5803 (the parties' issues
+overshoot each other through the public good from 20 parties), and no cheaper
+at 5 parties (0.196 ms for the estimate against 0.167: sorting a batch's 1700
+points and splitting them by issue costs more than five sorts of 340, and 6
+issues leave little loop to save); one more step of the issue in the most
+curves after the two sweeps: 14 / 66 / 181 / 1117, but the backend's solve no
+faster at 5 to 20 parties (its cost about the iterations it saves there)."""
 
 from __future__ import annotations
 
@@ -374,8 +373,8 @@ def _through(shared: tuple | None, point, fall, first, count, centre) -> tuple[l
     every such curve (40 000 terms) taken one by one. Equal points of the summed curve are
     merged (their falls summed; the weighted median is the same point): the parties' curves
     share their points (benchmarks/generate.py's: 10), so an issue sees 10 points where it saw
-    10 per party. Where every party's curve has kinks within one issue's reach (the reviewer's
-    /tmp/review/perf.py patho: 3 kinks per party, 21 distinct points), the start took 2.6 / 6.1
+    10 per party. Where every party's curve has kinks within one issue's reach (a review's case:
+    every party's public good with 3 kinks there, 21 distinct points), the start took 2.6 / 6.1
     / 15.3 / 46.8 ms at 100 / 200 / 400 / 800 parties unmerged, 2.3 / 4.2 / 8.5 / 17.4 merged
     (CPU, load 1-3; without sweeps 0.3-1.6), the same landing bit for bit (generated 5-200
     parties too)."""
