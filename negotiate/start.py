@@ -101,8 +101,8 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     against 0.7; no np.full, np.where or np.diff wrappers; the fills' bounds read on the fills
     found; the landing's scalars by item, no argument update for an issue that stays or after
     the last step; increasing fills checked at once): 5 parties 0.243 ms against 0.272 in a
-    loop (wall clock, median of 3000, load ~2), inside a solve (breakdown5, three alternating
-    runs of 200 solves) 0.358 against 0.381 ms; 20 parties 1.05-1.12 against 1.06-1.12; 200
+    loop (wall clock, median of 3000, load ~2), inside a solve 0.32-0.36 against 0.35-0.38 ms
+    (breakdown5 and bench_small, runs alternating with main's, load 2-3); 20 parties 1.05-1.12 against 1.06-1.12; 200
     parties 14.2-14.6 against 15.5-16.0 (with _through's merged points). Sums over the argument
     entries alone (issues', shared arguments') or the fills' utility entries alone are those
     over every entry without its zero terms, so bit for bit the same."""
