@@ -162,7 +162,7 @@ class _Curves:
         self.lins = lins
         self.keys = keys
         count = np.where(long, 0, sizes)
-        self.at, self.coef = _padded(n, range(n), count, int(count.max()) if n else 0, (at, 0), (coef, 0.0))
+        self.at, self.coef = _padded(n, np.arange(n), count, int(count.max()) if n else 0, (at, 0), (coef, 0.0))
         self.const = const
         self.linear = np.ones(n, bool)  # discrete scores: the argument itself
         self.linear[curved] = False
@@ -216,13 +216,17 @@ def _padded(n: int, rows, counts: np.ndarray, width: int, *flats: tuple) -> list
     the curves took to make; flat arrays scattered, 0.03)."""
     if len(counts) == n and n and counts.min() == counts.max() == width:
         return [flat.reshape(n, width) for flat, _ in flats]
-    r = np.repeat(np.asarray(rows, np.int64), counts)
-    c = np.arange(len(r)) - np.repeat(np.cumsum(counts) - counts, counts)
+    # each value's place in the raveled array: its row's first place, plus its place in the row
+    # (one repeat, and a flat scatter: 10 of the 15 us two repeats and a scatter by (row, column)
+    # took for 5 parties x 30 criteria's arguments, steady state)
+    ends = np.cumsum(counts)
+    at = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(np.asarray(rows, np.int64) * width - (ends - counts),
+                                                                    counts)
     out = []
     for flat, pad in flats:
-        a = np.full((n, width), pad, flat.dtype)
-        a[r, c] = flat
-        out.append(a)
+        a = np.full(n * width, pad, flat.dtype)
+        a[at] = flat
+        out.append(a.reshape(n, width))
     return out
 
 
