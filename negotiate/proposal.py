@@ -13,7 +13,7 @@ import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import accumulate, chain
 from operator import attrgetter, mul
 from typing import TYPE_CHECKING
 
@@ -95,7 +95,7 @@ def _every_curve(resolved, parties: list) -> tuple[_Curves, list]:
         else:
             crits = [c for p in parties for c in resolved.criteria[p]]
             curves, ids, weights = _Curves(crits), [c.id for c in crits], [c.weight for c in crits]
-        ends = np.cumsum([len(resolved.criteria[p]) for p in parties]).tolist()
+        ends = list(accumulate(len(resolved.criteria[p]) for p in parties))  # (np.cumsum: 2 us more)
         spans = [(first, end, ids[first:end], weights[first:end]) for first, end in zip([0] + ends[:-1], ends)]
         kept = resolved.per_party[("curves", None)] = (curves, spans, list(parties))
     return kept[0], kept[1]
