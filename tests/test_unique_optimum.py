@@ -15,8 +15,8 @@ from negotiate.backends.highs import _floats
 from negotiate.case.load import load_case, validate_data
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from generate import make_case  # noqa: E402
-from test_canonical import random_flat_case, utilitarian_backend  # noqa: E402
+from generate import make_case
+from test_canonical import random_flat_case, utilitarian_backend
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
 
@@ -36,7 +36,7 @@ def every_case():
 def test_reduced_costs_are_highs_own_and_flag_the_same_columns(slack_start):
     compared = 0
     for case in every_case():
-        problem, b, _ = utilitarian_backend(case, slack_start)
+        _, b, _ = utilitarian_backend(case, slack_start)
         if b.is_mip():
             continue
         ours, highs = reduced_costs(b)

@@ -112,7 +112,8 @@ def _scales(row_max: _RowMax, indices, values, lb, ub, integer) -> tuple[np.ndar
 
 def _kept(problem) -> tuple:
     """(arrays made from, column scales, row scales, scaled coefficients, each one's row) of a
-    compiled Problem, kept on it: see `model_scales`. A coefficient scaled is values[k] * rs[row] * cs[column]."""
+    compiled Problem, kept on it: see `model_scales`. A coefficient scaled is
+    values[k] * rs[row] * cs[column]."""
     made = [problem.indptr, problem.indices, problem.values, problem.col_lb, problem.col_ub, problem.col_int]
     kept = problem.__dict__.get("_model_scales")
     if kept is None or any(a is not b for a, b in zip(kept[0], made)):
