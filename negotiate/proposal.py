@@ -13,7 +13,7 @@ import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import accumulate, chain
 from operator import attrgetter, mul
 from typing import TYPE_CHECKING
 
@@ -95,7 +95,7 @@ def _every_curve(resolved, parties: list) -> tuple[_Curves, list]:
         else:
             crits = [c for p in parties for c in resolved.criteria[p]]
             curves, ids, weights = _Curves(crits), [c.id for c in crits], [c.weight for c in crits]
-        ends = np.cumsum([len(resolved.criteria[p]) for p in parties]).tolist()
+        ends = list(accumulate(len(resolved.criteria[p]) for p in parties))  # (np.cumsum: 2 us more)
         spans = [(first, end, ids[first:end], weights[first:end]) for first, end in zip([0] + ends[:-1], ends)]
         kept = resolved.per_party[("curves", None)] = (curves, spans, list(parties))
     return kept[0], kept[1]
@@ -162,7 +162,7 @@ class _Curves:
         self.lins = lins
         self.keys = keys
         count = np.where(long, 0, sizes)
-        self.at, self.coef = _padded(n, range(n), count, int(count.max()) if n else 0, (at, 0), (coef, 0.0))
+        self.at, self.coef = _padded(n, np.arange(n), count, int(count.max()) if n else 0, (at, 0), (coef, 0.0))
         self.const = const
         self.linear = np.ones(n, bool)  # discrete scores: the argument itself
         self.linear[curved] = False
@@ -216,13 +216,17 @@ def _padded(n: int, rows, counts: np.ndarray, width: int, *flats: tuple) -> list
     the curves took to make; flat arrays scattered, 0.03)."""
     if len(counts) == n and n and counts.min() == counts.max() == width:
         return [flat.reshape(n, width) for flat, _ in flats]
-    r = np.repeat(np.asarray(rows, np.int64), counts)
-    c = np.arange(len(r)) - np.repeat(np.cumsum(counts) - counts, counts)
+    # each value's place in the raveled array: its row's first place, plus its place in the row
+    # (one repeat, and a flat scatter: 10 of the 15 us two repeats and a scatter by (row, column)
+    # took for 5 parties x 30 criteria's arguments, steady state)
+    ends = np.cumsum(counts)
+    at = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(np.asarray(rows, np.int64) * width - (ends - counts),
+                                                                    counts)
     out = []
     for flat, pad in flats:
-        a = np.full((n, width), pad, flat.dtype)
-        a[r, c] = flat
-        out.append(a)
+        a = np.full(n * width, pad, flat.dtype)
+        a[at] = flat
+        out.append(a.reshape(n, width))
     return out
 
 

@@ -111,16 +111,22 @@ def _scales(row_max: _RowMax, indices, values, lb, ub, integer) -> tuple[np.ndar
 
 
 def _kept(problem) -> tuple:
-    """(arrays made from, column scales, row scales, scaled coefficients) of a compiled Problem,
-    kept on it: see `model_scales`. A coefficient scaled is values[k] * rs[row] * cs[column]."""
+    """(arrays made from, column scales, row scales, scaled coefficients, each one's row) of a
+    compiled Problem, kept on it: see `model_scales`. A coefficient scaled is
+    values[k] * rs[row] * cs[column]."""
     made = [problem.indptr, problem.indices, problem.values, problem.col_lb, problem.col_ub, problem.col_int]
     kept = problem.__dict__.get("_model_scales")
     if kept is None or any(a is not b for a, b in zip(kept[0], made)):
         row_max = _RowMax(problem.indptr)
         cs, rs = _scales(row_max, *made[1:])
         scaled = problem.values * rs[row_max.rows] * cs[problem.indices]
-        kept = problem.__dict__["_model_scales"] = (made, cs, rs, scaled)
+        kept = problem.__dict__["_model_scales"] = (made, cs, rs, scaled, row_max.rows)
     return kept
+
+
+def scaled_entry_rows(problem) -> np.ndarray:
+    """The row of each of `scaled_values`' entries (made for them, kept with them; never written)."""
+    return _kept(problem)[4]
 
 
 def model_scales(problem) -> tuple[np.ndarray, np.ndarray]:
@@ -129,7 +135,7 @@ def model_scales(problem) -> tuple[np.ndarray, np.ndarray]:
     benchmarks/generate.py cases, of solves taking 5, 26 and 95 ms); fresh
     copies each call, the backend scales helper columns in place. A Problem's arrays are never
     written (a what-if copies them, compile._Patch): the arrays it was made from are checked."""
-    _, cs, rs, _ = _kept(problem)
+    _, cs, rs = _kept(problem)[:3]
     return cs.copy(), rs.copy()
 
 
@@ -155,7 +161,7 @@ def numeric_problems(problem) -> list[tuple[str, int, str]]:
             out.append((name, int(j), f"a bound is not a number ({lo[j]}, {hi[j]})"))
     if out:
         return out
-    _, cs, rs, scaled = _kept(problem)
+    _, cs, rs, scaled = _kept(problem)[:4]
     for k in _found(np.abs(scaled) > MAX_SCALED):
         col = problem.col_names[problem.indices[k]]
         out.append(("row", _row_of(problem, k), f"a coefficient of {problem.values[k]:.3g} on `{col}`"))
