@@ -21,6 +21,7 @@ import numpy as np
 
 from negotiate.compile import kept_section
 from negotiate.results import SolverInfo, Status, status_of, trusted
+from negotiate.sparse import ranges
 
 if TYPE_CHECKING:
     from negotiate.diagnose import Diagnosis
@@ -219,9 +220,7 @@ def _padded(n: int, rows, counts: np.ndarray, width: int, *flats: tuple) -> list
     # each value's place in the raveled array: its row's first place, plus its place in the row
     # (one repeat, and a flat scatter: 10 of the 15 us two repeats and a scatter by (row, column)
     # took for 5 parties x 30 criteria's arguments, steady state)
-    ends = np.cumsum(counts)
-    at = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(np.asarray(rows, np.int64) * width - (ends - counts),
-                                                                    counts)
+    at = ranges(np.asarray(rows, np.int64) * width, counts)
     out = []
     for flat, pad in flats:
         a = np.full(n * width, pad, flat.dtype)

@@ -91,19 +91,15 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     the start described in the module docstring, for maximising `cost` (per column; nonzero on
     every utility column and on nothing else); None where the model is not that form.
 
-    Written for few numpy calls, each about 1 us at 5 parties, where this runs once per solve:
-    0.082 ms there in a loop before the landing estimate, 0.30 with it (its two sweeps 0.11);
-    200 parties 3.2 ms before it, 16 with it. numpy's array methods (argsort, searchsorted,
-    repeat, nonzero) and add.accumulate rather than the functions, whose Python wrappers cost
-    about 0.6 us a call: 5 parties 0.27 ms against 0.33 (two sweeps 0.11 against 0.14; 0.35-0.38
-    against 0.43-0.44 inside a solve), 200 parties 14.4 against 15.8, the same landing. Fewer
-    calls again, the same landing and statuses bit for bit (count_nonzero for any/all, 0.2 us
-    against 0.7; no np.full, np.where or np.diff wrappers; the fills' bounds read on the fills
-    found; the landing's scalars by item, no argument update for an issue that stays or after
-    the last step; increasing fills checked at once): 5 parties 0.243 ms against 0.272 in a
-    loop (wall clock, median of 3000, load ~2), inside a solve 0.32-0.36 against 0.35-0.38 ms
-    (breakdown5 and bench_small, runs alternating with main's, load 2-3); 20 parties 1.05-1.12 against 1.06-1.12; 200
-    parties 14.2-14.6 against 15.5-16.0 (with _through's merged points). Sums over the argument
+    It runs once per solve, so it is written for few numpy calls, about 1 us each at 5 parties:
+    array methods (argsort, searchsorted, repeat, nonzero) and add.accumulate rather than numpy's
+    functions, whose Python wrappers cost about 0.6 us a call; count_nonzero for any/all (0.2 us
+    against 0.7); the fills' bounds read on the fills found; no argument update for an issue
+    that stays. Measured (benchmarks/generate.py cases, CPU, load 1-3): 5 parties 0.24 ms in a
+    loop and 0.32-0.36 inside a solve (0.08 and 0.14 before the landing estimate, whose two
+    sweeps take about 0.1; 0.27-0.33 and 0.43 before these fewer calls); 20 parties about 1.1
+    ms; 200 parties 14.2-14.6 ms (3.2 before the landing estimate, 16 before these calls and
+    _through's merged points). Sums over the argument
     entries alone (issues', shared arguments') or the fills' utility entries alone are those
     over every entry without its zero terms, so bit for bit the same."""
     from negotiate.compile import Problem

@@ -13,7 +13,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import negotiate
@@ -23,8 +22,13 @@ from negotiate.compile import compile_case
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_canonical import random_flat_case  # noqa: E402
-from test_start_basis import by_linprog  # noqa: E402
-from test_started_scaling import CASES_DIR, five_parties, generated, watched_solve  # noqa: E402
+from test_started_scaling import (  # noqa: E402
+    CASES_DIR,
+    assert_the_same_optimum,
+    five_parties,
+    generated,
+    watched_solve,
+)
 
 PERTURBATION = "dual_simplex_cost_perturbation_multiplier"
 
@@ -90,9 +94,4 @@ def test_the_unperturbed_started_run_reaches_linprogs_optimum_and_the_perturbed_
     assert [s[PERTURBATION] for s in seen] == [highs.STARTED_SMALL_COST_PERTURBATION]
     monkeypatch.setattr(highs, "STARTED_SMALL_COST_PERTURBATION", 1.0)  # the same run, HiGHS's default
     _, perturbed, _, _ = watched_solve(problem)
-    assert unperturbed.status == perturbed.status == "optimal"
-    assert unperturbed.objective == pytest.approx(by_linprog(problem), rel=1e-9, abs=1e-9)
-    assert unperturbed.objective == pytest.approx(perturbed.objective, rel=1e-12, abs=1e-12)
-    issues = [problem.var_col[v.key] for v in problem.resolved.variables]
-    if b.unique_optimum(issues):  # the only optimal issue values: the same agreement
-        assert np.allclose(unperturbed.x[issues], perturbed.x[issues], rtol=1e-9, atol=1e-9)
+    assert_the_same_optimum(problem, b, unperturbed, perturbed)

@@ -101,12 +101,18 @@ def test_the_unscaled_started_run_reaches_linprogs_optimum_and_the_scaled_runs(m
     assert len(seen) == 1 and seen[0]["simplex_dual_edge_weight_strategy"] == highs.STARTED_DUAL_EDGE_WEIGHTS
     monkeypatch.setattr(highs, "STARTED_UNSCALED_MAX_ROWS", 0)  # the same started run, HiGHS scaling
     _, scaled, _, _ = watched_solve(problem)
-    assert unscaled.status == scaled.status == "optimal"
-    assert unscaled.objective == pytest.approx(by_linprog(problem), rel=1e-9, abs=1e-9)
-    assert unscaled.objective == pytest.approx(scaled.objective, rel=1e-12, abs=1e-12)
+    assert_the_same_optimum(problem, b, unscaled, scaled)
+
+
+def assert_the_same_optimum(problem, backend, first, second) -> None:
+    """`first` (solved by `backend`) and `second` both optimal, at linprog's objective and each
+    other's, and at the same issue values where `backend` proves them the only optimal ones."""
+    assert first.status == second.status == "optimal"
+    assert first.objective == pytest.approx(by_linprog(problem), rel=1e-9, abs=1e-9)
+    assert first.objective == pytest.approx(second.objective, rel=1e-12, abs=1e-12)
     issues = [problem.var_col[v.key] for v in problem.resolved.variables]
-    if b.unique_optimum(issues):  # the only optimal issue values: the same agreement
-        assert np.allclose(unscaled.x[issues], scaled.x[issues], rtol=1e-9, atol=1e-9)
+    if backend.unique_optimum(issues):  # the only optimal issue values: the same agreement
+        assert np.allclose(first.x[issues], second.x[issues], rtol=1e-9, atol=1e-9)
 
 
 def test_a_whatif_resolve_after_the_unscaled_start_equals_the_cold_solve():
