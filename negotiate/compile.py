@@ -23,6 +23,7 @@ import numpy as np
 from negotiate.case.resolve import LinearRow, Resolved, ScoreCurve, resolve
 from negotiate.case.schema import Case
 from negotiate.sparse import entries as _entries
+from negotiate.sparse import run_heads, run_starts
 
 INF = float("inf")
 CONCAVE_TOL = 1e-9
@@ -608,7 +609,7 @@ def _party_spans(crits: list, weights: np.ndarray, curve: list, linear, curve_ra
     for q in linear:
         vals = list(crits[q].lin.terms.values())
         term[q] = crits[q].weight * (max(vals) - min(vals))
-    return _seq_add(np.zeros(len(counts)), term, np.cumsum(counts) - counts, counts)
+    return _seq_add(np.zeros(len(counts)), term, run_starts(counts), counts)
 
 
 def _twolevel_rows(resolved, b, var_col, bounds, utility_col) -> dict:
@@ -702,7 +703,7 @@ def _seq_add(acc: np.ndarray, vals: np.ndarray, starts: np.ndarray, counts: np.n
         return np.array(a, float)
     if len(acc) * most <= SEQ_ADD_TABLE * n_terms:
         group = np.repeat(np.arange(len(acc)), counts)
-        at = np.arange(n_terms) - (np.cumsum(counts) - counts)[group]  # a term's place in its group
+        at = np.arange(n_terms) - run_starts(counts)[group]  # a term's place in its group
         table = np.full((most, len(acc)), -0.0)
         table[at, group] = vals[starts[group] + at]
         for row in table:
@@ -1136,7 +1137,7 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
             row_lo[r + 1 + 2 * j:r + 3 + 2 * j], row_hi[r + 1 + 2 * j:r + 3 + 2 * j] = -INF, 0.0
     # utility rows
     indices[indptr[urow[~on_dict]]], values[indptr[urow[~on_dict]]] = BLOCK_COL + ucol[~on_dict], 1.0
-    rank = np.arange(len(vp)) - (np.cumsum(n_vec) - n_vec)[vp]
+    rank = np.arange(len(vp)) - run_starts(n_vec)[vp]
     at = indptr[urow[vp]] + 1 + rank
     indices[at], values[at] = BLOCK_COL + fcol[vec], 0.0 - weights[fq[vec]] * slope[vec]
     for k, coefs in by_dict.items():
@@ -1499,7 +1500,7 @@ def _distinct(*parts: np.ndarray) -> np.ndarray:
     if not parts:
         return np.zeros(0, np.int64)
     a = np.sort(np.concatenate(parts).astype(np.int64, copy=False))
-    return a[np.concatenate(([True], a[1:] != a[:-1]))] if len(a) else a
+    return a[run_heads(a)] if len(a) else a
 
 
 def _holding(problem: Problem, cols: np.ndarray) -> np.ndarray:

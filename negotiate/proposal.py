@@ -86,7 +86,7 @@ def _every_curve(resolved, parties: list) -> tuple[_Curves, list]:
     on 2 cores), one set per party filled criterion by criterion vs this: 5 parties 0.70 vs
     0.24, 20 parties 2.9 vs 1.05, 50 parties 7.8 vs 2.5. After a compile of the case, made from
     what compile read of the criteria (`_Curves.drawn`): `utilities` in a fresh 5-party solve
-    took 0.30 ms, 0.15 from it (/work/wt/tools/breakdown5.py, load 2.3)."""
+    took 0.30 ms, 0.15 from it (benchmarks/bench_small.py's steps, load 2.3)."""
     kept = resolved.per_party.get(("curves", None))
     if kept is None or kept[2] != parties:
         sec = kept_section(resolved) if parties == resolved.parties else None

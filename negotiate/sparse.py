@@ -22,6 +22,17 @@ def ranges(first: np.ndarray, count: np.ndarray) -> np.ndarray:
     return (first - run_starts(count)).repeat(count) + np.arange(int(count.sum()))
 
 
+def run_heads(*keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal entries begins: the first entry, and each that differs from the
+    one before it in any of `keys` (arrays of one length)."""
+    head = np.empty(len(keys[0]), bool)
+    head[:1] = True
+    np.not_equal(keys[0][1:], keys[0][:-1], out=head[1:])
+    for key in keys[1:]:
+        head[1:] |= key[1:] != key[:-1]
+    return head
+
+
 def entries(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Positions in the CSR arrays of the entries of `rows` (in order)."""
     starts = indptr[rows].astype(np.int64)

@@ -79,7 +79,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from negotiate.sparse import entry_rows, ranges, run_starts
+from negotiate.sparse import entry_rows, ranges, run_heads, run_starts
 
 LOWER, BASIC, UPPER = np.int8(0), np.int8(1), np.int8(2)  # HiGHS's HighsBasisStatus values kLower, kBasic, kUpper
 FILL, ISSUE, UTILITY, SHARED = 0, 1, 2, 3  # a column's kind
@@ -99,9 +99,9 @@ def utilitarian_start(problem, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray
     loop and 0.32-0.36 inside a solve (0.08 and 0.14 before the landing estimate, whose two
     sweeps take about 0.1; 0.27-0.33 and 0.43 before these fewer calls); 20 parties about 1.1
     ms; 200 parties 14.2-14.6 ms (3.2 before the landing estimate, 16 before these calls and
-    _through's merged points). Sums over the argument
-    entries alone (issues', shared arguments') or the fills' utility entries alone are those
-    over every entry without its zero terms, so bit for bit the same."""
+    _through's merged points). Sums over the argument entries alone (issues', shared
+    arguments') or the fills' utility entries alone are those over every entry without its
+    zero terms, so bit for bit the same."""
     from negotiate.compile import Problem
 
     p = problem
@@ -241,10 +241,7 @@ def _fills(cols, rows, vals, on_fill, on_urow, n_fill: int, n_cols: int) -> tupl
             or not (_no_repeats(fcol, n_cols) and _no_repeats(ufill, n_cols))):
         return None
     prow = rows[at_pos]
-    head = np.empty(len(prow), bool)
-    head[0] = True
-    np.not_equal(prow[1:], prow[:-1], out=head[1:])
-    return fcol, prow, head.nonzero()[0], (ufill, rows[at_u], vals[at_u])
+    return fcol, prow, run_heads(prow).nonzero()[0], (ufill, rows[at_u], vals[at_u])
 
 
 def _no_repeats(index: np.ndarray, size: int) -> bool:
@@ -384,11 +381,7 @@ def _through(shared: tuple | None, point, fall, first, count, centre) -> tuple[l
     v, w, of = point[pair] / a, fall[pair] * np.abs(a), k.repeat(points_of)
     order = np.lexsort((v, of))
     v, w, of = v[order], w[order], of[order]
-    head = np.empty(len(v), bool)  # equal points of one shared argument merged, their falls summed
-    head[:1] = True
-    np.not_equal(v[1:], v[:-1], out=head[1:])
-    head[1:] |= of[1:] != of[:-1]
-    at = head.nonzero()[0]
+    at = run_heads(v, of).nonzero()[0]  # equal points of one shared argument merged, their falls summed
     v, w, of = v[at], np.add.reduceat(w, at) if len(at) else w, of[at]
     ends = of.searchsorted(np.arange(n_shared + 1)).tolist()
     summed = np.concatenate(([0.0], np.add.accumulate(w)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from negotiate.sparse import entries, entry_rows, ranges, run_starts
+from negotiate.sparse import entries, entry_rows, ranges, run_heads, run_starts
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -23,3 +23,12 @@ def test_ranges_and_entries_are_the_loops(seed):
 
 def test_no_runs():
     assert ranges(np.zeros(0, np.int64), np.zeros(0, np.int64)).tolist() == []
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_run_heads_are_where_a_loop_sees_a_new_run(seed):
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, 3, 12), rng.integers(0, 2, 12).astype(float)
+    assert run_heads(a).tolist() == [k == 0 or a[k] != a[k - 1] for k in range(12)]
+    assert run_heads(a, b).tolist() == [k == 0 or (a[k], b[k]) != (a[k - 1], b[k - 1]) for k in range(12)]
+    assert run_heads(np.zeros(0)).tolist() == []

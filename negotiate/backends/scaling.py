@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -110,23 +111,31 @@ def _scales(row_max: _RowMax, indices, values, lb, ub, integer) -> tuple[np.ndar
     return c, 1.0 / _pow2(big)
 
 
-def _kept(problem) -> tuple:
-    """(arrays made from, column scales, row scales, scaled coefficients, each one's row) of a
-    compiled Problem, kept on it: see `model_scales`. A coefficient scaled is
-    values[k] * rs[row] * cs[column]."""
+class _Scaled(NamedTuple):
+    """A compiled Problem's scales and scaled coefficients, kept on it (`_kept`)."""
+
+    made: list  # the Problem's arrays they were made from
+    cs: np.ndarray  # column scales
+    rs: np.ndarray  # row scales
+    values: np.ndarray  # each coefficient scaled: values[k] * rs[row] * cs[column], in CSR order
+    rows: np.ndarray  # each coefficient's row
+
+
+def _kept(problem) -> _Scaled:
+    """The Problem's `_Scaled`, kept on it (see `model_scales`)."""
     made = [problem.indptr, problem.indices, problem.values, problem.col_lb, problem.col_ub, problem.col_int]
     kept = problem.__dict__.get("_model_scales")
     if kept is None or any(a is not b for a, b in zip(kept[0], made)):
         row_max = _RowMax(problem.indptr)
         cs, rs = _scales(row_max, *made[1:])
         scaled = problem.values * rs[row_max.rows] * cs[problem.indices]
-        kept = problem.__dict__["_model_scales"] = (made, cs, rs, scaled, row_max.rows)
+        kept = problem.__dict__["_model_scales"] = _Scaled(made, cs, rs, scaled, row_max.rows)
     return kept
 
 
 def scaled_entry_rows(problem) -> np.ndarray:
     """The row of each of `scaled_values`' entries (made for them, kept with them; never written)."""
-    return _kept(problem)[4]
+    return _kept(problem).rows
 
 
 def model_scales(problem) -> tuple[np.ndarray, np.ndarray]:
@@ -135,14 +144,14 @@ def model_scales(problem) -> tuple[np.ndarray, np.ndarray]:
     benchmarks/generate.py cases, of solves taking 5, 26 and 95 ms); fresh
     copies each call, the backend scales helper columns in place. A Problem's arrays are never
     written (a what-if copies them, compile._Patch): the arrays it was made from are checked."""
-    _, cs, rs = _kept(problem)[:3]
-    return cs.copy(), rs.copy()
+    kept = _kept(problem)
+    return kept.cs.copy(), kept.rs.copy()
 
 
 def scaled_values(problem) -> np.ndarray:
     """The Problem's coefficients (CSR order) with its rows and columns scaled by `model_scales`,
     kept with them (the numbers check and the HiGHS backend both read them); never written."""
-    return _kept(problem)[3]
+    return _kept(problem).values
 
 
 def _found(mask: np.ndarray) -> np.ndarray | tuple:
@@ -161,7 +170,8 @@ def numeric_problems(problem) -> list[tuple[str, int, str]]:
             out.append((name, int(j), f"a bound is not a number ({lo[j]}, {hi[j]})"))
     if out:
         return out
-    _, cs, rs, scaled = _kept(problem)[:4]
+    kept = _kept(problem)
+    cs, rs, scaled = kept.cs, kept.rs, kept.values
     for k in _found(np.abs(scaled) > MAX_SCALED):
         col = problem.col_names[problem.indices[k]]
         out.append(("row", _row_of(problem, k), f"a coefficient of {problem.values[k]:.3g} on `{col}`"))
