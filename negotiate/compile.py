@@ -731,9 +731,11 @@ def _interp_at(v: np.ndarray, X: np.ndarray, Y: np.ndarray, first: np.ndarray, n
     with np.errstate(all="ignore"):
         slope = (yb - ya) / (xb - xa)
         y = slope * (v - xa) + ya
-        again = slope * (v - xb) + yb  # numpy's retry from the right end when it gives nan
-        again = np.where(np.isnan(again) & (ya == yb), ya, again)
-        y = np.where(np.isnan(y), again, y)
+        retry = np.isnan(y)
+        if retry.any():  # (rare: skipping its 7 numpy steps saves 0.003 ms at 5 parties)
+            again = slope * (v - xb) + yb  # numpy's retry from the right end when it gives nan
+            again = np.where(np.isnan(again) & (ya == yb), ya, again)
+            y = np.where(retry, again, y)
     at = first + j
     y = np.where((j == npts - 1) | (X[at] == v), Y[at], y)  # at a knot
     y = np.where(v > X[last], Y[last], y)
@@ -752,13 +754,16 @@ class _Shapes:
     start: np.ndarray
     concave: np.ndarray
     convex: np.ndarray
+    own: np.ndarray  # each point's curve
+    dx: np.ndarray  # x[k + 1] - x[k] and the slope from point k to k + 1 (also across two curves)
+    slope: np.ndarray
 
 
 def _shapes(X: np.ndarray, Y: np.ndarray, pstart: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> _Shapes:
     """`_shape` of many curves at once (curve q: X, Y[pstart[q]:pstart[q + 1]], clipped to
     [lo[q], hi[q]])."""
     n = len(lo)
-    npts = np.diff(pstart)
+    npts = pstart[1:] - pstart[:-1]
     first, last = pstart[:-1], pstart[1:] - 1
     own = np.repeat(np.arange(n), npts)
     # tolerances relative to the curve's own units: x by its magnitude, slopes by the steepest
@@ -791,20 +796,20 @@ def _shapes(X: np.ndarray, Y: np.ndarray, pstart: np.ndarray, lo: np.ndarray, hi
     # collinear points go: a point stays where the slopes either side differ
     pown = np.repeat(np.arange(n), count)
     with np.errstate(all="ignore"):
-        s = np.diff(y) / np.diff(x)
-    inside = pown[:-1] == pown[1:]  # a segment of one curve, not a step to the next curve
-    steepest = np.zeros(n)
-    if len(s):
-        mag = np.where(inside, np.abs(s), 0.0)
-        np.maximum.at(steepest, pown[:-1][inside], mag[inside])
-    kept = np.ones(len(x), bool)
-    mid = np.flatnonzero(inside[:-1] & inside[1:]) + 1 if len(s) > 1 else np.zeros(0, np.int64)
-    kept[mid] = np.abs(s[mid - 1] - s[mid]) > 1e-12 * steepest[pown[mid]]
-    x, y, kown = x[kept], y[kept], pown[kept]
-    start = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(kown, minlength=n), out=start[1:])
-    with np.errstate(all="ignore"):
-        ks = np.diff(y) / np.diff(x)
+        s = (y[1:] - y[:-1]) / (x[1:] - x[:-1])
+        inside = pown[:-1] == pown[1:]  # a segment of one curve, not a step to the next curve
+        steepest = np.zeros(n)
+        if len(s):
+            mag = np.where(inside, np.abs(s), 0.0)
+            np.maximum.at(steepest, pown[:-1][inside], mag[inside])
+        kept = np.ones(len(x), bool)
+        mid = np.flatnonzero(inside[:-1] & inside[1:]) + 1 if len(s) > 1 else np.zeros(0, np.int64)
+        kept[mid] = np.abs(s[mid - 1] - s[mid]) > 1e-12 * steepest[pown[mid]]
+        x, y, kown = x[kept], y[kept], pown[kept]
+        start = np.zeros(n + 1, np.int64)
+        np.cumsum(np.bincount(kown, minlength=n), out=start[1:])
+        dx = x[1:] - x[:-1]
+        ks = (y[1:] - y[:-1]) / dx
         bends = np.flatnonzero(kown[:-2] == kown[2:]) if len(x) > 2 else np.zeros(0, np.int64)
         bent = kown[bends]
         rise = ks[bends + 1] - ks[bends]
@@ -813,7 +818,7 @@ def _shapes(X: np.ndarray, Y: np.ndarray, pstart: np.ndarray, lo: np.ndarray, hi
         concave[bent[~(rise <= tol)]] = False
         convex = np.ones(n, bool)  # concave once the scores are negated (exact: -a - -b is -(a - b))
         convex[bent[~(-rise <= tol)]] = False
-    return _Shapes(x, y, start, concave, convex)
+    return _Shapes(x, y, start, concave, convex, kown, dx, ks)
 
 
 def _shape(xs, ys, lo: float, hi: float) -> tuple[list, list, bool]:
@@ -884,12 +889,14 @@ def _draw(crits: list, var_col: dict, bounds: dict, arguments: list, col_lb: np.
     X = np.fromiter(chain.from_iterable(xs), float, int(npts.sum()))
     Y = np.fromiter(chain.from_iterable(ys), float, len(X))
     read = _Read(lins, n_all, tcol, tcoef, const, npts, X, Y)
-    tq = np.repeat(np.arange(n), n_all)
-    option = np.fromiter((k[2] is not None for k in var_col), bool, len(var_col))
-    exact = sorted(set(tq[option[tcol]].tolist()))  # option indicators: one option per choice (`reachable`)
+    exact = _with_options(var_col, tcol, n_all)
     nonzero = tcoef != 0
-    tcol, tcoef = tcol[nonzero], tcoef[nonzero]
-    nterm = np.bincount(tq[nonzero], minlength=n)
+    if nonzero.all():  # (the usual case: the steps below cost 0.005 ms at 5 parties)
+        nterm = n_all
+    else:
+        tq = np.repeat(np.arange(n), n_all)
+        tcol, tcoef = tcol[nonzero], tcoef[nonzero]
+        nterm = np.bincount(tq[nonzero], minlength=n)
     if col_lb is None:
         col_lb = np.array([bounds[k][0] for k in var_col], float)
         col_ub = np.array([bounds[k][1] for k in var_col], float)
@@ -907,18 +914,15 @@ def _draw(crits: list, var_col: dict, bounds: dict, arguments: list, col_lb: np.
     pstart = np.zeros(n + 1, np.int64)
     np.cumsum(npts, out=pstart[1:])
     s = _shapes(X, Y, pstart, lo, hi)
-    m = np.diff(s.start) - 1
-    fill = np.zeros(n + 1, np.int64)
-    np.cumsum(m, out=fill[1:])
-    kown = np.repeat(np.arange(n), m + 1)
-    seg = np.flatnonzero(kown[:-1] == kown[1:])  # the segments of one curve: its fills
-    dx = s.x[seg + 1] - s.x[seg]
-    slope = (s.y[seg + 1] - s.y[seg]) / dx
+    m = s.start[1:] - s.start[:-1] - 1
+    fill = s.start - np.arange(n + 1)
+    seg = np.flatnonzero(s.own[:-1] == s.own[1:])  # the segments of one curve: its fills
+    dx, slope = s.dx[seg], s.slope[seg]
     first = s.start[:-1]
-    if any(a is not None for a in arguments):
+    if arguments.count(None) < n:
         shared = np.array([a is not None for a in arguments], bool)
         nterm = np.where(shared, 0, nterm)
-        keep = np.repeat(~shared, np.diff(term))
+        keep = np.repeat(~shared, term[1:] - term[:-1])
         tcol, tcoef = tcol[keep], tcoef[keep]
         term = np.zeros(n + 1, np.int64)
         np.cumsum(nterm, out=term[1:])
@@ -927,6 +931,16 @@ def _draw(crits: list, var_col: dict, bounds: dict, arguments: list, col_lb: np.
                   _point_ranges(Y, pstart[:-1]), read)
 
 
+
+
+def _with_options(var_col: dict, tcol: np.ndarray, n_terms: np.ndarray) -> list[int]:
+    """The curves (each with n_terms[q] terms next in tcol) whose argument holds a discrete
+    option's indicator, whose reachable interval is `reachable`'s (one option per choice)."""
+    option = np.fromiter((k[2] is not None for k in var_col), bool, len(var_col))
+    if not option.any():  # no discrete issue: 4 numpy steps fewer
+        return []
+    tq = np.repeat(np.arange(len(n_terms)), n_terms)
+    return sorted(set(tq[option[tcol]].tolist()))
 
 
 _FILLS: tuple[str, ...] = ()  # ".fill0", ".fill1", ...: a fill column's name after its criterion's
