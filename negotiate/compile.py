@@ -23,7 +23,7 @@ import numpy as np
 from negotiate.case.resolve import LinearRow, Resolved, ScoreCurve, resolve
 from negotiate.case.schema import Case
 from negotiate.sparse import entries as _entries
-from negotiate.sparse import run_heads, run_starts
+from negotiate.sparse import ranges, run_heads, run_starts
 
 INF = float("inf")
 CONCAVE_TOL = 1e-9
@@ -604,8 +604,11 @@ def _party_spans(crits: list, weights: np.ndarray, curve: list, linear, curve_ra
     """Each party's `_span` (its counts[k] criteria next in `crits`): a criterion's weight times
     its highest less its lowest score (the criteria `curve`'s, in order, from curve_range; the
     criteria `linear` score a discrete issue's options), added in order as `_span` adds them."""
-    term = np.zeros(len(crits))
-    term[curve] = weights[curve] * curve_range
+    if len(curve) == len(crits):  # every criterion a curve (`curve` is then every place, in order)
+        term = weights * curve_range
+    else:
+        term = np.zeros(len(crits))
+        term[curve] = weights[curve] * curve_range
     for q in linear:
         vals = list(crits[q].lin.terms.values())
         term[q] = crits[q].weight * (max(vals) - min(vals))
@@ -1033,15 +1036,18 @@ class _Section:
 
 def _slots(per_crit: np.ndarray, crit_party: np.ndarray, bounds_at: np.ndarray, n_parties: int):
     """Starts of each criterion's and each party's utility's columns (or rows), and of each
-    party, in a section where party k's criteria (per_crit of each) come before its utility (one)."""
-    n = len(per_crit)
-    slot = np.ones(n + n_parties, np.int64)
+    party, and their count, in a section where party k's criteria (per_crit of each) come before
+    its utility (one). per_crit: one row per kind (columns, rows), each kind's starts a row of
+    the arrays returned (one numpy step for both kinds: 14 steps fewer than a call each, 0.01 ms
+    at 5 parties)."""
+    n = per_crit.shape[1]
+    slot = np.ones((len(per_crit), n + n_parties), np.int64)
     crit_slot = np.arange(n) + crit_party
     util_slot = bounds_at[1:] + np.arange(n_parties)
-    slot[crit_slot] = per_crit
-    at = np.zeros(n + n_parties + 1, np.int64)
-    np.cumsum(slot, out=at[1:])
-    return at[crit_slot], at[util_slot], at[bounds_at[:-1] + np.arange(n_parties)], int(at[-1])
+    slot[:, crit_slot] = per_crit
+    at = np.zeros((len(per_crit), n + n_parties + 1), np.int64)
+    np.cumsum(slot, axis=1, out=at[:, 1:])
+    return at[:, crit_slot], at[:, util_slot], at[:, bounds_at[:-1] + np.arange(n_parties)], at[:, -1].tolist()
 
 
 def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, shared: dict,
@@ -1056,25 +1062,24 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
         weights.extend([c.weight for c in cs])
         n_of.append(len(cs))
     nq, n_p = len(crits), len(parties)
-    crit_party, weights = np.repeat(np.arange(n_p), n_of), np.array(weights, float)
+    counts = np.array(n_of, np.int64)
+    crit_party, weights = np.repeat(np.arange(n_p), counts), np.array(weights, float)
     bounds_at = np.zeros(n_p + 1, np.int64)
-    np.cumsum(n_of, out=bounds_at[1:])
+    np.cumsum(counts, out=bounds_at[1:])
     curve = [q for q, c in enumerate(crits) if c.x_points is not None]
-    linear = {} if len(curve) == nq else {q: (_coefs(c.lin.terms, var_col), c.lin.const)
-                                          for q, c in enumerate(crits) if c.x_points is None}
-    m, in_order, y0 = np.zeros(nq, np.int64), np.ones(nq, bool), np.zeros(nq)
-    pos_lo, fill_at, n_term = np.zeros(nq), np.zeros(nq, np.int64), np.zeros(nq, np.int64)
-    argument = np.full(nq, -1, np.int64)
-    for q, (_, c0) in linear.items():
-        y0[q] = c0
+    every = len(curve) == nq  # every criterion a curve (the usual case): `_draw`'s arrays taken whole
+    linear = {} if every else {q: (_coefs(c.lin.terms, var_col), c.lin.const)
+                               for q, c in enumerate(crits) if c.x_points is None}
     cq = np.array(curve, np.int64)
-    if curve:
-        args = [shared.get(keys[q]) for q in curve] if shared else [None] * len(curve)
-        d = _draw([crits[q] for q in curve], var_col, bounds, args, col_lb, col_ub, weights[cq])
-        m[cq], in_order[cq], y0[cq], pos_lo[cq], fill_at[cq] = d.m, d.in_order, d.y0, d.position, d.fill[:-1]
-        n_term[cq] = np.diff(d.term)
-        if shared:
-            argument[cq] = [-1 if a is None else a for a in args]
+    args = [shared.get(keys[q]) for q in curve] if shared else [None] * len(curve)
+    d = _draw(crits if every else [crits[q] for q in curve], var_col, bounds, args, col_lb, col_ub,
+              weights if every else weights[cq]) if curve else None
+    m, in_order, y0, pos_lo, fill_at, n_term = _per_criterion(nq, cq, d, linear)
+    argument = None  # each criterion's shared argument column (-1: none), when any has one
+    if shared:
+        argument = np.full(nq, -1, np.int64)
+        argument[cq] = [-1 if a is None else a for a in args]
+    if d is not None:
         dx, slope, term, term_col, term_coef = d.dx, d.slope, d.term, d.term_col, d.term_coef
         point_range = d.point_range
     else:
@@ -1082,8 +1087,8 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
         term, term_col = np.zeros(1, np.int64), np.zeros(0, np.int64)
     n_bin = np.where(in_order, 0, m - 1)
     ncol, nrow = m + n_bin, (m > 0).astype(np.int64) + 2 * n_bin
-    crit_col, ucol, party_col, n_cols = _slots(ncol, crit_party, bounds_at, n_p)
-    crit_row, urow, party_row, n_rows = _slots(nrow, crit_party, bounds_at, n_p)
+    (crit_col, crit_row), (ucol, urow), (party_col, party_row), (n_cols, n_rows) = _slots(
+        np.array((ncol, nrow)), crit_party, bounds_at, n_p)
 
     # columns: fills in [0, dx], binaries, utilities (free)
     lb, ub, integer = np.zeros(n_cols), np.zeros(n_cols), np.zeros(n_cols, bool)
@@ -1100,7 +1105,6 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
     # utility rows: u - sum w * score = sum w * constant (`_utility_terms`); a party with a
     # linear score (a discrete issue's options) sums repeated issue columns, as a dict does
     wc = weights * y0
-    counts = np.array(n_of, np.int64)
     const = _seq_add(np.zeros(n_p), wc, bounds_at[:-1], counts)
     by_dict = {}
     for k in sorted({int(crit_party[q]) for q in linear}):
@@ -1112,18 +1116,23 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
                 c, f = BLOCK_COL + crit_col[q], fill_at[q]
                 forms.append((weights[q], (dict(zip(range(c, c + m[q]), slope[f:f + m[q]].tolist())), y0[q])))
         by_dict[k] = _utility_terms(BLOCK_COL + int(ucol[k]), forms)[0]
-    fparty = crit_party[fq]
-    on_dict = np.zeros(n_p, bool)
-    on_dict[list(by_dict)] = True
-    vec = (slope != 0) & ~on_dict[fparty]  # a flat segment's fill has no say
+    vec = slope != 0  # a flat segment's fill has no say
+    plain = slice(None)  # the parties whose utility row is written from arrays
+    if by_dict:
+        on_dict = np.zeros(n_p, bool)
+        on_dict[list(by_dict)] = True
+        vec &= ~on_dict[crit_party[fq]]
+        plain = ~on_dict
+    fv = fq[vec]
     row_len = np.zeros(n_rows, np.int64)
-    vp = fparty[vec]  # the party of each fill in a utility row (sorted)
+    vp = crit_party[fv]  # the party of each fill in a utility row (sorted)
     n_vec = np.bincount(vp, minlength=n_p)
     row_len[urow] = 1 + n_vec
     for k, coefs in by_dict.items():
         row_len[urow[k]] = len(coefs)
     has_row = m > 0
-    row_len[crit_row[has_row]] = m[has_row] + np.where(argument >= 0, 1, n_term)[has_row]
+    lead = n_term if argument is None else np.where(argument >= 0, 1, n_term)  # a position row's entries before its fills
+    row_len[crit_row[has_row]] = m[has_row] + lead[has_row]
     for q in unordered:
         row_len[crit_row[q] + 1:crit_row[q] + 2 * m[q] - 1] = 2
     indptr = np.zeros(n_rows + 1, np.int64)
@@ -1132,13 +1141,16 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
     row_lo, row_hi = np.zeros(n_rows), np.zeros(n_rows)
 
     # position rows: the argument's terms (or its shared column), then -1 on every fill
-    tq = np.repeat(np.arange(len(cq)), np.diff(term))
-    with_row = m[cq][tq] > 0
-    at = indptr[crit_row[cq][tq]] + np.arange(len(tq)) - term[:-1][tq]
-    indices[at[with_row]], values[at[with_row]] = term_col[with_row], term_coef[with_row]
-    by_arg = has_row & (argument >= 0)
-    indices[indptr[crit_row[by_arg]]], values[indptr[crit_row[by_arg]]] = argument[by_arg], 1.0
-    at = indptr[crit_row[fq]] + np.where(argument >= 0, 1, n_term)[fq] + fj
+    at = ranges(indptr[crit_row[cq]], n_term[cq])
+    if has_row.all():  # (a curve clipped to one point has no row: 4 numpy steps fewer without)
+        indices[at], values[at] = term_col, term_coef
+    else:
+        with_row = np.repeat(m[cq] > 0, n_term[cq])
+        indices[at[with_row]], values[at[with_row]] = term_col[with_row], term_coef[with_row]
+    if argument is not None:
+        by_arg = has_row & (argument >= 0)
+        indices[indptr[crit_row[by_arg]]], values[indptr[crit_row[by_arg]]] = argument[by_arg], 1.0
+    at = indptr[crit_row[fq]] + lead[fq] + fj
     indices[at], values[at] = BLOCK_COL + fcol, -1.0
     row_lo[crit_row[has_row]] = row_hi[crit_row[has_row]] = pos_lo[has_row]
     for q in unordered:  # binaries z_k: d_k >= dx_k z_k and d_{k+1} <= dx_{k+1} z_k (`_curve`)
@@ -1150,22 +1162,38 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
             indices[b:b + 2], values[b:b + 2] = (c + j + 1, z), (1.0, -dx[f + j + 1])
             row_lo[r + 1 + 2 * j:r + 3 + 2 * j], row_hi[r + 1 + 2 * j:r + 3 + 2 * j] = -INF, 0.0
     # utility rows
-    indices[indptr[urow[~on_dict]]], values[indptr[urow[~on_dict]]] = BLOCK_COL + ucol[~on_dict], 1.0
+    indices[indptr[urow[plain]]], values[indptr[urow[plain]]] = BLOCK_COL + ucol[plain], 1.0
     rank = np.arange(len(vp)) - run_starts(n_vec)[vp]
     at = indptr[urow[vp]] + 1 + rank
-    indices[at], values[at] = BLOCK_COL + fcol[vec], 0.0 - weights[fq[vec]] * slope[vec]
+    indices[at], values[at] = BLOCK_COL + fcol[vec], 0.0 - weights[fv] * slope[vec]
     for k, coefs in by_dict.items():
         a = indptr[urow[k]]
         indices[a:a + len(coefs)] = list(coefs)
         values[a:a + len(coefs)] = list(coefs.values())
     row_lo[urow] = row_hi[urow] = const
     nonconcave = [f"parties.{keys[q][0]}.criteria.{keys[q][1]}" for q in unordered]
-    row_party = np.repeat(np.arange(n_p), np.diff(np.append(party_row, n_rows)))
+    row_party = np.repeat(np.arange(n_p), urow - party_row + 1)  # (a party's utility row is its last)
     return _Section(parties, keys, lb, ub, integer, row_len, indices, values, row_lo, row_hi,
                     row_party, party_col, party_row, ucol, urow, crit_party, crit_col, ncol, crit_row,
                     nrow, m, fill_at, slope, y0, linear, nonconcave,
                     _party_spans(crits, weights, curve, linear, point_range, counts).tolist(), weights,
-                    d.read if curve and len(curve) == nq else None)
+                    d.read if curve and every else None)
+
+
+def _per_criterion(nq: int, cq: np.ndarray, d: _Drawn | None, linear: dict) -> tuple[np.ndarray, ...]:
+    """Per criterion of a section: its fills, whether they fill in order, its score at the first
+    point (a linear score's constant), its position row's bound, its first fill (in `d`'s) and
+    its argument's terms in its row; the criteria cq are the curves `d` drew, the others `linear`'s."""
+    if d is not None and len(cq) == nq:  # every criterion a curve: d's arrays as they are
+        return d.m, d.in_order, d.y0, d.position, d.fill[:-1], d.term[1:] - d.term[:-1]
+    out = (np.zeros(nq, np.int64), np.ones(nq, bool), np.zeros(nq), np.zeros(nq), np.zeros(nq, np.int64),
+           np.zeros(nq, np.int64))
+    for q, (_, c0) in linear.items():
+        out[2][q] = c0
+    if d is not None:
+        for a, drawn in zip(out, _per_criterion(len(cq), cq, d, {})):
+            a[cq] = drawn
+    return out
 
 
 def _section_labels(parties: list, keys: list, m: np.ndarray, n_past: np.ndarray,
