@@ -780,31 +780,28 @@ def _shapes(X: np.ndarray, Y: np.ndarray, pstart: np.ndarray, lo: np.ndarray, hi
     right_lo = right[:n]
     left_hi = np.add.reduceat(X < hi[own], first)  # bisect_left(xs, hi)
     y_ends = _interp_at(ends, X, Y, first2, npts2, right)
-    y_lo, y_hi = y_ends[:n], y_ends[n:]
     # xs strictly increase (validated): the points inside (lo, hi) are a slice, their values
-    # are the curve's own; only the two ends are interpolated
-    inner = np.where(flat, 0, left_hi - right_lo)
-    count = np.where(flat, 1, inner + 2)
+    # are the curve's own; only the two ends are interpolated. Each clipped curve's points are
+    # taken from X, Y and the ends (after them) by one gather: 10 numpy steps fewer than
+    # writing the ends and the slices apart (0.01 ms at 5 parties)
+    count = np.where(flat, 1, left_hi - right_lo + 2)
     start = np.zeros(n + 1, np.int64)
     np.cumsum(count, out=start[1:])
-    x, y = np.empty(start[-1]), np.empty(start[-1])
-    x[start[:-1]], y[start[:-1]] = lo, y_lo
-    wide = ~flat
-    tail = start[1:][wide] - 1
-    x[tail], y[tail] = hi[wide], y_hi[wide]
-    rel = np.arange(len(X)) - first[own] - right_lo[own]  # a point's place after the clip's low end
-    keep = (rel >= 0) & (rel < inner[own])
-    at = start[:-1][own] + 1 + rel
-    x[at[keep]], y[at[keep]] = X[keep], Y[keep]
+    take = ranges(first + right_lo - 1, count)  # slot k of curve q: its point right_lo[q] + k - 1
+    take[start[:-1]] = np.arange(len(X), len(X) + n)  # slot 0: lo
+    wide = np.flatnonzero(~flat)
+    take[start[1:][wide] - 1] = len(X) + n + wide  # the last slot: hi
+    x, y = np.concatenate((X, ends))[take], np.concatenate((Y, y_ends))[take]
     # collinear points go: a point stays where the slopes either side differ
     pown = np.repeat(np.arange(n), count)
     with np.errstate(all="ignore"):
         s = (y[1:] - y[:-1]) / (x[1:] - x[:-1])
         inside = pown[:-1] == pown[1:]  # a segment of one curve, not a step to the next curve
         steepest = np.zeros(n)
-        if len(s):
-            mag = np.where(inside, np.abs(s), 0.0)
-            np.maximum.at(steepest, pown[:-1][inside], mag[inside])
+        if len(s):  # each curve's steepest |slope|, over its segments and the step after it (0)
+            mag = np.zeros(len(x))
+            mag[:-1] = np.where(inside, np.abs(s), 0.0)
+            steepest = np.maximum.reduceat(mag, start[:-1])
         kept = np.ones(len(x), bool)
         mid = np.flatnonzero(inside[:-1] & inside[1:]) + 1 if len(s) > 1 else np.zeros(0, np.int64)
         kept[mid] = np.abs(s[mid - 1] - s[mid]) > 1e-12 * steepest[pown[mid]]
