@@ -32,8 +32,9 @@ def clipped_case() -> dict:
                                    "dip": {"of": "t", "points": [[0, 1], [5, 0], [10, 1]]}}}}}
 
 
-def by_name(names: list, lookup, cols, vals) -> dict:
-    return {lookup(j): v for j, v in zip(cols, vals)}
+def by_name(name, cols: list, vals: list) -> dict:
+    """A row's entries as {its column's name: value}, in order."""
+    return {name(j): v for j, v in zip(cols, vals)}
 
 
 def plain_rows(problem) -> tuple[dict, dict]:
@@ -56,13 +57,14 @@ def plain_rows(problem) -> tuple[dict, dict]:
     lo, hi = b.row_bounds()
     for k, row in enumerate(b.row_names.made()):
         a, z = indptr[k], indptr[k + 1]
-        rows[row] = (by_name(names, name, indices[a:z].tolist(), values[a:z].tolist()), float(lo[k]), float(hi[k]))
+        rows[row] = (by_name(name, indices[a:z].tolist(), values[a:z].tolist()), float(lo[k]), float(hi[k]))
     lb, ub, integer = b.columns()
     cols = {n: (float(lb[k]), float(ub[k]), bool(integer[k])) for k, n in enumerate(names)}
     for p in r.parties:
         u = problem.utility_col[p]
         coefs, const = _utility_terms(u, forms[p])
-        rows[f"parties.{p}.utility"] = (by_name(names, name, list(coefs), list(coefs.values())), float(const), float(const))
+        entries = by_name(name, list(coefs), list(coefs.values()))
+        rows[f"parties.{p}.utility"] = (entries, float(const), float(const))
     return rows, cols
 
 
@@ -78,7 +80,7 @@ def test_every_partys_rows_equal_those_written_criterion_by_criterion(data):
         == len(rows)
     for i in drawn:
         c, v = problem.row(i)
-        got = (by_name(names, names.__getitem__, c.tolist(), v.tolist()), float(problem.row_lo[i]),
+        got = (by_name(names.__getitem__, c.tolist(), v.tolist()), float(problem.row_lo[i]),
                float(problem.row_hi[i]))
         want = rows[problem.row_names[i]]
         assert repr(got) == repr(want), problem.row_names[i]
