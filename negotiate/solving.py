@@ -242,17 +242,26 @@ def verify(problem: Problem, x, values: dict, utils: dict, uscale: dict, accepta
     values (not read off the solver); what fails, in words. Tolerances are relative to the
     size of each row's terms (or of a party's utility), so any unit is checked alike.
     `acts`: the rows' `row_values` at `values`, when the caller has them."""
+    # A value within its bounds passes whatever the tolerance, so a scale is computed only for a
+    # value outside them: 5 parties' 6 ranges and 6 rows took 35 of verify's 52 us to scale
+    # (a fresh solve, line-profiled), the 5 parties' reservations 10.
     out = []
-    reach = {}
+    variables = problem.resolved.variables
     var_col = problem.var_col
-    for v in problem.resolved.variables:
+    for v in variables:
         raw = float(x[var_col[v.key]])
+        if v.lb <= raw <= v.ub:
+            continue
         size = max(abs(v.lb), abs(v.ub), v.ub - v.lb)
         if not (v.lb - CHECK_TOL * size <= raw <= v.ub + CHECK_TOL * size):  # (NaN fails this too)
             out.append(f"{v.name} = {raw:.6g} is outside its range [{v.lb:g}, {v.ub:g}]")
-        reach[v.key] = max(abs(v.lb), abs(v.ub))
+    reach = None
     rows = problem.resolved.rows
     for r, act in zip(rows, row_values(problem, values) if acts is None else acts, strict=True):
+        if r.lo <= act <= r.hi:
+            continue
+        if reach is None:
+            reach = {v.key: max(abs(v.lb), abs(v.ub)) for v in variables}
         # the row's scale: what its terms can reach over their ranges (not only their values here:
         # a balance of transfers that are all near 0 is still measured in the transfers' units)
         size = max([abs(c) * max(abs(values[k]), reach.get(k, 0.0)) for k, c in r.lin.terms.items()]
