@@ -21,7 +21,6 @@ import numpy as np
 
 from negotiate.compile import kept_section
 from negotiate.results import SolverInfo, Status, status_of, trusted
-from negotiate.sparse import ranges
 
 if TYPE_CHECKING:
     from negotiate.diagnose import Diagnosis
@@ -118,7 +117,8 @@ class _Curves:
         lins = list(map(_LIN, criteria))
         terms = list(map(_TERMS, lins))
         sizes = np.fromiter(map(len, terms), np.int64, n)
-        if (sizes > FEW_TERMS).any():
+        long = np.flatnonzero(sizes > FEW_TERMS).tolist()
+        if long:
             terms = [{} if k > FEW_TERMS else t for t, k in zip(terms, sizes.tolist())]
         where: dict = defaultdict()  # a term's variable -> its place in `keys`, numbered as first met:
         where.default_factory = where.__len__  # one look-up per term (a set of keys, then a map, took 2)
@@ -131,50 +131,56 @@ class _Curves:
         X = np.fromiter(chain.from_iterable(xs[i] for i in curved), float, int(npts.sum()))
         Y = np.fromiter(chain.from_iterable(criteria[i].y_points for i in curved), float, len(X))
         # (any fixed order of `keys`: a sort by repr took 40 us)
-        self._fill(lins, sizes, list(where), at, coef, np.fromiter(map(_CONST, lins), float, n), curved, npts, X, Y)
+        self._fill(lins, long, sizes, list(where), at, coef, np.fromiter(map(_CONST, lins), float, n),
+                   None if len(curved) == n else curved, npts, X, Y)
 
     @classmethod
     def drawn(cls, read, variables: list) -> _Curves:
         """The curves of criteria that are all curves, from what compile read of them (compile._Read;
-        its term columns number `variables`): the same arrays, `keys` in column order. us to make
-        them, benchmarks/generate.py cases x 30 criteria (load 1.4 on 2 cores), from the criteria
-        vs this: 5 parties 152 vs 42, 20 parties 521 vs 76."""
-        short = read.n_terms <= FEW_TERMS
-        col, coef = read.term_col, read.term_coef
-        if not short.all():  # (the terms of `long` arguments are left out)
-            kept = np.repeat(short, read.n_terms)
+        its term columns number `variables`): the same arrays, `keys` every variable's in column
+        order (a term's column is its place in `keys`). us to make them, benchmarks/generate.py
+        cases x 30 criteria (load 1.4 on 2 cores), from the criteria vs this: 5 parties 152 vs
+        42, 20 parties 521 vs 76. In a fresh 5-party solve (wall, medians of 4 alternating runs
+        of 300, load 3): 64 us numbering only the variables the terms use and placing the padded
+        values by index (`_padded`), 40 us numbering every variable and placing them by a mask."""
+        col, coef, sizes = read.term_col, read.term_coef, read.n_terms
+        long = np.flatnonzero(sizes > FEW_TERMS).tolist()
+        if long:  # (the terms of `long` arguments are left out)
+            kept = np.repeat(sizes <= FEW_TERMS, sizes)
             col, coef = col[kept], coef[kept]
-        used = np.zeros(len(variables), bool)
-        used[col] = True  # the variables the terms use, numbered in column order (np.unique took 20 us)
-        keys = [variables[j].key for j in np.flatnonzero(used).tolist()]
         curves = cls.__new__(cls)
-        curves._fill(read.lins, read.n_terms, keys, (np.cumsum(used) - 1)[col], coef, read.const,
-                     np.arange(len(read.lins)), read.npts, read.X, read.Y)
+        curves._fill(read.lins, long, sizes, [v.key for v in variables], col, coef, read.const, None,
+                     read.npts, read.X, read.Y)
         return curves
 
-    def _fill(self, lins: list, sizes: np.ndarray, keys: list, at: np.ndarray, coef: np.ndarray,
+    def _fill(self, lins: list, long: list, sizes: np.ndarray, keys: list, at: np.ndarray, coef: np.ndarray,
               const: np.ndarray, curved, npts: np.ndarray, X: np.ndarray, Y: np.ndarray) -> None:
-        """The arrays, from each criterion's Lin and number of terms (those with more than FEW_TERMS
-        are `long`), the short ones' terms flat (at: each one's place in `keys`, coef), the
-        constants, and the criteria `curved`'s points (npts of each next in X, Y)."""
+        """The arrays, from each criterion's Lin and number of terms (the `long` ones, with more than
+        FEW_TERMS, are summed by their Lins), the others' terms flat (at: each one's place in `keys`,
+        coef), the constants, and the criteria `curved`'s points (npts of each next in X, Y; None:
+        every criterion is a curve)."""
         n = len(lins)
-        long = sizes > FEW_TERMS
-        self.long = np.flatnonzero(long).tolist()
+        self.long = long
         self.lins = lins
         self.keys = keys
-        count = np.where(long, 0, sizes)
-        self.at, self.coef = _padded(n, np.arange(n), count, int(count.max()) if n else 0, (at, 0), (coef, 0.0))
+        self.at, self.coef = _padded(n, None, np.where(sizes > FEW_TERMS, 0, sizes) if long else sizes, 0,
+                                     (at, 0), (coef, 0.0))
         self.const = const
-        self.linear = np.ones(n, bool)  # discrete scores: the argument itself
-        self.linear[curved] = False
-        self.xs, self.ys = _padded(n, curved, npts, int(npts.max()) if len(curved) else 2, (X, np.inf), (Y, 0.0))
-        self.last = np.zeros(n, np.int64)
-        self.last[curved] = npts - 1
-        self.start = np.arange(n) * self.xs.shape[1]  # each curve's first point in `flat`
+        self.linear = np.zeros(n, bool)  # discrete scores: the argument itself
+        self.xs, self.ys = _padded(n, curved, npts, 2, (X, np.inf), (Y, 0.0))
+        if curved is None:
+            self.last = npts - 1
+        else:
+            self.linear[:] = True
+            self.linear[curved] = False
+            self.last = np.zeros(n, np.int64)
+            self.last[curved] = npts - 1
+        self.any_linear = curved is not None and len(curved) < n
+        width = self.xs.shape[1]
+        self.start = np.arange(n) * width  # each curve's first point in `flat`
         self.flat = self.xs.ravel(), self.ys.ravel()
-        self.top = np.minimum(self.last, self.xs.shape[1] - 2)  # each curve's last segment
-        self.ends = self.xs[:, 0].copy(), self.ys[:, 0].copy(), self.flat[1][self.start + self.last]
-        self.any_linear = bool(self.linear.any())
+        self.top = np.minimum(self.last, width - 2)  # each curve's last segment
+        self.ends = self.xs[:, 0], self.ys[:, 0], self.flat[1][self.start + self.last]
 
     @functools.cached_property
     def slopes(self) -> np.ndarray:
@@ -188,9 +194,10 @@ class _Curves:
 
     def arguments_at(self, x: np.ndarray) -> np.ndarray:
         """`arguments` from the values of `keys`, in that order."""
+        terms = self.coef * x[self.at]
         acc = np.zeros(len(self.const))
-        for k in range(self.at.shape[1]):  # term by term: the sums Lin.value makes, in its order
-            acc = acc + self.coef[:, k] * x[self.at[:, k]]
+        for column in terms.T:  # term by term: the sums Lin.value makes, in its order
+            acc += column
         return self.const + acc
 
     def scores(self, at: np.ndarray) -> list:
@@ -210,22 +217,26 @@ class _Curves:
         return (np.where(self.linear, e, y) if self.any_linear else y).tolist()
 
 
-def _padded(n: int, rows, counts: np.ndarray, width: int, *flats: tuple) -> list[np.ndarray]:
-    """Each (flat, pad) of `flats` as an n x width array: row rows[i] holds counts[i] values of
-    flat, after those of the rows before it, then `pad`. Reshaped, not scattered, when every row
-    holds `width` (np.array of 5 parties x 30 criteria's 10 points took 0.08 of the 0.27 ms
-    the curves took to make; flat arrays scattered, 0.03)."""
-    if len(counts) == n and n and counts.min() == counts.max() == width:
+def _padded(n: int, rows, counts: np.ndarray, least: int, *flats: tuple) -> list[np.ndarray]:
+    """Each (flat, pad) of `flats` as an n x width array (width: the largest count, `least` when
+    there is none): row rows[i] (i when rows is None) holds counts[i] values of flat, after those
+    of the rows before it, then `pad`. Reshaped, not scattered, when every row holds `width`
+    (np.array of 5 parties x 30 criteria's 10 points took 0.08 of the 0.27 ms the curves took to
+    make; flat arrays scattered, 0.03)."""
+    width = int(counts.max()) if len(counts) else least
+    if len(counts) == n and n and counts.min() == width:
         return [flat.reshape(n, width) for flat, _ in flats]
-    # each value's place in the raveled array: its row's first place, plus its place in the row
-    # (one repeat, and a flat scatter: 10 of the 15 us two repeats and a scatter by (row, column)
-    # took for 5 parties x 30 criteria's arguments, steady state)
-    at = ranges(np.asarray(rows, np.int64) * width, counts)
+    # the places each row holds, as a mask filled in row order (5 numpy calls; each value's place
+    # as an index, sparse.ranges, took 9: see `_Curves.drawn`)
+    held = np.arange(width) < counts[:, None]
+    if rows is not None:
+        held, into = np.zeros((n, width), bool), held
+        held[rows] = into
     out = []
     for flat, pad in flats:
-        a = np.full(n * width, pad, flat.dtype)
-        a[at] = flat
-        out.append(a.reshape(n, width))
+        a = np.zeros((n, width), flat.dtype) if pad == 0 else np.full((n, width), pad, flat.dtype)
+        a[held] = flat
+        out.append(a)
     return out
 
 
