@@ -137,20 +137,26 @@ class _Curves:
     @classmethod
     def drawn(cls, read, variables: list) -> _Curves:
         """The curves of criteria that are all curves, from what compile read of them (compile._Read;
-        its term columns number `variables`): the same arrays, `keys` every variable's in column
-        order (a term's column is its place in `keys`). us to make them, benchmarks/generate.py
-        cases x 30 criteria (load 1.4 on 2 cores), from the criteria vs this: 5 parties 152 vs
-        42, 20 parties 521 vs 76. In a fresh 5-party solve (wall, medians of 4 alternating runs
-        of 300, load 3): 64 us numbering only the variables the terms use and placing the padded
-        values by index (`_padded`), 40 us numbering every variable and placing them by a mask."""
+        its term columns number `variables`): the same arrays, `keys` (the variables the terms use)
+        in column order. us to make them, benchmarks/generate.py cases x 30 criteria (load 1.4 on
+        2 cores), from the criteria vs this: 5 parties 152 vs 42, 20 parties 521 vs 76. In a fresh
+        5-party solve (wall, medians of 4 alternating runs of 300, load 3): 64 us renumbering the
+        columns and placing the padded values by index (`_padded`), 40 us with the columns kept
+        when the terms use every variable and the values placed by a mask."""
         col, coef, sizes = read.term_col, read.term_coef, read.n_terms
         long = np.flatnonzero(sizes > FEW_TERMS).tolist()
         if long:  # (the terms of `long` arguments are left out)
             kept = np.repeat(sizes <= FEW_TERMS, sizes)
             col, coef = col[kept], coef[kept]
+        used = np.zeros(len(variables), bool)
+        used[col] = True  # the variables the terms use, numbered in column order (np.unique took 20 us)
+        if used.all():  # (their numbers are their columns)
+            keys = [v.key for v in variables]
+        else:
+            keys = [variables[j].key for j in np.flatnonzero(used).tolist()]
+            col = (np.cumsum(used) - 1)[col]
         curves = cls.__new__(cls)
-        curves._fill(read.lins, long, sizes, [v.key for v in variables], col, coef, read.const, None,
-                     read.npts, read.X, read.Y)
+        curves._fill(read.lins, long, sizes, keys, col, coef, read.const, None, read.npts, read.X, read.Y)
         return curves
 
     def _fill(self, lins: list, long: list, sizes: np.ndarray, keys: list, at: np.ndarray, coef: np.ndarray,

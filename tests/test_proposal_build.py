@@ -191,3 +191,24 @@ def test_curves_from_compiles_arrays_hold_each_criterion_as_read_alone(data):
         for c in resolved.criteria[p]:
             total += c.weight * want[c.id]
         assert repr(utils[p]) == repr(total)
+
+
+def test_utilities_need_only_the_variables_the_curves_use():
+    """Drawn curves number the variables their terms use (every variable's column as is when they
+    use them all): an issue no criterion reads may be missing from the values, and the scores are
+    each curve's own, as when every variable is used."""
+    data = generated(3, 4)
+    data["issues"]["spare"] = {"range": [0, 5]}  # read by a red line only
+    data["constraints"]["spare_cap"] = "spare <= 4"
+    problem = compile_case(validate_data(data))
+    assert kept_section(problem.resolved).read is not None
+    rng = np.random.default_rng(2)
+    x = rng.uniform(np.maximum(problem.col_lb, -50.0), np.minimum(problem.col_ub, 50.0))
+    values = issue_values(problem, x)
+    del values[("spare", None, None)]
+    utils, scores = utilities(problem, values)
+    for p in problem.parties:
+        assert repr(scores[p]) == repr({c.id: c.score(values) for c in problem.resolved.criteria[p]})
+    curves = _every_curve(problem.resolved, problem.parties)[0]
+    assert ("spare", None, None) not in curves.keys
+    assert [problem.var_col[k] for k in curves.keys] == sorted(problem.var_col[k] for k in curves.keys)
