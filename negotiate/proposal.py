@@ -8,13 +8,14 @@ where the objective does not push them). Views: `to_dict()`
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import accumulate, chain
-from operator import attrgetter, mul
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -60,7 +61,7 @@ def utilities(problem, values: dict) -> tuple[dict, dict]:
     by many criteria (every party's view of a public good) is summed once, and a party's
     curves are interpolated together (`_Curves`)."""
     utils, scores = {}, {}
-    curves, spans = _every_curve(problem.resolved, problem.parties)
+    curves, spans, weights = _every_curve(problem.resolved, problem.parties)
     at = curves.arguments(values)
     argument: dict = {}  # id(lin) -> its value here
     for i in curves.long:
@@ -70,16 +71,18 @@ def utilities(problem, values: dict) -> tuple[dict, dict]:
             e = argument[id(lin)] = lin.value(values)
         at[i] = e
     every = curves.scores(at)
-    for p, (first, end, ids, weights) in zip(problem.parties, spans):
-        crit = every[first:end]
-        scores[p] = dict(zip(ids, crit))
-        utils[p] = sum(map(mul, weights, crit))  # (the products summed in order, as a loop over them does)
+    # each score times its weight (the products a loop over the floats makes), summed in order
+    worth = (weights * every).tolist()
+    every = every.tolist()
+    for p, (first, end, ids) in zip(problem.parties, spans):
+        scores[p] = dict(zip(ids, every[first:end]))
+        utils[p] = sum(worth[first:end])
     return utils, scores
 
 
-def _every_curve(resolved, parties: list) -> tuple[_Curves, list]:
-    """Every party's curves as one set of arrays (each row evaluated exactly as alone), and
-    each party's rows in it (first, end, its criteria's ids and weights); made once per
+def _every_curve(resolved, parties: list) -> tuple[_Curves, list, np.ndarray]:
+    """Every party's curves as one set of arrays (each row evaluated exactly as alone), each
+    party's rows in it (first, end, its criteria's ids) and the criteria's weights; made once per
     resolved case, kept under the party None, which a what-if change never carries
     (case/resolve.py). CPU ms to make them, benchmarks/generate.py cases x 30 criteria (load 5
     on 2 cores), one set per party filled criterion by criterion vs this: 5 parties 0.70 vs
@@ -91,17 +94,23 @@ def _every_curve(resolved, parties: list) -> tuple[_Curves, list]:
         sec = kept_section(resolved) if parties == resolved.parties else None
         if sec is not None and sec.read is not None:  # compile read the criteria: its arrays
             curves = _Curves.drawn(sec.read, resolved.variables)
-            ids, weights = [c for _, c in sec.keys], sec.weights.tolist()
+            ids, weights = list(map(_ID, sec.keys)), sec.weights
         else:
             crits = [c for p in parties for c in resolved.criteria[p]]
-            curves, ids, weights = _Curves(crits), [c.id for c in crits], [c.weight for c in crits]
+            curves, ids = _Curves(crits), [c.id for c in crits]
+            weights = np.fromiter(map(_WEIGHT, crits), float, len(crits))
         ends = list(accumulate(len(resolved.criteria[p]) for p in parties))  # (np.cumsum: 2 us more)
-        spans = [(first, end, ids[first:end], weights[first:end]) for first, end in zip([0] + ends[:-1], ends)]
-        kept = resolved.per_party[("curves", None)] = (curves, spans, list(parties))
-    return kept[0], kept[1]
+        spans = [(first, end, ids[first:end]) for first, end in zip([0] + ends[:-1], ends)]
+        kept = resolved.per_party[("curves", None)] = (curves, spans, list(parties), weights)
+    return kept[0], kept[1], kept[3]
 
 
-_LIN, _TERMS, _CONST, _X_POINTS = (attrgetter(a) for a in ("lin", "terms", "const", "x_points"))
+_LIN, _TERMS, _CONST, _X_POINTS, _WEIGHT = (attrgetter(a) for a in ("lin", "terms", "const", "x_points", "weight"))
+_ID = itemgetter(1)  # a criterion's id in its (party, id)
+# Numpy's floating-point warnings as they are: a linear score's padded points give inf - inf
+# (silenced), a curve's own points nothing short of an overflow (which warns either way), and
+# np.errstate took 6 of the 32 us `_Curves.scores` took in a fresh 5-party solve.
+_AS_IS = contextlib.nullcontext()
 FEW_TERMS = 8  # arguments with more terms (a public good over every party) are summed one by one, once
 
 
@@ -144,13 +153,13 @@ class _Curves:
         columns and placing the padded values by index (`_padded`), 40 us with the columns kept
         when the terms use every variable and the values placed by a mask."""
         col, coef, sizes = read.term_col, read.term_coef, read.n_terms
-        long = np.flatnonzero(sizes > FEW_TERMS).tolist()
+        long = np.flatnonzero(sizes > FEW_TERMS).tolist() if _most(sizes, 0) > FEW_TERMS else []
         if long:  # (the terms of `long` arguments are left out)
             kept = np.repeat(sizes <= FEW_TERMS, sizes)
             col, coef = col[kept], coef[kept]
         used = np.zeros(len(variables), bool)
         used[col] = True  # the variables the terms use, numbered in column order (np.unique took 20 us)
-        if used.all():  # (their numbers are their columns)
+        if np.count_nonzero(used) == len(used):  # (their numbers are their columns; used.all() took 4 us)
             keys = [v.key for v in variables]
         else:
             keys = [variables[j].key for j in np.flatnonzero(used).tolist()]
@@ -206,21 +215,27 @@ class _Curves:
             acc += column
         return self.const + acc
 
-    def scores(self, at: np.ndarray) -> list:
+    def scores(self, at: np.ndarray) -> np.ndarray:
         e = np.asarray(at, float)
         if not len(e):
-            return []
+            return e
         xs, ys = self.flat
         x_first, y_first, y_last = self.ends
         past = (self.xs[:, 1:] <= e[:, None]).sum(axis=1)  # the points after the first at or below e
         k = self.start + np.minimum(past, self.top)  # its segment's first point
         x0, y0 = xs[k], ys[k]
         k += 1
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore") if self.any_linear else _AS_IS:  # (see _AS_IS)
             y = (ys[k] - y0) / (xs[k] - x0) * (e - x0) + y0  # its slope (as `slopes`) times the way along
         y = np.where(past >= self.last, y_last, y)
         y = np.where(e < x_first, y_first, y)
-        return (np.where(self.linear, e, y) if self.any_linear else y).tolist()
+        return np.where(self.linear, e, y) if self.any_linear else y
+
+
+def _most(counts: np.ndarray, least: int) -> int:
+    """The largest of `counts`, `least` when there is none. (By the ufunc's reduce: ndarray.max
+    and .min, through numpy's Python wrappers, took 3.3 and 1.7 us in a fresh 5-party solve.)"""
+    return int(np.maximum.reduce(counts)) if len(counts) else least
 
 
 def _padded(n: int, rows, counts: np.ndarray, least: int, *flats: tuple) -> list[np.ndarray]:
@@ -229,8 +244,8 @@ def _padded(n: int, rows, counts: np.ndarray, least: int, *flats: tuple) -> list
     of the rows before it, then `pad`. Reshaped, not scattered, when every row holds `width`
     (np.array of 5 parties x 30 criteria's 10 points took 0.08 of the 0.27 ms the curves took to
     make; flat arrays scattered, 0.03)."""
-    width = int(counts.max()) if len(counts) else least
-    if len(counts) == n and n and counts.min() == width:
+    width = _most(counts, least)
+    if len(counts) == n and n and np.minimum.reduce(counts) == width:
         return [flat.reshape(n, width) for flat, _ in flats]
     # the places each row holds, as a mask filled in row order (5 numpy calls; each value's place
     # as an index, sparse.ranges, took 9: see `_Curves.drawn`)

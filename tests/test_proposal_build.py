@@ -44,7 +44,7 @@ def test_curves_score_as_numpy_interp_on_each_curve(lengths):
         at = rng.uniform(-6, 14, len(criteria))
         if trial % 2:  # exactly on a breakpoint (the first, the last or between)
             at = np.array([rng.choice(c.x_points) if c.x_points else a for c, a in zip(criteria, at)])
-        got = curves.scores(at)
+        got = curves.scores(at).tolist()
         want = [float(a) if c.x_points is None else float(np.interp(a, c.x_points, c.y_points))
                 for c, a in zip(criteria, at)]
         assert repr(got) == repr(want)
