@@ -363,7 +363,7 @@ class Proposal:
     def __post_init__(self):
         object.__setattr__(self, "status", status_of(self.status))
         if isinstance(self.solver, dict):  # as a solve reports it
-            object.__setattr__(self, "solver", SolverInfo.from_dict(self.solver) if self.solver else None)
+            object.__setattr__(self, "solver", solver_of(self.solver))
 
     @property
     def ok(self) -> bool:
@@ -449,6 +449,13 @@ class Proposal:
 party_outcome = trusted(PartyOutcome)
 constraint_outcome = trusted(ConstraintOutcome)
 proposal_made = trusted(Proposal)
+
+
+def solver_of(solver: dict | SolverInfo | None) -> SolverInfo | None:
+    """A Proposal's `solver` as it keeps it: a solve's report (a dict) read as a SolverInfo."""
+    if isinstance(solver, dict):
+        return SolverInfo.from_dict(solver) if solver else None
+    return solver
 
 
 def _r(v):

@@ -212,3 +212,22 @@ def test_utilities_need_only_the_variables_the_curves_use():
     curves = _every_curve(problem.resolved, problem.parties)[0]
     assert ("spare", None, None) not in curves.keys
     assert [problem.var_col[k] for k in curves.keys] == sorted(problem.var_col[k] for k in curves.keys)
+
+
+@pytest.mark.parametrize("data", [mixed_case(), generated(4, 5)], ids=["mixed", "generated"])
+def test_a_solves_proposal_is_what_its_constructor_makes(data):
+    """The solve builds its Proposal with every field as __post_init__ leaves it (proposal_made):
+    the same as the constructor makes from the status string and the solver's report (a dict)."""
+    import dataclasses
+
+    from negotiate.proposal import Proposal
+    from negotiate.results import SolverInfo, Status
+    from negotiate.solving import solve
+
+    made = solve(validate_data(data), "utilitarian")
+    fields = {f.name: getattr(made, f.name) for f in dataclasses.fields(Proposal)}
+    built = Proposal(**{**fields, "status": made.status.value, "solver": made.solver.to_dict()})
+    assert type(made.status) is Status and type(made.solver) is SolverInfo
+    assert made.to_json() == built.to_json() and repr(made) == repr(built)
+    assert {k: v for k, v in fields.items() if k != "solver"} == {
+        f.name: getattr(built, f.name) for f in dataclasses.fields(Proposal) if f.name != "solver"}
