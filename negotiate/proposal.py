@@ -8,20 +8,20 @@ where the objective does not push them). Views: `to_dict()`
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import accumulate, chain
-from operator import attrgetter, mul
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from negotiate.compile import kept_section
 from negotiate.results import SolverInfo, Status, status_of, trusted
-from negotiate.sparse import ranges
 
 if TYPE_CHECKING:
     from negotiate.diagnose import Diagnosis
@@ -61,7 +61,7 @@ def utilities(problem, values: dict) -> tuple[dict, dict]:
     by many criteria (every party's view of a public good) is summed once, and a party's
     curves are interpolated together (`_Curves`)."""
     utils, scores = {}, {}
-    curves, spans = _every_curve(problem.resolved, problem.parties)
+    curves, spans, weights = _every_curve(problem.resolved, problem.parties)
     at = curves.arguments(values)
     argument: dict = {}  # id(lin) -> its value here
     for i in curves.long:
@@ -71,16 +71,18 @@ def utilities(problem, values: dict) -> tuple[dict, dict]:
             e = argument[id(lin)] = lin.value(values)
         at[i] = e
     every = curves.scores(at)
-    for p, (first, end, ids, weights) in zip(problem.parties, spans):
-        crit = every[first:end]
-        scores[p] = dict(zip(ids, crit))
-        utils[p] = sum(map(mul, weights, crit))  # (the products summed in order, as a loop over them does)
+    # each score times its weight (the products a loop over the floats makes), summed in order
+    worth = (weights * every).tolist()
+    every = every.tolist()
+    for p, (first, end, ids) in zip(problem.parties, spans):
+        scores[p] = dict(zip(ids, every[first:end]))
+        utils[p] = sum(worth[first:end])
     return utils, scores
 
 
-def _every_curve(resolved, parties: list) -> tuple[_Curves, list]:
-    """Every party's curves as one set of arrays (each row evaluated exactly as alone), and
-    each party's rows in it (first, end, its criteria's ids and weights); made once per
+def _every_curve(resolved, parties: list) -> tuple[_Curves, list, np.ndarray]:
+    """Every party's curves as one set of arrays (each row evaluated exactly as alone), each
+    party's rows in it (first, end, its criteria's ids) and the criteria's weights; made once per
     resolved case, kept under the party None, which a what-if change never carries
     (case/resolve.py). CPU ms to make them, benchmarks/generate.py cases x 30 criteria (load 5
     on 2 cores), one set per party filled criterion by criterion vs this: 5 parties 0.70 vs
@@ -92,17 +94,23 @@ def _every_curve(resolved, parties: list) -> tuple[_Curves, list]:
         sec = kept_section(resolved) if parties == resolved.parties else None
         if sec is not None and sec.read is not None:  # compile read the criteria: its arrays
             curves = _Curves.drawn(sec.read, resolved.variables)
-            ids, weights = [c for _, c in sec.keys], sec.weights.tolist()
+            ids, weights = list(map(_ID, sec.keys)), sec.weights
         else:
             crits = [c for p in parties for c in resolved.criteria[p]]
-            curves, ids, weights = _Curves(crits), [c.id for c in crits], [c.weight for c in crits]
+            curves, ids = _Curves(crits), [c.id for c in crits]
+            weights = np.fromiter(map(_WEIGHT, crits), float, len(crits))
         ends = list(accumulate(len(resolved.criteria[p]) for p in parties))  # (np.cumsum: 2 us more)
-        spans = [(first, end, ids[first:end], weights[first:end]) for first, end in zip([0] + ends[:-1], ends)]
-        kept = resolved.per_party[("curves", None)] = (curves, spans, list(parties))
-    return kept[0], kept[1]
+        spans = [(first, end, ids[first:end]) for first, end in zip([0] + ends[:-1], ends)]
+        kept = resolved.per_party[("curves", None)] = (curves, spans, list(parties), weights)
+    return kept[0], kept[1], kept[3]
 
 
-_LIN, _TERMS, _CONST, _X_POINTS = (attrgetter(a) for a in ("lin", "terms", "const", "x_points"))
+_LIN, _TERMS, _CONST, _X_POINTS, _WEIGHT = (attrgetter(a) for a in ("lin", "terms", "const", "x_points", "weight"))
+_ID = itemgetter(1)  # a criterion's id in its (party, id)
+# Numpy's floating-point warnings as they are: a linear score's padded points give inf - inf
+# (silenced), a curve's own points nothing short of an overflow (which warns either way), and
+# np.errstate took 6 of the 32 us `_Curves.scores` took in a fresh 5-party solve.
+_AS_IS = contextlib.nullcontext()
 FEW_TERMS = 8  # arguments with more terms (a public good over every party) are summed one by one, once
 
 
@@ -118,7 +126,8 @@ class _Curves:
         lins = list(map(_LIN, criteria))
         terms = list(map(_TERMS, lins))
         sizes = np.fromiter(map(len, terms), np.int64, n)
-        if (sizes > FEW_TERMS).any():
+        long = np.flatnonzero(sizes > FEW_TERMS).tolist()
+        if long:
             terms = [{} if k > FEW_TERMS else t for t, k in zip(terms, sizes.tolist())]
         where: dict = defaultdict()  # a term's variable -> its place in `keys`, numbered as first met:
         where.default_factory = where.__len__  # one look-up per term (a set of keys, then a map, took 2)
@@ -131,50 +140,62 @@ class _Curves:
         X = np.fromiter(chain.from_iterable(xs[i] for i in curved), float, int(npts.sum()))
         Y = np.fromiter(chain.from_iterable(criteria[i].y_points for i in curved), float, len(X))
         # (any fixed order of `keys`: a sort by repr took 40 us)
-        self._fill(lins, sizes, list(where), at, coef, np.fromiter(map(_CONST, lins), float, n), curved, npts, X, Y)
+        self._fill(lins, long, sizes, list(where), at, coef, np.fromiter(map(_CONST, lins), float, n),
+                   None if len(curved) == n else curved, npts, X, Y)
 
     @classmethod
     def drawn(cls, read, variables: list) -> _Curves:
         """The curves of criteria that are all curves, from what compile read of them (compile._Read;
-        its term columns number `variables`): the same arrays, `keys` in column order. us to make
-        them, benchmarks/generate.py cases x 30 criteria (load 1.4 on 2 cores), from the criteria
-        vs this: 5 parties 152 vs 42, 20 parties 521 vs 76."""
-        short = read.n_terms <= FEW_TERMS
-        col, coef = read.term_col, read.term_coef
-        if not short.all():  # (the terms of `long` arguments are left out)
-            kept = np.repeat(short, read.n_terms)
+        its term columns number `variables`): the same arrays, `keys` (the variables the terms use)
+        in column order. us to make them, benchmarks/generate.py cases x 30 criteria (load 1.4 on
+        2 cores), from the criteria vs this: 5 parties 152 vs 42, 20 parties 521 vs 76. In a fresh
+        5-party solve (wall, medians of 4 alternating runs of 300, load 3): 64 us renumbering the
+        columns and placing the padded values by index (`_padded`), 40 us with the columns kept
+        when the terms use every variable and the values placed by a mask."""
+        col, coef, sizes = read.term_col, read.term_coef, read.n_terms
+        long = np.flatnonzero(sizes > FEW_TERMS).tolist() if _most(sizes, 0) > FEW_TERMS else []
+        if long:  # (the terms of `long` arguments are left out)
+            kept = np.repeat(sizes <= FEW_TERMS, sizes)
             col, coef = col[kept], coef[kept]
         used = np.zeros(len(variables), bool)
         used[col] = True  # the variables the terms use, numbered in column order (np.unique took 20 us)
-        keys = [variables[j].key for j in np.flatnonzero(used).tolist()]
+        if np.count_nonzero(used) == len(used):  # (their numbers are their columns; used.all() took 4 us)
+            keys = [v.key for v in variables]
+        else:
+            keys = [variables[j].key for j in np.flatnonzero(used).tolist()]
+            col = (np.cumsum(used) - 1)[col]
         curves = cls.__new__(cls)
-        curves._fill(read.lins, read.n_terms, keys, (np.cumsum(used) - 1)[col], coef, read.const,
-                     np.arange(len(read.lins)), read.npts, read.X, read.Y)
+        curves._fill(read.lins, long, sizes, keys, col, coef, read.const, None, read.npts, read.X, read.Y)
         return curves
 
-    def _fill(self, lins: list, sizes: np.ndarray, keys: list, at: np.ndarray, coef: np.ndarray,
+    def _fill(self, lins: list, long: list, sizes: np.ndarray, keys: list, at: np.ndarray, coef: np.ndarray,
               const: np.ndarray, curved, npts: np.ndarray, X: np.ndarray, Y: np.ndarray) -> None:
-        """The arrays, from each criterion's Lin and number of terms (those with more than FEW_TERMS
-        are `long`), the short ones' terms flat (at: each one's place in `keys`, coef), the
-        constants, and the criteria `curved`'s points (npts of each next in X, Y)."""
+        """The arrays, from each criterion's Lin and number of terms (the `long` ones, with more than
+        FEW_TERMS, are summed by their Lins), the others' terms flat (at: each one's place in `keys`,
+        coef), the constants, and the criteria `curved`'s points (npts of each next in X, Y; None:
+        every criterion is a curve)."""
         n = len(lins)
-        long = sizes > FEW_TERMS
-        self.long = np.flatnonzero(long).tolist()
+        self.long = long
         self.lins = lins
         self.keys = keys
-        count = np.where(long, 0, sizes)
-        self.at, self.coef = _padded(n, np.arange(n), count, int(count.max()) if n else 0, (at, 0), (coef, 0.0))
+        self.at, self.coef = _padded(n, None, np.where(sizes > FEW_TERMS, 0, sizes) if long else sizes, 0,
+                                     (at, 0), (coef, 0.0))
         self.const = const
-        self.linear = np.ones(n, bool)  # discrete scores: the argument itself
-        self.linear[curved] = False
-        self.xs, self.ys = _padded(n, curved, npts, int(npts.max()) if len(curved) else 2, (X, np.inf), (Y, 0.0))
-        self.last = np.zeros(n, np.int64)
-        self.last[curved] = npts - 1
-        self.start = np.arange(n) * self.xs.shape[1]  # each curve's first point in `flat`
+        self.linear = np.zeros(n, bool)  # discrete scores: the argument itself
+        self.xs, self.ys = _padded(n, curved, npts, 2, (X, np.inf), (Y, 0.0))
+        if curved is None:
+            self.last = npts - 1
+        else:
+            self.linear[:] = True
+            self.linear[curved] = False
+            self.last = np.zeros(n, np.int64)
+            self.last[curved] = npts - 1
+        self.any_linear = curved is not None and len(curved) < n
+        width = self.xs.shape[1]
+        self.start = np.arange(n) * width  # each curve's first point in `flat`
         self.flat = self.xs.ravel(), self.ys.ravel()
-        self.top = np.minimum(self.last, self.xs.shape[1] - 2)  # each curve's last segment
-        self.ends = self.xs[:, 0].copy(), self.ys[:, 0].copy(), self.flat[1][self.start + self.last]
-        self.any_linear = bool(self.linear.any())
+        self.top = np.minimum(self.last, width - 2)  # each curve's last segment
+        self.ends = self.xs[:, 0], self.ys[:, 0], self.flat[1][self.start + self.last]
 
     @functools.cached_property
     def slopes(self) -> np.ndarray:
@@ -188,44 +209,55 @@ class _Curves:
 
     def arguments_at(self, x: np.ndarray) -> np.ndarray:
         """`arguments` from the values of `keys`, in that order."""
+        terms = self.coef * x[self.at]
         acc = np.zeros(len(self.const))
-        for k in range(self.at.shape[1]):  # term by term: the sums Lin.value makes, in its order
-            acc = acc + self.coef[:, k] * x[self.at[:, k]]
+        for column in terms.T:  # term by term: the sums Lin.value makes, in its order
+            acc += column
         return self.const + acc
 
-    def scores(self, at: np.ndarray) -> list:
+    def scores(self, at: np.ndarray) -> np.ndarray:
         e = np.asarray(at, float)
         if not len(e):
-            return []
+            return e
         xs, ys = self.flat
         x_first, y_first, y_last = self.ends
         past = (self.xs[:, 1:] <= e[:, None]).sum(axis=1)  # the points after the first at or below e
         k = self.start + np.minimum(past, self.top)  # its segment's first point
         x0, y0 = xs[k], ys[k]
         k += 1
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore") if self.any_linear else _AS_IS:  # (see _AS_IS)
             y = (ys[k] - y0) / (xs[k] - x0) * (e - x0) + y0  # its slope (as `slopes`) times the way along
         y = np.where(past >= self.last, y_last, y)
         y = np.where(e < x_first, y_first, y)
-        return (np.where(self.linear, e, y) if self.any_linear else y).tolist()
+        return np.where(self.linear, e, y) if self.any_linear else y
 
 
-def _padded(n: int, rows, counts: np.ndarray, width: int, *flats: tuple) -> list[np.ndarray]:
-    """Each (flat, pad) of `flats` as an n x width array: row rows[i] holds counts[i] values of
-    flat, after those of the rows before it, then `pad`. Reshaped, not scattered, when every row
-    holds `width` (np.array of 5 parties x 30 criteria's 10 points took 0.08 of the 0.27 ms
-    the curves took to make; flat arrays scattered, 0.03)."""
-    if len(counts) == n and n and counts.min() == counts.max() == width:
+def _most(counts: np.ndarray, least: int) -> int:
+    """The largest of `counts`, `least` when there is none. (By the ufunc's reduce: ndarray.max
+    and .min, through numpy's Python wrappers, took 3.3 and 1.7 us in a fresh 5-party solve.)"""
+    return int(np.maximum.reduce(counts)) if len(counts) else least
+
+
+def _padded(n: int, rows, counts: np.ndarray, least: int, *flats: tuple) -> list[np.ndarray]:
+    """Each (flat, pad) of `flats` as an n x width array (width: the largest count, `least` when
+    there is none): row rows[i] (i when rows is None) holds counts[i] values of flat, after those
+    of the rows before it, then `pad`. Reshaped, not scattered, when every row holds `width`
+    (np.array of 5 parties x 30 criteria's 10 points took 0.08 of the 0.27 ms the curves took to
+    make; flat arrays scattered, 0.03)."""
+    width = _most(counts, least)
+    if len(counts) == n and n and np.minimum.reduce(counts) == width:
         return [flat.reshape(n, width) for flat, _ in flats]
-    # each value's place in the raveled array: its row's first place, plus its place in the row
-    # (one repeat, and a flat scatter: 10 of the 15 us two repeats and a scatter by (row, column)
-    # took for 5 parties x 30 criteria's arguments, steady state)
-    at = ranges(np.asarray(rows, np.int64) * width, counts)
+    # the places each row holds, as a mask filled in row order (5 numpy calls; each value's place
+    # as an index, sparse.ranges, took 9: see `_Curves.drawn`)
+    held = np.arange(width) < counts[:, None]
+    if rows is not None:
+        held, into = np.zeros((n, width), bool), held
+        held[rows] = into
     out = []
     for flat, pad in flats:
-        a = np.full(n * width, pad, flat.dtype)
-        a[at] = flat
-        out.append(a.reshape(n, width))
+        a = np.zeros((n, width), flat.dtype) if pad == 0 else np.full((n, width), pad, flat.dtype)
+        a[held] = flat
+        out.append(a)
     return out
 
 
@@ -331,7 +363,7 @@ class Proposal:
     def __post_init__(self):
         object.__setattr__(self, "status", status_of(self.status))
         if isinstance(self.solver, dict):  # as a solve reports it
-            object.__setattr__(self, "solver", SolverInfo.from_dict(self.solver) if self.solver else None)
+            object.__setattr__(self, "solver", solver_of(self.solver))
 
     @property
     def ok(self) -> bool:
@@ -417,6 +449,13 @@ class Proposal:
 party_outcome = trusted(PartyOutcome)
 constraint_outcome = trusted(ConstraintOutcome)
 proposal_made = trusted(Proposal)
+
+
+def solver_of(solver: dict | SolverInfo | None) -> SolverInfo | None:
+    """A Proposal's `solver` as it keeps it: a solve's report (a dict) read as a SolverInfo."""
+    if isinstance(solver, dict):
+        return SolverInfo.from_dict(solver) if solver else None
+    return solver
 
 
 def _r(v):

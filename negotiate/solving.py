@@ -32,7 +32,10 @@ from negotiate.proposal import (
     constraint_outcomes,
     issue_values,
     party_outcome,
+    proposal_made,
     row_values,
+    solver_of,
+    status_of,
     utilities,
 )
 
@@ -242,17 +245,26 @@ def verify(problem: Problem, x, values: dict, utils: dict, uscale: dict, accepta
     values (not read off the solver); what fails, in words. Tolerances are relative to the
     size of each row's terms (or of a party's utility), so any unit is checked alike.
     `acts`: the rows' `row_values` at `values`, when the caller has them."""
+    # A value within its bounds passes whatever the tolerance, so a scale is computed only for a
+    # value outside them: verify took 20 us in a fresh 5-party solve scaling its 6 ranges and 6
+    # rows, 8 us so (wall, medians of 400 solves, load 1).
     out = []
-    reach = {}
+    variables = problem.resolved.variables
     var_col = problem.var_col
-    for v in problem.resolved.variables:
+    for v in variables:
         raw = float(x[var_col[v.key]])
+        if v.lb <= raw <= v.ub:
+            continue
         size = max(abs(v.lb), abs(v.ub), v.ub - v.lb)
         if not (v.lb - CHECK_TOL * size <= raw <= v.ub + CHECK_TOL * size):  # (NaN fails this too)
             out.append(f"{v.name} = {raw:.6g} is outside its range [{v.lb:g}, {v.ub:g}]")
-        reach[v.key] = max(abs(v.lb), abs(v.ub))
+    reach = None
     rows = problem.resolved.rows
     for r, act in zip(rows, row_values(problem, values) if acts is None else acts, strict=True):
+        if r.lo <= act <= r.hi:
+            continue
+        if reach is None:
+            reach = {v.key: max(abs(v.lb), abs(v.ub)) for v in variables}
         # the row's scale: what its terms can reach over their ranges (not only their values here:
         # a balance of transfers that are all near 0 is still measured in the transfers' units)
         size = max([abs(c) * max(abs(values[k]), reach.get(k, 0.0)) for k, c in r.lin.terms.items()]
@@ -296,7 +308,8 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver, a
         return _proposal(problem, concept, failed, diagnosis, solver)
     parties = {}
     for p in problem.parties:
-        d = case.parties[p].reservation
+        party = case.parties[p]
+        d = party.reservation
         ideal = out.ideals.get(p) if out.ideals else None
         gain = utils[p] - d
         satisfaction = None
@@ -304,10 +317,10 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver, a
             span = ideal - d
             satisfaction = gain / span if span > 1e-9 * uscale[p] else None
         # (field order: utility, reservation, ideal, gain, satisfaction, criteria, weight, accepts, held)
-        parties[p] = party_outcome(utils[p], d, ideal, gain, satisfaction, scores[p], case.parties[p].weight,
+        parties[p] = party_outcome(utils[p], d, ideal, gain, satisfaction, scores[p], party.weight,
                                    gain >= -ACCEPT_TOL * uscale[p], p in out.held)
     ratification = _ratification(problem, values, utils, out.x, parties)
-    benefit = sum(case.parties[p].weight * utils[p] for p in problem.parties)
+    benefit = sum(o.weight * o.utility for o in parties.values())
     constraints = constraint_outcomes(problem, values, utils, out.prices, acts)
     notes = list(out.notes)
     if problem.nonconcave:
@@ -315,9 +328,10 @@ def _proposal(problem: Problem, concept: str, out: Outcome, diagnosis, solver, a
                      + ", ".join(problem.nonconcave))
     prices = {"objective": out.price_objective, "conditional_on_discrete_choices": out.prices_conditional,
               "available": out.prices is not None}
-    return Proposal(case.name, concept, out.status, agreement_of(problem, values), parties, benefit,
-                    constraints, None, solver, notes, prices, ratification=ratification,
-                    status_quo=status_quo_utilities(problem.resolved))
+    # (every field as Proposal's __post_init__ leaves it: 9.2 -> 6.9 us steady state)
+    return proposal_made(case.name, concept, status_of(out.status), agreement_of(problem, values), parties, benefit,
+                         constraints, None, solver_of(solver), notes, prices, None, None, ratification,
+                         status_quo_utilities(problem.resolved))
 
 
 def _two_level_notes(problem: Problem) -> list[str]:

@@ -20,8 +20,8 @@ from negotiate.case.expr import Lin
 from negotiate.case.load import validate_data
 from negotiate.case.resolve import ScoreCurve
 from negotiate.compile import compile_case, kept_section, utility_scales
-from negotiate.proposal import (BINDING_TOL, _clean, _Curves, _every_curve, _outcome, issue_values, row_values,
-                                utilities)
+from negotiate.proposal import (ACCEPT_TOL, BINDING_TOL, CHECK_TOL, _clean, _Curves, _every_curve, _outcome,
+                                issue_values, row_values, utilities)
 from negotiate.solving import verify
 
 
@@ -44,7 +44,7 @@ def test_curves_score_as_numpy_interp_on_each_curve(lengths):
         at = rng.uniform(-6, 14, len(criteria))
         if trial % 2:  # exactly on a breakpoint (the first, the last or between)
             at = np.array([rng.choice(c.x_points) if c.x_points else a for c, a in zip(criteria, at)])
-        got = curves.scores(at)
+        got = curves.scores(at).tolist()
         want = [float(a) if c.x_points is None else float(np.interp(a, c.x_points, c.y_points))
                 for c, a in zip(criteria, at)]
         assert repr(got) == repr(want)
@@ -86,6 +86,62 @@ def test_verify_with_the_rows_values_given_finds_the_same(data):
         given = verify(problem, x, values, utils, utility_scales(problem), True, row_values(problem, values))
         assert given == alone
         assert row_values(problem, values) == [r.lin.value(values) for r in problem.resolved.rows]
+
+
+def _verify_written_out(problem, x, values: dict, utils: dict, uscale: dict) -> list[str]:
+    """The re-check as its definition reads: every range and row widened by CHECK_TOL times its
+    own scale, every reservation by ACCEPT_TOL times the party's utility scale."""
+    out, reach = [], {}
+    for v in problem.resolved.variables:
+        raw = float(x[problem.var_col[v.key]])
+        size = max(abs(v.lb), abs(v.ub), v.ub - v.lb)
+        if not (v.lb - CHECK_TOL * size <= raw <= v.ub + CHECK_TOL * size):
+            out.append(f"{v.name} = {raw:.6g} is outside its range [{v.lb:g}, {v.ub:g}]")
+        reach[v.key] = max(abs(v.lb), abs(v.ub))
+    for r in problem.resolved.rows:
+        act = r.lin.value(values)
+        size = max([abs(c) * max(abs(values[k]), reach[k]) for k, c in r.lin.terms.items()]
+                   + [abs(r.lin.const)] + [abs(b) for b in (r.lo, r.hi) if math.isfinite(b)] + [1e-300])
+        if not (r.lo - CHECK_TOL * size <= act <= r.hi + CHECK_TOL * size):
+            out.append(f"{r.id} = {act:.6g} is outside [{r.lo:g}, {r.hi:g}]")
+    for p in problem.parties:
+        d = problem.case.parties[p].reservation
+        if not utils[p] >= d - ACCEPT_TOL * uscale[p]:
+            out.append(f"{p}'s utility {utils[p]:.6g} is below its reservation {d:g}")
+    return out
+
+
+@pytest.mark.parametrize("data", [mixed_case(), generated(6, 4)], ids=["mixed", "generated"])
+def test_verify_finds_what_the_check_written_out_finds(data):
+    """`verify` scales only the values outside their bounds (inside them any tolerance passes):
+    with values and rows at their bounds, just inside and outside the tolerance, beyond it and
+    NaN, it finds the same."""
+    problem = compile_case(validate_data(data))
+    rows = problem.resolved.rows
+    rng = np.random.default_rng(5)
+    lb = np.maximum(problem.col_lb, -50.0)
+    ub = np.minimum(problem.col_ub, 50.0)
+    size = np.maximum(np.maximum(abs(lb), abs(ub)), ub - lb)
+    uscale = utility_scales(problem)
+    nudges = [-3.0, -0.5, 0.0, 0.5, 3.0]  # times the tolerance
+    found = 0
+    for trial in range(60):
+        x = rng.uniform(lb, ub)
+        at = rng.random(len(x)) < 0.5  # some at a bound, nudged in or out
+        nudge = rng.choice(nudges, len(x)) * CHECK_TOL * size
+        x = np.where(at, np.where(rng.random(len(x)) < 0.5, lb, ub) + nudge, x)
+        if trial % 10 == 9:
+            x[rng.integers(len(x))] = np.nan
+        values = issue_values(problem, x)
+        for r in rows:  # each row's bounds at its value, nudged in or out, or far off
+            act, scale = r.lin.value(values), max(1.0, abs(r.lin.value(values)))
+            r.lo, r.hi = act + rng.choice(nudges) * CHECK_TOL * scale, act + rng.choice(nudges) * CHECK_TOL * scale
+            r.lo, r.hi = rng.choice([r.lo, -math.inf, act - 1.0]), rng.choice([r.hi, math.inf, act + 1.0])
+        utils = utilities(problem, values)[0]
+        want = _verify_written_out(problem, x, values, utils, uscale)
+        assert verify(problem, x, values, utils, uscale) == want
+        found += bool(want)
+    assert 10 < found < 60  # (agreements passing and failing both met)
 
 
 def _read_back(curves: _Curves, i: int) -> tuple:
@@ -135,3 +191,43 @@ def test_curves_from_compiles_arrays_hold_each_criterion_as_read_alone(data):
         for c in resolved.criteria[p]:
             total += c.weight * want[c.id]
         assert repr(utils[p]) == repr(total)
+
+
+def test_utilities_need_only_the_variables_the_curves_use():
+    """Drawn curves number the variables their terms use (every variable's column as is when they
+    use them all): an issue no criterion reads may be missing from the values, and the scores are
+    each curve's own, as when every variable is used."""
+    data = generated(3, 4)
+    data["issues"]["spare"] = {"range": [0, 5]}  # read by a red line only
+    data["constraints"]["spare_cap"] = "spare <= 4"
+    problem = compile_case(validate_data(data))
+    assert kept_section(problem.resolved).read is not None
+    rng = np.random.default_rng(2)
+    x = rng.uniform(np.maximum(problem.col_lb, -50.0), np.minimum(problem.col_ub, 50.0))
+    values = issue_values(problem, x)
+    del values[("spare", None, None)]
+    utils, scores = utilities(problem, values)
+    for p in problem.parties:
+        assert repr(scores[p]) == repr({c.id: c.score(values) for c in problem.resolved.criteria[p]})
+    curves = _every_curve(problem.resolved, problem.parties)[0]
+    assert ("spare", None, None) not in curves.keys
+    assert [problem.var_col[k] for k in curves.keys] == sorted(problem.var_col[k] for k in curves.keys)
+
+
+@pytest.mark.parametrize("data", [mixed_case(), generated(4, 5)], ids=["mixed", "generated"])
+def test_a_solves_proposal_is_what_its_constructor_makes(data):
+    """The solve builds its Proposal with every field as __post_init__ leaves it (proposal_made):
+    the same as the constructor makes from the status string and the solver's report (a dict)."""
+    import dataclasses
+
+    from negotiate.proposal import Proposal
+    from negotiate.results import SolverInfo, Status
+    from negotiate.solving import solve
+
+    made = solve(validate_data(data), "utilitarian")
+    fields = {f.name: getattr(made, f.name) for f in dataclasses.fields(Proposal)}
+    built = Proposal(**{**fields, "status": made.status.value, "solver": made.solver.to_dict()})
+    assert type(made.status) is Status and type(made.solver) is SolverInfo
+    assert made.to_json() == built.to_json() and repr(made) == repr(built)
+    assert {k: v for k, v in fields.items() if k != "solver"} == {
+        f.name: getattr(built, f.name) for f in dataclasses.fields(Proposal) if f.name != "solver"}
