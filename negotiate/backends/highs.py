@@ -24,12 +24,12 @@ import numpy as np
 
 from negotiate.backends.base import Backend, Capabilities, LPResult
 from negotiate.backends.scaling import (
+    _kept,
     _pow2,
     _pow2_one,
     _RowMax,
     column_scales,
     model_scales,
-    scaled_entry_rows,
     scaled_values,
 )
 from negotiate.sparse import entry_rows
@@ -862,8 +862,8 @@ class HighsBackend(Backend):
         agree to 2e-16 there, FLAT_REDUCED_COST being 1e-7 (tests/test_unique_optimum.py)."""
         if not self._as_built or self._ncols != self._model_cols or self._nrows != self._model_rows:
             return _floats(sol.col_dual)
-        p = self.problem
-        return _reduced(self._cost, scaled_entry_rows(p), p.indices, scaled_values(p), row_dual)
+        kept = _kept(self.problem)
+        return _reduced(self._cost, kept.rows, self.problem.indices, kept.values, row_dual)
 
     def infeasible_subset(self) -> tuple[list[int], list[int]] | None:
         """HiGHS's irreducible infeasible subset: (rows, columns) in the Problem's indices."""
