@@ -451,7 +451,7 @@ class HighsBackend(Backend):
         new = np.zeros(self._ncols)
         at = self._cols_of(np.fromiter(coefs, np.int64, len(coefs)))
         new[at] += np.fromiter(coefs.values(), float, len(coefs)) * self._cs[at]  # (distinct positions)
-        big = np.abs(new).max() if len(new) else 0.0
+        big = np.abs(new[at]).max() if len(at) else 0.0  # (the other costs are 0)
         self._obj_scale = 1.0 / _pow2_one(big) if self.scaling else 1.0
         new *= self._obj_scale
         changed = np.flatnonzero(new != self._cost)
