@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import math
 import operator
-from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
 
-from negotiate.sparse import entry_rows
 
 MAX_SCALED = 1e15  # beyond this after scaling a value is not a number a solver can work with
 
@@ -75,10 +73,9 @@ class _RowMax:
         self.nonempty = None if self.lengths.all() else np.flatnonzero(self.lengths)
         self.starts = indptr[:-1] if self.nonempty is None else indptr[self.nonempty]
 
-    @cached_property
-    def rows(self) -> np.ndarray:
-        """The row of each entry."""
-        return entry_rows(self.indptr)
+    def rows_of(self, entries: np.ndarray) -> np.ndarray:
+        """The row of each of `entries` (positions in the CSR arrays)."""
+        return np.searchsorted(self.indptr, entries, side="right") - 1
 
     def __call__(self, mag: np.ndarray) -> np.ndarray:
         if not len(self.starts):
@@ -107,7 +104,7 @@ def _scales(row_max: _RowMax, indices, values, lb, ub, integer) -> tuple[np.ndar
     for _ in range(2):  # free columns take the scale their rows give them
         if not len(free):
             break
-        rows = row_max.rows[free]
+        rows = row_max.rows_of(free)
         known = big[rows] > 0
         guess = np.zeros(len(c))
         np.maximum.at(guess, indices[free[known]], a[free[known]] * (1.0 / _pow2(big[rows[known]])))
@@ -121,7 +118,7 @@ def _scales(row_max: _RowMax, indices, values, lb, ub, integer) -> tuple[np.ndar
         np.maximum.at(big, rows, a[free] * scale)
         free = free[scale == 0]
     if len(free):  # columns no row measured take scale 1
-        np.maximum.at(big, row_max.rows[free], a[free])
+        np.maximum.at(big, row_max.rows_of(free), a[free])
     c[c == 0] = 1.0  # (and columns in no row: a row's largest entry is unchanged by them)
     return c, 1.0 / _pow2(big)
 
@@ -133,7 +130,8 @@ class _Scaled(NamedTuple):
     cs: np.ndarray  # column scales
     rs: np.ndarray  # row scales
     values: np.ndarray  # each coefficient scaled: values[k] * rs[row] * cs[column], in CSR order
-    rows: np.ndarray  # each coefficient's row
+    lengths: np.ndarray  # each row's count of coefficients (a row's value at each of its
+    # coefficients is np.repeat(per_row, lengths): no array of every coefficient's row is made)
 
 
 def _kept(problem) -> _Scaled:
@@ -143,8 +141,8 @@ def _kept(problem) -> _Scaled:
     if kept is None or not all(map(operator.is_, kept[0], made)):  # (a generator's any(): 1 us more a call)
         row_max = _RowMax(problem.indptr)
         cs, rs = _scales(row_max, *made[1:])
-        scaled = problem.values * rs[row_max.rows] * cs[problem.indices]
-        kept = problem.__dict__["_model_scales"] = _Scaled(made, cs, rs, scaled, row_max.rows)
+        scaled = problem.values * np.repeat(rs, row_max.lengths) * cs[problem.indices]
+        kept = problem.__dict__["_model_scales"] = _Scaled(made, cs, rs, scaled, row_max.lengths)
     return kept
 
 
