@@ -4,9 +4,12 @@
   the definition computed step by step (a column by its bounds, a free column by the rows it is
   in, each row by its largest scaled coefficient), bit for bit, on shipped and generated cases
   and on random CSR models with free, integer and empty columns and empty rows;
+  and on models where most columns are free (free columns measured only by rows of other free
+  columns: the second round of measuring, and columns no row measures);
 - `_pow2` equals math's nearest power of two in log scale, element by element; on one number
   (`_pow2_one`) and on a whole array it gives what it gives on each element alone, bit for bit,
-  also at magnitudes within a few ulps of sqrt(2) times a power of two (where log2 rounds to .5);
+  also at magnitudes within a few ulps of sqrt(2) times a power of two (where log2 rounds to .5)
+  and at the ends of a double's exponents (where `_pow2_one` leaves its binary exponent);
 - `numeric_problems` finds what the plain masks find, in the same order, on models with
   non-finite coefficients, NaN or inverted infinite bounds, and values beyond reach;
 - `scaled_values` are the coefficients times their row's and column's scales.
@@ -96,6 +99,30 @@ def test_scales_of_random_models_are_the_definitions(seed):
     want = reference_scales(*made)
     got = scale_model(*made)
     assert got[0].tobytes() == want[0].tobytes() and got[1].tobytes() == want[1].tobytes()
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_scales_of_mostly_free_models_are_the_definitions(seed):
+    rng = np.random.default_rng(500 + seed)
+    indptr, indices, values, lb, ub, integer = random_model(rng, int(rng.integers(1, 30)), int(rng.integers(1, 40)))
+    free = rng.random(len(lb)) < 0.7
+    lb, ub = np.where(free, -np.inf, lb), np.where(free, np.inf, ub)
+    want = reference_scales(indptr, indices, values, lb, ub, integer)
+    got = scale_model(indptr, indices, values, lb, ub, integer)
+    assert got[0].tobytes() == want[0].tobytes() and got[1].tobytes() == want[1].tobytes()
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in exp2")  # 2**1024 is inf either way
+def test_pow2_of_one_number_from_its_exponent_is_numpys():
+    """The binary exponent's answer (`_pow2_one`) against numpy's log2 on each number alone, over
+    every exponent of a double and at a few ulps from the midpoint sqrt(1/2) of each mantissa."""
+    rng = np.random.default_rng(3)
+    m = [math.ldexp(f, e) for e in range(-1074, 1025, 3) for f in rng.uniform(0.5, 1.0, 4)]
+    m += [math.ldexp(math.sqrt(0.5) * (1 + j * 2.0 ** -52), e) for e in range(-1070, 1025, 11) for j in range(-4, 5)]
+    m += [math.ldexp(math.sqrt(0.5) * (1 + j * 1e-9), e) for e in (-3, 0, 5) for j in (-1.01, -0.99, 0.99, 1.01)]
+    m += [5e-324, 2.0 ** -1022, 1.7976931348623157e308, 2.0 ** 1023, 0.5, 1.0, 3.0]
+    m = [v for v in m if 0 < v < math.inf]
+    assert [_pow2_one(v) for v in m] == [float(_pow2(np.array([v]))[0]) for v in m]
 
 
 def test_pow2_is_the_nearest_power_of_two_in_log_scale():

@@ -24,12 +24,12 @@ import numpy as np
 
 from negotiate.backends.base import Backend, Capabilities, LPResult
 from negotiate.backends.scaling import (
+    _kept,
     _pow2,
     _pow2_one,
     _RowMax,
     column_scales,
     model_scales,
-    scaled_entry_rows,
     scaled_values,
 )
 from negotiate.sparse import entry_rows
@@ -87,11 +87,10 @@ def _floats(values: list) -> np.ndarray:
     return np.fromiter(values, float, len(values))
 
 
-def _reduced(cost: np.ndarray, rows_of: np.ndarray, cols_of: np.ndarray, values: np.ndarray,
-             row_dual: np.ndarray) -> np.ndarray:
-    """c - A'y: the columns' reduced costs at the row duals y, A's entries given by their rows,
-    columns and values."""
-    return cost - np.bincount(cols_of, weights=values * row_dual[rows_of], minlength=len(cost))
+def _reduced(cost: np.ndarray, cols_of: np.ndarray, values: np.ndarray, entry_dual: np.ndarray) -> np.ndarray:
+    """c - A'y: the columns' reduced costs at the row duals y, A's entries given by their columns
+    and values, and `entry_dual` the dual of each entry's row."""
+    return cost - np.bincount(cols_of, weights=values * entry_dual, minlength=len(cost))
 
 
 def _arr(values, dtype=float) -> np.ndarray:
@@ -451,7 +450,7 @@ class HighsBackend(Backend):
         new = np.zeros(self._ncols)
         at = self._cols_of(np.fromiter(coefs, np.int64, len(coefs)))
         new[at] += np.fromiter(coefs.values(), float, len(coefs)) * self._cs[at]  # (distinct positions)
-        big = np.abs(new).max() if len(new) else 0.0
+        big = np.abs(new[at]).max() if len(at) else 0.0  # (the other costs are 0)
         self._obj_scale = 1.0 / _pow2_one(big) if self.scaling else 1.0
         new *= self._obj_scale
         changed = np.flatnonzero(new != self._cost)
@@ -862,8 +861,8 @@ class HighsBackend(Backend):
         agree to 2e-16 there, FLAT_REDUCED_COST being 1e-7 (tests/test_unique_optimum.py)."""
         if not self._as_built or self._ncols != self._model_cols or self._nrows != self._model_rows:
             return _floats(sol.col_dual)
-        p = self.problem
-        return _reduced(self._cost, scaled_entry_rows(p), p.indices, scaled_values(p), row_dual)
+        kept = _kept(self.problem)  # (each entry's row dual by np.repeat: no gather over the entries' rows)
+        return _reduced(self._cost, self.problem.indices, kept.values, np.repeat(row_dual, kept.lengths))
 
     def infeasible_subset(self) -> tuple[list[int], list[int]] | None:
         """HiGHS's irreducible infeasible subset: (rows, columns) in the Problem's indices."""
@@ -925,7 +924,7 @@ class HighsBackend(Backend):
         one_up, one_down = np.isinf(lo) & np.isfinite(hi), np.isfinite(lo) & np.isinf(hi)
         keep = (lo == hi) | ((y > 0) & one_up & (act >= hi)) | ((y < 0) & one_down & (act <= lo))
         y[(np.abs(y) <= self.START_DUAL_TOL) | ~keep] = 0.0
-        z = _reduced(np.asarray(lp.col_cost_, float), rows_of, cols_of, vals, y)
+        z = _reduced(np.asarray(lp.col_cost_, float), cols_of, vals, y[rows_of])
         z[np.abs(z) <= self.START_DUAL_TOL] = 0.0
         near = self.START_BOUND_TOL * np.maximum(1.0, np.abs(xs))
         to_ub, to_lb = (z > 0) & (ub - xs <= near), (z < 0) & (xs - lb <= near)
