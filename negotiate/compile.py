@@ -965,7 +965,7 @@ class _Section:
     `indices`, from BLOCK_COL up (issue and shared-argument columns are the model's)."""
 
     parties: list
-    keys: list  # (party, criterion) of every criterion, in order
+    ids: list  # the id of every criterion, in order (its party: crit_party)
     lb: np.ndarray
     ub: np.ndarray
     integer: np.ndarray
@@ -993,6 +993,13 @@ class _Section:
     spans: list  # each party's `_span`, from the points drawn here (`utility_scales` reads them)
     weights: np.ndarray  # every criterion's weight
     read: _Read | None  # what `_draw` read of the criteria, when every one is a curve
+
+    @functools.cached_property
+    def keys(self) -> list:
+        """(party, criterion) of every criterion, in order: made when read (names, a what-if
+        change's maps), not by a solve, whose kept section would otherwise hold one tuple per
+        criterion for the collector to count and walk."""
+        return list(zip(map(self.parties.__getitem__, self.crit_party.tolist()), self.ids))
 
     @functools.cached_property
     def _labels(self) -> tuple[list, list, list]:
@@ -1049,11 +1056,11 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
               col_lb: np.ndarray | None = None, col_ub: np.ndarray | None = None) -> _Section:
     """The columns and rows of `parties`' criteria and utilities (see `_Section`), every curve
     drawn by `_draw` at once. `shared`: (party, criterion) -> the column of its shared argument."""
-    keys, crits, weights, n_of = [], [], [], []
+    ids, crits, weights, n_of = [], [], [], []
     for p in parties:
         cs = resolved.criteria[p]
         crits.extend(cs)
-        keys.extend([(p, c.id) for c in cs])
+        ids.extend([c.id for c in cs])
         weights.extend([c.weight for c in cs])
         n_of.append(len(cs))
     nq, n_p = len(crits), len(parties)
@@ -1066,7 +1073,7 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
     linear = {} if every else {q: (_coefs(c.lin.terms, var_col), c.lin.const)
                                for q, c in enumerate(crits) if c.x_points is None}
     cq = np.array(curve, np.int64)
-    args = [shared.get(keys[q]) for q in curve] if shared else [None] * len(curve)
+    args = [shared.get((parties[crit_party[q]], ids[q])) for q in curve] if shared else [None] * len(curve)
     d = _draw(crits if every else [crits[q] for q in curve], var_col, bounds, args, col_lb, col_ub,
               weights if every else weights[cq]) if curve else None
     m, in_order, y0, pos_lo, fill_at, n_term = _per_criterion(nq, cq, d, linear)
@@ -1075,11 +1082,10 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
         argument = np.full(nq, -1, np.int64)
         argument[cq] = [-1 if a is None else a for a in args]
     if d is not None:
-        dx, slope, term, term_col, term_coef = d.dx, d.slope, d.term, d.term_col, d.term_coef
-        point_range = d.point_range
+        dx, slope, term_col, term_coef, point_range = d.dx, d.slope, d.term_col, d.term_coef, d.point_range
     else:
         dx = slope = term_coef = point_range = np.zeros(0)
-        term, term_col = np.zeros(1, np.int64), np.zeros(0, np.int64)
+        term_col = np.zeros(0, np.int64)
     n_bin = np.where(in_order, 0, m - 1)
     ncol, nrow = m + n_bin, (m > 0).astype(np.int64) + 2 * n_bin
     crit_col, ucol, party_col, n_cols = _slots(ncol, crit_party, bounds_at, n_p)
@@ -1167,9 +1173,9 @@ def _sections(resolved: Resolved, parties: list, var_col: dict, bounds: dict, sh
         indices[a:a + len(coefs)] = list(coefs)
         values[a:a + len(coefs)] = list(coefs.values())
     row_lo[urow] = row_hi[urow] = const
-    nonconcave = [f"parties.{keys[q][0]}.criteria.{keys[q][1]}" for q in unordered]
+    nonconcave = [f"parties.{parties[crit_party[q]]}.criteria.{ids[q]}" for q in unordered]
     row_party = np.repeat(np.arange(n_p), urow - party_row + 1)  # (a party's utility row is its last)
-    return _Section(parties, keys, lb, ub, integer, row_len, indices, values, row_lo, row_hi,
+    return _Section(parties, ids, lb, ub, integer, row_len, indices, values, row_lo, row_hi,
                     row_party, party_col, party_row, ucol, urow, crit_party, crit_col, ncol, crit_row,
                     nrow, m, fill_at, slope, y0, linear, nonconcave,
                     _party_spans(crits, weights, curve, linear, point_range, counts).tolist(), weights,

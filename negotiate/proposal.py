@@ -15,7 +15,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import accumulate, chain
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -94,7 +94,7 @@ def _every_curve(resolved, parties: list) -> tuple[_Curves, list, np.ndarray]:
         sec = kept_section(resolved) if parties == resolved.parties else None
         if sec is not None and sec.read is not None:  # compile read the criteria: its arrays
             curves = _Curves.drawn(sec.read, resolved.variables)
-            ids, weights = list(map(_ID, sec.keys)), sec.weights
+            ids, weights = sec.ids, sec.weights
         else:
             crits = [c for p in parties for c in resolved.criteria[p]]
             curves, ids = _Curves(crits), [c.id for c in crits]
@@ -106,7 +106,6 @@ def _every_curve(resolved, parties: list) -> tuple[_Curves, list, np.ndarray]:
 
 
 _LIN, _TERMS, _CONST, _X_POINTS, _WEIGHT = (attrgetter(a) for a in ("lin", "terms", "const", "x_points", "weight"))
-_ID = itemgetter(1)  # a criterion's id in its (party, id)
 # Numpy's floating-point warnings as they are: a linear score's padded points give inf - inf
 # (silenced), a curve's own points nothing short of an overflow (which warns either way), and
 # np.errstate took 6 of the 32 us `_Curves.scores` took in a fresh 5-party solve.

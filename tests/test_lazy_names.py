@@ -21,6 +21,7 @@ from test_compile_arrays import generated, mixed_case
 import negotiate
 import negotiate.compile as compile_module
 from negotiate.case.load import validate_data
+from negotiate.case.resolve import resolve
 from negotiate.compile import RowInfo, compile_case
 from negotiate.whatif import Negotiation
 
@@ -117,6 +118,17 @@ def test_a_compile_and_a_utilitarian_solve_make_no_names(monkeypatch):
 
     monkeypatch.setattr(compile_module, "_section_labels", refused)
     assert negotiate.solve(validate_data(generated(5, 30, 10)), "utilitarian").status == "optimal"
+
+
+def test_a_solve_keeps_no_tuple_per_criterion_on_the_case():
+    """The section a resolved case keeps holds its criteria's ids; their (party, criterion) keys
+    are made when read, and are the case's criteria in order."""
+    case = validate_data(generated(5, 30, 10))
+    assert negotiate.solve(case, "utilitarian").status == "optimal"
+    resolved = resolve(case)
+    sec = compile_module.kept_section(resolved)
+    assert "keys" not in sec.__dict__
+    assert sec.keys == [(p, c.id) for p in resolved.parties for c in resolved.criteria[p]]
 
 
 def test_a_what_if_problem_shares_the_names_it_keeps_and_names_what_it_rebuilds():
