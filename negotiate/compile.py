@@ -23,7 +23,7 @@ import numpy as np
 from negotiate.case.resolve import LinearRow, Resolved, ScoreCurve, resolve
 from negotiate.case.schema import Case
 from negotiate.sparse import entries as _entries
-from negotiate.sparse import ranges, run_heads, run_starts
+from negotiate.sparse import ranges, rows_of, run_heads, run_starts
 
 INF = float("inf")
 CONCAVE_TOL = 1e-9
@@ -759,8 +759,8 @@ class _Shapes:
     concave: np.ndarray
     convex: np.ndarray
     own: np.ndarray  # each point's curve
-    dx: np.ndarray  # x[k + 1] - x[k] and the slope from point k to k + 1 (also across two curves)
-    slope: np.ndarray
+    dx: np.ndarray  # x[k + 1] - x[k], from each point to the next (across two curves too: `_draw`
+    slope: np.ndarray  # skips those); and the slope from each point to the next
 
 
 def _shapes(X: np.ndarray, Y: np.ndarray, pstart: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> _Shapes:
@@ -1552,7 +1552,7 @@ def _holding(problem: Problem, cols: np.ndarray) -> np.ndarray:
     """The rows holding any of `cols`."""
     mark = np.zeros(problem.n_cols, bool)
     mark[cols] = True
-    return np.searchsorted(problem.indptr, np.flatnonzero(mark[problem.indices]), side="right") - 1
+    return rows_of(problem.indptr, np.flatnonzero(mark[problem.indices]))
 
 
 class _SubRows:

@@ -180,16 +180,16 @@ class _Curves:
         self.at, self.coef = _padded(n, None, np.where(sizes > FEW_TERMS, 0, sizes) if long else sizes, 0,
                                      (at, 0), (coef, 0.0))
         self.const = const
-        self.linear = np.zeros(n, bool)  # discrete scores: the argument itself
         self.xs, self.ys = _padded(n, curved, npts, 2, (X, np.inf), (Y, 0.0))
-        if curved is None:
+        if curved is None:  # every criterion a curve
+            self.linear = np.zeros(n, bool)
             self.last = npts - 1
         else:
-            self.linear[:] = True
+            self.linear = np.ones(n, bool)  # discrete scores: the argument itself
             self.linear[curved] = False
             self.last = np.zeros(n, np.int64)
             self.last[curved] = npts - 1
-        self.any_linear = curved is not None and len(curved) < n
+        self.any_linear = curved is not None  # (`_Curves` gives None when every criterion is a curve)
         width = self.xs.shape[1]
         self.start = np.arange(n) * width  # each curve's first point in `flat`
         self.flat = self.xs.ravel(), self.ys.ravel()

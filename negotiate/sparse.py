@@ -11,6 +11,12 @@ def entry_rows(indptr: np.ndarray) -> np.ndarray:
     return np.arange(len(indptr) - 1).repeat(indptr[1:] - indptr[:-1])  # methods: see `ranges`
 
 
+def rows_of(indptr: np.ndarray, entries):
+    """The row of each of `entries` (positions in the CSR arrays; or of one) of a matrix with row
+    pointers `indptr` (`entry_rows` gives every entry's; this, a few entries')."""
+    return np.searchsorted(indptr, entries, side="right") - 1
+
+
 def run_starts(count: np.ndarray) -> np.ndarray:
     """Where each of runs of `count` places laid one after the other starts."""
     return np.add.accumulate(count) - count

@@ -1,7 +1,9 @@
 """A section's rows and columns (compile._sections, every party's curves placed as arrays) against
-the same model written criterion by criterion in plain Python (compile._curve adds one curve's
-fills, position row and order rows to a builder; compile._utility_terms sums a utility row's
-forms in a dict), compared by name, bit for bit.
+the same model written criterion by criterion (compile._curve adds one curve's fills, position
+row and order rows to a builder, drawing that curve alone; compile._utility_terms sums a utility
+row's forms in a dict), compared by name, bit for bit: this checks how the sections are assembled.
+How a curve is drawn (clipped, collinear points dropped) is checked against plain Python here
+for `_shapes`' gaps and slopes, and in tests/test_compile_arrays.py (`plain_curve`) for the rest.
 
 The cases take each of _sections' ways: every criterion a curve, with no zero coefficient, no
 shared argument and every curve a row (the benchmark's generated case, its usual way); linear
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_compile_arrays import generated, mixed_case
+from test_compile_arrays import generated, mixed_case, plain_shape
 
 from negotiate.case.load import validate_data
 from negotiate.case.resolve import resolve
@@ -91,19 +93,25 @@ def test_every_partys_rows_equal_those_written_criterion_by_criterion(data):
         assert repr(got) == repr(cols[names[j]]), names[j]
 
 
-def test_the_shapes_gaps_and_slopes_are_its_points():
+@pytest.mark.parametrize("seed", range(4))
+def test_the_shapes_points_gaps_and_slopes_are_plain_pythons(seed):
     """_shapes hands _draw each point's curve and the gap and slope to the next point (no second
-    diff): they are the clipped points' own."""
-    case = validate_data(generated(5, 30, 10))
-    r = resolve(case)
+    diff): on curves clipped at random (to one point too), they are those of the points plain
+    Python keeps (test_compile_arrays.plain_shape), bit for bit."""
+    rng = np.random.default_rng(seed)
+    r = resolve(validate_data(generated(5, 30, 10)))
     crits = [c for p in r.parties for c in r.criteria[p]]
     X = np.array([x for c in crits for x in c.x_points])
     Y = np.array([y for c in crits for y in c.y_points])
     pstart = np.concatenate(([0], np.cumsum([len(c.x_points) for c in crits])))
-    lo, hi = np.full(len(crits), 5.0), np.full(len(crits), 40.0)
+    first, last = X[pstart[:-1]], X[pstart[1:] - 1]
+    lo = first + (last - first) * rng.uniform(-0.1, 0.6, len(crits))
+    hi = np.where(rng.random(len(crits)) < 0.1, lo, lo + (last - first) * rng.uniform(0.0, 0.8, len(crits)))
     s = _shapes(X, Y, pstart, lo, hi)
-    for q in range(len(crits)):
+    for q, c in enumerate(crits):
+        px, py, _ = plain_shape(list(c.x_points), list(c.y_points), float(lo[q]), float(hi[q]))
         a, z = s.start[q], s.start[q + 1]
+        assert s.x[a:z].tolist() == px and s.y[a:z].tolist() == py
         assert (s.own[a:z] == q).all()
-        for k in range(a, z - 1):
-            assert s.dx[k] == s.x[k + 1] - s.x[k] and s.slope[k] == (s.y[k + 1] - s.y[k]) / (s.x[k + 1] - s.x[k])
+        assert s.dx[a:z - 1].tolist() == [px[k + 1] - px[k] for k in range(len(px) - 1)]
+        assert s.slope[a:z - 1].tolist() == [(py[k + 1] - py[k]) / (px[k + 1] - px[k]) for k in range(len(px) - 1)]

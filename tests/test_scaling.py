@@ -112,6 +112,22 @@ def test_scales_of_mostly_free_models_are_the_definitions(seed):
     assert got[0].tobytes() == want[0].tobytes() and got[1].tobytes() == want[1].tobytes()
 
 
+@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.filterwarnings("ignore:invalid value encountered")
+def test_scales_of_models_with_coefficients_not_finite_are_the_definitions(seed):
+    """scale_model is called without numeric_problems' check too (the cone program): an infinite
+    or NaN coefficient, free column's or not, gives the scales the definition gives."""
+    rng = np.random.default_rng(900 + seed)
+    indptr, indices, values, lb, ub, integer = random_model(rng, int(rng.integers(1, 30)), int(rng.integers(1, 40)))
+    free = rng.random(len(lb)) < 0.5
+    lb, ub = np.where(free, -np.inf, lb), np.where(free, np.inf, ub)
+    odd = rng.random(len(values)) < 0.15
+    values[odd] = rng.choice([np.inf, -np.inf, np.nan], int(odd.sum()))
+    want = reference_scales(indptr, indices, values, lb, ub, integer)
+    got = scale_model(indptr, indices, values, lb, ub, integer)
+    assert got[0].tobytes() == want[0].tobytes() and got[1].tobytes() == want[1].tobytes()
+
+
 @pytest.mark.filterwarnings("ignore:overflow encountered in exp2")  # 2**1024 is inf either way
 def test_pow2_of_one_number_from_its_exponent_is_numpys():
     """The binary exponent's answer (`_pow2_one`) against numpy's log2 on each number alone, over

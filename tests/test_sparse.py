@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from negotiate.sparse import entries, entry_rows, ranges, run_heads, run_starts
+from negotiate.sparse import entries, entry_rows, ranges, rows_of, run_heads, run_starts
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -19,6 +19,9 @@ def test_ranges_and_entries_are_the_loops(seed):
     rows = rng.choice(9, 5, replace=False)
     assert entries(indptr, rows).tolist() == [e for r in rows for e in range(indptr[r], indptr[r + 1])]
     assert entry_rows(indptr).tolist() == [r for r in range(9) for _ in range(indptr[r], indptr[r + 1])]
+    some = rng.integers(0, indptr[-1], 6) if indptr[-1] else np.zeros(0, np.int64)
+    assert rows_of(indptr, some).tolist() == [r for k in some for r in range(9) if indptr[r] <= k < indptr[r + 1]]
+    assert [int(rows_of(indptr, k)) for k in some] == rows_of(indptr, some).tolist()  # one entry alone
 
 
 def test_no_runs():
